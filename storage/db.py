@@ -1,0 +1,134 @@
+"""Opening the database: URL handling, SQLite settings, schema version and migrations."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import peewee
+from platformdirs import user_data_dir
+from playhouse import db_url
+from playhouse.migrate import SchemaMigrator, migrate
+
+from triage.errors import DatabaseError
+
+from .tables import ALL_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, database
+
+ENV_VAR = "TRIAGE_DB"
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "cache_size": -64000,
+}
+BUSY_TIMEOUT_SECONDS = 10
+
+
+def default_url() -> str:
+    """`--db`, else `TRIAGE_DB`, else a file in the user's data directory."""
+    if os.environ.get(ENV_VAR):
+        return os.environ[ENV_VAR]
+    return "sqlite:///" + str(Path(user_data_dir("triage", appauthor=False)) / "triage.db")
+
+
+def connect(url: str | None = None) -> peewee.Database:
+    """A peewee database for `url`, not yet migrated (see `open_database`)."""
+    url = url or default_url()
+    scheme = url.partition("://")[0].lower()
+    if scheme == "sqlite":
+        path = db_url.parse(url)["database"]
+        if path != ":memory:":
+            try:
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
+            path = str(Path(path).expanduser())
+        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS)
+    if scheme in ("postgres", "postgresql"):
+        raise DatabaseError("PostgreSQL is not supported yet; use sqlite:///PATH")
+    raise DatabaseError(f"unsupported database URL {url!r}; use sqlite:///PATH")
+
+
+def open_database(url: str | None = None) -> peewee.Database:
+    """Connect, bind the tables, and bring the schema up to date."""
+    db = connect(url)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise DatabaseError(f"cannot open database {url or default_url()}: {exc}") from None
+    database.initialize(db)
+    try:
+        migrate_to_current(db)
+    except peewee.DatabaseError as exc:
+        raise DatabaseError(f"cannot use database {url or default_url()}: {exc}") from None
+    return db
+
+
+@contextmanager
+def write_transaction(db: peewee.Database) -> Iterator[None]:
+    """One transaction for a read-then-write.
+
+    On SQLite it starts IMMEDIATE: a deferred transaction that reads first fails with
+    "database is locked" under concurrency instead of waiting for the busy timeout.
+    """
+    if isinstance(db, peewee.SqliteDatabase):
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def _initial_schema(db: peewee.Database) -> None:
+    db.create_tables(ALL_TABLES, safe=True)
+
+
+def _search_text_column(db: peewee.Database) -> None:
+    """Version 2: the queue's text filter reads one casefolded column."""
+    from .repository import search_text
+
+    columns = {column.name for column in db.get_columns(LeadRow._meta.table_name)}
+    if "search_text" not in columns:
+        migrate(SchemaMigrator.from_database(db).add_column("lead", "search_text", peewee.TextField(default="")))
+    query = LeadRow.select(
+        LeadRow.id, LeadRow.first_name, LeadRow.last_name, LeadRow.company, LeadRow.email
+    ).where(LeadRow.search_text == "")
+    for row in list(query.namedtuples()):
+        LeadRow.update(search_text=search_text(row.first_name, row.last_name, row.company, row.email)).where(
+            LeadRow.id == row.id
+        ).execute()
+    db.execute_sql(QUEUE_INDEX_SQL)
+
+
+MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
+    1: _initial_schema,
+    2: _search_text_column,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+def schema_version(db: peewee.Database) -> int:
+    if not db.table_exists(MetaRow._meta.table_name):
+        return 0
+    row = MetaRow.get_or_none(MetaRow.key == "schema_version")
+    return int(row.value) if row else 0
+
+
+def migrate_to_current(db: peewee.Database) -> int:
+    """Run every migration the database has not had yet; refuse a newer schema."""
+    with write_transaction(db):
+        db.create_tables([MetaRow], safe=True)
+        current = schema_version(db)
+        if current > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"the database has schema version {current}, newer than this triage "
+                f"understands ({SCHEMA_VERSION}): upgrade triage"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version](db)
+            MetaRow.insert(key="schema_version", value=str(version)).on_conflict(
+                conflict_target=[MetaRow.key], update={MetaRow.value: str(version)}
+            ).execute()
+    return SCHEMA_VERSION

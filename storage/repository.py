@@ -1,0 +1,218 @@
+"""Queries: the only code that reads and writes leads, audit events and the team."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+import peewee
+from peewee import Tuple
+
+from triage.errors import LeadNotFound, StaleLead
+from triage.models import AuditEvent, Interest, Lead, QueueRow, Stage, TeamMember
+from triage.services import QueuePage, QueueView
+
+from .db import write_transaction
+from .tables import AuditRow, LeadRow, TeamRow
+
+LEAD_FIELDS = [name for name in Lead.model_fields]
+QUEUE_COLUMNS = [
+    LeadRow.id, LeadRow.first_name, LeadRow.last_name, LeadRow.company, LeadRow.channel,
+    LeadRow.interest, LeadRow.score, LeadRow.handed_over_at, LeadRow.created_at,
+    LeadRow.owner, LeadRow.version, LeadRow.queue_key,
+]
+
+
+def search_text(*parts: str) -> str:
+    return " ".join(part.casefold() for part in parts if part)
+
+
+def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
+    """Handraisers first, then the oldest hand-over, then the highest score."""
+    handraiser = 0 if interest == Interest.DEMO_REQUEST else 1
+    return f"{handraiser}{_naive_utc(handed_over_at):%Y%m%d%H%M%S%f}{100 - score:03d}"
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _lead_from_row(row: Any) -> Lead:
+    values = {name: getattr(row, name) for name in LEAD_FIELDS}
+    for name in ("created_at", "handed_over_at", "updated_at"):
+        values[name] = _aware(values[name])
+    return Lead.model_validate(values)
+
+
+def _row_values(lead: Lead) -> dict[str, Any]:
+    values = lead.model_dump(exclude={"id"})
+    for name in ("created_at", "handed_over_at", "updated_at"):
+        if values[name] is not None:
+            values[name] = _naive_utc(values[name])
+    values["queue_key"] = queue_key(lead.interest, lead.handed_over_at or lead.created_at, lead.score)
+    values["search_text"] = search_text(lead.first_name, lead.last_name, lead.company, lead.email)
+    return values
+
+
+class LeadRepository:
+    """Leads, their audit trail and the team, on one open database."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+
+    def get(self, lead_id: int) -> Lead | None:
+        row = LeadRow.get_or_none(LeadRow.id == lead_id)
+        return None if row is None else _lead_from_row(row)
+
+    def history(self, lead_id: int) -> list[AuditEvent]:
+        query = AuditRow.select().where(AuditRow.lead == lead_id).order_by(AuditRow.at, AuditRow.id)
+        return [
+            AuditEvent(
+                id=row.id, lead_id=lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
+                from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason,
+                path=row.path, note=row.note,
+            )
+            for row in query
+        ]
+
+    def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead:
+        """Apply `changes` only if the lead is still at `lead.version`, with its audit event."""
+        updated = lead.model_copy(
+            update={**changes, "version": lead.version + 1, "updated_at": event.at, "updated_by": event.actor}
+        )
+        values = _row_values(updated)
+        with write_transaction(self.db):
+            count = (
+                LeadRow.update(**values)
+                .where((LeadRow.id == lead.id) & (LeadRow.version == lead.version))
+                .execute()
+            )
+            if count != 1:
+                current = self.get(lead.id)
+                if current is None:
+                    raise LeadNotFound(lead.id)
+                raise StaleLead(lead.id, current.updated_by, current.updated_at)
+            AuditRow.insert(
+                lead=lead.id, actor=event.actor, at=_naive_utc(event.at), action=event.action,
+                from_stage=event.from_stage, to_stage=event.to_stage, reason=event.reason,
+                path=event.path, note=event.note,
+            ).execute()
+        return updated
+
+    def _queue_query(self, view: QueueView, login: str, text: str) -> peewee.ModelSelect:
+        owner = LeadRow.owner.is_null() if view is QueueView.POOL else LeadRow.owner == login
+        query = LeadRow.select(*QUEUE_COLUMNS).where((LeadRow.stage == Stage.MQL.value) & owner)
+        needle = text.strip().casefold()
+        if needle:
+            query = query.where(LeadRow.search_text.contains(needle))
+        return query
+
+    def queue_page(
+        self,
+        view: QueueView,
+        login: str,
+        *,
+        after: tuple[str, int] | None = None,
+        before: tuple[str, int] | None = None,
+        text: str = "",
+        limit: int = 100,
+    ) -> QueuePage:
+        """One page of the queue in priority order, paged by key, never by offset.
+
+        `after` gives the page following that (queue_key, id); `before` the page
+        preceding it, still returned in queue order.
+        """
+        query = self._queue_query(view, login, text)
+        key = Tuple(LeadRow.queue_key, LeadRow.id)
+        if before is not None:
+            query = query.where(key < Tuple(*before)).order_by(LeadRow.queue_key.desc(), LeadRow.id.desc())
+        else:
+            if after is not None:
+                query = query.where(key > Tuple(*after))
+            query = query.order_by(LeadRow.queue_key, LeadRow.id)
+        rows = list(query.limit(limit + 1).namedtuples())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if before is not None:
+            rows.reverse()
+        return QueuePage(
+            rows=[
+                QueueRow(
+                    id=row.id, first_name=row.first_name, last_name=row.last_name,
+                    company=row.company, channel=row.channel, interest=row.interest,
+                    score=row.score, handed_over_at=_aware(row.handed_over_at or row.created_at),
+                    owner=row.owner, version=row.version, queue_key=row.queue_key,
+                )
+                for row in rows
+            ],
+            more=more,
+        )
+
+    def queue_count(self, view: QueueView, login: str, *, text: str = "") -> int:
+        return self._queue_query(view, login, text).count()
+
+    def list_leads(
+        self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None
+    ) -> Iterator[Lead]:
+        query = LeadRow.select().order_by(LeadRow.id)
+        if stage is not None:
+            query = query.where(LeadRow.stage == stage.value)
+        if owner is not None:
+            query = query.where(LeadRow.owner == owner)
+        if limit is not None:
+            query = query.limit(limit)
+        for row in query.iterator():
+            yield _lead_from_row(row)
+
+    def add_leads(self, leads: Iterable[Lead], batch: int = 5000) -> int:
+        """Insert many leads in one transaction, fast: the INSERT is built once.
+
+        peewee builds SQL row by row far slower than the database takes it, so the
+        statement goes through the driver's executemany in batches.
+        """
+        columns = [field for field in LeadRow._meta.sorted_fields if field.name != "id"]
+        sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(
+            ", ".join(f'"{field.column_name}"' for field in columns),
+            ", ".join([self.db.param] * len(columns)),
+        )
+        converters = [(field.name, field.db_value) for field in columns]
+        count = 0
+        with self.db.atomic():
+            cursor = self.db.cursor()
+            chunk: list[tuple] = []
+            for lead in leads:
+                values = _row_values(lead)
+                chunk.append(tuple(convert(values[name]) for name, convert in converters))
+                if len(chunk) >= batch:
+                    cursor.executemany(sql, chunk)
+                    count += len(chunk)
+                    chunk.clear()
+            if chunk:
+                cursor.executemany(sql, chunk)
+                count += len(chunk)
+        return count
+
+    def count_leads(self, stage: Stage | None = None) -> int:
+        query = LeadRow.select()
+        if stage is not None:
+            query = query.where(LeadRow.stage == stage.value)
+        return query.count()
+
+    def team(self) -> list[TeamMember]:
+        return [
+            TeamMember(login=row.login, name=row.name, role=row.role, capacity=row.capacity)
+            for row in TeamRow.select().order_by(TeamRow.login)
+        ]
+
+    def add_team_member(self, member: TeamMember) -> None:
+        with self.db.atomic():
+            TeamRow.insert(**member.model_dump()).on_conflict(
+                conflict_target=[TeamRow.login],
+                update={TeamRow.name: member.name, TeamRow.role: member.role.value, TeamRow.capacity: member.capacity},
+            ).execute()

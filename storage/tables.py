@@ -1,0 +1,104 @@
+"""The peewee tables. Only `storage/` sees these; everything else gets domain objects."""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class BaseTable(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class MetaRow(BaseTable):
+    """Key/value facts about the database itself, such as its schema version."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+    class Meta:
+        table_name = "triage_meta"
+
+
+class LeadRow(BaseTable):
+    id = AutoField()
+    salutation = CharField(default="")
+    first_name = CharField(default="")
+    last_name = CharField(default="")
+    email = CharField(default="", index=True)
+    phone = CharField(default="")
+    job_title = CharField(default="")
+    company = CharField(default="")
+    country = CharField(default="")
+    channel = CharField()
+    interest = CharField()
+    existing_customer = BooleanField(default=False)
+    creditworthiness = CharField(default="unknown")
+    emails_opened = IntegerField(default=0)
+    emails_clicked = IntegerField(default=0)
+    pages_visited = IntegerField(default=0)
+    forms_filled = IntegerField(default=0)
+    notes = TextField(default="")
+    score = IntegerField(default=0)
+    stage = CharField()
+    owner = CharField(null=True)
+    recycle_count = IntegerField(default=0)
+    version = IntegerField(default=1)
+    created_at = DateTimeField()
+    handed_over_at = DateTimeField(null=True)
+    updated_at = DateTimeField()
+    updated_by = CharField(default="")
+    #: Sorts the queue: handraisers first, then oldest hand-over, then highest score.
+    queue_key = CharField()
+    #: Casefolded name, company and email, for the queue's text filter.
+    search_text = TextField(default="")
+
+    class Meta:
+        table_name = "lead"
+
+
+#: The queue pages by key along this index (see `LeadRepository.queue_page`).
+QUEUE_INDEX_SQL = 'CREATE INDEX IF NOT EXISTS lead_queue ON lead (stage, owner, queue_key, id)'
+
+
+class AuditRow(BaseTable):
+    id = AutoField()
+    lead = ForeignKeyField(LeadRow, backref="events", on_delete="CASCADE", index=True)
+    actor = CharField()
+    at = DateTimeField()
+    action = CharField()
+    from_stage = CharField(null=True)
+    to_stage = CharField(null=True)
+    reason = CharField(null=True)
+    path = CharField(null=True)
+    note = TextField(default="")
+
+    class Meta:
+        table_name = "audit_event"
+
+
+class TeamRow(BaseTable):
+    login = CharField(primary_key=True)
+    name = CharField()
+    role = CharField(default="rep")
+    capacity = FloatField(default=1.0)
+
+    class Meta:
+        table_name = "team_member"
+
+
+ALL_TABLES = [MetaRow, LeadRow, AuditRow, TeamRow]

@@ -1,0 +1,1 @@
+"""triage: inside-sales lead triage. The domain here imports neither textual nor peewee."""

@@ -1,0 +1,32 @@
+"""The one state machine that decides which stage moves are legal."""
+
+from __future__ import annotations
+
+from .errors import IllegalMove
+from .models import Stage
+
+MOVES: dict[Stage, frozenset[Stage]] = {
+    Stage.NEW: frozenset({Stage.MQL, Stage.DISQUALIFIED}),
+    Stage.MQL: frozenset({Stage.SAL, Stage.RETURNED, Stage.DISQUALIFIED}),
+    Stage.SAL: frozenset({Stage.SQL, Stage.RETURNED, Stage.DISQUALIFIED}),
+    Stage.SQL: frozenset({Stage.OPPORTUNITY, Stage.RETURNED, Stage.DISQUALIFIED}),
+    Stage.OPPORTUNITY: frozenset({Stage.CUSTOMER, Stage.RETURNED, Stage.DISQUALIFIED}),
+    # A customer stays a lead for upsell but leaves the funnel only by being lost.
+    Stage.CUSTOMER: frozenset({Stage.RETURNED}),
+    # Marketing nurtures a returned lead until it can come back as an MQL.
+    Stage.RETURNED: frozenset({Stage.MQL, Stage.DISQUALIFIED}),
+    Stage.DISQUALIFIED: frozenset(),
+}
+
+#: Stages sales can return a lead from (to nurture or disqualification).
+RETURNABLE = frozenset(stage for stage, targets in MOVES.items() if Stage.RETURNED in targets)
+
+
+def can_move(from_stage: Stage, to_stage: Stage) -> bool:
+    return to_stage in MOVES[from_stage]
+
+
+def check_move(from_stage: Stage, to_stage: Stage) -> None:
+    """Raise IllegalMove naming both stages unless the move is legal."""
+    if not can_move(from_stage, to_stage):
+        raise IllegalMove(from_stage, to_stage)

@@ -1,0 +1,255 @@
+"""The lead and everything said about it, as plain pydantic models."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Stage(StrEnum):
+    NEW = "new"
+    MQL = "mql"
+    SAL = "sal"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+    RETURNED = "returned"
+    DISQUALIFIED = "disqualified"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+
+STAGE_LABELS = {
+    Stage.NEW: "new",
+    Stage.MQL: "MQL",
+    Stage.SAL: "SAL",
+    Stage.SQL: "SQL",
+    Stage.OPPORTUNITY: "opportunity",
+    Stage.CUSTOMER: "customer",
+    Stage.RETURNED: "returned (SRL)",
+    Stage.DISQUALIFIED: "disqualified",
+}
+
+
+class Channel(StrEnum):
+    WEB_FORM = "web_form"
+    EMAIL = "email"
+    EVENT = "event"
+    PHONE = "phone"
+    REFERRAL = "referral"
+    PARTNER = "partner"
+    PAID_ADS = "paid_ads"
+    ORGANIC_SEARCH = "organic_search"
+    SOCIAL = "social"
+    PURCHASED_LIST = "purchased_list"
+    OTHER = "other"
+
+
+class Interest(StrEnum):
+    INQUIRY = "inquiry"
+    QUOTE_REQUEST = "quote_request"
+    DEMO_REQUEST = "demo_request"
+
+
+class Credit(StrEnum):
+    """Creditworthiness (Bonität): unknown until somebody rates it A (best) to D."""
+
+    UNKNOWN = "unknown"
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class ReturnReason(StrEnum):
+    NOT_READY = "not_ready"
+    NO_FIT = "no_fit"
+    CONTRACT = "contract"
+    NO_AUTHORITY = "no_authority"
+    CLOSED_LOST = "closed_lost"
+    MISSING_DATA = "missing_data"
+    CAPACITY = "capacity"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return RETURN_REASON_LABELS[self]
+
+
+RETURN_REASON_LABELS = {
+    ReturnReason.NOT_READY: "not ready to buy / stopped responding",
+    ReturnReason.NO_FIT: "not a fit yet (budget, size)",
+    ReturnReason.CONTRACT: "bound by a contract",
+    ReturnReason.NO_AUTHORITY: "no buying power",
+    ReturnReason.CLOSED_LOST: "closed-lost deal",
+    ReturnReason.MISSING_DATA: "missing contact data",
+    ReturnReason.CAPACITY: "sales over capacity",
+    ReturnReason.OTHER: "other (needs a note)",
+}
+
+
+class ReturnPath(StrEnum):
+    NURTURE = "nurture"
+    DISQUALIFY = "disqualify"
+
+    @property
+    def stage(self) -> Stage:
+        return Stage.RETURNED if self is ReturnPath.NURTURE else Stage.DISQUALIFIED
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class LeadData(BaseModel):
+    """What marketing knows about a lead: the fields an import or a form fills."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, validate_assignment=True)
+
+    salutation: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    job_title: str = ""
+    company: str = ""
+    country: str = ""
+    channel: Channel = Channel.OTHER
+    interest: Interest = Interest.INQUIRY
+    existing_customer: bool = False
+    creditworthiness: Credit = Credit.UNKNOWN
+    emails_opened: int = Field(default=0, ge=0)
+    emails_clicked: int = Field(default=0, ge=0)
+    pages_visited: int = Field(default=0, ge=0)
+    forms_filled: int = Field(default=0, ge=0)
+    notes: str = ""
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an email address (expected name@domain.tld)")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str) -> str:
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise ValueError(f"{value!r} is not a two-letter country code (e.g. DE, NL, GB)")
+        return value.upper()
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def is_handraiser(self) -> bool:
+        """A handraiser asked for a demo: straight to sales, top priority."""
+        return self.interest is Interest.DEMO_REQUEST
+
+    @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2].lower()
+
+
+class Lead(LeadData):
+    """A stored lead: its data plus where it stands in the lifecycle."""
+
+    id: int
+    score: int = Field(default=0, ge=0, le=100)
+    stage: Stage = Stage.NEW
+    owner: str | None = None
+    recycle_count: int = 0
+    version: int = 1
+    created_at: datetime
+    handed_over_at: datetime | None = None
+    updated_at: datetime
+    updated_by: str = ""
+
+    @field_validator("created_at", "handed_over_at", "updated_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
+
+
+class QueueRow(BaseModel):
+    """One line of a rep's queue: only what the list shows, so pages stay small."""
+
+    id: int
+    first_name: str
+    last_name: str
+    company: str
+    channel: Channel
+    interest: Interest
+    score: int
+    handed_over_at: datetime
+    owner: str | None
+    version: int
+    queue_key: str
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class ReturnDecision(BaseModel):
+    """Why and where a lead goes back to marketing."""
+
+    reason: ReturnReason
+    path: ReturnPath
+    note: str = ""
+    contract_until: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ReturnDecision":
+        self.note = self.note.strip()
+        if self.reason is ReturnReason.OTHER and not self.note:
+            raise ValueError("reason 'other' needs a note saying why")
+        if self.contract_until is not None and self.reason is not ReturnReason.CONTRACT:
+            raise ValueError("a contract end date only goes with reason 'contract'")
+        return self
+
+
+class AuditEvent(BaseModel):
+    """One state change of a lead: who, when, from and to which stage, and why."""
+
+    id: int | None = None
+    lead_id: int
+    actor: str
+    at: datetime
+    action: str
+    from_stage: Stage | None = None
+    to_stage: Stage | None = None
+    reason: ReturnReason | None = None
+    path: ReturnPath | None = None
+    note: str = ""
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+class Role(StrEnum):
+    REP = "rep"
+    LEAD = "lead"
+    BOARD = "board"
+
+
+class TeamMember(BaseModel):
+    login: str
+    name: str
+    role: Role = Role.REP
+    capacity: float = Field(default=1.0, gt=0)

@@ -1,0 +1,167 @@
+"""What a rep can do with leads, independent of screen and database.
+
+The service reads a lead, checks the move against the lifecycle, and hands the store
+one guarded write: the store applies it only if the lead is still at the version that
+was read, in one transaction with its audit event, so concurrent decisions never
+overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Iterable, Protocol
+
+from . import lifecycle
+from .errors import LeadNotFound, StaleLead, TriageError
+from .models import (
+    AuditEvent,
+    Lead,
+    LeadData,
+    QueueRow,
+    ReturnDecision,
+    Stage,
+    TeamMember,
+    utcnow,
+)
+
+
+class QueueView(StrEnum):
+    MINE = "mine"
+    POOL = "pool"
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    #: True when more rows follow the last one (or precede the first, for a backward page).
+    more: bool
+
+
+class LeadStore(Protocol):
+    """What the domain needs from storage; `storage.LeadRepository` provides it."""
+
+    def get(self, lead_id: int) -> Lead | None: ...
+
+    def history(self, lead_id: int) -> list[AuditEvent]: ...
+
+    def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead: ...
+
+    def queue_page(
+        self,
+        view: QueueView,
+        login: str,
+        *,
+        after: tuple[str, int] | None = None,
+        before: tuple[str, int] | None = None,
+        text: str = "",
+        limit: int = 100,
+    ) -> QueuePage: ...
+
+    def queue_count(self, view: QueueView, login: str, *, text: str = "") -> int: ...
+
+    def list_leads(
+        self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None
+    ) -> Iterable[Lead]: ...
+
+    def add_leads(self, leads: Iterable[Lead]) -> int: ...
+
+    def team(self) -> list[TeamMember]: ...
+
+    def add_team_member(self, member: TeamMember) -> None: ...
+
+
+class LeadService:
+    def __init__(self, store: LeadStore, actor: str) -> None:
+        self.store = store
+        self.actor = actor
+
+    def lead(self, lead_id: int) -> Lead:
+        lead = self.store.get(lead_id)
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        return lead
+
+    def history(self, lead_id: int) -> list[AuditEvent]:
+        self.lead(lead_id)
+        return self.store.history(lead_id)
+
+    def queue_page(self, view: QueueView, **kwargs: Any) -> QueuePage:
+        return self.store.queue_page(view, self.actor, **kwargs)
+
+    def queue_count(self, view: QueueView, text: str = "") -> int:
+        return self.store.queue_count(view, self.actor, text=text)
+
+    def accept(self, lead_id: int, expected_version: int | None = None) -> Lead:
+        """Sales accepts an MQL: it becomes a SAL owned by whoever accepted it."""
+        lead = self._current(lead_id, expected_version)
+        lifecycle.check_move(lead.stage, Stage.SAL)
+        return self._move(lead, Stage.SAL, "accept", {"owner": lead.owner or self.actor})
+
+    def return_lead(
+        self, lead_id: int, decision: ReturnDecision, expected_version: int | None = None
+    ) -> Lead:
+        """Sales hands a lead back: to marketing's nurture, or disqualified for good."""
+        lead = self._current(lead_id, expected_version)
+        target = decision.path.stage
+        lifecycle.check_move(lead.stage, target)
+        note = decision.note
+        if decision.contract_until is not None:
+            note = f"contract until {decision.contract_until.isoformat()}" + (f"; {note}" if note else "")
+        return self._move(
+            lead, target, "return", {"owner": None},
+            reason=decision.reason, path=decision.path, note=note,
+        )
+
+    def recycle(self, lead_id: int, expected_version: int | None = None) -> Lead:
+        """Marketing hands a nurtured lead back to sales as an MQL again."""
+        lead = self._current(lead_id, expected_version)
+        if lead.stage is not Stage.RETURNED:
+            lifecycle.check_move(lead.stage, Stage.MQL)
+        return self._move(
+            lead, Stage.MQL, "recycle",
+            {"recycle_count": lead.recycle_count + 1, "handed_over_at": utcnow(), "owner": None},
+        )
+
+    def hand_over(self, lead_id: int, expected_version: int | None = None) -> Lead:
+        """Marketing hands a new lead to sales as an MQL."""
+        lead = self._current(lead_id, expected_version)
+        lifecycle.check_move(lead.stage, Stage.MQL)
+        return self._move(lead, Stage.MQL, "hand_over", {"handed_over_at": utcnow()})
+
+    def _current(self, lead_id: int, expected_version: int | None) -> Lead:
+        lead = self.lead(lead_id)
+        if expected_version is not None and lead.version != expected_version:
+            raise StaleLead(lead_id, lead.updated_by, lead.updated_at)
+        return lead
+
+    def _move(self, lead: Lead, to_stage: Stage, action: str, changes: dict[str, Any], **event: Any) -> Lead:
+        now = utcnow()
+        audit = AuditEvent(
+            lead_id=lead.id, actor=self.actor, at=now, action=action,
+            from_stage=lead.stage, to_stage=to_stage, **event,
+        )
+        return self.store.change(lead, {"stage": to_stage, **changes}, audit)
+
+
+def new_lead(
+    data: LeadData,
+    *,
+    lead_id: int = 0,
+    stage: Stage = Stage.MQL,
+    owner: str | None = None,
+    score: int = 0,
+    created_at=None,
+    handed_over_at=None,
+    actor: str = "",
+) -> Lead:
+    """A Lead ready for `LeadStore.add_leads` (id 0 means: let the store number it)."""
+    created = created_at or utcnow()
+    handed = handed_over_at or (created if stage is not Stage.NEW else None)
+    return Lead(
+        **data.model_dump(), id=lead_id, stage=stage, owner=owner, score=score,
+        created_at=created, handed_over_at=handed, updated_at=created, updated_by=actor,
+    )
+
+
+__all__ = ["LeadService", "LeadStore", "QueuePage", "QueueView", "TriageError", "new_lead"]
