@@ -26,6 +26,10 @@ from .models import (
 )
 
 
+#: A queue position after every real one: `queue_page(before=LAST_KEY)` gives the last page.
+LAST_KEY: tuple[str, int] = ("~", 0)
+
+
 class QueueView(StrEnum):
     MINE = "mine"
     POOL = "pool"
@@ -164,4 +168,4 @@ def new_lead(
     )
 
 
-__all__ = ["LeadService", "LeadStore", "QueuePage", "QueueView", "TriageError", "new_lead"]
+__all__ = ["LAST_KEY", "LeadService", "LeadStore", "QueuePage", "QueueView", "TriageError", "new_lead"]
