@@ -56,7 +56,7 @@ def open_database(url: str | None = None) -> peewee.Database:
     db = connect(url)
     try:
         db.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
+    except peewee.DatabaseError as exc:
         raise DatabaseError(f"cannot open database {url or default_url()}: {exc}") from None
     database.initialize(db)
     try:

@@ -1,0 +1,114 @@
+"""The lifecycle state machine, return decisions and lead validation: plain Python."""
+
+import itertools
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from triage import lifecycle
+from triage.errors import IllegalMove
+from triage.models import LeadData, ReturnDecision, ReturnPath, ReturnReason, Stage
+
+LEGAL = {
+    (Stage.NEW, Stage.MQL), (Stage.NEW, Stage.DISQUALIFIED),
+    (Stage.MQL, Stage.SAL), (Stage.MQL, Stage.RETURNED), (Stage.MQL, Stage.DISQUALIFIED),
+    (Stage.SAL, Stage.SQL), (Stage.SAL, Stage.RETURNED), (Stage.SAL, Stage.DISQUALIFIED),
+    (Stage.SQL, Stage.OPPORTUNITY), (Stage.SQL, Stage.RETURNED), (Stage.SQL, Stage.DISQUALIFIED),
+    (Stage.OPPORTUNITY, Stage.CUSTOMER), (Stage.OPPORTUNITY, Stage.RETURNED),
+    (Stage.OPPORTUNITY, Stage.DISQUALIFIED),
+    (Stage.CUSTOMER, Stage.RETURNED),
+    (Stage.RETURNED, Stage.MQL), (Stage.RETURNED, Stage.DISQUALIFIED),
+}
+
+
+@pytest.mark.parametrize("move", sorted(LEGAL))
+def test_legal_moves_pass(move):
+    lifecycle.check_move(*move)
+    assert lifecycle.can_move(*move)
+
+
+@pytest.mark.parametrize(
+    "move", [m for m in itertools.product(Stage, Stage) if m not in LEGAL], ids=lambda m: f"{m[0]}-{m[1]}"
+)
+def test_illegal_moves_are_refused_naming_both_stages(move):
+    with pytest.raises(IllegalMove) as caught:
+        lifecycle.check_move(*move)
+    assert move[0].label in str(caught.value) and move[1].label in str(caught.value)
+    assert not lifecycle.can_move(*move)
+
+
+def test_stage_codes_are_the_documented_ones():
+    assert [s.value for s in Stage] == [
+        "new", "mql", "sal", "sql", "opportunity", "customer", "returned", "disqualified"
+    ]
+
+
+def test_disqualified_is_final_and_returned_can_be_recycled():
+    assert lifecycle.MOVES[Stage.DISQUALIFIED] == frozenset()
+    assert lifecycle.can_move(Stage.RETURNED, Stage.MQL)
+
+
+@pytest.mark.parametrize("path, stage", [("nurture", Stage.RETURNED), ("disqualify", Stage.DISQUALIFIED)])
+def test_return_path_decides_the_stage(path, stage):
+    assert ReturnPath(path).stage is stage
+
+
+@pytest.mark.parametrize("reason", [r for r in ReturnReason if r is not ReturnReason.OTHER])
+def test_every_reason_but_other_needs_no_note(reason):
+    decision = ReturnDecision(reason=reason, path="nurture")
+    assert decision.note == ""
+
+
+def test_reason_other_needs_a_note():
+    with pytest.raises(ValidationError, match="needs a note"):
+        ReturnDecision(reason="other", path="disqualify", note="   ")
+    assert ReturnDecision(reason="other", path="disqualify", note=" spam ").note == "spam"
+
+
+def test_contract_until_only_with_reason_contract():
+    decision = ReturnDecision(reason="contract", path="nurture", contract_until=date(2027, 6, 30))
+    assert decision.contract_until == date(2027, 6, 30)
+    with pytest.raises(ValidationError, match="only goes with reason 'contract'"):
+        ReturnDecision(reason="no_fit", path="nurture", contract_until=date(2027, 6, 30))
+
+
+def test_unknown_reason_and_path_are_refused():
+    with pytest.raises(ValidationError):
+        ReturnDecision(reason="bored", path="nurture")
+    with pytest.raises(ValidationError):
+        ReturnDecision(reason="no_fit", path="bin")
+
+
+def test_bad_email_names_the_field_and_why():
+    with pytest.raises(ValidationError) as caught:
+        LeadData(email="anna.example.com")
+    error = caught.value.errors()[0]
+    assert error["loc"] == ("email",)
+    assert "not an email address" in error["msg"]
+
+
+def test_country_and_counts_are_checked():
+    assert LeadData(country="de").country == "DE"
+    with pytest.raises(ValidationError, match="country"):
+        LeadData(country="Germany")
+    with pytest.raises(ValidationError, match="emails_opened"):
+        LeadData(emails_opened=-1)
+
+
+def test_handraiser_is_a_demo_request():
+    assert LeadData(interest="demo_request").is_handraiser
+    assert not LeadData(interest="quote_request").is_handraiser
+
+
+def test_domain_imports_neither_textual_nor_peewee():
+    code = (
+        "import sys, triage.models, triage.lifecycle, triage.services, triage.checklist, "
+        "triage.scoring, triage.text, triage.errors\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'peewee', 'playhouse')]\n"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,283 @@
+"""Storage against a real SQLite file: persistence, audit, stale refusals, races, migrations."""
+
+import multiprocessing
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from storage import SCHEMA_VERSION, LeadRepository, open_database, schema_version
+from triage.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
+from triage.models import LeadData, ReturnDecision, Stage
+from triage.services import LAST_KEY, LeadService, QueueView, new_lead
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def make_leads(repo, count, **overrides):
+    leads = [
+        new_lead(
+            LeadData(first_name=f"First{i}", last_name=f"Last{i}", email=f"p{i}@firma{i}.de",
+                     company=f"Firma {i} GmbH", **overrides),
+            score=i % 100,
+            handed_over_at=T0 + timedelta(minutes=i),
+            actor="marketing",
+        )
+        for i in range(count)
+    ]
+    return repo.add_leads(leads)
+
+
+@pytest.fixture
+def url(tmp_path):
+    return "sqlite:///" + str(tmp_path / "triage.db")
+
+
+@pytest.fixture
+def repo(url):
+    return LeadRepository(open_database(url))
+
+
+def test_new_database_is_at_the_current_schema_version(repo):
+    assert schema_version(repo.db) == SCHEMA_VERSION
+    pragmas = {name: repo.db.execute_sql(f"PRAGMA {name}").fetchone()[0] for name in ("journal_mode", "foreign_keys", "busy_timeout")}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000}
+
+
+def test_decisions_persist_with_their_audit_events(url, repo):
+    make_leads(repo, 3)
+    anna = LeadService(repo, "anna")
+    anna.accept(1)
+    anna.return_lead(2, ReturnDecision(reason="contract", path="nurture", note="call in June",
+                                       contract_until="2027-05-31"))
+    anna.return_lead(3, ReturnDecision(reason="other", path="disqualify", note="a student project"))
+    repo.db.close()
+
+    reopened = LeadService(LeadRepository(open_database(url)), "bob")
+    accepted, nurtured, disqualified = (reopened.lead(i) for i in (1, 2, 3))
+    assert (accepted.stage, accepted.owner, accepted.version) == (Stage.SAL, "anna", 2)
+    assert (nurtured.stage, nurtured.owner) == (Stage.RETURNED, None)
+    assert disqualified.stage is Stage.DISQUALIFIED
+
+    [event] = reopened.history(2)
+    assert (event.actor, event.action, event.from_stage, event.to_stage) == ("anna", "return", Stage.MQL, Stage.RETURNED)
+    assert (event.reason, event.path) == ("contract", "nurture")
+    assert event.note == "contract until 2027-05-31; call in June"
+    assert abs(event.at - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    [event] = reopened.history(1)
+    assert (event.from_stage, event.to_stage, event.reason) == (Stage.MQL, Stage.SAL, None)
+
+
+def test_recycled_lead_comes_back_as_mql_and_counts(repo):
+    make_leads(repo, 1)
+    svc = LeadService(repo, "anna")
+    svc.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
+    marketing = LeadService(repo, "marketing")
+    lead = marketing.recycle(1)
+    assert (lead.stage, lead.recycle_count, lead.owner) == (Stage.MQL, 1, None)
+    svc.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
+    assert marketing.recycle(1).recycle_count == 2
+    assert [e.action for e in svc.history(1)] == ["return", "recycle", "return", "recycle"]
+
+
+def test_illegal_move_and_missing_lead_change_nothing(repo):
+    make_leads(repo, 1)
+    svc = LeadService(repo, "anna")
+    svc.accept(1)
+    with pytest.raises(IllegalMove, match="from SAL to SAL"):
+        svc.accept(1)
+    with pytest.raises(LeadNotFound, match="no lead with id 99"):
+        svc.accept(99)
+    assert svc.lead(1).version == 2
+    assert len(svc.history(1)) == 1
+
+
+def test_stale_decision_is_refused_with_who_and_when(repo):
+    make_leads(repo, 1)
+    anna, bob = LeadService(repo, "anna"), LeadService(repo, "bob")
+    seen_by_anna = anna.lead(1)
+    bob.return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
+    with pytest.raises(StaleLead, match="lead 1 was changed by bob at") as caught:
+        anna.accept(1, expected_version=seen_by_anna.version)
+    assert caught.value.changed_by == "bob"
+    lead = anna.lead(1)
+    assert lead.stage is Stage.RETURNED and lead.updated_by == "bob"
+    assert [e.actor for e in anna.history(1)] == ["bob"]
+
+
+def test_write_guard_refuses_a_lead_read_before_a_concurrent_change(repo):
+    """Even past the service's own check, the store refuses a write based on an old read."""
+    make_leads(repo, 1)
+    anna = LeadService(repo, "anna")
+    old = repo.get(1)
+    LeadService(repo, "bob").accept(1)
+    from triage.models import AuditEvent, utcnow
+
+    event = AuditEvent(lead_id=1, actor="anna", at=utcnow(), action="return",
+                       from_stage=Stage.MQL, to_stage=Stage.RETURNED)
+    with pytest.raises(StaleLead, match="changed by bob"):
+        repo.change(old, {"stage": Stage.RETURNED}, event)
+    assert anna.lead(1).stage is Stage.SAL
+    assert len(anna.history(1)) == 1
+
+
+def _race(url, login, lead_ids, barrier, results):
+    svc = LeadService(LeadRepository(open_database(url)), login)
+    versions = {lead_id: svc.lead(lead_id).version for lead_id in lead_ids}
+    for lead_id in lead_ids:
+        barrier.wait()
+        try:
+            if login == "anna":
+                svc.accept(lead_id, expected_version=versions[lead_id])
+            else:
+                svc.return_lead(lead_id, ReturnDecision(reason="no_fit", path="nurture"),
+                                expected_version=versions[lead_id])
+            results.put((login, lead_id, "won"))
+        except StaleLead:
+            results.put((login, lead_id, "stale"))
+        except Exception as exc:  # the test reports any other outcome as a failure
+            results.put((login, lead_id, f"error {type(exc).__name__}: {exc}"))
+
+
+def test_two_processes_deciding_the_same_lead_give_exactly_one_winner(url, repo):
+    lead_ids = list(range(1, 31))
+    make_leads(repo, len(lead_ids))
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_race, args=(url, login, lead_ids, barrier, results)) for login in ("anna", "bob")]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60) for _ in range(2 * len(lead_ids))]
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    assert not [o for o in outcomes if o[2].startswith("error")], outcomes
+    for lead_id in lead_ids:
+        mine = sorted(o[2] for o in outcomes if o[1] == lead_id)
+        assert mine == ["stale", "won"], (lead_id, mine)
+        winner = next(o[0] for o in outcomes if o[1] == lead_id and o[2] == "won")
+        lead = repo.get(lead_id)
+        assert lead.stage is (Stage.SAL if winner == "anna" else Stage.RETURNED)
+        assert [e.actor for e in repo.history(lead_id)] == [winner]
+
+
+def test_queue_order_handraisers_then_oldest_hand_over_then_score(repo):
+    leads = [
+        new_lead(LeadData(last_name="old inquiry"), score=10, handed_over_at=T0),
+        new_lead(LeadData(last_name="new demo", interest="demo_request"), score=5, handed_over_at=T0 + timedelta(days=2)),
+        new_lead(LeadData(last_name="old demo", interest="demo_request"), score=1, handed_over_at=T0 + timedelta(days=1)),
+        new_lead(LeadData(last_name="old quote high", interest="quote_request"), score=90, handed_over_at=T0 + timedelta(hours=1)),
+        new_lead(LeadData(last_name="old quote low", interest="quote_request"), score=20, handed_over_at=T0 + timedelta(hours=1)),
+    ]
+    repo.add_leads(leads)
+    page = LeadService(repo, "anna").queue_page(QueueView.POOL)
+    assert [row.last_name for row in page.rows] == [
+        "old demo", "new demo", "old inquiry", "old quote high", "old quote low"
+    ]
+
+
+def test_queue_pages_by_key_forwards_and_backwards(repo):
+    make_leads(repo, 250)
+    svc = LeadService(repo, "anna")
+    seen, after = [], None
+    while True:
+        page = svc.queue_page(QueueView.POOL, after=after, limit=40)
+        seen.extend(row.id for row in page.rows)
+        if not page.more:
+            break
+        after = (page.rows[-1].queue_key, page.rows[-1].id)
+    assert seen == list(range(1, 251))
+
+    last = svc.queue_page(QueueView.POOL, before=LAST_KEY, limit=40)
+    assert [row.id for row in last.rows] == list(range(211, 251)) and last.more
+    first_row = last.rows[0]
+    previous = svc.queue_page(QueueView.POOL, before=(first_row.queue_key, first_row.id), limit=40)
+    assert [row.id for row in previous.rows] == list(range(171, 211))
+
+
+def test_mine_and_pool_are_separate_queues(repo):
+    make_leads(repo, 5)
+    anna = LeadService(repo, "anna")
+    assert anna.queue_count(QueueView.MINE) == 0 and anna.queue_count(QueueView.POOL) == 5
+    lead = repo.get(2)
+    from triage.models import AuditEvent, utcnow
+
+    repo.change(lead, {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
+    assert [r.id for r in anna.queue_page(QueueView.MINE).rows] == [2]
+    assert 2 not in [r.id for r in anna.queue_page(QueueView.POOL).rows]
+    assert LeadService(repo, "bob").queue_count(QueueView.MINE) == 0
+    anna.accept(2)
+    assert anna.queue_count(QueueView.MINE) == 0
+
+
+def test_filter_matches_name_company_email_case_and_wildcards_literally(repo):
+    repo.add_leads([
+        new_lead(LeadData(first_name="Jürgen", last_name="Müller", company="Acme GmbH", email="jm@acme.de")),
+        new_lead(LeadData(first_name="Anna", last_name="de Vries", company="100% Bouw B.V.", email="anna@bouw.nl")),
+        new_lead(LeadData(first_name="Piet", last_name="Jansen", company="Jansen_Co", email="piet@jansen.nl")),
+    ])
+    svc = LeadService(repo, "anna")
+
+    def names(text):
+        return [row.last_name for row in svc.queue_page(QueueView.POOL, text=text).rows]
+
+    assert names("MÜLLER") == ["Müller"]
+    assert names("acme.de") == ["Müller"]
+    assert names("100%") == ["de Vries"]
+    assert names("%") == ["de Vries"]
+    assert names("n_c") == ["Jansen"]
+    assert names("_") == ["Jansen"]
+    assert svc.queue_count(QueueView.POOL, "nl") == 2
+
+
+V1_SCHEMA = """
+CREATE TABLE "triage_meta" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+CREATE TABLE "lead" ("id" INTEGER NOT NULL PRIMARY KEY, "salutation" VARCHAR(255) NOT NULL,
+  "first_name" VARCHAR(255) NOT NULL, "last_name" VARCHAR(255) NOT NULL, "email" VARCHAR(255) NOT NULL,
+  "phone" VARCHAR(255) NOT NULL, "job_title" VARCHAR(255) NOT NULL, "company" VARCHAR(255) NOT NULL,
+  "country" VARCHAR(255) NOT NULL, "channel" VARCHAR(255) NOT NULL, "interest" VARCHAR(255) NOT NULL,
+  "existing_customer" INTEGER NOT NULL, "creditworthiness" VARCHAR(255) NOT NULL,
+  "emails_opened" INTEGER NOT NULL, "emails_clicked" INTEGER NOT NULL, "pages_visited" INTEGER NOT NULL,
+  "forms_filled" INTEGER NOT NULL, "notes" TEXT NOT NULL, "score" INTEGER NOT NULL,
+  "stage" VARCHAR(255) NOT NULL, "owner" VARCHAR(255), "recycle_count" INTEGER NOT NULL,
+  "version" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "handed_over_at" DATETIME,
+  "updated_at" DATETIME NOT NULL, "updated_by" VARCHAR(255) NOT NULL, "queue_key" VARCHAR(255) NOT NULL);
+CREATE INDEX "lead_email" ON "lead" ("email");
+CREATE TABLE "audit_event" ("id" INTEGER NOT NULL PRIMARY KEY, "lead_id" INTEGER NOT NULL,
+  "actor" VARCHAR(255) NOT NULL, "at" DATETIME NOT NULL, "action" VARCHAR(255) NOT NULL,
+  "from_stage" VARCHAR(255), "to_stage" VARCHAR(255), "reason" VARCHAR(255), "path" VARCHAR(255),
+  "note" TEXT NOT NULL, FOREIGN KEY ("lead_id") REFERENCES "lead" ("id") ON DELETE CASCADE);
+CREATE TABLE "team_member" ("login" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL,
+  "role" VARCHAR(255) NOT NULL, "capacity" REAL NOT NULL);
+INSERT INTO triage_meta VALUES ('schema_version', '1');
+INSERT INTO lead VALUES (1, 'Frau', 'Änne', 'Schröder', 'a@schroeder.de', '', '', 'Schröder AG', 'DE',
+  'event', 'demo_request', 0, 'unknown', 0, 0, 0, 0, '', 40, 'mql', NULL, 0, 1,
+  '2026-11-01 08:00:00', '2026-11-01 08:00:00', '2026-11-01 08:00:00', 'marketing', '020261101080000000000060');
+"""
+
+
+def test_a_version_1_database_is_migrated_on_open(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as raw:
+        raw.executescript(V1_SCHEMA)
+    repo = LeadRepository(open_database(f"sqlite:///{path}"))
+    assert schema_version(repo.db) == SCHEMA_VERSION
+    svc = LeadService(repo, "anna")
+    assert [row.last_name for row in svc.queue_page(QueueView.POOL, text="SCHRÖDER").rows] == ["Schröder"]
+    assert svc.accept(1).stage is Stage.SAL
+    indexes = {row[0] for row in repo.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "lead_queue" in indexes
+
+
+def test_a_newer_database_is_refused_clearly(tmp_path, url):
+    open_database(url).execute_sql("UPDATE triage_meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(DatabaseError, match="schema version 999, newer than this triage"):
+        open_database(url)
+
+
+def test_unsupported_or_unusable_urls_are_refused_clearly(tmp_path):
+    with pytest.raises(DatabaseError, match="unsupported database URL"):
+        open_database("mysql://x/y")
+    (tmp_path / "junk.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DatabaseError, match="junk.db"):
+        open_database(f"sqlite:///{tmp_path / 'junk.db'}")
