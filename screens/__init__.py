@@ -1,0 +1,1 @@
+"""Textual screens and widgets of triage, one per module, styles beside them."""

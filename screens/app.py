@@ -1,0 +1,233 @@
+"""The rep's triage app: the queue, the highlighted lead, and the decisions."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input
+from textual.worker import get_current_worker
+
+from triage.errors import StaleLead, TriageError
+from triage.models import QueueRow, ReturnDecision
+from triage.services import LeadService, QueueView
+from triage.text import one_line
+
+from .commands import TriageCommands
+from .filter_input import FilterInput
+from .help_screen import HelpScreen
+from .lead_detail import LeadDetail
+from .lead_queue import LeadQueue
+from .return_dialog import ReturnDialog
+
+VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
+FILTER_DELAY = 0.15
+DETAIL_DELAY = 0.05
+
+
+class TriageApp(App[None]):
+    """Work the queue: accept a lead (SAL) or return it to marketing (SRL)."""
+
+    TITLE = "triage"
+    CSS_PATH = ["app.tcss", "lead_queue.tcss", "lead_detail.tcss"]
+    COMMANDS = App.COMMANDS | {TriageCommands}
+    BINDINGS = [
+        Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL"),
+        Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason"),
+        Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
+        Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool"),
+        Binding("ctrl+r,f5", "refresh", "Refresh", tooltip="Read the queue again"),
+        Binding("question_mark", "help", "Help", tooltip="List every key"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, service: LeadService) -> None:
+        super().__init__()
+        self.service = service
+        self.view = QueueView.MINE
+        self.filter_text = ""
+        self._filter_timer = None
+        self.sub_title = f"signed in as {one_line(service.actor)}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="queue-pane"):
+                yield FilterInput(placeholder="/ filter by name, company or email (Esc clears)", id="filter")
+                yield LeadQueue(id="queue")
+            yield LeadDetail(id="detail")
+        yield Footer()
+
+    @property
+    def queue(self) -> LeadQueue:
+        return self.query_one(LeadQueue)
+
+    @property
+    def detail(self) -> LeadDetail:
+        return self.query_one(LeadDetail)
+
+    def on_mount(self) -> None:
+        self.queue.focus()
+        self.choose_first_view()
+
+    @work(thread=True, group="start")
+    def choose_first_view(self) -> None:
+        """Start on the rep's own MQLs, or on the pool when they have none."""
+        mine = self.service.queue_page(QueueView.MINE, limit=1).rows
+        self.call_from_thread(self.show_view, QueueView.MINE if mine else QueueView.POOL)
+
+    def show_view(self, view: QueueView, *, keep_position: bool = False) -> None:
+        self.view = view
+        queue = self.queue
+        queue.empty_text = (
+            "No MQLs of yours: press m for the unassigned pool." if view is QueueView.MINE
+            else "The pool is empty."
+        )
+        if self.filter_text:
+            queue.empty_text = "No lead matches the filter (Esc in the filter clears it)."
+        queue.border_title = VIEW_TITLES[view]
+        queue.border_subtitle = "counting…"
+        queue.load(partial(self.service.queue_page, view, text=self.filter_text), keep_position=keep_position)
+        self.count_queue(view, self.filter_text)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group="count")
+    def count_queue(self, view: QueueView, text: str) -> None:
+        count = self.service.queue_count(view, text)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_count, view, text, count)
+
+    def _show_count(self, view: QueueView, text: str, count: int) -> None:
+        if (view, text) == (self.view, self.filter_text):
+            what = "lead matches" if text and count == 1 else "leads match" if text else "MQLs"
+            self.queue.border_subtitle = f"{count:,} {what}"
+
+    # --- the highlighted lead ------------------------------------------------------
+
+    @on(LeadQueue.Highlighted)
+    def _highlighted(self, event: LeadQueue.Highlighted) -> None:
+        self.refresh_bindings()
+        if event.row is None:
+            self.detail.clear("No lead selected.")
+        else:
+            self.load_detail(event.row.id)
+
+    @work(thread=True, exclusive=True, group="detail")
+    def load_detail(self, lead_id: int) -> None:
+        time.sleep(DETAIL_DELAY)  # holding a cursor key should not read every lead it passes
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        try:
+            lead = self.service.lead(lead_id)
+            history = self.service.history(lead_id)
+        except TriageError as exc:
+            self.call_from_thread(self.detail.clear, one_line(exc))
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self.detail.show, lead, history)
+
+    # --- decisions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "return_lead"):
+            return True if self.queue.current is not None else None
+        return True
+
+    def action_accept(self) -> None:
+        row = self.queue.current
+        if row is not None:
+            self.decide(row, None)
+
+    def action_return_lead(self) -> None:
+        row = self.queue.current
+        if row is None:
+            return
+
+        def returned(decision: ReturnDecision | None) -> None:
+            if decision is not None:
+                self.decide(row, decision)
+
+        self.push_screen(ReturnDialog(row.name or f"lead #{row.id}"), returned)
+
+    @work(thread=True, group="decide")
+    def decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
+        """Accept (decision None) or return the lead; the store refuses a stale decision."""
+        try:
+            if decision is None:
+                lead = self.service.accept(row.id, expected_version=row.version)
+            else:
+                lead = self.service.return_lead(row.id, decision, expected_version=row.version)
+        except StaleLead as exc:
+            self.call_from_thread(self._refused, exc, True)
+        except TriageError as exc:
+            self.call_from_thread(self._refused, exc, False)
+        else:
+            verb = "Accepted" if decision is None else "Returned"
+            self.call_from_thread(
+                self._decided, row, f"{verb} {one_line(row.name)} (#{row.id}) → {lead.stage.label}"
+            )
+
+    def _decided(self, row: QueueRow, message: str) -> None:
+        self.queue.remove(row.id)
+        self.notify(message, markup=False, timeout=3)
+        self.count_queue(self.view, self.filter_text)
+
+    def _refused(self, exc: TriageError, reload: bool) -> None:
+        self.notify(one_line(exc), title="Not stored", severity="error", markup=False, timeout=8)
+        if reload:
+            self.show_view(self.view, keep_position=True)
+
+    # --- filter, views, help -------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, partial(self.apply_filter, event.value))
+
+    def apply_filter(self, text: str) -> None:
+        text = text.strip()
+        if text != self.filter_text:
+            self.filter_text = text
+            self.show_view(self.view)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self.apply_filter(event.value)
+        self.queue.focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self.apply_filter("")
+        self.queue.focus()
+
+    def action_toggle_view(self) -> None:
+        self.show_view(QueueView.POOL if self.view is QueueView.MINE else QueueView.MINE)
+
+    def action_refresh(self) -> None:
+        self.show_view(self.view, keep_position=True)
+
+    def key_bindings(self) -> list[tuple[str, str]]:
+        """Every binding of the app and the queue, as (keys, description)."""
+        pairs = []
+        for binding in [*self.BINDINGS, *LeadQueue.BINDINGS]:
+            keys = " / ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(","))
+            pairs.append((keys, binding.description))
+        pairs += [("ctrl+p", "Command palette"), ("escape", "In the filter: clear it; in a dialog: cancel")]
+        return pairs
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_bindings()))

@@ -1,0 +1,314 @@
+"""The rep's queue: a window of leads paged from the database, only visible lines drawn.
+
+A million leads never fit in a widget (Textual's DataTable needs minutes and 1.4 GB for
+that), so this widget holds a buffer of a few pages of `QueueRow`s and fetches the next
+or previous page by key, in a thread worker, as the cursor nears either end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from triage.models import Interest, QueueRow
+from triage.services import LAST_KEY, QueuePage
+from triage.text import one_line
+
+#: fetch(after=..., before=..., limit=...) -> QueuePage, for the current view and filter.
+Fetcher = Callable[..., QueuePage]
+
+PAGE_ROWS = 100
+BUFFER_ROWS = 400
+PREFETCH_MARGIN = 60
+
+#: (title, width); width None columns (name, company) share what the others leave.
+COLUMNS = (("", 1), ("name", None), ("company", None), ("channel", 14), ("interest", 8), ("score", 5), ("age", 7))
+HEADER = tuple(title for title, _ in COLUMNS)
+INTEREST_LABELS = {Interest.INQUIRY: "inquiry", Interest.QUOTE_REQUEST: "quote", Interest.DEMO_REQUEST: "demo"}
+
+
+def column_widths(width: int) -> list[int]:
+    fixed = sum(size + 1 for _, size in COLUMNS if size is not None)
+    flexible = [title for title, size in COLUMNS if size is None]
+    share = max(8, (width - fixed) // len(flexible) - 1)
+    return [size if size is not None else share for _, size in COLUMNS]
+
+
+def age_text(since: datetime, now: datetime | None = None) -> str:
+    seconds = max(0, int(((now or datetime.now(timezone.utc)) - since).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h" if hours else f"{rest // 60}m"
+
+
+def row_cells(row: QueueRow, now: datetime) -> tuple[str, ...]:
+    return (
+        "▲" if row.interest is Interest.DEMO_REQUEST else " ",
+        one_line(row.name),
+        one_line(row.company),
+        row.channel.value.replace("_", " "),
+        INTEREST_LABELS[row.interest],
+        f"{row.score:>5}",
+        f"{age_text(row.handed_over_at, now):>7}",
+    )
+
+
+@dataclass
+class _Fetch:
+    generation: int
+    direction: str  # "reset", "end", "after", "before"
+    #: A reset that starts after a given lead: there are leads before the page.
+    anchored: bool = False
+
+
+class LeadQueue(Widget, can_focus=True):
+    """The queue of MQLs in priority order."""
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home,g", "first", "First lead", show=False),
+        Binding("end,G", "last", "Last lead", show=False),
+    ]
+    COMPONENT_CLASSES = {
+        "lead-queue--header",
+        "lead-queue--cursor",
+        "lead-queue--handraiser",
+        "lead-queue--empty",
+    }
+
+    class Highlighted(Message):
+        """The cursor is on another lead (or on none: `row` is None)."""
+
+        def __init__(self, row: QueueRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[QueueRow] = []
+        self.cursor = 0
+        self.top = 0
+        self.more_after = False
+        self.more_before = False
+        self.fetching = False
+        self.empty_text = "No leads here."
+        self._fetcher: Fetcher | None = None
+        self._generation = 0
+        self._pending: set[str] = set()
+        self._highlighted: int | None = None
+        self._now = datetime.now(timezone.utc)
+
+    # --- what the app uses ---------------------------------------------------------
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self.rows[self.cursor] if self.rows else None
+
+    @property
+    def row_count(self) -> int:
+        """Rows held in the buffer (never the whole queue)."""
+        return len(self.rows)
+
+    def load(self, fetcher: Fetcher, *, keep_position: bool = False) -> None:
+        """Show the queue `fetcher` pages through, from the top (or from the current lead)."""
+        self._fetcher = fetcher
+        self._generation += 1
+        self._pending.clear()
+        self.fetching = True
+        start = None
+        if keep_position and self.rows:
+            anchor = self.rows[max(0, self.cursor - 1)] if self.cursor else None
+            start = (anchor.queue_key, anchor.id) if anchor else None
+        self._fetch("reset", after=start)
+        self.refresh()
+
+    def remove(self, lead_id: int) -> None:
+        """Drop a decided lead; the cursor stays put, so the next lead is highlighted."""
+        index = next((i for i, row in enumerate(self.rows) if row.id == lead_id), None)
+        if index is None:
+            return
+        del self.rows[index]
+        if index < self.cursor or self.cursor >= len(self.rows):
+            self.cursor = max(0, self.cursor - 1) if index <= self.cursor else self.cursor
+        self._after_move()
+
+    # --- fetching ------------------------------------------------------------------
+
+    def _fetch(self, direction: str, **where) -> None:
+        if self._fetcher is None or direction in self._pending:
+            return
+        self._pending.add(direction)
+        anchored = direction == "reset" and where.get("after") is not None
+        fetcher, job = self._fetcher, _Fetch(self._generation, direction, anchored)
+
+        def work() -> None:
+            try:
+                page = fetcher(limit=PAGE_ROWS, **where)
+            except Exception as exc:  # shown to the rep, never a traceback
+                self.app.call_from_thread(self._fetch_failed, job, exc)
+            else:
+                self.app.call_from_thread(self._fetched, job, page)
+
+        self.run_worker(work, thread=True, group=f"queue-{direction}", exit_on_error=False)
+
+    def _fetch_failed(self, job: _Fetch, exc: Exception) -> None:
+        self._pending.discard(job.direction)
+        if job.generation == self._generation:
+            self.fetching = False
+            self.app.notify(f"Could not read the queue: {one_line(exc)}", severity="error", markup=False)
+            self.refresh()
+
+    def _fetched(self, job: _Fetch, page: QueuePage) -> None:
+        self._pending.discard(job.direction)
+        if job.generation != self._generation:
+            return
+        self._now = datetime.now(timezone.utc)
+        if job.direction in ("reset", "end"):
+            self.fetching = False
+            self.rows = list(page.rows)
+            if job.direction == "end":
+                self.more_before, self.more_after = page.more, False
+                self.cursor = max(0, len(self.rows) - 1)
+            else:
+                self.more_after, self.more_before = page.more, job.anchored
+                self.cursor = 0
+            self.top = 0
+        elif job.direction == "after":
+            self.rows.extend(page.rows)
+            self.more_after = page.more
+            overflow = len(self.rows) - BUFFER_ROWS
+            if overflow > 0 and self.cursor - overflow >= PREFETCH_MARGIN:
+                del self.rows[:overflow]
+                self.cursor -= overflow
+                self.top = max(0, self.top - overflow)
+                self.more_before = True
+        else:
+            self.rows[:0] = page.rows
+            self.cursor += len(page.rows)
+            self.top += len(page.rows)
+            self.more_before = page.more
+            overflow = len(self.rows) - BUFFER_ROWS
+            if overflow > 0 and len(self.rows) - overflow - self.cursor > PREFETCH_MARGIN:
+                del self.rows[-overflow:]
+                self.more_after = True
+        self._after_move()
+
+    def _prefetch(self) -> None:
+        if not self.rows:
+            return
+        if self.more_after and len(self.rows) - 1 - self.cursor < PREFETCH_MARGIN:
+            last = self.rows[-1]
+            self._fetch("after", after=(last.queue_key, last.id))
+        if self.more_before and self.cursor < PREFETCH_MARGIN:
+            first = self.rows[0]
+            self._fetch("before", before=(first.queue_key, first.id))
+
+    # --- moving --------------------------------------------------------------------
+
+    @property
+    def _visible_rows(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _after_move(self) -> None:
+        self.cursor = min(max(0, self.cursor), max(0, len(self.rows) - 1))
+        visible = self._visible_rows
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + visible:
+            self.top = self.cursor - visible + 1
+        self.top = max(0, min(self.top, max(0, len(self.rows) - visible)))
+        self._prefetch()
+        self.refresh()
+        current = self.current
+        current_id = current.id if current else None
+        if current_id != self._highlighted:
+            self._highlighted = current_id
+            self.post_message(self.Highlighted(current))
+
+    def _move(self, delta: int) -> None:
+        self.cursor += delta
+        self._after_move()
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_page_down(self) -> None:
+        self._move(self._visible_rows)
+
+    def action_page_up(self) -> None:
+        self._move(-self._visible_rows)
+
+    def action_first(self) -> None:
+        if self.more_before:
+            self._generation += 1
+            self._pending.clear()
+            self._fetch("reset")
+        else:
+            self._move(-self.cursor)
+
+    def action_last(self) -> None:
+        if self.more_after:
+            self._generation += 1
+            self._pending.clear()
+            self._fetch("end", before=LAST_KEY)
+        else:
+            self._move(len(self.rows))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1 and self.top + event.y - 1 < len(self.rows):
+            self.cursor = self.top + event.y - 1
+            self._after_move()
+
+    def on_resize(self) -> None:
+        self._after_move()
+
+    # --- drawing -------------------------------------------------------------------
+
+    def _line(self, cells: tuple[str, ...], style: Style, width: int, accent: Style | None = None) -> Strip:
+        segments = []
+        widths = column_widths(width)
+        for index, (size, text) in enumerate(zip(widths, cells)):
+            cell_style = style + accent if accent is not None and index == 0 else style
+            segments.append(Segment(set_cell_size(text, size) + " ", cell_style))
+        used = sum(size + 1 for size in widths)
+        if width > used:
+            segments.append(Segment(" " * (width - used), style))
+        return Strip(segments).crop(0, width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("lead-queue--header")
+            return self._line(HEADER, base + header, width)
+        index = self.top + y - 1
+        if index >= len(self.rows):
+            if y == 1 and not self.rows:
+                text = "Loading…" if self.fetching else self.empty_text
+                style = base + self.get_component_rich_style("lead-queue--empty")
+                return Strip([Segment(set_cell_size(" " + text, width), style)])
+            return Strip.blank(width, base)
+        row = self.rows[index]
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("lead-queue--cursor")
+        accent = self.get_component_rich_style("lead-queue--handraiser")
+        return self._line(row_cells(row, self._now), style, width, accent)
