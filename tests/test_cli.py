@@ -1,0 +1,200 @@
+"""The command line: every command, its JSON, and its error paths."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage import LeadRepository, open_database
+from triage.cli import main
+from triage.models import Channel, Interest, LeadData, Stage
+from triage.services import new_lead
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db(tmp_path):
+    return "sqlite:///" + str(tmp_path / "cli.db")
+
+
+def run(db, *args, login="anna"):
+    out = io.StringIO()
+    code = main(["--db", db, "--as", login, *args], out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def seeded(db):
+    assert run(db, "seed", "--leads", "40", "--reps", "3", "--seed", "7")[0] == 0
+    return db
+
+
+def test_seed_fills_the_pool_and_the_team(db):
+    code, out = run(db, "seed", "--leads", "300", "--reps", "4", "--seed", "3")
+    assert code == 0 and "seeded 300 leads" in out
+    repo = LeadRepository(open_database(db))
+    leads = list(repo.list_leads())
+    assert len(leads) == 300
+    assert all(lead.stage is Stage.MQL and lead.owner is None for lead in leads)
+    assert {lead.channel for lead in leads} == set(Channel)
+    assert {lead.interest for lead in leads} == set(Interest)
+    assert any(lead.is_handraiser for lead in leads)
+    assert any(lead.existing_customer for lead in leads)
+    assert any(not lead.phone or not lead.salutation or not lead.job_title for lead in leads)
+    assert any(lead.email_domain in ("gmail.com", "gmx.de", "web.de", "ziggo.nl", "hotmail.com", "outlook.com",
+                                     "yahoo.com", "t-online.de", "icloud.com") for lead in leads)
+    assert {lead.country for lead in leads} >= {"DE", "NL", "GB"}
+    team = {member.login: member.role.value for member in repo.team()}
+    assert len(team) == 5 and team["anna"] == "lead"
+
+
+def test_seed_is_deterministic_and_assign_spreads_over_reps(tmp_path):
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.db", "b.db"))
+    for url in (first, second):
+        run(url, "seed", "--leads", "30", "--reps", "3", "--seed", "11", "--assign")
+    names = [[(lead.name, lead.email, lead.owner) for lead in LeadRepository(open_database(url)).list_leads()]
+             for url in (first, second)]
+    assert names[0] == names[1]
+    owners = [owner for _, _, owner in names[0]]
+    assert None not in owners and len(set(owners)) == 3
+    assert max(owners.count(o) for o in set(owners)) == 10
+
+
+def test_list_text_and_json_with_filters(seeded):
+    run(seeded, "accept", "1")
+    code, out = run(seeded, "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["id", "stage", "owner", "score"] and len(lines) == 41
+    code, out = run(seeded, "list", "--stage", "sal", "--json")
+    [only] = json.loads(out)
+    assert (only["id"], only["stage"], only["owner"]) == (1, "sal", "anna")
+    for field in ("score", "email", "channel", "interest", "creditworthiness", "emails_clicked",
+                  "handed_over_at", "recycle_count", "version"):
+        assert field in only
+    assert len(json.loads(run(seeded, "list", "--owner", "anna", "--json")[1])) == 1
+    assert len(json.loads(run(seeded, "list", "--stage", "mql", "--limit", "5", "--json")[1])) == 5
+    assert json.loads(run(seeded, "list", "--owner", "nobody", "--json")[1]) == []
+
+
+def test_show_text_and_json_with_history(seeded):
+    run(seeded, "return", "3", "--reason", "contract", "--path", "nurture", "--until", "2027-03-31", "--note", "call back")
+    code, out = run(seeded, "show", "3")
+    assert code == 0
+    assert "checklist:" in out and "complete" in out and "history:" in out
+    assert "contract/nurture" in out and "contract until 2027-03-31; call back" in out
+    data = json.loads(run(seeded, "show", "3", "--json")[1])
+    assert data["stage"] == "returned" and data["owner"] is None
+    assert [item["question"] for item in data["checklist"]][:3] == ["channel", "complete", "serious"]
+    [event] = data["history"]
+    assert (event["actor"], event["from_stage"], event["to_stage"], event["reason"], event["path"]) == (
+        "anna", "mql", "returned", "contract", "nurture")
+
+
+def test_accept_and_return_both_paths(seeded):
+    code, out = run(seeded, "accept", "1")
+    assert code == 0 and out.startswith("accepted #1 ") and "MQL -> SAL" in out
+    code, out = run(seeded, "return", "2", "--reason", "not_ready", "--path", "nurture", login="bob")
+    assert code == 0 and "MQL -> returned (SRL)" in out
+    code, out = run(seeded, "return", "4", "--reason", "other", "--path", "disqualify", "--note", "student")
+    assert code == 0 and "disqualified" in out
+    repo = LeadRepository(open_database(seeded))
+    assert repo.get(1).stage is Stage.SAL and repo.get(1).owner == "anna"
+    assert repo.history(2)[0].actor == "bob"
+    assert (repo.get(4).stage, repo.history(4)[0].note) == (Stage.DISQUALIFIED, "student")
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["accept", "999"], 1, "triage: error: no lead with id 999"),
+        (["show", "999"], 1, "triage: error: no lead with id 999"),
+        (["return", "2", "--reason", "other", "--path", "nurture"], 1, "reason 'other' needs a note"),
+        (["return", "2", "--reason", "no_fit", "--path", "nurture", "--until", "2027-01-01"], 1,
+         "a contract end date only goes with reason 'contract'"),
+    ],
+)
+def test_refusals_print_one_line_and_exit_1(seeded, capsys, args, code, message):
+    assert run(seeded, *args) == (code, "")
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_illegal_move_names_both_stages(seeded, capsys):
+    run(seeded, "accept", "1")
+    capsys.readouterr()
+    assert run(seeded, "accept", "1")[0] == 1
+    assert capsys.readouterr().err.strip() == "triage: error: a lead cannot move from SAL to SAL"
+    assert LeadRepository(open_database(seeded)).history(1)[0].to_stage is Stage.SAL
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["return", "2", "--reason", "bored", "--path", "nurture"], "unknown reason 'bored'; choose from not_ready"),
+        (["return", "2", "--reason", "no_fit", "--path", "bin"], "unknown path 'bin'; choose from nurture, disqualify"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "soon"], "'soon' is not a date"),
+        (["list", "--stage", "hot"], "unknown stage 'hot'"),
+        (["accept", "abc"], "invalid int value"),
+    ],
+)
+def test_usage_errors_exit_2(seeded, capsys, args, message):
+    with pytest.raises(SystemExit) as caught:
+        run(seeded, *args)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_database_urls_are_one_line(tmp_path, capsys):
+    assert run("mysql://host/db", "list")[0] == 1
+    assert "unsupported database URL 'mysql://host/db'" in capsys.readouterr().err
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00garbage" * 200)
+    assert run(f"sqlite:///{junk}", "list")[0] == 1
+    err = capsys.readouterr().err
+    assert "cannot open database" in err and "Traceback" not in err
+
+
+def test_user_data_never_reaches_the_terminal_raw(db):
+    repo = LeadRepository(open_database(db))
+    repo.add_leads([new_lead(LeadData(first_name="Evil\x1b[2J", last_name="\x1b]0;owned\x07", company="[bold]x[/]",
+                                      notes="line\x1b[31m"))])
+    for args in (["list"], ["show", "1"], ["accept", "1"]):
+        code, out = run(db, *args)
+        assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "Evil\u241b[2J" in run(db, "show", "1")[1]
+    assert json.loads(run(db, "show", "1", "--json")[1])["first_name"] == "Evil\x1b[2J"
+
+
+def test_console_script_in_a_real_process(seeded):
+    env = dict(os.environ, TRIAGE_DB=seeded)
+    done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "carl", "accept", "5"],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0 and "accepted #5" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "triage.cli", "accept", "5"],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 1 and done.stderr.strip() == "triage: error: a lead cannot move from SAL to SAL"
+    triage = Path(sys.executable).parent / "triage"
+    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and json.loads(done.stdout)[0]["owner"] == "carl"
+    help_text = subprocess.run([str(triage), "return", "--help"], capture_output=True, text=True).stdout
+    assert "--reason" in help_text and "not_ready" in help_text
+
+
+def test_demo_seeds_once_and_opens_the_app_for_the_login(db, monkeypatch):
+    from screens.app import TriageApp
+
+    opened = []
+    monkeypatch.setattr(TriageApp, "run", lambda app: opened.append(app))
+    assert run(db, "demo", login="dora")[0] == 0
+    assert run(db, "demo", login="dora")[0] == 0
+    assert LeadRepository(open_database(db)).count_leads() == 500
+    assert [app.service.actor for app in opened] == ["dora", "dora"]
+    assert run(db, login="erik")[0] == 0
+    assert opened[-1].service.actor == "erik"
