@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from functools import partial
 
 from rich.text import Text
@@ -27,7 +26,8 @@ from .return_dialog import ReturnDialog
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
 FILTER_DELAY = 0.15
-DETAIL_DELAY = 0.05
+#: The detail panel follows the cursor once it rests this long, not on every row it passes.
+DETAIL_DELAY = 0.12
 
 
 class TriageApp(App[None]):
@@ -52,6 +52,8 @@ class TriageApp(App[None]):
         self.view = QueueView.MINE
         self.filter_text = ""
         self._filter_timer = None
+        self._had_lead = False
+        self._detail_timer = None
         self.sub_title = f"signed in as {one_line(service.actor)}"
 
     def compose(self) -> ComposeResult:
@@ -111,18 +113,20 @@ class TriageApp(App[None]):
 
     @on(LeadQueue.Highlighted)
     def _highlighted(self, event: LeadQueue.Highlighted) -> None:
-        self.refresh_bindings()
+        has_lead = event.row is not None
+        if has_lead != self._had_lead:  # the Footer redraws on every refresh: only when it changes
+            self._had_lead = has_lead
+            self.refresh_bindings()
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
         if event.row is None:
             self.detail.clear("No lead selected.")
         else:
-            self.load_detail(event.row.id)
+            self._detail_timer = self.set_timer(DETAIL_DELAY, partial(self.load_detail, event.row.id))
 
     @work(thread=True, exclusive=True, group="detail")
     def load_detail(self, lead_id: int) -> None:
-        time.sleep(DETAIL_DELAY)  # holding a cursor key should not read every lead it passes
         worker = get_current_worker()
-        if worker.is_cancelled:
-            return
         try:
             lead = self.service.lead(lead_id)
             history = self.service.history(lead_id)

@@ -16,6 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -112,6 +113,8 @@ class LeadQueue(Widget, can_focus=True):
         self._pending: set[str] = set()
         self._highlighted: int | None = None
         self._now = datetime.now(timezone.utc)
+        self._styles: dict[str, Style] | None = None
+        self._painted = (0, 0)  # (top, cursor) at the last full paint
 
     # --- what the app uses ---------------------------------------------------------
 
@@ -224,7 +227,18 @@ class LeadQueue(Widget, can_focus=True):
     def _visible_rows(self) -> int:
         return max(1, self.size.height - 1)
 
-    def _after_move(self) -> None:
+    def _repaint(self, previous: tuple[int, int] | None = None) -> None:
+        """Repaint two lines when only the cursor moved within the page, else everything."""
+        if previous is not None and previous[0] == self.top:
+            width = self.size.width
+            self.refresh(
+                Region(0, previous[1] - self.top + 1, width, 1),
+                Region(0, self.cursor - self.top + 1, width, 1),
+            )
+        else:
+            self.refresh()
+
+    def _after_move(self, previous: tuple[int, int] | None = None) -> None:
         self.cursor = min(max(0, self.cursor), max(0, len(self.rows) - 1))
         visible = self._visible_rows
         if self.cursor < self.top:
@@ -233,7 +247,7 @@ class LeadQueue(Widget, can_focus=True):
             self.top = self.cursor - visible + 1
         self.top = max(0, min(self.top, max(0, len(self.rows) - visible)))
         self._prefetch()
-        self.refresh()
+        self._repaint(previous)
         current = self.current
         current_id = current.id if current else None
         if current_id != self._highlighted:
@@ -241,8 +255,9 @@ class LeadQueue(Widget, can_focus=True):
             self.post_message(self.Highlighted(current))
 
     def _move(self, delta: int) -> None:
+        before = (self.top, self.cursor)
         self.cursor += delta
-        self._after_move()
+        self._after_move(previous=before)
 
     def action_cursor_down(self) -> None:
         self._move(1)
@@ -293,22 +308,34 @@ class LeadQueue(Widget, can_focus=True):
             segments.append(Segment(" " * (width - used), style))
         return Strip(segments).crop(0, width)
 
+    def notify_style_update(self) -> None:
+        self._styles = None
+        super().notify_style_update()
+
+    def _style(self, name: str) -> Style:
+        """Component styles, looked up once per style change instead of once per line."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = {"base": base}
+            for component in self.COMPONENT_CLASSES:
+                self._styles[component.removeprefix("lead-queue--")] = self.get_component_rich_style(component)
+            self._styles["header"] = base + self._styles["header"]
+            self._styles["cursor"] = base + self._styles["cursor"]
+            self._styles["empty"] = base + self._styles["empty"]
+        return self._styles[name]
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._style("base")
         if y == 0:
-            header = self.get_component_rich_style("lead-queue--header")
-            return self._line(HEADER, base + header, width)
+            return self._line(HEADER, self._style("header"), width)
         index = self.top + y - 1
         if index >= len(self.rows):
             if y == 1 and not self.rows:
                 text = "Loading…" if self.fetching else self.empty_text
-                style = base + self.get_component_rich_style("lead-queue--empty")
+                style = self._style("empty")
                 return Strip([Segment(set_cell_size(" " + text, width), style)])
             return Strip.blank(width, base)
         row = self.rows[index]
-        style = base
-        if index == self.cursor:
-            style = base + self.get_component_rich_style("lead-queue--cursor")
-        accent = self.get_component_rich_style("lead-queue--handraiser")
-        return self._line(row_cells(row, self._now), style, width, accent)
+        style = self._style("cursor") if index == self.cursor else base
+        return self._line(row_cells(row, self._now), style, width, self._style("handraiser"))

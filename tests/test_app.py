@@ -42,6 +42,7 @@ def seeded(repo):
 
 
 async def settle(app, pilot):
+    await pilot.pause(0.15)  # the detail panel follows the cursor after a short rest
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
