@@ -54,6 +54,7 @@ class TriageApp(App[None]):
         self._filter_timer = None
         self._had_lead = False
         self._detail_timer = None
+        self._deciding: set[int] = set()
         self.sub_title = f"signed in as {one_line(service.actor)}"
 
     def compose(self) -> ComposeResult:
@@ -95,8 +96,12 @@ class TriageApp(App[None]):
         queue.border_title = VIEW_TITLES[view]
         queue.border_subtitle = "counting…"
         queue.load(partial(self.service.queue_page, view, text=self.filter_text), keep_position=keep_position)
-        self.count_queue(view, self.filter_text)
         self.refresh_bindings()
+
+    @on(LeadQueue.Loaded)
+    def _queue_loaded(self) -> None:
+        """Count after the page is shown: a filtered count scans as long as the page query."""
+        self.count_queue(self.view, self.filter_text)
 
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
@@ -145,16 +150,18 @@ class TriageApp(App[None]):
 
     def action_accept(self) -> None:
         row = self.queue.current
-        if row is not None:
+        if row is not None and row.id not in self._deciding:
+            self._deciding.add(row.id)
             self.decide(row, None)
 
     def action_return_lead(self) -> None:
         row = self.queue.current
-        if row is None:
+        if row is None or row.id in self._deciding:
             return
 
         def returned(decision: ReturnDecision | None) -> None:
-            if decision is not None:
+            if decision is not None and row.id not in self._deciding:
+                self._deciding.add(row.id)
                 self.decide(row, decision)
 
         self.push_screen(ReturnDialog(row.name or f"lead #{row.id}"), returned)
@@ -162,6 +169,15 @@ class TriageApp(App[None]):
     @work(thread=True, group="decide")
     def decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
         """Accept (decision None) or return the lead; the store refuses a stale decision."""
+        try:
+            self._decide(row, decision)
+        finally:
+            self.call_from_thread(self._decision_done, row.id)
+
+    def _decision_done(self, lead_id: int) -> None:
+        self._deciding.discard(lead_id)
+
+    def _decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
         try:
             if decision is None:
                 lead = self.service.accept(row.id, expected_version=row.version)

@@ -99,6 +99,9 @@ class LeadQueue(Widget, can_focus=True):
             super().__init__()
             self.row = row
 
+    class Loaded(Message):
+        """A fresh first (or last) page is shown, e.g. after the view or filter changed."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[QueueRow] = []
@@ -191,6 +194,7 @@ class LeadQueue(Widget, can_focus=True):
                 self.more_after, self.more_before = page.more, job.anchored
                 self.cursor = 0
             self.top = 0
+            self.post_message(self.Loaded())
         elif job.direction == "after":
             self.rows.extend(page.rows)
             self.more_after = page.more

@@ -21,7 +21,7 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",
-    "cache_size": -64000,
+    "cache_size": -8000,  # 8 MB per connection: a bigger cache barely speeds the queue up
 }
 BUSY_TIMEOUT_SECONDS = 10
 

@@ -198,3 +198,12 @@ def test_demo_seeds_once_and_opens_the_app_for_the_login(db, monkeypatch):
     assert [app.service.actor for app in opened] == ["dora", "dora"]
     assert run(db, login="erik")[0] == 0
     assert opened[-1].service.actor == "erik"
+
+
+def test_recycle_brings_a_returned_lead_back_and_counts(seeded, capsys):
+    run(seeded, "return", "6", "--reason", "not_ready", "--path", "nurture")
+    code, out = run(seeded, "recycle", "6", login="marketing")
+    assert code == 0 and "returned (SRL) -> MQL" in out and "recycled 1x" in out
+    assert json.loads(run(seeded, "show", "6", "--json")[1])["recycle_count"] == 1
+    assert run(seeded, "recycle", "7")[0] == 1
+    assert "cannot move from MQL to MQL" in capsys.readouterr().err

@@ -186,6 +186,14 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    lead = service.recycle(args.id)
+    print(f"recycled #{lead.id} {one_line(lead.name)}: returned (SRL) -> MQL, "
+          f"back in the pool (recycled {lead.recycle_count}x)", file=out)
+    return 0
+
+
 def _choice(enum: type, what: str) -> Callable[[str], Any]:
     def convert(text: str):
         try:
@@ -259,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     ret.add_argument("--note", metavar="TEXT", help="why (required for reason other)")
     ret.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="end of the contract (reason contract)")
     ret.set_defaults(handler=cmd_return)
+
+    recycle = commands.add_parser("recycle", parents=[common], help="hand a nurtured lead back to sales as an MQL",
+                                  description="Marketing hands a returned (nurtured) lead back to sales: it becomes "
+                                              "an MQL in the unassigned pool again, and its recycle count goes up.")
+    recycle.add_argument("id", type=int, help="the lead's id")
+    recycle.set_defaults(handler=cmd_recycle)
     return parser
 
 

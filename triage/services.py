@@ -70,6 +70,8 @@ class LeadStore(Protocol):
 
     def add_leads(self, leads: Iterable[Lead]) -> int: ...
 
+    def count_leads(self, stage: Stage | None = None) -> int: ...
+
     def team(self) -> list[TeamMember]: ...
 
     def add_team_member(self, member: TeamMember) -> None: ...
@@ -120,8 +122,9 @@ class LeadService:
     def recycle(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Marketing hands a nurtured lead back to sales as an MQL again."""
         lead = self._current(lead_id, expected_version)
+        lifecycle.check_move(lead.stage, Stage.MQL)
         if lead.stage is not Stage.RETURNED:
-            lifecycle.check_move(lead.stage, Stage.MQL)
+            raise TriageError(f"only a returned lead can be recycled; lead {lead_id} is {lead.stage.label}")
         return self._move(
             lead, Stage.MQL, "recycle",
             {"recycle_count": lead.recycle_count + 1, "handed_over_at": utcnow(), "owner": None},
