@@ -75,7 +75,7 @@ def checklist(lead: LeadData) -> list[ChecklistItem]:
     signals = seriousness_signals(lead)
     activity = (
         f"{lead.emails_opened} opened, {lead.emails_clicked} clicked, "
-        f"{lead.pages_visited} buying pages, {lead.forms_filled} forms"
+        f"{lead.pages_visited} pages, {lead.forms_filled} forms"
     )
     return [
         ChecklistItem("channel", lead.channel.value.replace("_", " "), Verdict.INFO),
