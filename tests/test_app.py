@@ -290,3 +290,11 @@ async def test_queue_pages_through_many_leads_holding_only_a_buffer(repo):
         await settle(app, pilot)
         assert queue.current.id == 1 and queue.row_count <= BUFFER_ROWS
         assert queue.border_subtitle == f"{total:,} MQLs"
+
+
+async def test_a_login_with_markup_is_shown_literally(seeded):
+    app = TriageApp(LeadService(seeded, "[bold]x[/] [@click=app.quit]y[/] [0"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "signed in as [bold]x[/] [@click=app.quit]y[/] [0" in str(app.query_one("HeaderTitle").render())
+        assert app.is_running
