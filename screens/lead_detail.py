@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from triage.checklist import Verdict, checklist
@@ -11,77 +11,79 @@ from triage.models import AuditEvent, Lead
 from triage.text import printable
 
 VERDICT_MARKS = {
-    Verdict.OK: ("✔", "green"),
-    Verdict.WARN: ("!", "yellow"),
-    Verdict.BAD: ("✘", "red"),
-    Verdict.INFO: ("·", "dim"),
+    Verdict.OK: ("✔", "$success"),
+    Verdict.WARN: ("!", "$warning"),
+    Verdict.BAD: ("✘", "$error"),
+    Verdict.INFO: ("·", "$text-muted"),
 }
 
-
-def _text(value: object, style: str = "") -> Text:
-    """User data as inert text: never markup, control characters replaced."""
-    return Text(printable(value), style=style)
+Part = tuple[str, str]
 
 
-def lead_renderable(lead: Lead, history: list[AuditEvent]) -> Text:
-    """One Text for the whole panel: far cheaper to lay out than tables on every cursor move."""
-    out = Text()
+def _data(value: object, style: str = "") -> Part:
+    """User data as an inert (text, style) part: never parsed as markup, controls replaced."""
+    return (printable(value), style)
 
-    def line(*parts: Text | str) -> None:
-        for part in parts:
-            out.append_text(part) if isinstance(part, Text) else out.append(part)
-        out.append("\n")
 
-    def field(label: str, value: Text) -> None:
-        line(Text(f"{label:<13} ", style="dim"), value)
+def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
+    """The whole panel as one Content, styled with the theme's variables."""
+    parts: list[Part] = []
 
-    line(Text(f"#{lead.id} ", style="dim"),
-         _text(" ".join(p for p in (lead.salutation, lead.name) if p) or "(no name)", "bold"))
-    line(_text(lead.job_title or "no job title"), Text(" at ", style="dim"),
-         _text(lead.company or "no company", "bold"), Text(f"  {lead.country or '--'}", style="dim"))
+    def line(*items: Part | str) -> None:
+        parts.extend((item, "") if isinstance(item, str) else item for item in items)
+        parts.append(("\n", ""))
+
+    def field(label: str, value: Part) -> None:
+        line((f"{label:<13} ", "$text-muted"), value)
+
+    def heading(title: str) -> None:
+        line()
+        line((title, "bold underline"))
+
+    line((f"#{lead.id} ", "$text-muted"),
+         _data(" ".join(p for p in (lead.salutation, lead.name) if p) or "(no name)", "bold"))
+    line(_data(lead.job_title or "no job title"), (" at ", "$text-muted"),
+         _data(lead.company or "no company", "bold"), (f"  {lead.country or '--'}", "$text-muted"))
     line()
-    field("email", _text(lead.email or "-"))
-    field("phone", _text(lead.phone or "-"))
-    field("stage", Text(lead.stage.label))
-    field("owner", _text(lead.owner or "unassigned pool"))
-    field("score", Text(f"{lead.score}   recycled {lead.recycle_count}×"))
-    line()
-    line(Text("Qualification checklist", style="bold underline"))
+    field("email", _data(lead.email or "-"))
+    field("phone", _data(lead.phone or "-"))
+    field("stage", (lead.stage.label, ""))
+    field("owner", _data(lead.owner or "unassigned pool"))
+    field("score", (f"{lead.score}   recycled {lead.recycle_count}×", ""))
+    heading("Qualification checklist")
     for item in checklist(lead):
         mark, style = VERDICT_MARKS[item.verdict]
-        line(Text(mark + " ", style=style), Text(f"{item.question:<13}", style="dim"), _text(item.answer))
+        line((mark + " ", style), (f"{item.question:<13}", "$text-muted"), _data(item.answer))
     if lead.notes:
-        line()
-        line(Text("Notes", style="bold underline"))
-        line(_text(lead.notes))
-    line()
-    line(Text("History", style="bold underline"))
+        heading("Notes")
+        line(_data(lead.notes))
+    heading("History")
     if not history:
-        line(Text("no decisions yet", style="dim italic"))
+        line(("no decisions yet", "italic $text-muted"))
     for event in history:
-        parts: list[Text | str] = [Text(f"{event.at.astimezone():%Y-%m-%d %H:%M} ", style="dim"),
-                                   _text(event.actor, "bold"), f" {event.action}"]
+        items: list[Part | str] = [(f"{event.at.astimezone():%Y-%m-%d %H:%M} ", "$text-muted"),
+                                   _data(event.actor, "bold"), f" {event.action}"]
         if event.from_stage and event.to_stage:
-            parts.append(f" {event.from_stage.label} → {event.to_stage.label}")
+            items.append(f" {event.from_stage.label} → {event.to_stage.label}")
         if event.reason:
-            parts.append(f" ({event.reason.value}, {event.path.value if event.path else '-'})")
+            items.append(f" ({event.reason.value}, {event.path.value if event.path else '-'})")
         if event.note:
-            parts += [": ", _text(event.note, "italic")]
-        line(*parts)
-    out.rstrip()
-    return out
+            items += [": ", _data(event.note, "italic")]
+        line(*items)
+    parts.pop()
+    return Content.assemble(*parts)
 
 
 class LeadDetail(VerticalScroll):
     """Shows one lead; the app loads it in a worker and calls `show`."""
 
     def compose(self):
-        yield Static(Text("No lead selected.", style="dim italic"), id="lead-detail-body")
+        yield Static(Content.styled("No lead selected.", "italic $text-muted"), id="lead-detail-body")
 
     def show(self, lead: Lead, history: list[AuditEvent]) -> None:
-        self.border_title = Text(f"Lead #{lead.id}")
-        self.query_one("#lead-detail-body", Static).update(lead_renderable(lead, history))
+        self.border_title = f"Lead #{lead.id}"
+        self.query_one("#lead-detail-body", Static).update(lead_content(lead, history))
 
     def clear(self, message: str = "No lead selected.") -> None:
         self.border_title = "Lead"
-        self.query_one("#lead-detail-body", Static).update(Text(message, style="dim italic"))
+        self.query_one("#lead-detail-body", Static).update(Content.styled(printable(message), "italic $text-muted"))
