@@ -81,7 +81,10 @@ class TriageApp(App[None]):
     @work(thread=True, group="start")
     def choose_first_view(self) -> None:
         """Start on the rep's own MQLs, or on the pool when they have none."""
-        mine = self.service.queue_page(QueueView.MINE, limit=1).rows
+        try:
+            mine = self.service.queue_page(QueueView.MINE, limit=1).rows
+        except TriageError:
+            mine = []  # the queue's own read will say what is wrong
         self.call_from_thread(self.show_view, QueueView.MINE if mine else QueueView.POOL)
 
     def show_view(self, view: QueueView, *, keep_position: bool = False) -> None:
@@ -105,7 +108,10 @@ class TriageApp(App[None]):
 
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
-        count = self.service.queue_count(view, text)
+        try:
+            count = self.service.queue_count(view, text)
+        except TriageError:
+            return  # the count is a nicety; the queue itself reports a failing database
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._show_count, view, text, count)
 

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import peewee
 from peewee import Tuple
 
-from triage.errors import LeadNotFound, StaleLead
+from triage.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.models import AuditEvent, Interest, Lead, QueueRow, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
 from .db import write_transaction
 from .tables import AuditRow, LeadRow, TeamRow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def database_errors(method: F) -> F:
+    """A failing database (locked past the busy timeout, gone, corrupt) becomes one clear
+    `DatabaseError`, which every caller already shows as a message, not a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
 
 LEAD_FIELDS = [name for name in Lead.model_fields]
 QUEUE_COLUMNS = [
@@ -66,10 +84,12 @@ class LeadRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
 
+    @database_errors
     def get(self, lead_id: int) -> Lead | None:
         row = LeadRow.get_or_none(LeadRow.id == lead_id)
         return None if row is None else _lead_from_row(row)
 
+    @database_errors
     def history(self, lead_id: int) -> list[AuditEvent]:
         query = AuditRow.select().where(AuditRow.lead == lead_id).order_by(AuditRow.at, AuditRow.id)
         return [
@@ -81,6 +101,7 @@ class LeadRepository:
             for row in query
         ]
 
+    @database_errors
     def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead:
         """Apply `changes` only if the lead is still at `lead.version`, with its audit event."""
         updated = lead.model_copy(
@@ -113,6 +134,7 @@ class LeadRepository:
             query = query.where(LeadRow.search_text.contains(needle))
         return query
 
+    @database_errors
     def queue_page(
         self,
         view: QueueView,
@@ -154,6 +176,7 @@ class LeadRepository:
             more=more,
         )
 
+    @database_errors
     def queue_count(self, view: QueueView, login: str, *, text: str = "") -> int:
         return self._queue_query(view, login, text).count()
 
@@ -167,9 +190,13 @@ class LeadRepository:
             query = query.where(LeadRow.owner == owner)
         if limit is not None:
             query = query.limit(limit)
-        for row in query.iterator():
-            yield _lead_from_row(row)
+        try:
+            for row in query.iterator():
+                yield _lead_from_row(row)
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {exc}") from exc
 
+    @database_errors
     def add_leads(self, leads: Iterable[Lead], batch: int = 5000) -> int:
         """Insert many leads in one transaction, fast: the INSERT is built once.
 
@@ -198,18 +225,21 @@ class LeadRepository:
                 count += len(chunk)
         return count
 
+    @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:
         query = LeadRow.select()
         if stage is not None:
             query = query.where(LeadRow.stage == stage.value)
         return query.count()
 
+    @database_errors
     def team(self) -> list[TeamMember]:
         return [
             TeamMember(login=row.login, name=row.name, role=row.role, capacity=row.capacity)
             for row in TeamRow.select().order_by(TeamRow.login)
         ]
 
+    @database_errors
     def add_team_member(self, member: TeamMember) -> None:
         with self.db.atomic():
             TeamRow.insert(**member.model_dump()).on_conflict(

@@ -281,3 +281,17 @@ def test_unsupported_or_unusable_urls_are_refused_clearly(tmp_path):
     (tmp_path / "junk.db").write_bytes(b"this is not a database" * 100)
     with pytest.raises(DatabaseError, match="junk.db"):
         open_database(f"sqlite:///{tmp_path / 'junk.db'}")
+
+
+def test_a_failing_database_gives_a_triage_error_not_a_peewee_one(repo):
+    make_leads(repo, 2)
+    svc = LeadService(repo, "anna")
+    repo.db.execute_sql("DROP TABLE audit_event")
+    with pytest.raises(DatabaseError, match="the database failed: no such table: audit_event"):
+        svc.accept(1)
+    assert repo.get(1).stage is Stage.MQL  # the guarded update rolled back with the failed audit insert
+    repo.db.execute_sql("DROP TABLE lead")
+    with pytest.raises(DatabaseError, match="no such table: lead"):
+        svc.queue_page(QueueView.POOL)
+    with pytest.raises(DatabaseError):
+        list(repo.list_leads())
