@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding

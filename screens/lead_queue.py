@@ -117,7 +117,6 @@ class LeadQueue(Widget, can_focus=True):
         self._highlighted: int | None = None
         self._now = datetime.now(timezone.utc)
         self._styles: dict[str, Style] | None = None
-        self._painted = (0, 0)  # (top, cursor) at the last full paint
 
     # --- what the app uses ---------------------------------------------------------
 
@@ -304,7 +303,7 @@ class LeadQueue(Widget, can_focus=True):
     def _line(self, cells: tuple[str, ...], style: Style, width: int, accent: Style | None = None) -> Strip:
         segments = []
         widths = column_widths(width)
-        for index, (size, text) in enumerate(zip(widths, cells)):
+        for index, (size, text) in enumerate(zip(widths, cells, strict=True)):
             cell_style = style + accent if accent is not None and index == 0 else style
             segments.append(Segment(set_cell_size(text, size) + " ", cell_style))
         used = sum(size + 1 for size in widths)
