@@ -169,7 +169,7 @@ class TriageApp(App[None]):
                 self._deciding.add(row.id)
                 self.decide(row, decision)
 
-        self.push_screen(ReturnDialog(row.name or f"lead #{row.id}"), returned)
+        self.push_screen(ReturnDialog(row.name or f"lead #{row.id}", row.id), returned)
 
     @work(thread=True, group="decide")
     def decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
@@ -245,14 +245,28 @@ class TriageApp(App[None]):
     def action_refresh(self) -> None:
         self.show_view(self.view, keep_position=True)
 
+    def _keys(self, bindings: list[Binding]) -> list[tuple[str, str]]:
+        return [
+            (" / ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(",")), binding.description)
+            for binding in bindings
+        ]
+
     def key_bindings(self) -> list[tuple[str, str]]:
         """Every binding of the app and the queue, as (keys, description)."""
-        pairs = []
-        for binding in [*self.BINDINGS, *LeadQueue.BINDINGS]:
-            keys = " / ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(","))
-            pairs.append((keys, binding.description))
-        pairs += [("ctrl+p", "Command palette"), ("escape", "In the filter: clear it; in a dialog: cancel")]
-        return pairs
+        return self._keys([*self.BINDINGS, *LeadQueue.BINDINGS]) + self._keys([
+            Binding("ctrl+p", "", "Command palette: every action by name"),
+            Binding("escape", "", "In the filter: clear it and go back to the queue"),
+            Binding("enter", "", "In the filter: go back to the queue, keeping the filter"),
+        ])
+
+    def dialog_key_bindings(self) -> list[tuple[str, str]]:
+        """The return dialog's keys, as (keys, description)."""
+        return [
+            ("↑ / ↓", "Choose a reason or a path"),
+            ("enter", "Next field; in the note: return the lead"),
+            ("tab / ⇧tab", "Next / previous field"),
+            *self._keys(ReturnDialog.BINDINGS),
+        ]
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.key_bindings()))
+        self.push_screen(HelpScreen(self.key_bindings(), self.dialog_key_bindings()))

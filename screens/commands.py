@@ -1,30 +1,45 @@
-"""The command palette offers every triage action, with its key."""
+"""The command palette offers every triage action, with its key.
+
+Textual 8's palette lists only its system commands (theme, quit, keys, screenshot), not
+the app's bindings; this provider adds them: the app's actions and the queue's moves.
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from .lead_queue import LeadQueue
+
 
 class TriageCommands(Provider):
-    """One command per app binding: the same actions the Footer shows."""
+    """One command per binding of the app and the queue: what the Footer and help show."""
 
-    def _commands(self):
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         app = self.app
         for binding in app.BINDINGS:
-            if app.check_action(binding.action, ()) is not True:
-                continue
-            key = app.get_key_display(binding)
-            yield f"{binding.description} ({key})", binding.tooltip or binding.description, binding.action
+            if binding.action == "quit" or app.check_action(binding.action, ()) is not True:
+                continue  # quit is a system command already
+            title = f"{binding.description} ({app.get_key_display(binding)})"
+            yield title, binding.tooltip or binding.description, partial(app.run_action, binding.action)
+        queues = self.screen.query(LeadQueue)
+        if queues:
+            queue = queues.first()
+            for binding in LeadQueue.BINDINGS:
+                key = app.get_key_display(binding)
+                yield f"{binding.description} ({key})", f"Queue: {binding.description.lower()}", partial(
+                    app.run_action, binding.action, queue
+                )
 
     async def discover(self) -> Hits:
-        for title, help_text, action in self._commands():
-            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, action in self._commands():
+        for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 
 class HelpScreen(ModalScreen[None]):
@@ -17,20 +17,29 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help_screen.tcss"
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, keys: list[tuple[str, str]], dialog_keys: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.keys = keys
+        self.dialog_keys = dialog_keys or []
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 3))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        for keys, description in self.keys:
-            table.add_row(Text(keys), Text(description))
         with VerticalScroll(id="help-box"):
             yield Static(Text("Keys", style="bold underline"))
-            yield Static(table, id="help-keys")
-            yield Static(Text("Escape closes this help.", style="dim italic"))
+            yield Static(self._table(self.keys), id="help-keys")
+            if self.dialog_keys:
+                yield Static(Text("In the return dialog", style="bold underline"), classes="help-heading")
+                yield Static(self._table(self.dialog_keys), id="help-dialog-keys")
+            yield Static(Text("Escape closes this help.", style="dim italic"), classes="help-heading")
+        yield Footer()
+
+    @staticmethod
+    def _table(pairs: list[tuple[str, str]]) -> Table:
+        table = Table.grid(padding=(0, 3))
+        table.add_column(style="bold", no_wrap=True, min_width=12)
+        table.add_column()
+        for keys, description in pairs:
+            table.add_row(Text(keys), Text(description))
+        return table
 
     def action_close(self) -> None:
         self.dismiss(None)

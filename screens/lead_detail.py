@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from triage.checklist import Verdict, checklist
-from triage.models import AuditEvent, Lead
+from triage.models import AuditEvent, Lead, Stage
 from triage.text import printable
+
+from .lead_queue import SLA_HOURS, age_text
 
 VERDICT_MARKS = {
     Verdict.OK: ("✔", "$success"),
@@ -50,13 +54,21 @@ def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
     field("stage", (lead.stage.label, ""))
     field("owner", _data(lead.owner or "unassigned pool"))
     field("score", (f"{lead.score}   recycled {lead.recycle_count}×", ""))
+    if lead.handed_over_at is not None:
+        now = datetime.now(timezone.utc)
+        late = (now - lead.handed_over_at).total_seconds() > SLA_HOURS * 3600
+        field("handed over", (f"{lead.handed_over_at.astimezone():%Y-%m-%d %H:%M} "
+                              f"({age_text(lead.handed_over_at, now)})", ""))
+        if late and lead.stage is Stage.MQL:
+            line((" " * 14, ""), (f"over the {SLA_HOURS} h answer time", "$error"))
     heading("Qualification checklist")
     for item in checklist(lead):
         mark, style = VERDICT_MARKS[item.verdict]
         line((mark + " ", style), (f"{item.question:<13}", "$text-muted"), _data(item.answer))
     if lead.notes:
         heading("Notes")
-        line(_data(lead.notes))
+        for note_line in lead.notes.splitlines():
+            line(_data(note_line))
     heading("History")
     if not history:
         line(("no decisions yet", "italic $text-muted"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -31,10 +31,15 @@ Fetcher = Callable[..., QueuePage]
 PAGE_ROWS = 100
 BUFFER_ROWS = 400
 PREFETCH_MARGIN = 60
+#: The mouse wheel moves the cursor this many leads.
+SCROLL_ROWS = 3
 
 #: (title, width); width None columns (name, company) share what the others leave.
 COLUMNS = (("", 1), ("name", None), ("company", None), ("channel", 14), ("interest", 8), ("score", 5), ("age", 7))
 HEADER = tuple(title for title, _ in COLUMNS)
+AGE_COLUMN = len(COLUMNS) - 1
+#: Sales answers every handed-over MQL within this many hours (the SLA); older ages stand out.
+SLA_HOURS = 48
 INTEREST_LABELS = {Interest.INQUIRY: "inquiry", Interest.QUOTE_REQUEST: "quote", Interest.DEMO_REQUEST: "demo"}
 
 
@@ -52,6 +57,17 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
     if days:
         return f"{days}d {hours}h"
     return f"{hours}h" if hours else f"{rest // 60}m"
+
+
+def fit(text: str, size: int) -> str:
+    """`text` padded or cut to `size` cells; a cut shows as a trailing ellipsis."""
+    if cell_len(text) > size > 1:
+        return set_cell_size(text, size - 1) + "…"
+    return set_cell_size(text, size)
+
+
+def overdue(row: QueueRow, now: datetime) -> bool:
+    return (now - row.handed_over_at).total_seconds() > SLA_HOURS * 3600
 
 
 def row_cells(row: QueueRow, now: datetime) -> tuple[str, ...]:
@@ -89,6 +105,7 @@ class LeadQueue(Widget, can_focus=True):
         "lead-queue--header",
         "lead-queue--cursor",
         "lead-queue--handraiser",
+        "lead-queue--overdue",
         "lead-queue--empty",
     }
 
@@ -295,17 +312,25 @@ class LeadQueue(Widget, can_focus=True):
             self.cursor = self.top + event.y - 1
             self._after_move()
 
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._move(SCROLL_ROWS)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._move(-SCROLL_ROWS)
+
     def on_resize(self) -> None:
         self._after_move()
 
     # --- drawing -------------------------------------------------------------------
 
-    def _line(self, cells: tuple[str, ...], style: Style, width: int, accent: Style | None = None) -> Strip:
+    def _line(self, cells: tuple[str, ...], style: Style, width: int, accents: dict[int, Style] | None = None) -> Strip:
         segments = []
         widths = column_widths(width)
         for index, (size, text) in enumerate(zip(widths, cells, strict=True)):
-            cell_style = style + accent if accent is not None and index == 0 else style
-            segments.append(Segment(set_cell_size(text, size) + " ", cell_style))
+            accent = accents.get(index) if accents else None
+            segments.append(Segment(fit(text, size) + " ", style if accent is None else style + accent))
         used = sum(size + 1 for size in widths)
         if width > used:
             segments.append(Segment(" " * (width - used), style))
@@ -341,4 +366,7 @@ class LeadQueue(Widget, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[index]
         style = self._style("cursor") if index == self.cursor else base
-        return self._line(row_cells(row, self._now), style, width, self._style("handraiser"))
+        accents = {0: self._style("handraiser")}
+        if overdue(row, self._now):
+            accents[AGE_COLUMN] = self._style("overdue")
+        return self._line(row_cells(row, self._now), style, width, accents)

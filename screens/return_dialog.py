@@ -9,9 +9,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from triage.models import ReturnDecision, ReturnPath, ReturnReason
@@ -32,13 +32,15 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         Binding("ctrl+s", "submit", "Return lead"),
     ]
 
-    def __init__(self, lead_name: str) -> None:
+    def __init__(self, lead_name: str, lead_id: int | None = None) -> None:
         super().__init__()
         self.lead_name = lead_name
+        self.lead_id = lead_id
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="return-box"):
-            yield Label(Text("Return ") + Text(one_line(self.lead_name), style="bold") + Text(" to marketing"))
+        number = Text(f" (#{self.lead_id})") if self.lead_id is not None else Text("")
+        with VerticalScroll(id="return-box"):
+            yield Label(Text("Return ") + Text(one_line(self.lead_name), style="bold") + number + Text(" to marketing"))
             yield Label("Reason", classes="field-label")
             yield OptionList(
                 *(Option(f"{reason.value:<13} {reason.label}", id=reason.value) for reason in ReturnReason),
@@ -55,6 +57,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
             with Horizontal(id="return-buttons"):
                 yield Button("Return lead", variant="warning", id="return-submit")
                 yield Button("Cancel", id="return-cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         for selector in ("#return-reason", "#return-path"):
