@@ -308,9 +308,9 @@ class LeadQueue(Widget, can_focus=True):
             self._move(len(self.rows))
 
     def on_click(self, event: events.Click) -> None:
-        if event.y >= 1 and self.top + event.y - 1 < len(self.rows):
-            self.cursor = self.top + event.y - 1
-            self._after_move()
+        offset = event.get_content_offset(self)  # None on the border or padding
+        if offset is not None and offset.y >= 1 and self.top + offset.y - 1 < len(self.rows):
+            self._move(self.top + offset.y - 1 - self.cursor)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()

@@ -1,8 +1,11 @@
 """The app driven as a rep drives it: keys through the Pilot, then a look in the database."""
 
+import html
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from textual import events
+from textual.command import CommandList
 from textual.widgets import Input
 
 from screens.app import TriageApp
@@ -49,8 +52,8 @@ async def settle(app, pilot):
 
 
 def screen_text(app) -> str:
-    """What the terminal would show, as plain text (the SVG export keeps every character)."""
-    return app.export_screenshot()
+    """What the terminal would show: the SVG export keeps every character, entity-escaped."""
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
 
 
 def detail_text(app) -> str:
@@ -79,6 +82,29 @@ async def test_open_shows_top_lead_and_its_checklist(seeded):
                       "creditworthy", "customer", "interest", "History", "no decisions yet"):
             assert words in shown
         assert queue.border_subtitle == "4 MQLs"
+
+
+async def test_handraisers_come_first_then_the_oldest_then_the_best_score(repo):
+    def make(first, interest="inquiry", minutes=0, score=50):
+        return new_lead(LeadData(first_name=first, last_name="X", interest=interest), score=score,
+                        handed_over_at=T0 + timedelta(minutes=minutes))
+    repo.add_leads([
+        make("Old", minutes=0, score=10),
+        make("Low", minutes=30, score=20),
+        make("High", minutes=30, score=90),
+        make("Demo", interest="demo_request", minutes=60),
+        make("Fresh", interest="quote_request", minutes=60 * 24 * 3 - 60),  # handed over an hour ago
+    ])
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        assert [row.first_name for row in queue.rows] == ["Demo", "Old", "High", "Low", "Fresh"]
+        lines = queue_lines(app)
+        assert lines[1].startswith("▲ Demo X") and not lines[2].startswith("▲")
+        assert "Demo X" in detail_text(app) and "demo request (handraiser)" in detail_text(app)
+        assert "over the 48 h answer time" in detail_text(app)
+        assert lines[5].rstrip().endswith(("59m", "1h"))  # age since the hand-over
 
 
 async def test_accept_with_one_key_moves_on_to_the_next_lead(seeded):
@@ -131,6 +157,30 @@ async def test_reason_other_without_note_stays_open_and_says_why(seeded):
         await settle(app, pilot)
         assert seeded.get(1).stage is Stage.RETURNED
         assert seeded.history(1)[0].note == "spam"
+
+
+async def test_return_for_a_contract_with_its_end_date(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        until = app.screen.query_one("#return-until", Input)
+        assert not until.display
+        await pilot.press("down", "down")  # reason contract: the date field appears
+        await pilot.pause()
+        assert until.display
+        await pilot.press("enter", "enter", "tab", *"31.03.2027", "enter")  # nurture, no note, a bad date
+        await pilot.pause()
+        assert isinstance(app.screen, ReturnDialog)
+        assert "is not a date" in str(app.screen.query_one("#return-error").render())
+        until.value = "2027-03-31"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ReturnDialog)
+        assert seeded.get(1).stage is Stage.RETURNED
+        [event] = seeded.history(1)
+        assert (event.reason, event.path, event.note) == ("contract", "nurture", "contract until 2027-03-31")
 
 
 async def test_escape_cancels_a_return_and_changes_nothing(seeded):
@@ -214,21 +264,40 @@ async def test_help_lists_every_binding(seeded):
         listed = dict(app.screen.keys)
         for binding in [*TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
             assert binding.description in listed.values()
+        dialog = dict(app.screen.dialog_keys)
+        for binding in ReturnDialog.BINDINGS:
+            assert binding.description in dialog.values()
+        help_text = screen_text(app)
+        assert "Accept" in help_text and "Last lead" in help_text and "In the return dialog" in help_text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def run_command(app, pilot, words, expected):
+    """Open the palette, type `words`, wait for the `expected` command to be offered, run it."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*words)
+    for _ in range(50):
+        await pilot.pause(0.02)
+        options = app.screen.query_one(CommandList)
+        if options.option_count and expected in str(options.get_option_at_index(0).prompt):
+            break
+    else:
+        raise AssertionError(f"the palette does not offer {expected!r}")
+    await pilot.press("enter")
 
 
 async def test_command_palette_offers_the_triage_actions(seeded):
     app = TriageApp(LeadService(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"accept")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_command(app, pilot, "accept", "Accept (a)")
         await settle(app, pilot)
         assert seeded.get(1).stage is Stage.SAL
+        await run_command(app, pilot, "last lead", "Last lead")
+        await settle(app, pilot)
+        assert app.query_one(LeadQueue).current.last_name == "Jansen"
 
 
 HOSTILE = [
@@ -256,40 +325,73 @@ async def test_markup_and_escape_sequences_render_literally_and_inert(repo):
             shown = detail_text(app)
             assert "\x1b" not in shown and "\x07" not in shown
         assert "title\u241b]0;owned\u2407bell" in detail_text(app)
-        svg = screen_text(app)
-        assert "\x1b" not in svg and "\x07" not in svg
+        raw = app.export_screenshot().lower()
+        for control in ("\x1b", "\x07", "&#27;", "&#x1b;", "&#7;", "&#x7;"):
+            assert control not in raw
+        shown = screen_text(app)
+        assert "[@click=app.quit]click me[/]" in shown and "wipe\u241b[2Jscreen" in shown
         await pilot.click(LeadQueue, offset=(10, 3))
         await pilot.press("a")
         await settle(app, pilot)
         assert app.is_running
 
 
+async def workers_done(app, pilot):
+    """Page fetches only: no need to wait for the detail panel's resting-cursor delay."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
 async def test_queue_pages_through_many_leads_holding_only_a_buffer(repo):
-    total = 1500
+    total = 500
     repo.add_leads([lead(i) for i in range(total)])
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert queue.row_count <= BUFFER_ROWS
+        visible = queue.size.height - 1
         seen = set()
-        for _ in range(60):
+        for step in range(1, 16):
             await pilot.press("pagedown")
-            await settle(app, pilot)
+            await workers_done(app, pilot)
             seen.add(queue.current.id)
+            assert queue.current.id == min(1 + step * visible, total)  # ids follow the queue order here
             assert queue.row_count <= BUFFER_ROWS
         assert max(seen) > BUFFER_ROWS  # got past the first buffer by fetching pages
         await pilot.press("end")
-        await settle(app, pilot)
-        assert queue.current.id == total
+        await workers_done(app, pilot)
+        assert queue.current.id == total and queue.row_count <= BUFFER_ROWS
+        assert f"Lead{total - 1:04d}" in queue_lines(app)[-1]  # the last lead on the bottom line
         for _ in range(5):
             await pilot.press("pageup")
-            await settle(app, pilot)
-        assert queue.current.id < total - 100
+            await workers_done(app, pilot)
+        assert queue.current.id == total - 5 * visible
         await pilot.press("home")
         await settle(app, pilot)
         assert queue.current.id == 1 and queue.row_count <= BUFFER_ROWS
+        assert "Rep0 Lead0000" in queue_lines(app)[1]
         assert queue.border_subtitle == f"{total:,} MQLs"
+        await pilot.press("down", "down", "up")
+        assert queue.current.id == 2
+
+
+async def test_mouse_click_selects_and_the_wheel_moves(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        await pilot.click(LeadQueue, offset=(5, 4))  # border, header, then the third lead
+        await settle(app, pilot)
+        assert queue.current.last_name == "Schmidt"
+        assert "Clara Schmidt" in detail_text(app)
+        queue.post_message(events.MouseScrollUp(queue, 5, 4, 0, -1, 0, False, False, False))
+        await pilot.pause()
+        assert queue.current.id == 1  # three leads up, held at the top
+        queue.post_message(events.MouseScrollDown(queue, 5, 4, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        assert queue.current.id == 4
 
 
 async def test_a_login_with_markup_is_shown_literally(seeded):
