@@ -54,6 +54,8 @@ class TriageApp(App[None]):
         self._had_lead = False
         self._detail_timer = None
         self._deciding: set[int] = set()
+        #: The (view, filter) whose count the border shows: Home and End need no recount.
+        self._counted: tuple[QueueView, str] | None = None
         self.sub_title = f"signed in as {one_line(service.actor)}"
 
     def compose(self) -> ComposeResult:
@@ -97,13 +99,15 @@ class TriageApp(App[None]):
             queue.empty_text = "No lead matches the filter (Esc in the filter clears it)."
         queue.border_title = VIEW_TITLES[view]
         queue.border_subtitle = "counting…"
+        self._counted = None
         queue.load(partial(self.service.queue_page, view, text=self.filter_text), keep_position=keep_position)
         self.refresh_bindings()
 
     @on(LeadQueue.Loaded)
     def _queue_loaded(self) -> None:
-        """Count after the page is shown: a filtered count scans as long as the page query."""
-        self.count_queue(self.view, self.filter_text)
+        """Count after the page is shown: counting a million leads takes most of a second."""
+        if self._counted != (self.view, self.filter_text):
+            self.count_queue(self.view, self.filter_text)
 
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
@@ -118,6 +122,7 @@ class TriageApp(App[None]):
         if (view, text) == (self.view, self.filter_text):
             what = "lead matches" if text and count == 1 else "leads match" if text else "MQLs"
             self.queue.border_subtitle = f"{count:,} {what}"
+            self._counted = (view, text)
 
     # --- the highlighted lead ------------------------------------------------------
 

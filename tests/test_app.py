@@ -240,6 +240,26 @@ async def test_stale_decision_is_refused_and_the_queue_refreshes(seeded):
         assert 1 not in [row.id for row in app.query_one(LeadQueue).rows]
 
 
+async def test_stale_lead_still_in_the_queue_comes_back_fresh_and_can_then_be_decided(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        assert (queue.current.id, queue.current.version) == (1, 1)
+        old = seeded.get(1)
+        seeded.change(old, {"score": 99, "phone": "+49 30 555"},
+                      AuditEvent(lead_id=1, actor="bob", at=utcnow(), action="edit"))
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert seeded.get(1).stage is Stage.MQL and seeded.get(1).version == 2
+        assert any("changed by bob" in str(n.message) for n in app._notifications)
+        assert (queue.current.id, queue.current.version) == (1, 2)  # read again, still highlighted
+        assert "+49 30 555" in detail_text(app)  # the detail followed the refresh
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert seeded.get(1).stage is Stage.SAL
+
+
 async def test_mine_and_pool_toggle(seeded):
     lead_two = seeded.get(2)
     seeded.change(lead_two, {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
