@@ -38,7 +38,7 @@ def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
         parts.append(("\n", ""))
 
     def field(label: str, value: Part) -> None:
-        line((f"{label:<13} ", "$text-muted"), value)
+        line((f"{label:<12} ", "$text-muted"), value)
 
     def heading(title: str) -> None:
         line()
@@ -57,10 +57,10 @@ def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
     if lead.handed_over_at is not None:
         now = datetime.now(timezone.utc)
         late = (now - lead.handed_over_at).total_seconds() > SLA_HOURS * 3600
-        field("handed over", (f"{lead.handed_over_at.astimezone():%Y-%m-%d %H:%M} "
+        field("handed over", (f"{lead.handed_over_at.astimezone():%d %b %H:%M} "
                               f"({age_text(lead.handed_over_at, now)})", ""))
         if late and lead.stage is Stage.MQL:
-            line((" " * 14, ""), (f"over the {SLA_HOURS} h answer time", "$error"))
+            field("", (f"over the {SLA_HOURS} h SLA to answer", "$error"))
     heading("Qualification checklist")
     for item in checklist(lead):
         mark, style = VERDICT_MARKS[item.verdict]

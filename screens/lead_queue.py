@@ -8,6 +8,7 @@ or previous page by key, in a thread worker, as the cursor nears either end.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -43,11 +44,26 @@ SLA_HOURS = 48
 INTEREST_LABELS = {Interest.INQUIRY: "inquiry", Interest.QUOTE_REQUEST: "quote", Interest.DEMO_REQUEST: "demo"}
 
 
-def column_widths(width: int) -> list[int]:
-    fixed = sum(size + 1 for _, size in COLUMNS if size is not None)
-    flexible = [title for title, size in COLUMNS if size is None]
-    share = max(8, (width - fixed) // len(flexible) - 1)
-    return [size if size is not None else share for _, size in COLUMNS]
+#: On a narrow terminal these columns give way, in this order, before names get too short.
+NARROW_DROPS = ("channel", "interest")
+MIN_FLEXIBLE = 10
+
+
+@lru_cache(maxsize=8)
+def column_widths(width: int) -> tuple[int, ...]:
+    """Each column's width for a line `width` cells wide; 0 for a column left out."""
+    flexible = sum(1 for _, size in COLUMNS if size is None)
+    dropped: set[str] = set()
+
+    def left() -> int:
+        return width - sum(size + 1 for title, size in COLUMNS if size is not None and title not in dropped)
+
+    for title in NARROW_DROPS:
+        if left() >= flexible * (MIN_FLEXIBLE + 1):
+            break
+        dropped.add(title)
+    share = max(4, left() // flexible - 1)
+    return tuple(0 if title in dropped else share if size is None else size for title, size in COLUMNS)
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
@@ -330,6 +346,8 @@ class LeadQueue(Widget, can_focus=True):
         segments = []
         widths = column_widths(width)
         for index, (size, text) in enumerate(zip(widths, cells, strict=True)):
+            if not size:
+                continue
             accent = accents.get(index) if accents else None
             segments.append(Segment(fit(text, size) + " ", style if accent is None else style + accent))
         used = sum(size + 1 for size in widths)

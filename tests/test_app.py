@@ -103,7 +103,7 @@ async def test_handraisers_come_first_then_the_oldest_then_the_best_score(repo):
         lines = queue_lines(app)
         assert lines[1].startswith("▲ Demo X") and not lines[2].startswith("▲")
         assert "Demo X" in detail_text(app) and "demo request (handraiser)" in detail_text(app)
-        assert "over the 48 h answer time" in detail_text(app)
+        assert "over the 48 h SLA to answer" in detail_text(app)
         assert lines[5].rstrip().endswith(("59m", "1h"))  # age since the hand-over
 
 
