@@ -69,13 +69,15 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     def _reason_changed(self, event: OptionList.OptionHighlighted) -> None:
         self.query_one("#return-until", Input).display = event.option.id == ReturnReason.CONTRACT.value
 
+    # Focus moves at once (set_focus), not on the next idle (focus()), so that keys typed
+    # right after Enter land in the next field.
     @on(OptionList.OptionSelected, "#return-reason")
     def _reason_chosen(self) -> None:
-        self.query_one("#return-path").focus()
+        self.set_focus(self.query_one("#return-path"))
 
     @on(OptionList.OptionSelected, "#return-path")
     def _path_chosen(self) -> None:
-        self.query_one("#return-note").focus()
+        self.set_focus(self.query_one("#return-note"))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#return-submit")
@@ -111,5 +113,5 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         except ValidationError as exc:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")
             error.update(Text(message))
-            self.query_one("#return-note").focus()
+            self.set_focus(self.query_one("#return-note"))
             return None
