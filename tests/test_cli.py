@@ -86,8 +86,8 @@ def test_show_text_and_json_with_history(seeded):
     run(seeded, "return", "3", "--reason", "contract", "--path", "nurture", "--until", "2027-03-31", "--note", "call back")
     code, out = run(seeded, "show", "3")
     assert code == 0
-    assert "checklist:" in out and "complete" in out and "history:" in out
-    assert "contract/nurture" in out and "contract until 2027-03-31; call back" in out
+    assert "Qualification checklist" in out and "complete" in out and "History" in out
+    assert "reason contract, path nurture" in out and "contract until 2027-03-31; call back" in out
     data = json.loads(run(seeded, "show", "3", "--json")[1])
     assert data["stage"] == "returned" and data["owner"] is None
     assert [item["question"] for item in data["checklist"]][:3] == ["channel", "complete", "serious"]
@@ -98,9 +98,9 @@ def test_show_text_and_json_with_history(seeded):
 
 def test_accept_and_return_both_paths(seeded):
     code, out = run(seeded, "accept", "1")
-    assert code == 0 and out.startswith("accepted #1 ") and "MQL -> SAL" in out
+    assert code == 0 and out.startswith("accepted #1 ") and "MQL → SAL" in out
     code, out = run(seeded, "return", "2", "--reason", "not_ready", "--path", "nurture", login="bob")
-    assert code == 0 and "MQL -> returned (SRL)" in out
+    assert code == 0 and "MQL → returned (SRL)" in out
     code, out = run(seeded, "return", "4", "--reason", "other", "--path", "disqualify", "--note", "student")
     assert code == 0 and "disqualified" in out
     repo = LeadRepository(open_database(seeded))
@@ -140,7 +140,7 @@ def test_illegal_move_names_both_stages(seeded, capsys):
         (["return", "2", "--reason", "no_fit", "--path", "bin"], "unknown path 'bin'; choose from nurture, disqualify"),
         (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "soon"], "'soon' is not a date"),
         (["list", "--stage", "hot"], "unknown stage 'hot'"),
-        (["accept", "abc"], "invalid int value"),
+        (["accept", "abc"], "'abc' is not a lead id"),
     ],
 )
 def test_usage_errors_exit_2(seeded, capsys, args, message):
@@ -203,7 +203,7 @@ def test_demo_seeds_once_and_opens_the_app_for_the_login(db, monkeypatch):
 def test_recycle_brings_a_returned_lead_back_and_counts(seeded, capsys):
     run(seeded, "return", "6", "--reason", "not_ready", "--path", "nurture")
     code, out = run(seeded, "recycle", "6", login="marketing")
-    assert code == 0 and "returned (SRL) -> MQL" in out and "recycled 1x" in out
+    assert code == 0 and "returned (SRL) → MQL" in out and "recycled 1×" in out
     assert json.loads(run(seeded, "show", "6", "--json")[1])["recycle_count"] == 1
     assert run(seeded, "recycle", "7")[0] == 1
     assert "cannot move from MQL to MQL" in capsys.readouterr().err

@@ -1,4 +1,9 @@
-"""The `triage` command: the app, demo data, and the rep's decisions for scripting."""
+"""The `triage` command: the app, demo data, and the rep's decisions for scripting.
+
+Only the standard library and the domain are imported here; storage (peewee) and the
+app (textual) are imported by the commands that need them, so `triage --help` and
+`import triage.cli` stay light and free of the UI.
+"""
 
 from __future__ import annotations
 
@@ -9,48 +14,77 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterable, NoReturn, TextIO
 
 from pydantic import ValidationError
 
 from .checklist import checklist
 from .errors import TriageError
-from .models import Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from .models import AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
 from .text import one_line, printable
 
 PROG = "triage"
+DEMO_LEADS = 500
+DEMO_REPS = 5
+#: Set to show the traceback of an unexpected failure instead of one line.
+DEBUG_ENV = "TRIAGE_DEBUG"
 
 
 class UsageError(Exception):
-    """A bad argument: exit 2, as argparse does."""
+    """Arguments that do not fit together: exit 2, as argparse does."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command's --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {one_line(message)}; see '{self.prog} --help'\n")
+
+
+# ---------------------------------------------------------------------------------------
+# Defaults and wiring
 
 
 def default_login() -> str:
     try:
-        return getpass.getuser()
-    except Exception:
+        return getpass.getuser() or os.environ.get("USER") or "rep"
+    except Exception:  # no login name in this environment (e.g. a container without one)
         return os.environ.get("USER") or "rep"
 
 
-def _service(args: argparse.Namespace):
-    from storage import LeadRepository, open_database
+def default_db() -> str:
+    from storage import default_url
 
-    from .services import LeadService
-
-    return LeadService(LeadRepository(open_database(args.db)), args.login)
+    return default_url()
 
 
-def _demo_url() -> str:
+def demo_db() -> str:
     from platformdirs import user_data_dir
 
     return "sqlite:///" + str(Path(user_data_dir("triage", appauthor=False)) / "demo.db")
 
 
+def _repository(url: str):
+    from storage import LeadRepository, open_database
+
+    return LeadRepository(open_database(url))
+
+
+def _service(args: argparse.Namespace):
+    from .services import LeadService
+
+    return LeadService(_repository(args.db), actor=args.login)
+
+
 def _run_app(service) -> int:
-    from screens.app import TriageApp
+    from screens.app import TriageApp  # textual only when the app really opens
 
     TriageApp(service).run()
     return 0
+
+
+# ---------------------------------------------------------------------------------------
+# Commands
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
@@ -58,68 +92,103 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    args.db = args.db or _demo_url()
+    args.db = args.db_given or demo_db()
     service = _service(args)
     if service.store.count_leads() == 0:
-        print(f"seeding 500 demo leads into {args.db} ...", file=out)
-        _seed(service, leads=500, reps=5, seed=0, assign=False)
+        print(f"seeding {DEMO_LEADS} demo leads into {printable(args.db)} ...", file=out, flush=True)
+        seed_database(service.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=args.login)
     return _run_app(service)
 
 
-def _seed(service, *, leads: int, reps: int, seed: int, assign: bool) -> list[TeamMember]:
+def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_lead: str) -> list[TeamMember]:
+    """`reps` demo reps plus `team_lead` as team lead, and `leads` demo MQLs: in the
+    unassigned pool, or dealt round-robin to the reps with `assign`."""
     from .seed import demo_leads, demo_team
 
-    team = demo_team(reps, seed)
+    team = demo_team(reps, seed, exclude={team_lead})
     for member in team:
-        service.store.add_team_member(member)
-    service.store.add_team_member(
-        TeamMember(login=service.actor, name=service.actor, role=Role.LEAD)
-    )
-    owners = [member.login for member in team] if assign and team else None
-    service.store.add_leads(demo_leads(leads, seed, owners=owners))
+        repo.add_team_member(member)
+    repo.add_team_member(TeamMember(login=team_lead, name=team_lead, role=Role.LEAD))
+    owners = [member.login for member in team] if assign else None
+    with repo.bulk_loading():
+        repo.add_leads(demo_leads(leads, seed, owners=owners))
     return team
 
 
 def cmd_seed(args: argparse.Namespace, out: TextIO) -> int:
-    if args.leads < 0 or args.reps < 0:
-        raise UsageError("--leads and --reps must not be negative")
     if args.assign and args.reps == 0:
-        raise UsageError("--assign needs at least one rep (--reps K)")
-    service = _service(args)
-    _seed(service, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign)
-    where = "assigned to the reps" if args.assign else "in the unassigned pool"
-    print(f"seeded {args.leads} leads ({where}) and {args.reps} reps; {args.login} is team lead", file=out)
+        raise UsageError("--assign needs at least one rep to deal the leads to (--reps K)")
+    repo = _repository(args.db)
+    seed_database(repo, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign, team_lead=args.login)
+    where = f"dealt round-robin to the {args.reps} reps" if args.assign else "all in the unassigned pool"
+    print(
+        f"seeded {args.leads} leads and {args.reps} reps into {printable(args.db)} "
+        f"({where}; {one_line(args.login)} is team lead)",
+        file=out,
+    )
     return 0
 
 
 def lead_json(lead: Lead) -> dict[str, Any]:
-    return lead.model_dump(mode="json")
+    """Every field of the lead, id, stage, owner and score first; enums as their codes
+    ("mql"), times in ISO 8601 UTC."""
+    data = lead.model_dump(mode="json")
+    return {name: data.pop(name) for name in ("id", "stage", "owner", "score")} | data
 
 
-LIST_HEADER = f"{'id':>8}  {'stage':<12} {'owner':<10} {'score':>5}  {'name':<28} {'company':<28} {'channel':<14} interest"
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude={"lead_id"})
+
+
+LIST_COLUMNS = (("id", 8, ">"), ("stage", 12, "<"), ("owner", 10, "<"), ("score", 5, ">"),
+                ("name", 26, "<"), ("company", 26, "<"), ("channel", 14, "<"), ("interest", 0, "<"))
+
+
+def _row(cells: Iterable[object]) -> str:
+    parts = []
+    for (_, width, align), cell in zip(LIST_COLUMNS, cells, strict=True):
+        text = one_line(cell)
+        if width:
+            text = text if len(text) <= width else text[: width - 1] + "…"
+            text = f"{text:{align}{width}}"
+        parts.append(text)
+    return " ".join(parts).rstrip()
 
 
 def _list_line(lead: Lead) -> str:
-    return (
-        f"{lead.id:>8}  {lead.stage.value:<12} {one_line(lead.owner or '-')[:10]:<10} {lead.score:>5}  "
-        f"{one_line(lead.name)[:28]:<28} {one_line(lead.company)[:28]:<28} {lead.channel.value:<14} "
-        f"{lead.interest.value}"
-    )
+    return _row((lead.id, lead.stage.value, lead.owner or "-", lead.score, lead.name or "-",
+                 lead.company or "-", lead.channel.value, lead.interest.value))
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    service = _service(args)
-    leads = service.store.list_leads(stage=args.stage, owner=args.owner, limit=args.limit)
+    leads = _repository(args.db).list_leads(stage=args.stage, owner=args.owner, limit=args.limit)
     if args.json:
+        # One lead at a time: a million leads never sit in memory as one list.
         out.write("[")
         for index, lead in enumerate(leads):
-            out.write(("," if index else "") + "\n  " + json.dumps(lead_json(lead), ensure_ascii=False))
+            out.write(("," if index else "") + "\n" + json.dumps(lead_json(lead), ensure_ascii=False))
         out.write("\n]\n")
         return 0
-    print(LIST_HEADER, file=out)
+    print(_row(name for name, _, _ in LIST_COLUMNS), file=out)
     for lead in leads:
         print(_list_line(lead), file=out)
     return 0
+
+
+VERDICT_MARKS = {"ok": "✔", "warn": "!", "bad": "✘", "info": "·"}
+
+
+def _event_line(event: AuditEvent) -> str:
+    line = f"  {event.at.astimezone():%Y-%m-%d %H:%M}  {one_line(event.actor)}  {one_line(event.action)}"
+    if event.from_stage and event.to_stage:
+        line += f"  {event.from_stage.label} → {event.to_stage.label}"
+    if event.reason:
+        line += f"  reason {event.reason.value}"
+    if event.path:
+        line += f", path {event.path.value}"
+    if event.note:
+        line += f"  “{one_line(event.note)}”"
+    return line
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
@@ -132,28 +201,27 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         payload["checklist"] = [
             {"question": item.question, "answer": item.answer, "verdict": item.verdict.value} for item in items
         ]
-        payload["history"] = [event.model_dump(mode="json", exclude={"lead_id"}) for event in history]
+        payload["history"] = [event_json(event) for event in history]
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
         return 0
-    contact = " ".join(part for part in (lead.salutation, lead.name) if part)
+    contact = " ".join(part for part in (lead.salutation, lead.name) if part) or "(no name)"
+    role = " at ".join(part for part in (lead.job_title, lead.company) if part)
     lines = [
-        f"#{lead.id} {printable(contact)}, {printable(lead.job_title) or '-'} at {printable(lead.company) or '-'} ({lead.country or '-'})",
-        f"  email {printable(lead.email) or '-'}   phone {printable(lead.phone) or '-'}",
-        f"  stage {lead.stage.label}   owner {printable(lead.owner or '-')}   score {lead.score}"
-        f"   recycled {lead.recycle_count}x   version {lead.version}",
-        "checklist:",
-        *(f"  {item.question:<13} {printable(item.answer)}" + ("  (!)" if item.verdict.value in ("warn", "bad") else "") for item in items),
+        f"#{lead.id} {one_line(contact)}" + (f", {one_line(role)}" if role else "")
+        + (f" ({one_line(lead.country)})" if lead.country else ""),
+        f"  email     {one_line(lead.email) or '-'}",
+        f"  phone     {one_line(lead.phone) or '-'}",
+        f"  stage     {lead.stage.label}",
+        f"  owner     {one_line(lead.owner) if lead.owner else 'unassigned pool'}",
+        f"  score     {lead.score}   recycled {lead.recycle_count}×   version {lead.version}",
+        f"  handed over {lead.handed_over_at.astimezone():%Y-%m-%d %H:%M}" if lead.handed_over_at else "  not handed over",
+        "",
+        "Qualification checklist",
+        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.question:<13} {one_line(item.answer)}" for item in items),
     ]
     if lead.notes:
-        lines += ["notes:", *("  " + printable(line) for line in lead.notes.splitlines())]
-    lines.append("history:")
-    lines += [
-        f"  {event.at.astimezone():%Y-%m-%d %H:%M}  {printable(event.actor)}  {event.action}"
-        + (f"  {event.from_stage.label} -> {event.to_stage.label}" if event.from_stage and event.to_stage else "")
-        + (f"  {event.reason.value}/{event.path.value}" if event.reason and event.path else "")
-        + (f"  {one_line(event.note)}" if event.note else "")
-        for event in history
-    ] or ["  (none)"]
+        lines += ["", "Notes", *("  " + printable(line) for line in lead.notes.splitlines())]
+    lines += ["", "History", *([_event_line(event) for event in history] or ["  no decisions yet"])]
     print("\n".join(lines), file=out)
     return 0
 
@@ -161,26 +229,28 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_accept(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     before = service.lead(args.id)
-    lead = service.accept(args.id)
-    print(f"accepted #{lead.id} {one_line(lead.name)}: {before.stage.label} -> {lead.stage.label}", file=out)
+    lead = service.accept(args.id, expected_version=before.version)
+    print(f"accepted #{lead.id} {one_line(lead.name) or '(no name)'}: {before.stage.label} → {lead.stage.label}",
+          file=out)
     return 0
 
 
-def _date(text: str) -> date:
+def return_decision(args: argparse.Namespace) -> ReturnDecision:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return ReturnDecision(reason=args.reason, path=args.path, note=args.note or "", contract_until=args.until)
+    except ValidationError as exc:
+        hint = " (--note TEXT)" if args.reason is ReturnReason.OTHER else ""
+        raise TriageError(validation_message(exc) + hint) from None
 
 
 def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
-    decision = ReturnDecision(reason=args.reason, path=args.path, note=args.note or "", contract_until=args.until)
+    decision = return_decision(args)
     service = _service(args)
     before = service.lead(args.id)
-    lead = service.return_lead(args.id, decision)
+    lead = service.return_lead(args.id, decision, expected_version=before.version)
     print(
-        f"returned #{lead.id} {one_line(lead.name)} ({decision.reason.value}): "
-        f"{before.stage.label} -> {lead.stage.label}",
+        f"returned #{lead.id} {one_line(lead.name) or '(no name)'} ({decision.reason.value}): "
+        f"{before.stage.label} → {lead.stage.label}",
         file=out,
     )
     return 0
@@ -189,9 +259,13 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     lead = service.recycle(args.id)
-    print(f"recycled #{lead.id} {one_line(lead.name)}: returned (SRL) -> MQL, "
-          f"back in the pool (recycled {lead.recycle_count}x)", file=out)
+    print(f"recycled #{lead.id} {one_line(lead.name) or '(no name)'}: returned (SRL) → MQL, "
+          f"back in the pool (recycled {lead.recycle_count}×)", file=out)
     return 0
+
+
+# ---------------------------------------------------------------------------------------
+# The parser
 
 
 def _choice(enum: type, what: str) -> Callable[[str], Any]:
@@ -207,103 +281,165 @@ def _choice(enum: type, what: str) -> Callable[[str], Any]:
     return convert
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _lead_id(text: str) -> int:
+    try:
+        return int(text.removeprefix("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a lead id (a number, e.g. 42)") from None
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+    # The global options, accepted before and after the command: SUPPRESS keeps a value
+    # given before the command from being reset by the command's own default.
+    common = Parser(add_help=False)
+    common.add_argument("--db", dest="db_given", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL, e.g. sqlite:///path/to/triage.db (default: $TRIAGE_DB, "
-                             "else triage.db in your data directory)")
+                             "else triage.db in your user data directory)")
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
                         help="who is deciding (default: your login name)")
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG, parents=[common],
-        description="Inside-sales lead triage: work the queue of marketing-qualified leads, "
-                    "accept them or return them to marketing. Without a command, opens the app.",
+        description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
+                    "accept them (SAL) or return them to marketing with a reason. "
+                    "Without a command, opens the app.",
+        epilog="Start with 'triage demo' to try it on 500 demo leads.",
     )
     parser.set_defaults(handler=cmd_app)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    demo = commands.add_parser("demo", parents=[common], help="open the app on a demo database",
-                               description="Open the app on a demo database (demo.db in your data "
-                                           "directory unless --db is given), seeding it first if empty.")
-    demo.set_defaults(handler=cmd_demo)
+    def command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help, description=description)
+        sub.set_defaults(handler=handler, command_parser=sub)
+        return sub
 
-    seed = commands.add_parser("seed", parents=[common], help="fill a database with demo leads and reps",
-                               description="Fill the database with realistic German, Dutch and English demo "
-                                           "leads (MQLs in the unassigned pool unless --assign) and reps; "
-                                           "you are added as team lead.")
-    seed.add_argument("--leads", type=int, default=500, metavar="N", help="how many leads (default 500)")
-    seed.add_argument("--reps", type=int, default=5, metavar="K", help="how many reps (default 5)")
-    seed.add_argument("--seed", type=int, default=0, metavar="S", help="random seed: same seed, same data")
-    seed.add_argument("--assign", action="store_true", help="spread the leads over the reps round-robin")
-    seed.set_defaults(handler=cmd_seed)
+    command("demo", cmd_demo, "open the app on a demo database",
+            f"Open the app on a demo database: demo.db in your user data directory unless --db "
+            f"is given. An empty one is first seeded with {DEMO_LEADS} realistic leads and "
+            f"{DEMO_REPS} reps.")
 
-    listing = commands.add_parser("list", parents=[common], help="list leads",
-                                  description="List leads, oldest first.")
-    listing.add_argument("--stage", type=_choice(Stage, "stage"), help="only this stage: "
-                         + ", ".join(s.value for s in Stage))
+    seed = command("seed", cmd_seed, "fill a database with demo leads and reps",
+                   "Fill the database with realistic German, Dutch and English demo leads and a team: "
+                   "K reps, and you (--as) as team lead. The leads are MQLs waiting in the unassigned "
+                   "pool, some of them handraisers (demo requests), unless --assign deals them to the "
+                   "reps. The same --seed gives the same leads.")
+    seed.add_argument("--leads", type=_count, default=DEMO_LEADS, metavar="N",
+                      help=f"how many leads (default {DEMO_LEADS})")
+    seed.add_argument("--reps", type=_count, default=DEMO_REPS, metavar="K",
+                      help=f"how many reps (default {DEMO_REPS})")
+    seed.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    seed.add_argument("--assign", action="store_true", help="deal the leads round-robin to the reps")
+
+    listing = command("list", cmd_list, "list leads",
+                      "List leads by id: a table, or with --json a JSON array of every field.")
+    listing.add_argument("--stage", type=_choice(Stage, "stage"),
+                         help="only leads at this stage: " + ", ".join(stage.value for stage in Stage))
     listing.add_argument("--owner", metavar="LOGIN", help="only leads owned by LOGIN")
-    listing.add_argument("--limit", type=int, metavar="N", help="at most N leads")
-    listing.add_argument("--json", action="store_true", help="a JSON array with every field")
-    listing.set_defaults(handler=cmd_list)
+    listing.add_argument("--limit", type=_count, metavar="N", help="at most N leads")
+    listing.add_argument("--json", action="store_true", help="a JSON array, every field of each lead")
 
-    show = commands.add_parser("show", parents=[common], help="one lead, its checklist and history",
-                               description="Show one lead with its qualification checklist and history.")
-    show.add_argument("id", type=int, help="the lead's id")
-    show.add_argument("--json", action="store_true", help="JSON with every field, checklist and history")
-    show.set_defaults(handler=cmd_show)
+    show = command("show", cmd_show, "one lead with its checklist and history",
+                   "Show one lead: its data, the qualification checklist and its history of decisions.")
+    show.add_argument("id", type=_lead_id, help="the lead's id")
+    show.add_argument("--json", action="store_true", help="JSON: every field, plus checklist and history")
 
-    accept = commands.add_parser("accept", parents=[common], help="accept an MQL (it becomes a SAL)",
-                                 description="Accept a lead: an MQL becomes a sales-accepted lead (SAL) owned by you.")
-    accept.add_argument("id", type=int, help="the lead's id")
-    accept.set_defaults(handler=cmd_accept)
+    accept = command("accept", cmd_accept, "accept an MQL: it becomes a SAL owned by you",
+                     "Accept a lead: the MQL becomes a sales-accepted lead (SAL), owned by you "
+                     "unless a rep already owns it.")
+    accept.add_argument("id", type=_lead_id, help="the lead's id")
 
-    ret = commands.add_parser("return", parents=[common], help="return a lead to marketing",
-                              description="Return a lead to marketing: path nurture makes it a returned lead "
-                                          "(SRL) that marketing nurtures, path disqualify ends it.")
-    ret.add_argument("id", type=int, help="the lead's id")
-    ret.add_argument("--reason", required=True, type=_choice(ReturnReason, "reason"),
-                     help="; ".join(f"{r.value}: {r.label}" for r in ReturnReason))
-    ret.add_argument("--path", required=True, type=_choice(ReturnPath, "path"), help="nurture or disqualify")
-    ret.add_argument("--note", metavar="TEXT", help="why (required for reason other)")
-    ret.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="end of the contract (reason contract)")
-    ret.set_defaults(handler=cmd_return)
+    ret = command("return", cmd_return, "return a lead to marketing with a reason",
+                  "Return a lead to marketing with a reason: path nurture makes it a sales-returned "
+                  "lead (SRL) that marketing keeps warm, path disqualify ends it for good.")
+    ret.add_argument("id", type=_lead_id, help="the lead's id")
+    ret.add_argument("--reason", required=True, type=_choice(ReturnReason, "reason"), metavar="CODE",
+                     help="why: " + "; ".join(f"{reason.value} ({reason.label})" for reason in ReturnReason))
+    ret.add_argument("--path", required=True, type=_choice(ReturnPath, "path"), metavar="PATH",
+                     help="nurture (not ready now) or disqualify (never a customer)")
+    ret.add_argument("--note", metavar="TEXT", help="a note for the review board (required with reason other)")
+    ret.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
+                     help="when the contract ends (only with reason contract)")
 
-    recycle = commands.add_parser("recycle", parents=[common], help="hand a nurtured lead back to sales as an MQL",
-                                  description="Marketing hands a returned (nurtured) lead back to sales: it becomes "
-                                              "an MQL in the unassigned pool again, and its recycle count goes up.")
-    recycle.add_argument("id", type=int, help="the lead's id")
-    recycle.set_defaults(handler=cmd_recycle)
+    command("recycle", cmd_recycle, "hand a nurtured lead back to sales as an MQL",
+            "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
+            "unassigned pool again, and its recycle count goes up.").add_argument(
+        "id", type=_lead_id, help="the lead's id")
     return parser
 
 
-def _validation_message(exc: ValidationError) -> str:
+# ---------------------------------------------------------------------------------------
+# Running
+
+
+def validation_message(exc: ValidationError) -> str:
+    """The first error of a pydantic validation as 'field: message'."""
     error = exc.errors()[0]
     field = ".".join(str(part) for part in error.get("loc", ()))
-    message = error.get("msg", str(exc)).removeprefix("Value error, ")
+    message = str(error.get("msg", exc)).removeprefix("Value error, ")
     return f"{field}: {message}" if field else message
 
 
+def _fail(message: object) -> int:
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+    return 1
+
+
+def _tolerant(stream: TextIO) -> None:
+    """A terminal that cannot show "→" or "ü" gets a replacement, not an exception."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):
+            pass
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
+    """Run one `triage` command; the exit status: 0 done, 1 refused or failed, 2 usage."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.db = getattr(args, "db", None)
-    args.login = getattr(args, "login", None) or default_login()
+    out = out or sys.stdout
+    _tolerant(out)
     try:
+        args.db_given = getattr(args, "db_given", None)
+        args.db = args.db_given or default_db()
+        args.login = getattr(args, "login", None) or default_login()
         return args.handler(args, out)
     except UsageError as exc:
-        parser.error(str(exc))
+        getattr(args, "command_parser", parser).error(str(exc))
     except ValidationError as exc:
-        print(f"{PROG}: error: {printable(_validation_message(exc))}", file=sys.stderr)
+        return _fail(validation_message(exc))
     except TriageError as exc:
-        print(f"{PROG}: error: {printable(exc)}", file=sys.stderr)
+        return _fail(exc)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        sys.stderr.close()
+        # The reader went away (`triage list | head`): stop quietly, and keep Python's
+        # final flush from failing on the closed pipe too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
-    return 1
+    except Exception as exc:  # never a traceback for the user; TRIAGE_DEBUG=1 shows it
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for the traceback)")
 
 
 if __name__ == "__main__":
