@@ -102,9 +102,30 @@ def _search_text_column(db: peewee.Database) -> None:
     db.execute_sql(QUEUE_INDEX_SQL)
 
 
+def _scoring_columns(db: peewee.Database) -> None:
+    """Version 3: each lead keeps its score's breakdown, the rules version that scored it,
+    the rep's checklist overrides and grade. Leads from before are scored again by
+    `LeadService.rescore`, since their rules version is empty."""
+    columns = {column.name for column in db.get_columns(LeadRow._meta.table_name)}
+    migrator = SchemaMigrator.from_database(db)
+    added = [
+        migrator.add_column("lead", name, field)
+        for name, field in (
+            ("score_breakdown", peewee.TextField(default="[]")),
+            ("rules_version", peewee.CharField(default="")),
+            ("overrides", peewee.TextField(default="{}")),
+            ("grade", peewee.CharField(default="")),
+        )
+        if name not in columns
+    ]
+    if added:
+        migrate(*added)
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
+    3: _scoring_columns,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -11,7 +11,7 @@ import peewee
 from peewee import Tuple
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.models import AuditEvent, Interest, Lead, QueueRow, Stage, TeamMember
+from triage.models import AuditEvent, Interest, Lead, QueueRow, ScorePart, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
 from .db import write_transaction
@@ -47,9 +47,11 @@ def search_text(*parts: str) -> str:
 
 
 def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
-    """Handraisers first, then the oldest hand-over, then the highest score."""
+    """Handraisers first; then SLA urgency, the day of hand-over, oldest first; within a
+    day the highest score first, then the oldest hand-over."""
     handraiser = 0 if interest == Interest.DEMO_REQUEST else 1
-    return f"{handraiser}{_naive_utc(handed_over_at):%Y%m%d%H%M%S%f}{100 - score:03d}"
+    handed = _naive_utc(handed_over_at)
+    return f"{handraiser}{handed:%Y%m%d}{100 - score:03d}{handed:%H%M%S%f}"
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -254,6 +256,45 @@ class LeadRepository:
                     self.db.execute_sql(sql)
         finally:
             self.db.cache_size = before
+
+    @database_errors
+    def count_to_rescore(self, rules_version: str) -> int:
+        return LeadRow.select().where(LeadRow.rules_version != rules_version).count()
+
+    @database_errors
+    def leads_to_rescore(self, rules_version: str, after_id: int = 0, limit: int = 2000) -> list[Lead]:
+        """The next leads, by id after `after_id`, that another rules version scored."""
+        query = (
+            LeadRow.select()
+            .where((LeadRow.rules_version != rules_version) & (LeadRow.id > after_id))
+            .order_by(LeadRow.id)
+            .limit(limit)
+        )
+        return [_lead_from_row(row) for row in query]
+
+    @database_errors
+    def save_scores(self, scores: Iterable[tuple[Lead, int, list[ScorePart], str]]) -> int:
+        """Store new scores in one transaction; a lead changed since it was read keeps its
+        old rules version, so the next rescore takes it up again. Not audited: a score
+        is not a decision, and the lead records the rules version that made it."""
+        sql = (
+            'UPDATE "lead" SET "score" = {p}, "score_breakdown" = {p}, "rules_version" = {p}, '
+            '"queue_key" = {p} WHERE "id" = {p} AND "version" = {p}'
+        ).format(p=self.db.param)
+        rows = [
+            (
+                score,
+                LeadRow.score_breakdown.db_value([part.model_dump() for part in parts]),
+                rules_version,
+                queue_key(lead.interest, lead.handed_over_at or lead.created_at, score),
+                lead.id,
+                lead.version,
+            )
+            for lead, score, parts, rules_version in scores
+        ]
+        with write_transaction(self.db):
+            self.db.cursor().executemany(sql, rows)
+        return len(rows)
 
     @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:

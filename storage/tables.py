@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from peewee import (
     AutoField,
     BooleanField,
@@ -16,6 +18,16 @@ from peewee import (
 )
 
 database = DatabaseProxy()
+
+
+class JsonField(TextField):
+    """A list or dict stored as JSON text: the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
 
 
 class BaseTable(Model):
@@ -66,6 +78,10 @@ class LeadRow(BaseTable):
     queue_key = CharField()
     #: Casefolded name, company and email, for the queue's text filter.
     search_text = TextField(default="")
+    score_breakdown = JsonField(default=list)
+    rules_version = CharField(default="")
+    overrides = JsonField(default=dict)
+    grade = CharField(default="")
 
     class Meta:
         table_name = "lead"

@@ -84,22 +84,25 @@ async def test_open_shows_top_lead_and_its_checklist(seeded):
         assert queue.border_subtitle == "4 MQLs"
 
 
-async def test_handraisers_come_first_then_the_oldest_then_the_best_score(repo):
-    def make(first, interest="inquiry", minutes=0, score=50):
+async def test_handraisers_first_then_the_day_of_hand_over_then_the_best_score(repo):
+    day = (datetime.now(timezone.utc) - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+    def make(first, interest="inquiry", minutes=0, score=50, handed_over_at=None):
         return new_lead(LeadData(first_name=first, last_name="X", interest=interest), score=score,
-                        handed_over_at=T0 + timedelta(minutes=minutes))
+                        handed_over_at=handed_over_at or day + timedelta(minutes=minutes))
     repo.add_leads([
         make("Old", minutes=0, score=10),
         make("Low", minutes=30, score=20),
         make("High", minutes=30, score=90),
         make("Demo", interest="demo_request", minutes=60),
-        make("Fresh", interest="quote_request", minutes=60 * 24 * 3 - 60),  # handed over an hour ago
+        make("Fresh", interest="quote_request", score=99,
+             handed_over_at=datetime.now(timezone.utc) - timedelta(minutes=59, seconds=30)),
     ])
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
-        assert [row.first_name for row in queue.rows] == ["Demo", "Old", "High", "Low", "Fresh"]
+        assert [row.first_name for row in queue.rows] == ["Demo", "High", "Low", "Old", "Fresh"]
         lines = queue_lines(app)
         assert lines[1].startswith("▲ Demo X") and not lines[2].startswith("▲")
         assert "Demo X" in detail_text(app) and "demo request (handraiser)" in detail_text(app)

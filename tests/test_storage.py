@@ -19,7 +19,7 @@ def make_leads(repo, count, **overrides):
         new_lead(
             LeadData(first_name=f"First{i}", last_name=f"Last{i}", email=f"p{i}@firma{i}.de",
                      company=f"Firma {i} GmbH", **overrides),
-            score=i % 100,
+            score=50,
             handed_over_at=T0 + timedelta(minutes=i),
             actor="marketing",
         )
@@ -161,18 +161,20 @@ def test_two_processes_deciding_the_same_lead_give_exactly_one_winner(url, repo)
         assert [e.actor for e in repo.history(lead_id)] == [winner]
 
 
-def test_queue_order_handraisers_then_oldest_hand_over_then_score(repo):
+def test_queue_order_handraisers_then_day_of_hand_over_then_score(repo):
     leads = [
         new_lead(LeadData(last_name="old inquiry"), score=10, handed_over_at=T0),
         new_lead(LeadData(last_name="new demo", interest="demo_request"), score=5, handed_over_at=T0 + timedelta(days=2)),
         new_lead(LeadData(last_name="old demo", interest="demo_request"), score=1, handed_over_at=T0 + timedelta(days=1)),
         new_lead(LeadData(last_name="old quote high", interest="quote_request"), score=90, handed_over_at=T0 + timedelta(hours=1)),
         new_lead(LeadData(last_name="old quote low", interest="quote_request"), score=20, handed_over_at=T0 + timedelta(hours=1)),
+        new_lead(LeadData(last_name="later same day"), score=95, handed_over_at=T0 + timedelta(hours=5)),
+        new_lead(LeadData(last_name="next day best"), score=100, handed_over_at=T0 + timedelta(days=1)),
     ]
     repo.add_leads(leads)
     page = LeadService(repo, "anna").queue_page(QueueView.POOL)
     assert [row.last_name for row in page.rows] == [
-        "old demo", "new demo", "old inquiry", "old quote high", "old quote low"
+        "old demo", "new demo", "later same day", "old quote high", "old quote low", "old inquiry", "next day best"
     ]
 
 

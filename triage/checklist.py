@@ -1,22 +1,18 @@
-"""The inside-sales qualification checklist, derived from a lead's data."""
+"""The inside-sales qualification checklist: answers derived from a lead's data, and the
+rep's confirmations and overrides on top of them.
+
+What counts as webmail, a competitor, a served country or an existing customer is
+configured in the rules (`triage.rules.ChecklistConfig`), not here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .models import Credit, Interest, LeadData
-
-#: The agreed minimum of contact data a lead must carry to be worked.
-AGREED_MINIMUM: tuple[str, ...] = (
-    "salutation",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-)
+from .errors import TriageError
+from .models import Channel, Credit, Interest, LeadData
+from .rules import Activity, ChecklistConfig, CustomerKind, Rules, Signal, default_rules
 
 FIELD_LABELS = {
     "salutation": "salutation",
@@ -26,20 +22,14 @@ FIELD_LABELS = {
     "phone": "phone",
     "company": "company",
     "job_title": "job title",
+    "country": "country",
 }
 
-#: Free-mail providers: a private address is a warning, never a rejection.
-FREE_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.de", "hotmail.com",
-        "hotmail.de", "outlook.com", "live.com", "live.nl", "icloud.com", "me.com",
-        "gmx.de", "gmx.net", "gmx.at", "web.de", "t-online.de", "freenet.de",
-        "posteo.de", "mail.de", "ziggo.nl", "kpnmail.nl", "hetnet.nl", "planet.nl",
-        "home.nl", "xs4all.nl", "protonmail.com", "proton.me", "aol.com",
-    }
-)
-
-APPLICANT_WORDS = ("bewerbung", "sollicitatie", "job application", "internship", "praktikum", "stage aanvraag")
+INTEREST_LABELS = {
+    Interest.INQUIRY: "inquiry",
+    Interest.QUOTE_REQUEST: "quote request",
+    Interest.DEMO_REQUEST: "demo request (handraiser)",
+}
 
 
 class Verdict(StrEnum):
@@ -49,58 +39,209 @@ class Verdict(StrEnum):
     INFO = "info"
 
 
+class Question(StrEnum):
+    CHANNEL = "channel"
+    COMPLETE = "complete"
+    SERIOUS = "serious"
+    CREDITWORTHY = "creditworthy"
+    CUSTOMER = "customer"
+    INTEREST = "interest"
+    ACTIVITY = "activity"
+
+
+#: What a rep may set each answer to: (code, label). Activity comes from marketing
+#: automation and is not the rep's to change; the grade is the rep's own judgement.
+CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    Question.CHANNEL: tuple((channel.value, channel.value.replace("_", " ")) for channel in Channel),
+    Question.COMPLETE: (("yes", "complete: the missing data is known"),),
+    Question.SERIOUS: (("yes", "no warning signs"),)
+    + tuple((signal.value, signal.label) for signal in Signal),
+    Question.CREDITWORTHY: tuple(
+        (credit.value, "unknown" if credit is Credit.UNKNOWN else f"rated {credit.value}") for credit in Credit
+    ),
+    Question.CUSTOMER: (("new", "new customer"), ("existing", "existing customer")),
+    Question.INTEREST: tuple((interest.value, INTEREST_LABELS[interest]) for interest in Interest),
+}
+GRADES = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The checklist's answers for one lead: what scoring and learning work from."""
+
+    channel: Channel
+    missing: tuple[str, ...]
+    signals: tuple[Signal, ...]
+    credit: Credit
+    customer: CustomerKind
+    interest: Interest
+    activity: dict[Activity, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     question: str
     answer: str
     verdict: Verdict
+    #: "derived" from the data, "confirmed" by a rep, or "set by rep" (then `derived`
+    #: says what the data said).
+    source: str = "derived"
+    derived: str = ""
 
 
-def missing_fields(lead: LeadData) -> list[str]:
-    return [name for name in AGREED_MINIMUM if not getattr(lead, name)]
+def missing_fields(lead: LeadData, config: ChecklistConfig | None = None) -> list[str]:
+    config = config or default_rules().checklist
+    return [name for name in config.agreed_minimum if not getattr(lead, name)]
 
 
-def seriousness_signals(lead: LeadData) -> list[str]:
-    signals = []
-    if lead.email and lead.email_domain in FREE_MAIL_DOMAINS:
-        signals.append(f"webmail address ({lead.email_domain})")
+def signals(lead: LeadData, config: ChecklistConfig | None = None) -> list[Signal]:
+    """The seriousness warnings in a lead's data, in a fixed order."""
+    config = config or default_rules().checklist
+    found = []
+    domain = lead.email_domain if lead.email else ""
+    if domain and _matches(domain, config.free_mail_domains):
+        found.append(Signal.WEBMAIL)
+    if domain and _matches(domain, config.disposable_domains):
+        found.append(Signal.DISPOSABLE)
+    if domain and _matches(domain, config.competitor_domains):
+        found.append(Signal.COMPETITOR)
+    if lead.country and config.served_countries and lead.country not in config.served_countries:
+        found.append(Signal.COUNTRY_NOT_SERVED)
     notes = lead.notes.casefold()
-    if any(word in notes for word in APPLICANT_WORDS):
-        signals.append("reads like a job application")
-    return signals
+    if any(word in notes for word in config.applicant_words):
+        found.append(Signal.JOB_APPLICANT)
+    return found
 
 
-def checklist(lead: LeadData) -> list[ChecklistItem]:
-    missing = missing_fields(lead)
-    signals = seriousness_signals(lead)
-    activity = (
-        f"{lead.emails_opened} opened, {lead.emails_clicked} clicked, "
-        f"{lead.pages_visited} pages, {lead.forms_filled} forms"
+def _matches(domain: str, domains: frozenset[str]) -> bool:
+    """`domain` is in `domains`, or a subdomain of one (mail.acme.de of acme.de)."""
+    parts = domain.split(".")
+    return any(".".join(parts[index:]) in domains for index in range(len(parts) - 1))
+
+
+def is_existing_customer(lead: LeadData, config: ChecklistConfig | None = None) -> bool:
+    """Flagged by marketing, or mailing from a configured customer domain."""
+    config = config or default_rules().checklist
+    return lead.existing_customer or bool(lead.email and _matches(lead.email_domain, config.customer_domains))
+
+
+def seriousness_signals(lead: LeadData, config: ChecklistConfig | None = None) -> list[str]:
+    """The warnings as the rep reads them."""
+    config = config or default_rules().checklist
+    return [_signal_text(signal, lead) for signal in signals(lead, config)]
+
+
+def _signal_text(signal: Signal, lead: LeadData) -> str:
+    if signal is Signal.WEBMAIL:
+        return f"webmail address ({lead.email_domain})"
+    if signal is Signal.DISPOSABLE:
+        return f"disposable address ({lead.email_domain})"
+    if signal is Signal.COMPETITOR:
+        return f"competitor ({lead.email_domain})"
+    if signal is Signal.COUNTRY_NOT_SERVED:
+        return f"country not served ({lead.country})"
+    return "reads like a job application"
+
+
+def derived_answers(lead: LeadData, config: ChecklistConfig | None = None) -> Answers:
+    config = config or default_rules().checklist
+    return Answers(
+        channel=lead.channel,
+        missing=tuple(missing_fields(lead, config)),
+        signals=tuple(signals(lead, config)),
+        credit=lead.creditworthiness,
+        customer="existing" if is_existing_customer(lead, config) else "new",
+        interest=lead.interest,
+        activity={activity: getattr(lead, activity.value) for activity in Activity},
     )
-    return [
-        ChecklistItem("channel", lead.channel.value.replace("_", " "), Verdict.INFO),
-        ChecklistItem(
-            "complete",
-            "yes" if not missing else "missing " + ", ".join(FIELD_LABELS[f] for f in missing),
+
+
+def check_override(question: str, value: str | None) -> None:
+    """Refuse an answer a rep cannot give; None takes an override back."""
+    if question not in CHOICES:
+        settable = ", ".join(CHOICES)
+        raise TriageError(f"the rep does not set '{question}'; answers a rep can set: {settable}")
+    if value is not None and value not in {code for code, _ in CHOICES[question]}:
+        codes = ", ".join(code for code, _ in CHOICES[question])
+        raise TriageError(f"'{value}' is not an answer to '{question}'; use one of: {codes}")
+
+
+def answers(lead: LeadData, rules: Rules | None = None, overrides: dict[str, str] | None = None) -> Answers:
+    """The derived answers with the rep's overrides applied."""
+    derived = derived_answers(lead, (rules or default_rules()).checklist)
+    overrides = getattr(lead, "overrides", {}) if overrides is None else overrides
+    changes: dict[str, object] = {}
+    for question, value in overrides.items():
+        if question == Question.CHANNEL:
+            changes["channel"] = Channel(value)
+        elif question == Question.COMPLETE:
+            changes["missing"] = ()
+        elif question == Question.SERIOUS:
+            changes["signals"] = () if value == "yes" else (Signal(value),)
+        elif question == Question.CREDITWORTHY:
+            changes["credit"] = Credit(value)
+        elif question == Question.CUSTOMER:
+            changes["customer"] = value
+        elif question == Question.INTEREST:
+            changes["interest"] = Interest(value)
+    return Answers(**{**derived.__dict__, **changes}) if changes else derived
+
+
+def _texts(lead: LeadData, given: Answers, derived: Answers) -> dict[Question, tuple[str, Verdict]]:
+    missing = given.missing
+    activity = given.activity
+    signal_texts = [
+        _signal_text(signal, lead) if signal in derived.signals else SIGNAL_TEXT_SET[signal]
+        for signal in given.signals
+    ]
+    return {
+        Question.CHANNEL: (given.channel.value.replace("_", " "), Verdict.INFO),
+        Question.COMPLETE: (
+            "yes" if not missing else "missing " + ", ".join(FIELD_LABELS[name] for name in missing),
             Verdict.OK if not missing else Verdict.WARN,
         ),
-        ChecklistItem(
-            "serious",
-            "no warning signs" if not signals else "; ".join(signals),
-            Verdict.OK if not signals else Verdict.WARN,
+        Question.SERIOUS: (
+            "no warning signs" if not given.signals else "; ".join(signal_texts),
+            Verdict.OK if not given.signals else Verdict.WARN,
         ),
-        ChecklistItem(
-            "creditworthy",
-            "unknown" if lead.creditworthiness is Credit.UNKNOWN else f"rated {lead.creditworthiness.value}",
+        Question.CREDITWORTHY: (
+            "unknown" if given.credit is Credit.UNKNOWN else f"rated {given.credit.value}",
             {Credit.UNKNOWN: Verdict.INFO, Credit.A: Verdict.OK, Credit.B: Verdict.OK,
-             Credit.C: Verdict.WARN, Credit.D: Verdict.BAD}[lead.creditworthiness],
+             Credit.C: Verdict.WARN, Credit.D: Verdict.BAD}[given.credit],
         ),
-        ChecklistItem("customer", "existing" if lead.existing_customer else "new", Verdict.INFO),
-        ChecklistItem(
-            "interest",
-            {Interest.INQUIRY: "inquiry", Interest.QUOTE_REQUEST: "quote request",
-             Interest.DEMO_REQUEST: "demo request (handraiser)"}[lead.interest],
-            Verdict.OK if lead.interest is not Interest.INQUIRY else Verdict.INFO,
+        Question.CUSTOMER: (given.customer, Verdict.INFO),
+        Question.INTEREST: (
+            INTEREST_LABELS[given.interest],
+            Verdict.OK if given.interest is not Interest.INQUIRY else Verdict.INFO,
         ),
-        ChecklistItem("activity", activity, Verdict.INFO),
-    ]
+        Question.ACTIVITY: (
+            f"{activity[Activity.EMAILS_OPENED]} opened, {activity[Activity.EMAILS_CLICKED]} clicked, "
+            f"{activity[Activity.PAGES_VISITED]} pages, {activity[Activity.FORMS_FILLED]} forms",
+            Verdict.INFO,
+        ),
+    }
+
+
+SIGNAL_TEXT_SET = {signal: f"{signal.label} (rep)" for signal in Signal}
+
+
+def checklist(lead: LeadData, rules: Rules | None = None) -> list[ChecklistItem]:
+    """The checklist as the rep reads it, each answer marked derived, confirmed or set."""
+    rules = rules or default_rules()
+    derived = derived_answers(lead, rules.checklist)
+    overrides: dict[str, str] = getattr(lead, "overrides", {})
+    given = answers(lead, rules, overrides)
+    derived_texts = _texts(lead, derived, derived)
+    given_texts = _texts(lead, given, derived)
+    items = []
+    for question in Question:
+        answer, verdict = given_texts[question]
+        if question not in overrides:
+            items.append(ChecklistItem(question.value, answer, verdict))
+        elif answer == derived_texts[question][0]:
+            items.append(ChecklistItem(question.value, answer, verdict, source="confirmed"))
+        else:
+            items.append(
+                ChecklistItem(question.value, answer, verdict, source="set by rep", derived=derived_texts[question][0])
+            )
+    return items

@@ -164,6 +164,13 @@ class LeadData(BaseModel):
         return self.email.rpartition("@")[2].lower()
 
 
+class ScorePart(BaseModel):
+    """One line of a score's breakdown: "+30 demo request"."""
+
+    reason: str
+    points: int
+
+
 class Lead(LeadData):
     """A stored lead: its data plus where it stands in the lifecycle."""
 
@@ -177,6 +184,13 @@ class Lead(LeadData):
     handed_over_at: datetime | None = None
     updated_at: datetime
     updated_by: str = ""
+    #: The parts of `score`, which add up to it, and the rules version that scored it.
+    score_breakdown: list[ScorePart] = []
+    rules_version: str = ""
+    #: The rep's answers to checklist questions, where they confirm or differ from the data.
+    overrides: dict[str, str] = {}
+    #: The rep's own grade, A (best) to D, kept beside the computed score.
+    grade: str = Field(default="", pattern=r"^[A-D]?$")
 
     @field_validator("created_at", "handed_over_at", "updated_at")
     @classmethod

@@ -21,9 +21,9 @@ from typing import Iterable, Iterator
 
 from faker import Faker
 
-from .checklist import FREE_MAIL_DOMAINS
 from .models import Channel, Credit, Interest, Lead, Role, Stage, TeamMember
-from .scoring import score
+from .rules import Rules, default_rules
+from .scoring import score_lead
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ BUYER_TITLES = {
     ),
 }
 
-#: Private mail providers by language, each in `checklist.FREE_MAIL_DOMAINS`.
+#: Private mail providers by language, each a free-mail domain of the default rules.
 WEBMAIL = {
     "de": ("gmx.de", "web.de", "t-online.de", "gmail.com", "gmx.net", "gmx.at", "freenet.de",
            "posteo.de", "mail.de", "yahoo.de", "hotmail.de", "outlook.com"),
@@ -188,12 +188,15 @@ def demo_leads(
     *,
     owners: list[str] | None = None,
     now: datetime | None = None,
+    rules: Rules | None = None,
 ) -> Iterator[Lead]:
-    """`count` MQLs, handed over to sales during the ten days before `now`.
+    """`count` MQLs, handed over to sales during the ten days before `now`, scored by
+    `rules` (the default rules unless given).
 
     Without `owners` they wait in the unassigned pool; with them they are dealt out
     round-robin. A lead's id is 0: the store numbers it.
     """
+    rules = rules or default_rules()
     rng = random.Random(seed)
     random_ = rng.random
     pools = [_CountryPool(country, seed) for country in COUNTRIES]
@@ -248,7 +251,8 @@ def demo_leads(
             updated_at=created,
             updated_by="marketing",
         )
-        lead.score = score(lead)
+        scored = score_lead(lead, rules)
+        lead.score, lead.score_breakdown, lead.rules_version = scored.score, scored.parts, scored.rules_version
         yield lead
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from . import lifecycle
+from .checklist import CHOICES, GRADES, check_override, checklist
 from .errors import LeadNotFound, StaleLead, TriageError
 from .models import (
     AuditEvent,
@@ -20,10 +21,17 @@ from .models import (
     LeadData,
     QueueRow,
     ReturnDecision,
+    Role,
+    ScorePart,
     Stage,
     TeamMember,
     utcnow,
 )
+from .rules import Rules, default_rules
+from .scoring import format_parts, score_lead
+
+#: Leads scored per transaction by `LeadService.rescore`.
+RESCORE_BATCH = 2000
 
 
 #: A queue position after every real one: `queue_page(before=LAST_KEY)` gives the last page.
@@ -76,11 +84,20 @@ class LeadStore(Protocol):
 
     def add_team_member(self, member: TeamMember) -> None: ...
 
+    def count_to_rescore(self, rules_version: str) -> int: ...
+
+    def leads_to_rescore(self, rules_version: str, after_id: int = 0, limit: int = 2000) -> list[Lead]: ...
+
+    def save_scores(self, scores: Iterable[tuple[Lead, int, list[ScorePart], str]]) -> int: ...
+
+    def decided_leads(self) -> Iterator[tuple[Lead, bool]]: ...
+
 
 class LeadService:
-    def __init__(self, store: LeadStore, actor: str) -> None:
+    def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
         self.store = store
         self.actor = actor
+        self.rules = rules or default_rules()
 
     def lead(self, lead_id: int) -> Lead:
         lead = self.store.get(lead_id)
@@ -136,6 +153,78 @@ class LeadService:
         lifecycle.check_move(lead.stage, Stage.MQL)
         return self._move(lead, Stage.MQL, "hand_over", {"handed_over_at": utcnow()})
 
+    def checklist(self, lead: Lead):
+        return checklist(lead, self.rules)
+
+    def set_answer(
+        self, lead_id: int, question: str, value: str | None, expected_version: int | None = None
+    ) -> Lead:
+        """The rep confirms or overrides a checklist answer (None: back to the derived one);
+        the lead is scored again and the change is audited."""
+        check_override(question, value)
+        lead = self._current(lead_id, expected_version)
+        overrides = dict(lead.overrides)
+        before = self._answer_text(lead, question)
+        if value is None:
+            overrides.pop(question, None)
+        else:
+            overrides[question] = value
+        changed = lead.model_copy(update={"overrides": overrides})
+        after = self._answer_text(changed, question)
+        verb = "back to derived" if value is None else ("confirmed" if before == after else "set")
+        return self._rescored(
+            lead, {"overrides": overrides}, "answer", f"{question} {verb}: {before} → {after}"
+        )
+
+    def set_grade(self, lead_id: int, grade: str | None, expected_version: int | None = None) -> Lead:
+        """The rep's own grade, A to D, kept beside the computed score (None clears it)."""
+        if grade is not None and grade not in GRADES:
+            raise TriageError(f"'{grade}' is not a grade; use one of: {', '.join(GRADES)}")
+        lead = self._current(lead_id, expected_version)
+        note = f"grade {lead.grade or 'none'} → {grade or 'none'}"
+        return self._change(lead, {"grade": grade or ""}, "grade", note)
+
+    def _answer_text(self, lead: Lead, question: str) -> str:
+        return next(item.answer for item in checklist(lead, self.rules) if item.question == question)
+
+    def _rescored(self, lead: Lead, changes: dict[str, Any], action: str, note: str) -> Lead:
+        scored = score_lead(lead.model_copy(update=changes), self.rules)
+        note += f" (score {lead.score} → {scored.score})"
+        changes = {**changes, "score": scored.score, "score_breakdown": scored.parts,
+                   "rules_version": scored.rules_version}
+        return self._change(lead, changes, action, note)
+
+    def _change(self, lead: Lead, changes: dict[str, Any], action: str, note: str) -> Lead:
+        event = AuditEvent(lead_id=lead.id, actor=self.actor, at=utcnow(), action=action, note=note)
+        return self.store.change(lead, changes, event)
+
+    def use_rules(self, rules: Rules) -> None:
+        """Score from now on by `rules`; `rescore` brings the stored leads in line."""
+        self.rules = rules
+
+    def count_to_rescore(self) -> int:
+        return self.store.count_to_rescore(self.rules.stamp)
+
+    def rescore(self, progress: Callable[[int, int], None] | None = None, batch: int = RESCORE_BATCH) -> int:
+        """Score every lead that other rules scored, a batch per transaction so that reps
+        keep deciding meanwhile; `progress(done, total)` after each batch."""
+        stamp = self.rules.stamp
+        total = self.store.count_to_rescore(stamp)
+        done = after = 0
+        if progress:
+            progress(0, total)
+        while leads := self.store.leads_to_rescore(stamp, after_id=after, limit=batch):
+            scores = []
+            for lead in leads:
+                scored = score_lead(lead, self.rules)
+                scores.append((lead, scored.score, scored.parts, scored.rules_version))
+            self.store.save_scores(scores)
+            done += len(leads)
+            after = leads[-1].id
+            if progress:
+                progress(min(done, total), total)
+        return done
+
     def _current(self, lead_id: int, expected_version: int | None) -> Lead:
         lead = self.lead(lead_id)
         if expected_version is not None and lead.version != expected_version:
@@ -157,16 +246,26 @@ def new_lead(
     lead_id: int = 0,
     stage: Stage = Stage.MQL,
     owner: str | None = None,
-    score: int = 0,
+    score: int | None = None,
     created_at=None,
     handed_over_at=None,
     actor: str = "",
+    rules: Rules | None = None,
 ) -> Lead:
-    """A Lead ready for `LeadStore.add_leads` (id 0 means: let the store number it)."""
+    """A scored Lead ready for `LeadStore.add_leads` (id 0 means: let the store number it).
+
+    A `score` given from outside is kept as one part, with no rules version, so that the
+    next `rescore` replaces it."""
     created = created_at or utcnow()
     handed = handed_over_at or (created if stage is not Stage.NEW else None)
+    if score is None:
+        scored = score_lead(data, rules)
+        score, parts, version = scored.score, scored.parts, scored.rules_version
+    else:
+        parts, version = [ScorePart(reason="given", points=score)], ""
     return Lead(
         **data.model_dump(), id=lead_id, stage=stage, owner=owner, score=score,
+        score_breakdown=parts, rules_version=version,
         created_at=created, handed_over_at=handed, updated_at=created, updated_by=actor,
     )
 

@@ -1,0 +1,273 @@
+"""The scoring rules: the checklist's configuration and the points per answer.
+
+They come from a TOML file: the documented default shipped in the package
+(`default_rules.toml`), replaced as a whole by the user's own file in the config
+directory, by `$TRIAGE_RULES`, or by `--rules PATH`. A file that does not parse or does
+not fit is refused with its line, and whatever rules were in force stay in force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import TriageError
+from .models import Channel, Credit, Interest
+
+ENV_VAR = "TRIAGE_RULES"
+FILE_NAME = "rules.toml"
+
+ContactField = Literal[
+    "salutation", "first_name", "last_name", "email", "phone", "company", "job_title", "country"
+]
+CustomerKind = Literal["new", "existing"]
+
+
+class Signal(StrEnum):
+    """A seriousness warning the checklist raises."""
+
+    WEBMAIL = "webmail"
+    DISPOSABLE = "disposable"
+    COMPETITOR = "competitor"
+    COUNTRY_NOT_SERVED = "country_not_served"
+    JOB_APPLICANT = "job_applicant"
+
+    @property
+    def label(self) -> str:
+        return SIGNAL_LABELS[self]
+
+
+SIGNAL_LABELS = {
+    Signal.WEBMAIL: "webmail",
+    Signal.DISPOSABLE: "disposable address",
+    Signal.COMPETITOR: "competitor",
+    Signal.COUNTRY_NOT_SERVED: "country not served",
+    Signal.JOB_APPLICANT: "job applicant",
+}
+
+
+class Activity(StrEnum):
+    EMAILS_OPENED = "emails_opened"
+    EMAILS_CLICKED = "emails_clicked"
+    PAGES_VISITED = "pages_visited"
+    FORMS_FILLED = "forms_filled"
+
+
+ACTIVITY_UNITS = {
+    Activity.EMAILS_OPENED: ("open", "opens"),
+    Activity.EMAILS_CLICKED: ("click", "clicks"),
+    Activity.PAGES_VISITED: ("buying page", "buying pages"),
+    Activity.FORMS_FILLED: ("form", "forms"),
+}
+
+
+class RulesError(TriageError):
+    """A rules file that cannot be used; the rules in force stay in force."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActivityPoints(_Strict):
+    points: float
+    cap: int = Field(ge=0)
+
+
+class ChecklistConfig(_Strict):
+    agreed_minimum: tuple[ContactField, ...] = ()
+    free_mail_domains: frozenset[str] = frozenset()
+    disposable_domains: frozenset[str] = frozenset()
+    competitor_domains: frozenset[str] = frozenset()
+    served_countries: frozenset[str] = frozenset()
+    customer_domains: frozenset[str] = frozenset()
+    applicant_words: tuple[str, ...] = ()
+
+    @field_validator("free_mail_domains", "disposable_domains", "competitor_domains", "customer_domains")
+    @classmethod
+    def _domains(cls, value: frozenset[str]) -> frozenset[str]:
+        for domain in value:
+            if not re.fullmatch(r"[^@\s]+\.[^@\s.]+", domain.strip()):
+                raise ValueError(f"{domain!r} is not a mail domain (e.g. example.com)")
+        return frozenset(domain.strip().lower() for domain in value)
+
+    @field_validator("served_countries")
+    @classmethod
+    def _countries(cls, value: frozenset[str]) -> frozenset[str]:
+        for code in value:
+            if not (len(code) == 2 and code.isalpha()):
+                raise ValueError(f"{code!r} is not a two-letter country code (e.g. DE)")
+        return frozenset(code.upper() for code in value)
+
+    @field_validator("applicant_words")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(word.casefold() for word in value if word.strip())
+
+
+class Points(_Strict):
+    base: int = 0
+    channel: dict[Channel, int] = {}
+    interest: dict[Interest, int] = {}
+    credit: dict[Credit, int] = {}
+    customer: dict[CustomerKind, int] = {}
+    signals: dict[Signal, int] = {}
+    missing: dict[ContactField, int] = {}
+    activity: dict[Activity, ActivityPoints] = {}
+
+
+class Rules(_Strict):
+    version: str = Field(min_length=1)
+    checklist: ChecklistConfig = ChecklistConfig()
+    points: Points = Points()
+    #: Where the rules came from, for messages: a path, or "the default rules".
+    source: str = Field(default="", exclude=True)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @property
+    def stamp(self) -> str:
+        """The version plus a fingerprint of the content: what a lead records as the rules
+        that scored it, so that an edit without a new version still rescores."""
+        content = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return f"{self.version}#{hashlib.sha256(content.encode()).hexdigest()[:8]}"
+
+    def feature_points(self, feature: str) -> float:
+        """Points per unit of one feature, such as "channel.event" or "activity.emails_clicked"."""
+        group, _, key = feature.partition(".")
+        if group == "activity":
+            rule = self.points.activity.get(Activity(key))
+            return rule.points if rule else 0
+        table = getattr(self.points, group)
+        for name, points in table.items():
+            if str(name) == key:
+                return points
+        return 0
+
+    def activity_cap(self, activity: Activity) -> int:
+        rule = self.points.activity.get(activity)
+        return rule.cap if rule else 0
+
+
+def _line_of(text: str, path: list[str]) -> int | None:
+    """The line of the deepest TOML key or table on `path` ("points.channel.evnt")."""
+    table: list[str] = []
+    best: tuple[int, int] | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("["):
+            table = [part.strip().strip('"') for part in line.strip("[]").split(".")]
+            candidate = table
+        elif "=" in line:
+            candidate = table + [part.strip().strip('"') for part in line.partition("=")[0].split(".")]
+        else:
+            continue
+        if candidate and candidate == path[: len(candidate)] and (best is None or len(candidate) > best[0]):
+            best = (len(candidate), number)
+    return best[1] if best else None
+
+
+def parse_rules(text: str, source: str) -> Rules:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"rules file {source}: {exc}; the rules in force stay in force") from None
+    try:
+        return Rules.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        path = [str(part) for part in error["loc"] if not str(part).startswith("[")]
+        line = _line_of(text, path)
+        where = f", line {line}" if line else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "not a setting triage knows"
+        raise RulesError(
+            f"rules file {source}{where}: {'.'.join(path)}: {message}; the rules in force stay in force"
+        ) from None
+
+
+@cache
+def default_rules() -> Rules:
+    text = resources.files("triage").joinpath("default_rules.toml").read_text(encoding="utf-8")
+    return parse_rules(text, "the default rules")
+
+
+def user_rules_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("triage", appauthor=False)) / FILE_NAME
+
+
+def rules_path(explicit: str | Path | None = None) -> Path | None:
+    """The rules file in force: `--rules`, else `$TRIAGE_RULES`, else the user's own
+    file if there is one; None means the default rules."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    own = user_rules_path()
+    return own if own.is_file() else None
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """The rules from `path`, or from wherever `rules_path` finds them."""
+    found = rules_path(path)
+    if found is None:
+        return default_rules()
+    try:
+        text = found.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesError(f"rules file {found} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesError(f"rules file {found} cannot be read: {exc}") from None
+    return parse_rules(text, str(found))
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_list(values: object) -> str:
+    return "[" + ", ".join(_toml_value(value) for value in sorted(values)) + "]"
+
+
+def rules_to_toml(rules: Rules, header: str = "") -> str:
+    """The rules as a TOML file that `parse_rules` reads back to the same rules."""
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines += ["" if lines else None, f"version = {_toml_value(rules.version)}", "", "[checklist]"]
+    lines = [line for line in lines if line is not None]
+    config = rules.checklist
+    lines.append(f"agreed_minimum = [{', '.join(_toml_value(name) for name in config.agreed_minimum)}]")
+    for name in ("free_mail_domains", "disposable_domains", "competitor_domains", "served_countries",
+                 "customer_domains"):
+        lines.append(f"{name} = {_toml_list(getattr(config, name))}")
+    lines.append(f"applicant_words = [{', '.join(_toml_value(word) for word in config.applicant_words)}]")
+    points = rules.points
+    lines += ["", "[points]", f"base = {points.base}"]
+    for group in ("channel", "interest", "credit", "customer", "signals", "missing"):
+        lines += ["", f"[points.{group}]"]
+        lines += [f"{name} = {value}" for name, value in getattr(points, group).items()]
+    lines += ["", "[points.activity]"]
+    lines += [
+        f"{name} = {{ points = {_toml_value(rule.points)}, cap = {rule.cap} }}"
+        for name, rule in points.activity.items()
+    ]
+    return "\n".join(lines) + "\n"
