@@ -296,6 +296,25 @@ class LeadRepository:
             self.db.cursor().executemany(sql, rows)
         return len(rows)
 
+    def decided_leads(self, chunk: int = 500) -> Iterator[tuple[Lead, bool]]:
+        """Every lead sales decided, with True when its latest decision was to accept."""
+        try:
+            latest: dict[int, bool] = {}
+            query = (
+                AuditRow.select(AuditRow.lead, AuditRow.action)
+                .where(AuditRow.action.in_(("accept", "return")))
+                .order_by(AuditRow.id)
+                .tuples()
+            )
+            for lead_id, action in query.iterator():
+                latest[lead_id] = action == "accept"
+            ids = sorted(latest)
+            for start in range(0, len(ids), chunk):
+                for row in LeadRow.select().where(LeadRow.id.in_(ids[start:start + chunk])).order_by(LeadRow.id):
+                    yield _lead_from_row(row), latest[row.id]
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {exc}") from exc
+
     @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:
         query = LeadRow.select()

@@ -207,3 +207,77 @@ def test_recycle_brings_a_returned_lead_back_and_counts(seeded, capsys):
     assert json.loads(run(seeded, "show", "6", "--json")[1])["recycle_count"] == 1
     assert run(seeded, "recycle", "7")[0] == 1
     assert "cannot move from MQL to MQL" in capsys.readouterr().err
+
+
+def test_show_json_has_the_score_and_a_breakdown_that_adds_up(seeded):
+    for lead_id in (1, 2, 3, 4):
+        data = json.loads(run(seeded, "show", str(lead_id), "--json")[1])
+        assert data["score"] == sum(part["points"] for part in data["score_breakdown"])
+        assert {"reason", "points"} == set(data["score_breakdown"][0]) and data["rules_version"]
+
+
+def test_answer_and_grade_from_the_command_line(seeded):
+    before = json.loads(run(seeded, "show", "5", "--json")[1])
+    code, out = run(seeded, "answer", "5", "creditworthy", "A")
+    assert code == 0 and "rated A (set by rep)" in out or "rated A (confirmed)" in out
+    after = json.loads(run(seeded, "show", "5", "--json")[1])
+    assert after["overrides"] == {"creditworthy": "A"}
+    credit_points = 10 - {"unknown": 0, "A": 10, "B": 5, "C": -5, "D": -15}[before["creditworthiness"]]
+    assert after["score"] == min(100, max(0, before["score"] + credit_points)) or after["score_breakdown"][-1]["reason"].startswith(("capped", "floored"))
+    assert after["history"][-1]["action"] == "answer"
+    assert run(seeded, "grade", "5", "B")[0] == 0 and json.loads(run(seeded, "show", "5", "--json")[1])["grade"] == "B"
+    assert run(seeded, "answer", "5", "creditworthy", "derived")[0] == 0
+    assert json.loads(run(seeded, "show", "5", "--json")[1])["overrides"] == {}
+
+
+def test_answer_refuses_a_value_that_does_not_fit(seeded, capsys):
+    assert run(seeded, "answer", "5", "interest", "maybe") == (1, "")
+    assert "'maybe' is not an answer to 'interest'" in capsys.readouterr().err
+
+
+def test_scoring_report_with_too_few_decisions_says_so(seeded):
+    run(seeded, "accept", "1")
+    code, out = run(seeded, "scoring", "report")
+    assert code == 0 and "Too few decisions to propose new points: 1 decided (1 accepted, 0 returned)" in out
+    data = json.loads(run(seeded, "scoring", "report", "--json")[1])
+    assert data["proposed_version"] is None and data["decided"] == 1 and data["features"]
+
+
+def test_scoring_report_adopts_a_proposal_and_rescores(seeded, tmp_path, monkeypatch):
+    import random
+
+    repo = LeadRepository(open_database(seeded))
+    repo.add_leads(new_lead(LeadData(first_name=f"N{i}", interest=random.Random(i).choice(list(Interest))))
+                   for i in range(400))
+    rng = random.Random(1)
+    for lead in list(repo.list_leads(stage=Stage.MQL)):
+        accepted = rng.random() < (0.8 if lead.interest is Interest.DEMO_REQUEST else 0.3)
+        args = ["accept", str(lead.id)] if accepted else ["return", str(lead.id), "--reason", "no_fit", "--path", "nurture"]
+        assert run(seeded, *args)[0] == 0
+    rules = tmp_path / "mine.toml"
+    code, out = run(seeded, "--rules", str(rules), "scoring", "report", "--adopt")
+    assert code == 1  # the rules file named does not exist yet
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    code, out = run(seeded, "scoring", "report", "--adopt")
+    assert code == 0 and "AUC" in out and "adopted rules version 2" in out and "scored 440 leads" in out
+    written = tmp_path / "config" / "triage" / "rules.toml"
+    assert written.exists() and 'version = "2"' in written.read_text()
+    assert json.loads(run(seeded, "show", "1", "--json")[1])["rules_version"].startswith("2#")
+
+
+def test_a_bad_rules_file_is_one_line_naming_the_line(seeded, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('version = "1"\n[points]\nbase = 20\n[points.interest]\ndemo = 30\n')
+    assert run(seeded, "--rules", str(bad), "show", "1") == (1, "")
+    err = capsys.readouterr().err
+    assert f"rules file {bad}, line 5: points.interest.demo" in err and len(err.strip().splitlines()) == 1
+
+
+def test_scoring_show_prints_rules_that_read_back(seeded, tmp_path):
+    code, out = run(seeded, "scoring", "show", "--default")
+    assert code == 0 and "[points.channel]" in out and "# " in out
+    mine = tmp_path / "mine.toml"
+    mine.write_text(out.replace("demo_request = 30", "demo_request = 45").replace('version = "1"', 'version = "team-3"'))
+    assert run(seeded, "--rules", str(mine), "scoring", "show")[1].count("demo_request = 45") == 1
+    code, out = run(seeded, "--rules", str(mine), "scoring", "rescore")
+    assert code == 0 and "scored 40 leads with rules team-3#" in out

@@ -18,9 +18,10 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 
 from pydantic import ValidationError
 
-from .checklist import checklist
+from .checklist import CHOICES, GRADES
 from .errors import TriageError
 from .models import AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from .scoring import format_parts
 from .text import one_line, printable
 
 PROG = "triage"
@@ -73,7 +74,9 @@ def _repository(url: str):
 def _service(args: argparse.Namespace):
     from .services import LeadService
 
-    return LeadService(_repository(args.db), actor=args.login)
+    from .rules import load_rules
+
+    return LeadService(_repository(args.db), actor=args.login, rules=load_rules(args.rules))
 
 
 def _run_app(service) -> int:
@@ -175,6 +178,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+SOURCE_MARKS = {"confirmed": "  (confirmed by rep)", "set by rep": "  (set by rep; data said: {derived})"}
 VERDICT_MARKS = {"ok": "✔", "warn": "!", "bad": "✘", "info": "·"}
 
 
@@ -195,11 +199,13 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     lead = service.lead(args.id)
     history = service.history(args.id)
-    items = checklist(lead)
+    items = service.checklist(lead)
     if args.json:
         payload = lead_json(lead)
         payload["checklist"] = [
-            {"question": item.question, "answer": item.answer, "verdict": item.verdict.value} for item in items
+            {"question": item.question, "answer": item.answer, "verdict": item.verdict.value,
+             "source": item.source} | ({"derived": item.derived} if item.derived else {})
+            for item in items
         ]
         payload["history"] = [event_json(event) for event in history]
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
@@ -213,11 +219,15 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         f"  phone     {one_line(lead.phone) or '-'}",
         f"  stage     {lead.stage.label}",
         f"  owner     {one_line(lead.owner) if lead.owner else 'unassigned pool'}",
-        f"  score     {lead.score}   recycled {lead.recycle_count}×   version {lead.version}",
+        f"  score     {lead.score}" + (f"   grade {lead.grade}" if lead.grade else "")
+        + f"   recycled {lead.recycle_count}×   version {lead.version}",
+        f"            {format_parts(lead.score_breakdown) or 'not scored yet'}"
+        + (f"   (rules {lead.rules_version})" if lead.rules_version else ""),
         f"  handed over {lead.handed_over_at.astimezone():%Y-%m-%d %H:%M}" if lead.handed_over_at else "  not handed over",
         "",
         "Qualification checklist",
-        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.question:<13} {one_line(item.answer)}" for item in items),
+        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.question:<13} {one_line(item.answer)}"
+          + SOURCE_MARKS.get(item.source, "").format(derived=item.derived) for item in items),
     ]
     if lead.notes:
         lines += ["", "Notes", *("  " + printable(line) for line in lead.notes.splitlines())]
@@ -262,6 +272,134 @@ def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     print(f"recycled #{lead.id} {one_line(lead.name) or '(no name)'}: returned (SRL) → MQL, "
           f"back in the pool (recycled {lead.recycle_count}×)", file=out)
     return 0
+
+
+def cmd_answer(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    before = service.lead(args.id)
+    value = None if args.value == "derived" else args.value
+    lead = service.set_answer(args.id, args.question, value, expected_version=before.version)
+    item = next(item for item in service.checklist(lead) if item.question == args.question)
+    print(f"#{lead.id} {args.question}: {one_line(item.answer)} ({item.source}); "
+          f"score {before.score} → {lead.score}", file=out)
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    before = service.lead(args.id)
+    grade = None if args.grade == "none" else args.grade
+    lead = service.set_grade(args.id, grade, expected_version=before.version)
+    print(f"#{lead.id} grade {lead.grade or 'none'} (score {lead.score})", file=out)
+    return 0
+
+
+def _progress(what: str, stream: TextIO) -> Callable[[int, int], None] | None:
+    """A progress line on a terminal, nothing when the output goes elsewhere."""
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total if total else width
+        stream.write(f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    done = service.rescore(progress=_progress("scoring", sys.stderr))
+    print(f"scored {done} leads with rules {service.rules.stamp}", file=out)
+    return 0
+
+
+def cmd_scoring_show(args: argparse.Namespace, out: TextIO) -> int:
+    from importlib import resources
+
+    from .rules import load_rules, rules_path, rules_to_toml
+
+    if args.default:
+        out.write(resources.files("triage").joinpath("default_rules.toml").read_text(encoding="utf-8"))
+        return 0
+    path = rules_path(args.rules)
+    if path is None:
+        print("# the default rules are in force; `triage scoring show --default` prints them with "
+              "their comments", file=out)
+    rules = load_rules(args.rules)
+    out.write(rules_to_toml(rules, f"rules in force, from {rules.source}"))
+    return 0
+
+
+def _points(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+g}" if value else "0"
+
+
+def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    report = service.scoring_report()
+    if args.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2), file=out)
+    else:
+        out.write(report_text(report))
+    if args.adopt:
+        if report.proposal is None:
+            raise TriageError(f"nothing to adopt: {report.message}")
+        path = service.adopt_rules(report.proposal, Path(args.rules) if args.rules else None)
+        print(f"adopted rules version {report.proposal.version} into {printable(path)}", file=out)
+        done = service.rescore(progress=_progress("scoring", sys.stderr))
+        print(f"scored {done} leads with rules {service.rules.stamp}", file=out)
+    return 0
+
+
+def report_json(report) -> dict[str, Any]:
+    return {
+        "rules_version": report.rules.version,
+        "decided": report.decided,
+        "accepted": report.accepted,
+        "returned": report.returned,
+        "message": report.message,
+        "proposed_version": report.proposal.version if report.proposal else None,
+        "held_back": report.held_back,
+        "auc_current": report.auc_current,
+        "auc_proposed": report.auc_proposed,
+        "base": {"current": report.base_current, "proposed": report.base_proposed},
+        "features": [
+            {"feature": figures.feature, "label": figures.label, "decided": figures.decided,
+             "accepted": figures.accepted, "acceptance_rate": round(figures.acceptance_rate, 4),
+             "current_points": figures.current_points, "proposed_points": figures.proposed_points}
+            for figures in report.features
+        ],
+    }
+
+
+def report_text(report) -> str:
+    lines = [
+        f"Scoring rules version {report.rules.version}: {report.decided} decided leads, "
+        f"{report.accepted} accepted, {report.returned} returned.",
+        report.message[:1].upper() + report.message[1:] + ".",
+    ]
+    if report.auc_current is not None and report.auc_proposed is not None:
+        lines.append(
+            f"Ranking of the {report.held_back} held-back decisions (AUC, 0.5 is chance): "
+            f"current {report.auc_current:.3f}, proposed {report.auc_proposed:.3f}."
+        )
+    lines += ["", f"{'answer':<28} {'decided':>8} {'accepted':>9} {'current':>8} {'proposed':>9}",
+              f"{'base':<28} {'':>8} {'':>9} {_points(report.base_current):>8} {_points(report.base_proposed):>9}"]
+    for figures in report.features:
+        lines.append(
+            f"{figures.label[:28]:<28} {figures.decided:>8} {figures.acceptance_rate:>8.0%} "
+            f"{_points(figures.current_points):>8} {_points(figures.proposed_points):>9}"
+        )
+    if report.proposal is not None:
+        lines += ["", f"A team lead adopts the proposal as version {report.proposal.version} with "
+                      "`triage scoring report --adopt`."]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "else triage.db in your user data directory)")
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
                         help="who is deciding (default: your login name)")
+    common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
+                        help="scoring rules file (default: $TRIAGE_RULES, else rules.toml in your "
+                             "config directory, else the rules shipped with triage)")
     parser = Parser(
         prog=PROG, parents=[common],
         description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
@@ -380,6 +521,52 @@ def build_parser() -> argparse.ArgumentParser:
             "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
             "unassigned pool again, and its recycle count goes up.").add_argument(
         "id", type=_lead_id, help="the lead's id")
+
+    answer = command("answer", cmd_answer, "confirm or override a checklist answer",
+                     "Confirm or override one answer of a lead's qualification checklist; the lead "
+                     "is scored again and the change is in its history. 'derived' takes an "
+                     "override back. Answers: " + "; ".join(
+                         f"{question}: {', '.join(code for code, _ in choices)}"
+                         for question, choices in CHOICES.items()))
+    answer.add_argument("id", type=_lead_id, help="the lead's id")
+    answer.add_argument("question", choices=list(CHOICES), metavar="QUESTION",
+                        help=", ".join(CHOICES))
+    answer.add_argument("value", metavar="VALUE", help="the answer, or 'derived'")
+
+    grade = command("grade", cmd_grade, "give a lead your own grade, A to D",
+                    "Give a lead the rep's own grade, A (best) to D, kept beside the computed "
+                    "score; 'none' clears it.")
+    grade.add_argument("id", type=_lead_id, help="the lead's id")
+    grade.add_argument("grade", choices=[*GRADES, "none"], metavar="GRADE", help="A, B, C, D or none")
+
+    scoring = commands.add_parser(
+        "scoring", parents=[common], help="the scoring rules: report, show, rescore",
+        description="The scoring rules: what sales' decisions say about them, the rules in force, "
+                    "and scoring the stored leads again.")
+    scoring.set_defaults(handler=lambda args, out: scoring.error("choose report, show or rescore"),
+                         command_parser=scoring)
+    scoring_commands = scoring.add_subparsers(title="commands", metavar="COMMAND")
+
+    def scoring_command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
+        sub = scoring_commands.add_parser(name, parents=[common], help=help, description=description)
+        sub.set_defaults(handler=handler, command_parser=sub)
+        return sub
+
+    report = scoring_command(
+        "report", cmd_scoring_report, "acceptance per answer, current and proposed points",
+        "From the stored accept and return decisions: how often sales accepted leads with each "
+        "answer, the points of the rules in force beside points fitted to the decisions, and how "
+        "well each ranks decisions held back from the fit (AUC). With too few decisions it says "
+        "so instead of proposing.")
+    report.add_argument("--json", action="store_true", help="the report as JSON")
+    report.add_argument("--adopt", action="store_true",
+                        help="make the proposal the rules in force (team lead only) and score the leads again")
+    show_rules = scoring_command("show", cmd_scoring_show, "print the rules in force as TOML",
+                                 "Print the scoring rules in force as TOML, to copy and edit.")
+    show_rules.add_argument("--default", action="store_true",
+                            help="the rules shipped with triage, with comments on every setting")
+    scoring_command("rescore", cmd_scoring_rescore, "score every lead again by the rules in force",
+                    "Score every lead that other rules scored, in batches, with progress on a terminal.")
     return parser
 
 
@@ -420,6 +607,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         args.db_given = getattr(args, "db_given", None)
         args.db = args.db_given or default_db()
         args.login = getattr(args, "login", None) or default_login()
+        args.rules = getattr(args, "rules", None)
         return args.handler(args, out)
     except UsageError as exc:
         getattr(args, "command_parser", parser).error(str(exc))

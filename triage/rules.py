@@ -142,7 +142,7 @@ class Rules(_Strict):
     def stamp(self) -> str:
         """The version plus a fingerprint of the content: what a lead records as the rules
         that scored it, so that an edit without a new version still rescores."""
-        content = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        content = json.dumps(_canonical(self.model_dump(mode="json")), sort_keys=True)
         return f"{self.version}#{hashlib.sha256(content.encode()).hexdigest()[:8]}"
 
     def feature_points(self, feature: str) -> float:
@@ -160,6 +160,15 @@ class Rules(_Strict):
     def activity_cap(self, activity: Activity) -> int:
         rule = self.points.activity.get(activity)
         return rule.cap if rule else 0
+
+
+def _canonical(value: object) -> object:
+    """Sets come out of pydantic in hash order, which differs between processes."""
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted(_canonical(item) for item in value)
+    return value
 
 
 def _line_of(text: str, path: list[str]) -> int | None:
@@ -188,9 +197,11 @@ def parse_rules(text: str, source: str) -> Rules:
     try:
         return Rules.model_validate({**data, "source": source})
     except ValidationError as exc:
-        error = exc.errors()[0]
-        path = [str(part) for part in error["loc"] if not str(part).startswith("[")]
-        line = _line_of(text, path)
+        located = []
+        for error in exc.errors():
+            path = [str(part) for part in error["loc"] if not str(part).startswith("[")]
+            located.append((_line_of(text, path), path, error))
+        line, path, error = next((entry for entry in located if entry[0]), located[0])
         where = f", line {line}" if line else ""
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
@@ -271,3 +282,21 @@ def rules_to_toml(rules: Rules, header: str = "") -> str:
         for name, rule in points.activity.items()
     ]
     return "\n".join(lines) + "\n"
+
+
+def save_rules(rules: Rules, path: Path, previous: Rules | None = None) -> None:
+    """Write `rules` to `path` whole or not at all; an existing file there is first kept
+    as rules-v<its version>.toml beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():
+        kept_version = previous.version if previous else "old"
+        kept = path.with_name(f"{path.stem}-v{re.sub(r'[^A-Za-z0-9.-]', '_', kept_version)}{path.suffix}")
+        kept.write_bytes(path.read_bytes())
+    header = (
+        f"triage scoring rules, version {rules.version}.\n"
+        "Proposed from sales' accept and return decisions and adopted by a team lead.\n"
+        "See the default rules (`triage scoring show --default`) for what each setting means."
+    )
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(rules_to_toml(rules, header), encoding="utf-8")
+    temporary.replace(path)

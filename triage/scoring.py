@@ -66,6 +66,13 @@ def feature_label(feature: str, value: float = 1) -> str:
     return feature
 
 
+def feature_name(feature: str) -> str:
+    """A feature as a report names it: "webmail", "clicks (each)"."""
+    if feature.startswith("activity."):
+        return ACTIVITY_UNITS[Activity(feature.partition(".")[2])][1] + " (each)"
+    return feature_label(feature)
+
+
 def score_lead(lead: LeadData, rules: Rules | None = None) -> Scored:
     rules = rules or default_rules()
     parts = [ScorePart(reason="base", points=rules.points.base)] if rules.points.base else []

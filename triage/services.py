@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from . import lifecycle
-from .checklist import CHOICES, GRADES, check_override, checklist
+from .checklist import GRADES, check_override, checklist
 from .errors import LeadNotFound, StaleLead, TriageError
 from .models import (
     AuditEvent,
@@ -27,8 +28,9 @@ from .models import (
     TeamMember,
     utcnow,
 )
-from .rules import Rules, default_rules
-from .scoring import format_parts, score_lead
+from .calibration import CalibrationReport, calibrate
+from .rules import Rules, default_rules, load_rules, rules_path, save_rules, user_rules_path
+from .scoring import score_lead
 
 #: Leads scored per transaction by `LeadService.rescore`.
 RESCORE_BATCH = 2000
@@ -197,6 +199,38 @@ class LeadService:
     def _change(self, lead: Lead, changes: dict[str, Any], action: str, note: str) -> Lead:
         event = AuditEvent(lead_id=lead.id, actor=self.actor, at=utcnow(), action=action, note=note)
         return self.store.change(lead, changes, event)
+
+    def reload_rules(self, path: str | None = None) -> Rules:
+        """Read the rules file again; a bad file raises `RulesError` and changes nothing."""
+        self.rules = load_rules(path)
+        return self.rules
+
+    def scoring_report(self) -> CalibrationReport:
+        return calibrate(self.store.decided_leads(), self.rules)
+
+    def adopt_rules(self, proposal: Rules, path: Path | None = None) -> Path:
+        """A team lead makes proposed rules the rules in force: written to the rules file
+        in force (or the user's own), the old file kept beside it as rules-vN.toml. The
+        caller then runs `rescore`."""
+        self.require_team_lead("adopt new scoring rules")
+        target = path or rules_path() or user_rules_path()
+        save_rules(proposal, target, previous=self.rules)
+        self.rules = load_rules(target)
+        return target
+
+    def require_team_lead(self, what: str) -> None:
+        """With a team on record, only its team leads may `what`."""
+        team = {member.login: member for member in self.store.team()}
+        if not team:
+            return
+        member = team.get(self.actor)
+        if member is None:
+            raise TriageError(
+                f"{self.actor} is not on the team; only a team lead may {what}. "
+                f"A team lead adds you with: triage team add {self.actor} --name NAME --role rep"
+            )
+        if member.role is not Role.LEAD:
+            raise TriageError(f"only a team lead may {what}; {self.actor} is a {member.role.value}")
 
     def use_rules(self, rules: Rules) -> None:
         """Score from now on by `rules`; `rescore` brings the stored leads in line."""
