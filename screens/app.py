@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.worker import get_current_worker
 
 from triage.errors import StaleLead, TriageError
@@ -16,12 +16,14 @@ from triage.models import QueueRow, ReturnDecision
 from triage.services import LeadService, QueueView
 from triage.text import one_line
 
+from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .commands import TriageCommands
 from .filter_input import FilterInput
 from .help_screen import HelpScreen
 from .lead_detail import LeadDetail
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
+from .scoring_report import ScoringReport
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
 FILTER_DELAY = 0.15
@@ -38,6 +40,8 @@ class TriageApp(App[None]):
     BINDINGS = [
         Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL"),
         Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason"),
+        Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
+        Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
         Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool"),
         Binding("ctrl+r,f5", "refresh", "Refresh", tooltip="Read the queue again"),
@@ -65,6 +69,7 @@ class TriageApp(App[None]):
                 yield FilterInput(placeholder="/ filter by name, company or email (Esc clears)", id="filter")
                 yield LeadQueue(id="queue")
             yield LeadDetail(id="detail")
+        yield ProgressBar(id="rescore-progress", show_eta=False)
         yield Footer()
 
     @property
@@ -77,7 +82,90 @@ class TriageApp(App[None]):
 
     def on_mount(self) -> None:
         self.queue.focus()
+        self.query_one("#rescore-progress").display = False
         self.choose_first_view()
+        self.rescore_leads()
+
+    # --- scoring ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="rescore")
+    def rescore_leads(self) -> None:
+        """Score again, in batches, the leads other rules scored; reps keep working."""
+        try:
+            if not self.service.count_to_rescore():
+                return
+            self.call_from_thread(self._rescore_started)
+            self.service.rescore(progress=lambda done, total: self.call_from_thread(self._rescore_progress, done, total))
+        except TriageError as exc:
+            self.call_from_thread(self.notify, one_line(exc), title="Not scored", severity="error", markup=False)
+        else:
+            self.call_from_thread(self._rescored)
+        finally:
+            self.call_from_thread(self._rescore_hidden)
+
+    def _rescore_started(self) -> None:
+        self.query_one("#rescore-progress").display = True
+
+    def _rescore_progress(self, done: int, total: int) -> None:
+        self.query_one("#rescore-progress", ProgressBar).update(total=total, progress=done)
+
+    def _rescored(self) -> None:
+        self.notify(f"Scored the leads with rules version {self.service.rules.version}", markup=False, timeout=3)
+        self.show_view(self.view, keep_position=True)
+
+    def _rescore_hidden(self) -> None:
+        self.query_one("#rescore-progress").display = False
+
+    def action_scoring(self) -> None:
+        def closed(adopted: bool | None) -> None:
+            if adopted:
+                self.rescore_leads()
+
+        self.push_screen(ScoringReport(self.service), closed)
+
+    def action_checklist(self) -> None:
+        row = self.queue.current
+        if row is not None:
+            self.open_checklist(row)
+
+    @work(thread=True, exclusive=True, group="checklist")
+    def open_checklist(self, row: QueueRow) -> None:
+        try:
+            lead = self.service.lead(row.id)
+            items = self.service.checklist(lead)
+        except TriageError as exc:
+            self.call_from_thread(self._refused, exc, False)
+            return
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is not None:
+                self.answer(lead.id, lead.version, choice)
+
+        self.call_from_thread(
+            self.push_screen, ChecklistDialog(lead.name or f"lead #{lead.id}", lead.id, items, lead.grade), chosen
+        )
+
+    @work(thread=True, group="decide")
+    def answer(self, lead_id: int, version: int, choice: Choice) -> None:
+        question, value = choice
+        try:
+            if question == GRADE:
+                lead = self.service.set_grade(lead_id, value, expected_version=version)
+                message = f"Grade {lead.grade or 'cleared'} for #{lead_id}"
+            else:
+                before = self.service.lead(lead_id).score
+                lead = self.service.set_answer(lead_id, question, value, expected_version=version)
+                message = f"#{lead_id} {question}: score {before} → {lead.score}"
+        except StaleLead as exc:
+            self.call_from_thread(self._refused, exc, True)
+        except TriageError as exc:
+            self.call_from_thread(self._refused, exc, False)
+        else:
+            self.call_from_thread(self._answered, message)
+
+    def _answered(self, message: str) -> None:
+        self.notify(message, markup=False, timeout=3)
+        self.show_view(self.view, keep_position=True)
 
     @work(thread=True, group="start")
     def choose_first_view(self) -> None:
@@ -145,16 +233,17 @@ class TriageApp(App[None]):
         try:
             lead = self.service.lead(lead_id)
             history = self.service.history(lead_id)
+            items = self.service.checklist(lead)
         except TriageError as exc:
             self.call_from_thread(self.detail.clear, one_line(exc))
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self.detail.show, lead, history)
+            self.call_from_thread(self.detail.show, lead, history, items)
 
     # --- decisions -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("accept", "return_lead"):
+        if action in ("accept", "return_lead", "checklist"):
             return True if self.queue.current is not None else None
         return True
 

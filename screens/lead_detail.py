@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from triage.checklist import Verdict, checklist
+from triage.checklist import ChecklistItem, Verdict, checklist
 from triage.models import AuditEvent, Lead, Stage
 from triage.text import printable
 
@@ -29,8 +29,9 @@ def _data(value: object, style: str = "") -> Part:
     return (printable(value), style)
 
 
-def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
-    """The whole panel as one Content, styled with the theme's variables."""
+def lead_content(lead: Lead, history: list[AuditEvent], items: list[ChecklistItem] | None = None) -> Content:
+    """The whole panel as one Content, styled with the theme's variables; `items` is the
+    checklist under the rules in force (the default rules when not given)."""
     parts: list[Part] = []
 
     def line(*items: Part | str) -> None:
@@ -53,7 +54,16 @@ def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
     field("phone", _data(lead.phone or "-"))
     field("stage", (lead.stage.label, ""))
     field("owner", _data(lead.owner or "unassigned pool"))
-    field("score", (f"{lead.score}   recycled {lead.recycle_count}×", ""))
+    field("score", (f"{lead.score}", "bold"))
+    if lead.grade:
+        parts[-1:-1] = [("   grade ", "$text-muted"), (lead.grade, "bold")]
+    if lead.recycle_count:
+        parts[-1:-1] = [(f"   recycled {lead.recycle_count}×", "")]
+    for index, part in enumerate(lead.score_breakdown):
+        style = "$success" if part.points > 0 else "$error"
+        parts.extend([("  " if index == 0 else ", ", ""), (f"{part.points:+d} ", style), _data(part.reason)])
+    if lead.score_breakdown:
+        parts.append(("\n", ""))
     if lead.handed_over_at is not None:
         now = datetime.now(timezone.utc)
         late = (now - lead.handed_over_at).total_seconds() > SLA_HOURS * 3600
@@ -62,9 +72,14 @@ def lead_content(lead: Lead, history: list[AuditEvent]) -> Content:
         if late and lead.stage is Stage.MQL:
             field("", (f"over the {SLA_HOURS} h SLA to answer", "$error"))
     heading("Qualification checklist")
-    for item in checklist(lead):
+    for item in items if items is not None else checklist(lead):
         mark, style = VERDICT_MARKS[item.verdict]
-        line((mark + " ", style), (f"{item.question:<13}", "$text-muted"), _data(item.answer))
+        source: list[Part] = []
+        if item.source == "confirmed":
+            source = [("  ✔ rep", "$success")]
+        elif item.source == "set by rep":
+            source = [("  set by rep; data: ", "$warning"), _data(item.derived, "$warning")]
+        line((mark + " ", style), (f"{item.question:<13}", "$text-muted"), _data(item.answer), *source)
     if lead.notes:
         heading("Notes")
         for note_line in lead.notes.splitlines():
@@ -92,9 +107,9 @@ class LeadDetail(VerticalScroll):
     def compose(self):
         yield Static(Content.styled("No lead selected.", "italic $text-muted"), id="lead-detail-body")
 
-    def show(self, lead: Lead, history: list[AuditEvent]) -> None:
+    def show(self, lead: Lead, history: list[AuditEvent], items: list[ChecklistItem] | None = None) -> None:
         self.border_title = f"Lead #{lead.id}"
-        self.query_one("#lead-detail-body", Static).update(lead_content(lead, history))
+        self.query_one("#lead-detail-body", Static).update(lead_content(lead, history, items))
 
     def clear(self, message: str = "No lead selected.") -> None:
         self.border_title = "Lead"

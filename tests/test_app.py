@@ -25,7 +25,7 @@ def lead(i, **data):
     values = dict(first_name=f"Rep{i}", last_name=f"Lead{i:04d}", company=f"Company {i}",
                   email=f"lead{i}@company{i}.de")
     values.update(data)
-    return new_lead(LeadData(**values), score=50, handed_over_at=T0 + timedelta(minutes=i), actor="marketing")
+    return new_lead(LeadData(**values), handed_over_at=T0 + timedelta(minutes=i), actor="marketing")
 
 
 @pytest.fixture
@@ -87,15 +87,15 @@ async def test_open_shows_top_lead_and_its_checklist(seeded):
 async def test_handraisers_first_then_the_day_of_hand_over_then_the_best_score(repo):
     day = (datetime.now(timezone.utc) - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
 
-    def make(first, interest="inquiry", minutes=0, score=50, handed_over_at=None):
-        return new_lead(LeadData(first_name=first, last_name="X", interest=interest), score=score,
+    def make(first, interest="inquiry", minutes=0, handed_over_at=None, **activity):
+        return new_lead(LeadData(first_name=first, last_name="X", interest=interest, **activity),
                         handed_over_at=handed_over_at or day + timedelta(minutes=minutes))
     repo.add_leads([
-        make("Old", minutes=0, score=10),
-        make("Low", minutes=30, score=20),
-        make("High", minutes=30, score=90),
+        make("Old", minutes=0),
+        make("Low", minutes=30, pages_visited=1),
+        make("High", minutes=30, pages_visited=5, forms_filled=2),
         make("Demo", interest="demo_request", minutes=60),
-        make("Fresh", interest="quote_request", score=99,
+        make("Fresh", interest="quote_request", forms_filled=2,
              handed_over_at=datetime.now(timezone.utc) - timedelta(minutes=59, seconds=30)),
     ])
     app = TriageApp(LeadService(repo, "anna"))

@@ -202,8 +202,13 @@ class LeadService:
 
     def reload_rules(self, path: str | None = None) -> Rules:
         """Read the rules file again; a bad file raises `RulesError` and changes nothing."""
-        self.rules = load_rules(path)
+        self.rules = load_rules(path or self._rules_file())
         return self.rules
+
+    def _rules_file(self) -> Path | None:
+        """The file the rules in force came from, if they came from one."""
+        source = Path(self.rules.source) if self.rules.source else None
+        return source if source is not None and source.is_file() else rules_path()
 
     def scoring_report(self) -> CalibrationReport:
         return calibrate(self.store.decided_leads(), self.rules)
@@ -213,7 +218,7 @@ class LeadService:
         in force (or the user's own), the old file kept beside it as rules-vN.toml. The
         caller then runs `rescore`."""
         self.require_team_lead("adopt new scoring rules")
-        target = path or rules_path() or user_rules_path()
+        target = path or self._rules_file() or user_rules_path()
         save_rules(proposal, target, previous=self.rules)
         self.rules = load_rules(target)
         return target

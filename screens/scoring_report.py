@@ -1,0 +1,137 @@
+"""The scoring report: what sales' decisions say about each answer, the points in force
+beside the points fitted to those decisions, and how well each ranks held-back leads.
+
+A team lead adopts the proposal with a key; the screen then closes with True and the app
+scores the stored leads again. Nothing changes without that key.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from triage.calibration import CalibrationReport
+from triage.errors import TriageError
+from triage.services import LeadService
+from triage.text import one_line
+
+BAR_WIDTH = 12
+
+
+def rate_bar(rate: float) -> Text:
+    filled = round(rate * BAR_WIDTH)
+    return Text("█" * filled, style="green") + Text("░" * (BAR_WIDTH - filled), style="dim")
+
+
+def points_text(value: float | None) -> Text:
+    if value is None:
+        return Text("-", style="dim")
+    return Text(f"{value:+g}" if value else "0", style="green" if value > 0 else "red" if value < 0 else "")
+
+
+class ScoringReport(Screen[bool]):
+    CSS_PATH = "scoring_report.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("A", "adopt", "Adopt proposal", tooltip="Make the proposed points the rules in force (team lead)"),
+        Binding("l", "reload_rules", "Reload rules", tooltip="Read the rules file again"),
+    ]
+
+    def __init__(self, service: LeadService) -> None:
+        super().__init__()
+        self.service = service
+        self.report: CalibrationReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="scoring-box"):
+            yield Static("Reading the decisions…", id="scoring-summary", markup=False)
+            yield DataTable(id="scoring-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Scoring report"
+        table = self.query_one(DataTable)
+        table.add_columns("answer", "decided", "accepted", "", "current", "proposed")
+        table.focus()
+        self.load_report()
+
+    @work(thread=True, exclusive=True, group="scoring-report")
+    def load_report(self) -> None:
+        try:
+            report = self.service.scoring_report()
+        except TriageError as exc:
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self.show_report, report)
+
+    def _failed(self, exc: TriageError) -> None:
+        self.query_one("#scoring-summary", Static).update(Text(one_line(exc), style="red"))
+
+    def show_report(self, report: CalibrationReport) -> None:
+        self.report = report
+        lines = [
+            f"Rules version {report.rules.version} ({one_line(report.rules.source)}): {report.decided} decided "
+            f"leads, {report.accepted} accepted, {report.returned} returned.",
+            report.message[:1].upper() + report.message[1:] + ".",
+        ]
+        if report.auc_current is not None and report.auc_proposed is not None:
+            lines.append(
+                f"Ranking of held-back decisions (AUC, 0.5 is chance): current {report.auc_current:.3f}, "
+                f"proposed {report.auc_proposed:.3f}."
+            )
+        if report.proposal is not None:
+            lines.append(f"Press A to adopt the proposal as version {report.proposal.version}.")
+        self.query_one("#scoring-summary", Static).update("\n".join(lines))
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_row(Text("base"), "", "", "", points_text(report.base_current), points_text(report.base_proposed))
+        for figures in report.features:
+            table.add_row(
+                Text(figures.label), Text(str(figures.decided), justify="right"),
+                Text(f"{figures.acceptance_rate:.0%}", justify="right"), rate_bar(figures.acceptance_rate),
+                points_text(figures.current_points), points_text(figures.proposed_points),
+                key=figures.feature,
+            )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "adopt":
+            return self.report is not None and self.report.proposal is not None
+        return True
+
+    def action_adopt(self) -> None:
+        if self.report is not None and self.report.proposal is not None:
+            self.adopt(self.report)
+
+    @work(thread=True, exclusive=True, group="scoring-report")
+    def adopt(self, report: CalibrationReport) -> None:
+        try:
+            path = self.service.adopt_rules(report.proposal)
+        except TriageError as exc:
+            self.app.call_from_thread(
+                self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8
+            )
+            return
+        self.app.call_from_thread(self._adopted, report, str(path))
+
+    def _adopted(self, report: CalibrationReport, path: str) -> None:
+        self.notify(f"Adopted rules version {report.proposal.version} into {one_line(path)}", markup=False)
+        self.dismiss(True)
+
+    def action_reload_rules(self) -> None:
+        try:
+            rules = self.service.reload_rules()
+        except TriageError as exc:
+            self.notify(one_line(exc), title="Rules not reloaded", severity="error", markup=False, timeout=10)
+            return
+        self.notify(f"Rules version {rules.version} in force", markup=False)
+        self.load_report()
+
+    def action_close(self) -> None:
+        self.dismiss(False)

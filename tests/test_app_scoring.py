@@ -1,0 +1,166 @@
+"""The score's breakdown, checklist overrides, the scoring report and rescoring, in the app."""
+
+import random
+import re
+
+from test_app import SIZE, T0, detail_text, lead, settle
+from textual.widgets import DataTable, OptionList, ProgressBar, Static
+
+from screens.app import TriageApp
+from screens.checklist_dialog import ChecklistDialog
+from screens.scoring_report import ScoringReport
+from storage import LeadRepository, open_database
+from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.rules import load_rules
+from triage.services import LeadService, new_lead
+
+import pytest
+
+
+@pytest.fixture
+def repo(tmp_path):
+    repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "app.db")))
+    repo.add_leads([
+        lead(0, first_name="Anna", last_name="Müller", email="anna@gmx.de", interest="demo_request", emails_clicked=3),
+        lead(1, first_name="Bram", last_name="de Vries"),
+    ])
+    return repo
+
+
+async def test_the_breakdown_of_the_highlighted_lead_adds_up_to_its_score(repo):
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        shown = detail_text(app)
+        stored = repo.get(1)
+        flat = " ".join(shown.split())
+        assert f"score {stored.score} +20 base" in flat
+        assert "+30 demo request" in flat and "-10 webmail" in flat and "+6 3 clicks" in flat
+        parts = [int(points) for points in re.findall(r"([+-]\d+) ", flat.split("score", 1)[1].split("handed over")[0])]
+        assert sum(parts) == stored.score
+
+
+async def test_an_override_through_the_keys_changes_the_score_and_is_in_the_history(repo):
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        before = repo.get(1)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChecklistDialog)
+        await pilot.press("down", "down", "enter")  # serious: webmail address (gmx.de)
+        assert app.screen.query_one("#checklist-answers", OptionList).display
+        await pilot.press("down", "enter")  # no warning signs
+        await settle(app, pilot)
+        after = repo.get(1)
+        assert after.overrides == {"serious": "yes"} and after.score == before.score + 10
+        [event] = repo.history(1)
+        assert (event.action, event.actor) == ("answer", "anna") and "serious set" in event.note
+        shown = " ".join(detail_text(app).split())
+        assert f"score {after.score}" in shown and "set by rep; data: webmail address (gmx.de)" in shown
+        assert "answer" in shown and any("score" in str(n.message) for n in app._notifications)
+
+
+async def test_escape_in_the_checklist_goes_back_then_cancels(repo):
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("enter", "escape")
+        assert isinstance(app.screen, ChecklistDialog)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ChecklistDialog) and repo.get(1).version == 1
+
+
+async def test_a_grade_is_kept_beside_the_score(repo):
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("end", "enter", "down", "down", "enter")  # grade: B
+        await settle(app, pilot)
+        assert repo.get(1).grade == "B" and "grade B" in " ".join(detail_text(app).split())
+
+
+async def test_leads_scored_by_other_rules_are_scored_again_on_start(tmp_path):
+    repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "old.db")))
+    repo.add_leads([new_lead(LeadData(first_name=f"Old{i}"), score=77, handed_over_at=T0) for i in range(30)])
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert LeadService(repo, "anna").count_to_rescore() == 0
+        assert repo.get(1).score != 77 and repo.get(1).rules_version == load_rules().stamp
+        assert app.query_one("#rescore-progress", ProgressBar).display is False
+
+
+def decide_many(repo, count=400):
+    rng = random.Random(5)
+    repo.add_leads([new_lead(LeadData(first_name=f"D{i}", interest=rng.choice(["inquiry", "demo_request"]),
+                                      channel=rng.choice(["event", "paid_ads"])), handed_over_at=T0)
+                    for i in range(count)])
+    service = LeadService(repo, "lena")
+    for lead_row in list(repo.list_leads(stage=Stage.MQL))[2:]:
+        if rng.random() < (0.8 if lead_row.interest.value == "demo_request" else 0.25):
+            service.accept(lead_row.id)
+        else:
+            service.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
+
+
+async def test_the_scoring_report_shows_too_few_decisions(repo):
+    LeadService(repo, "anna").accept(2)
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScoringReport)
+        summary = str(app.screen.query_one("#scoring-summary", Static).render())
+        assert "Too few decisions" in summary
+        assert app.screen.query_one(DataTable).row_count >= 5
+        await pilot.press("A")  # nothing to adopt: the key does nothing
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ScoringReport)
+
+
+async def test_a_team_lead_adopts_the_proposal_from_the_screen(repo, tmp_path, monkeypatch):
+    rules_file = tmp_path / "team-rules.toml"
+    monkeypatch.setenv("TRIAGE_RULES", str(rules_file))
+    decide_many(repo)
+    repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
+    app = TriageApp(LeadService(repo, "lena"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        summary = str(app.screen.query_one("#scoring-summary", Static).render())
+        assert "AUC" in summary and "Press A to adopt" in summary
+        table = app.screen.query_one(DataTable)
+        assert "interest.demo_request" in [key.value for key in table.rows]
+        await pilot.press("A")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ScoringReport)
+        adopted = load_rules(rules_file)
+        assert adopted.version == "2" and repo.get(1).rules_version == adopted.stamp
+        assert any("Adopted rules version 2" in str(n.message) for n in app._notifications)
+
+
+async def test_a_rep_cannot_adopt(repo, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_RULES", str(tmp_path / "team-rules.toml"))
+    decide_many(repo)
+    repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
+    repo.add_team_member(TeamMember(login="anna", name="Anna", role=Role.REP))
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScoringReport) and not (tmp_path / "team-rules.toml").exists()
+        assert any("only a team lead may adopt" in str(n.message) for n in app._notifications)
