@@ -218,7 +218,8 @@ class LeadQueue(Widget, can_focus=True):
         self._now = datetime.now(timezone.utc)
         if job.direction in ("reset", "end"):
             self.fetching = False
-            self._highlighted = None  # a fresh page: the detail reloads even on the same lead
+            # A fresh page: the detail reloads even on the same lead, and clears on an empty one.
+            self._highlighted = -1
             self.rows = list(page.rows)
             if job.direction == "end":
                 self.more_before, self.more_after = page.more, False

@@ -423,3 +423,14 @@ async def test_a_login_with_markup_is_shown_literally(seeded):
         await settle(app, pilot)
         assert "signed in as [bold]x[/] [@click=app.quit]y[/] [0" in str(app.query_one("HeaderTitle").render())
         assert app.is_running
+
+
+async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.view is QueueView.POOL and "Anna Müller" in detail_text(app)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert app.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
+        assert "No lead selected" in detail_text(app)
