@@ -3,6 +3,7 @@
 import random
 import re
 
+import pytest
 from test_app import SIZE, T0, detail_text, lead, settle
 from textual.widgets import DataTable, OptionList, ProgressBar, Static
 
@@ -13,8 +14,6 @@ from storage import LeadRepository, open_database
 from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.rules import load_rules
 from triage.services import LeadService, new_lead
-
-import pytest
 
 
 @pytest.fixture

@@ -7,14 +7,28 @@ import sys
 
 import pytest
 
+from storage import LeadRepository, open_database
 from triage.calibration import auc, calibrate
-from triage.checklist import Question, answers, checklist, derived_answers, is_existing_customer
+from triage.checklist import (
+    Question,
+    answers,
+    checklist,
+    derived_answers,
+    is_existing_customer,
+)
 from triage.errors import TriageError
 from triage.models import LeadData, Stage
-from triage.rules import Signal, RulesError, default_rules, load_rules, parse_rules, rules_to_toml, save_rules
+from triage.rules import (
+    RulesError,
+    Signal,
+    default_rules,
+    load_rules,
+    parse_rules,
+    rules_to_toml,
+    save_rules,
+)
 from triage.scoring import score_lead
 from triage.services import LeadService, new_lead
-from storage import LeadRepository, open_database
 
 RULES = """
 version = "7"
