@@ -29,6 +29,8 @@ VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
 FILTER_DELAY = 0.15
 #: The detail panel follows the cursor once it rests this long, not on every row it passes.
 DETAIL_DELAY = 0.12
+#: How often the app looks for leads other reps changed (in a worker: one cheap query).
+POLL_SECONDS = 5.0
 
 
 class TriageApp(App[None]):
@@ -49,8 +51,9 @@ class TriageApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, service: LeadService) -> None:
+    def __init__(self, service: LeadService, poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
+        self.poll_seconds = poll_seconds
         self.service = service
         self.view = QueueView.MINE
         self.filter_text = ""
@@ -85,6 +88,24 @@ class TriageApp(App[None]):
         self.query_one("#rescore-progress").display = False
         self.choose_first_view()
         self.rescore_leads()
+        self._marker: tuple[int, int] | None = None
+        self.set_interval(self.poll_seconds, self.look_for_changes)
+
+    # --- other reps' changes -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="poll")
+    def look_for_changes(self) -> None:
+        """Read the queue again when anyone (another rep, an import) changed leads."""
+        try:
+            marker = self.service.change_marker()
+        except TriageError:
+            return  # the next decision or refresh reports it; polling stays quiet
+        self.call_from_thread(self._changes_seen, marker)
+
+    def _changes_seen(self, marker: tuple[int, int]) -> None:
+        if self._marker is not None and marker != self._marker and not self._deciding:
+            self.show_view(self.view, keep_position=True)
+        self._marker = marker
 
     # --- scoring ---------------------------------------------------------------------
 

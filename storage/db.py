@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -11,6 +12,7 @@ import peewee
 from platformdirs import user_data_dir
 from playhouse import db_url
 from playhouse.migrate import SchemaMigrator, migrate
+from playhouse.shortcuts import ReconnectMixin
 
 from triage.errors import DatabaseError
 
@@ -24,6 +26,9 @@ SQLITE_PRAGMAS = {
     "cache_size": -8000,  # 8 MB per connection: a bigger cache barely speeds the queue up
 }
 BUSY_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+#: The advisory lock key that serialises migrations on PostgreSQL ("triage" in ASCII).
+MIGRATION_LOCK = 0x747269616765
 
 
 def default_url() -> str:
@@ -31,6 +36,31 @@ def default_url() -> str:
     if os.environ.get(ENV_VAR):
         return os.environ[ENV_VAR]
     return "sqlite:///" + str(Path(user_data_dir("triage", appauthor=False)) / "triage.db")
+
+
+class TeamDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+    """PostgreSQL for a team, through psycopg 3. A connection the server dropped (a
+    restart, an idle timeout) is opened again for the next statement; inside a
+    transaction the error is raised instead, so nothing half-done is silently retried."""
+
+    reconnect_errors = (
+        (peewee.OperationalError, "terminating connection"),
+        (peewee.OperationalError, "the connection is closed"),
+        (peewee.OperationalError, "server closed the connection"),
+        (peewee.OperationalError, "consuming input failed"),
+        (peewee.OperationalError, "connection is lost"),
+        (peewee.InterfaceError, "the connection is closed"),
+        (peewee.InterfaceError, "connection already closed"),
+    )
+
+
+def is_postgres(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+def redact(url: str) -> str:
+    """`url` with any password replaced, for messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def connect(url: str | None = None) -> peewee.Database:
@@ -47,8 +77,16 @@ def connect(url: str | None = None) -> peewee.Database:
             path = str(Path(path).expanduser())
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS)
     if scheme in ("postgres", "postgresql"):
-        raise DatabaseError("PostgreSQL is not supported yet; use sqlite:///PATH")
-    raise DatabaseError(f"unsupported database URL {url!r}; use sqlite:///PATH")
+        params = db_url.parse(url)
+        if not params.get("database"):
+            raise DatabaseError(f"the URL {redact(url)} names no database (postgresql://user@host:port/NAME)")
+        return TeamDatabase(
+            params.pop("database"), prefer_psycopg3=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            application_name="triage", **params,
+        )
+    raise DatabaseError(
+        f"unsupported database URL {redact(url)!r}; use sqlite:///PATH or postgresql://user@host:port/name"
+    )
 
 
 def open_database(url: str | None = None) -> peewee.Database:
@@ -57,13 +95,17 @@ def open_database(url: str | None = None) -> peewee.Database:
     try:
         db.connect(reuse_if_open=True)
     except peewee.DatabaseError as exc:
-        raise DatabaseError(f"cannot open database {url or default_url()}: {exc}") from None
+        raise DatabaseError(f"cannot open database {redact(url or default_url())}: {_first_line(exc)}") from None
     database.initialize(db)
     try:
         migrate_to_current(db)
     except peewee.DatabaseError as exc:
-        raise DatabaseError(f"cannot use database {url or default_url()}: {exc}") from None
+        raise DatabaseError(f"cannot use database {redact(url or default_url())}: {_first_line(exc)}") from None
     return db
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 @contextmanager
@@ -122,10 +164,29 @@ def _scoring_columns(db: peewee.Database) -> None:
         migrate(*added)
 
 
+def _postgres_ordering_and_search(db: peewee.Database) -> None:
+    """Version 4, PostgreSQL only: the queue key compares byte by byte whatever the
+    database's collation (the paging sentinel "~" must sort after every digit), and the
+    queue's text filter gets a trigram index. Without the pg_trgm extension (a server
+    that lacks it, or no right to create it) the filter works, only slower."""
+    if not is_postgres(db):
+        return
+    db.execute_sql('ALTER TABLE "lead" ALTER COLUMN "queue_key" TYPE VARCHAR(255) COLLATE "C"')
+    try:
+        with db.atomic():
+            db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            db.execute_sql(
+                'CREATE INDEX IF NOT EXISTS lead_search_trgm ON "lead" USING gin ("search_text" gin_trgm_ops)'
+            )
+    except peewee.DatabaseError:
+        pass
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
     3: _scoring_columns,
+    4: _postgres_ordering_and_search,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -140,6 +201,9 @@ def schema_version(db: peewee.Database) -> int:
 def migrate_to_current(db: peewee.Database) -> int:
     """Run every migration the database has not had yet; refuse a newer schema."""
     with write_transaction(db):
+        if is_postgres(db):
+            # Two terminals opening a fresh database at once: one migrates, the other waits.
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         db.create_tables([MetaRow], safe=True)
         current = schema_version(db)
         if current > SCHEMA_VERSION:
@@ -153,3 +217,29 @@ def migrate_to_current(db: peewee.Database) -> int:
                 conflict_target=[MetaRow.key], update={MetaRow.value: str(version)}
             ).execute()
     return SCHEMA_VERSION
+
+
+def check_database(url: str | None = None) -> tuple[str, int]:
+    """Whether `url` is reachable, and its schema version, without migrating it:
+    (a line saying so, the schema version). Raises DatabaseError when unreachable."""
+    url = url or default_url()
+    db = connect(url)
+    try:
+        db.connect(reuse_if_open=True)
+        database.initialize(db)
+        version = schema_version(db)
+        server = db.execute_sql("SELECT version()" if is_postgres(db) else "SELECT 'SQLite ' || sqlite_version()")
+        [(about,)] = server.fetchall()
+    except peewee.DatabaseError as exc:
+        raise DatabaseError(f"cannot open database {redact(url)}: {_first_line(exc)}") from None
+    finally:
+        db.close()
+    about = " ".join(about.split()[:2])
+    if version == SCHEMA_VERSION:
+        state = f"migrated (schema version {version} of {SCHEMA_VERSION})"
+    elif version < SCHEMA_VERSION:
+        state = (f"not migrated yet (schema version {version} of {SCHEMA_VERSION}): the next triage "
+                 "command migrates it")
+    else:
+        state = f"schema version {version} is newer than this triage understands ({SCHEMA_VERSION}): upgrade triage"
+    return f"{redact(url)}: reachable, {about}, {state}", version

@@ -20,6 +20,11 @@ from .tables import AuditRow, LeadRow, TeamRow
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def failure_text(exc: Exception) -> str:
+    """The first line of a driver's error: PostgreSQL adds the statement and a caret."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def database_errors(method: F) -> F:
     """A failing database (locked past the busy timeout, gone, corrupt) becomes one clear
     `DatabaseError`, which every caller already shows as a message, not a traceback."""
@@ -29,7 +34,7 @@ def database_errors(method: F) -> F:
         try:
             return method(*args, **kwargs)
         except peewee.DatabaseError as exc:
-            raise DatabaseError(f"the database failed: {exc}") from exc
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -197,7 +202,7 @@ class LeadRepository:
             for row in query.iterator():
                 yield _lead_from_row(row)
         except peewee.DatabaseError as exc:
-            raise DatabaseError(f"the database failed: {exc}") from exc
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 
     @database_errors
     def add_leads(self, leads: Iterable[Lead], batch: int = 5000) -> int:
@@ -313,7 +318,16 @@ class LeadRepository:
                 for row in LeadRow.select().where(LeadRow.id.in_(ids[start:start + chunk])).order_by(LeadRow.id):
                     yield _lead_from_row(row), latest[row.id]
         except peewee.DatabaseError as exc:
-            raise DatabaseError(f"the database failed: {exc}") from exc
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
+
+    @database_errors
+    def change_marker(self) -> tuple[int, int]:
+        """Changes when anyone decides, overrides or imports: the newest audit event and lead."""
+        cursor = self.db.execute_sql(
+            'SELECT (SELECT MAX(id) FROM "audit_event"), (SELECT MAX(id) FROM "lead")'
+        )
+        events, leads = cursor.fetchone()
+        return events or 0, leads or 0
 
     @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:

@@ -434,3 +434,16 @@ async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
         await settle(app, pilot)
         assert app.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
         assert "No lead selected" in detail_text(app)
+
+
+async def test_the_queue_notices_leads_another_rep_took(seeded):
+    app = TriageApp(LeadService(seeded, "anna"), poll_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        assert [row.id for row in queue.rows] == [1, 2, 3, 4]
+        await pilot.pause(0.3)
+        LeadService(seeded, "bob").accept(2)  # at another terminal
+        await pilot.pause(0.5)
+        await settle(app, pilot)
+        assert [row.id for row in queue.rows] == [1, 3, 4] and queue.border_subtitle == "3 MQLs"

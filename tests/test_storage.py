@@ -1,4 +1,5 @@
-"""Storage against a real SQLite file: persistence, audit, stale refusals, races, migrations."""
+"""Storage against a real SQLite file and a real PostgreSQL server: persistence, audit,
+stale refusals, races, migrations. Every test runs on both unless it is about one of them."""
 
 import multiprocessing
 import sqlite3
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from storage import SCHEMA_VERSION, LeadRepository, open_database, schema_version
+from storage.db import is_postgres
 from triage.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
 from triage.models import LeadData, ReturnDecision, Stage
 from triage.services import LAST_KEY, LeadService, QueueView, new_lead
@@ -28,8 +30,15 @@ def make_leads(repo, count, **overrides):
     return repo.add_leads(leads)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request, tmp_path):
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_url")
+    return "sqlite:///" + str(tmp_path / "triage.db")
+
+
 @pytest.fixture
-def url(tmp_path):
+def sqlite_url(tmp_path):
     return "sqlite:///" + str(tmp_path / "triage.db")
 
 
@@ -40,6 +49,12 @@ def repo(url):
 
 def test_new_database_is_at_the_current_schema_version(repo):
     assert schema_version(repo.db) == SCHEMA_VERSION
+    if is_postgres(repo.db):
+        [(collation,)] = repo.db.execute_sql(
+            "SELECT collation_name FROM information_schema.columns WHERE table_name = 'lead' AND column_name = 'queue_key'"
+        ).fetchall()
+        assert collation == "C"
+        return
     pragmas = {name: repo.db.execute_sql(f"PRAGMA {name}").fetchone()[0] for name in ("journal_mode", "foreign_keys", "busy_timeout")}
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000}
 
@@ -289,11 +304,11 @@ def test_a_failing_database_gives_a_triage_error_not_a_peewee_one(repo):
     make_leads(repo, 2)
     svc = LeadService(repo, "anna")
     repo.db.execute_sql("DROP TABLE audit_event")
-    with pytest.raises(DatabaseError, match="the database failed: no such table: audit_event"):
+    with pytest.raises(DatabaseError, match='the database failed: (no such table: audit_event|relation "audit_event" does not exist); the accept of lead 1 was not stored: try again$'):
         svc.accept(1)
     assert repo.get(1).stage is Stage.MQL  # the guarded update rolled back with the failed audit insert
     repo.db.execute_sql("DROP TABLE lead")
-    with pytest.raises(DatabaseError, match="no such table: lead"):
+    with pytest.raises(DatabaseError, match='no such table: lead|relation "lead" does not exist'):
         svc.queue_page(QueueView.POOL)
     with pytest.raises(DatabaseError):
         list(repo.list_leads())

@@ -402,6 +402,14 @@ def report_text(report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
+    from storage.db import SCHEMA_VERSION, check_database
+
+    line, version = check_database(args.db)
+    print(printable(line), file=out)
+    return 0 if version == SCHEMA_VERSION else 1
+
+
 # ---------------------------------------------------------------------------------------
 # The parser
 
@@ -565,6 +573,17 @@ def build_parser() -> argparse.ArgumentParser:
                                  "Print the scoring rules in force as TOML, to copy and edit.")
     show_rules.add_argument("--default", action="store_true",
                             help="the rules shipped with triage, with comments on every setting")
+    database = commands.add_parser(
+        "db", parents=[common], help="the database: check that it is reachable and migrated",
+        description="The database triage works on (--db or $TRIAGE_DB).")
+    database.set_defaults(handler=lambda args, out: database.error("choose check"), command_parser=database)
+    database_commands = database.add_subparsers(title="commands", metavar="COMMAND")
+    check = database_commands.add_parser(
+        "check", parents=[common], help="is the database reachable and migrated?",
+        description="Connect to the database and say whether it is reachable and at the schema "
+                    "version this triage expects; exit 0 when it is, 1 when not. Changes nothing.")
+    check.set_defaults(handler=cmd_db_check, command_parser=check)
+
     scoring_command("rescore", cmd_scoring_rescore, "score every lead again by the rules in force",
                     "Score every lead that other rules scored, in batches, with progress on a terminal.")
     return parser

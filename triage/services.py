@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from . import lifecycle
 from .checklist import GRADES, check_override, checklist
-from .errors import LeadNotFound, StaleLead, TriageError
+from .errors import DatabaseError, LeadNotFound, StaleLead, TriageError
 from .models import (
     AuditEvent,
     Lead,
@@ -94,6 +94,8 @@ class LeadStore(Protocol):
 
     def decided_leads(self) -> Iterator[tuple[Lead, bool]]: ...
 
+    def change_marker(self) -> tuple[int, int]: ...
+
 
 class LeadService:
     def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
@@ -113,6 +115,10 @@ class LeadService:
 
     def queue_page(self, view: QueueView, **kwargs: Any) -> QueuePage:
         return self.store.queue_page(view, self.actor, **kwargs)
+
+    def change_marker(self) -> tuple[int, int]:
+        """Differs from an earlier one when anyone changed leads since."""
+        return self.store.change_marker()
 
     def queue_count(self, view: QueueView, text: str = "") -> int:
         return self.store.queue_count(view, self.actor, text=text)
@@ -198,7 +204,7 @@ class LeadService:
 
     def _change(self, lead: Lead, changes: dict[str, Any], action: str, note: str) -> Lead:
         event = AuditEvent(lead_id=lead.id, actor=self.actor, at=utcnow(), action=action, note=note)
-        return self.store.change(lead, changes, event)
+        return self._store(lead, changes, event)
 
     def reload_rules(self, path: str | None = None) -> Rules:
         """Read the rules file again; a bad file raises `RulesError` and changes nothing."""
@@ -276,7 +282,25 @@ class LeadService:
             lead_id=lead.id, actor=self.actor, at=now, action=action,
             from_stage=lead.stage, to_stage=to_stage, **event,
         )
-        return self.store.change(lead, {"stage": to_stage, **changes}, audit)
+        return self._store(lead, {"stage": to_stage, **changes}, audit)
+
+    def _store(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead:
+        """Store one change; when the database fails on the way (a lost connection, a
+        server restart), read the lead again to tell whether the change is in."""
+        try:
+            return self.store.change(lead, changes, event)
+        except DatabaseError as exc:
+            try:
+                current = self.store.get(lead.id)
+            except DatabaseError:
+                raise DatabaseError(
+                    f"{exc}; the database cannot be reached now, so whether the {event.action} of lead "
+                    f"{lead.id} was stored is not known: check with `triage show {lead.id}` later"
+                ) from exc
+            if (current is not None and current.version == lead.version + 1
+                    and current.updated_by == event.actor and current.updated_at == event.at):
+                return current
+            raise DatabaseError(f"{exc}; the {event.action} of lead {lead.id} was not stored: try again") from exc
 
 
 def new_lead(

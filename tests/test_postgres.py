@@ -1,0 +1,108 @@
+"""PostgreSQL in team mode: lost connections, the decision in flight, `triage db check`.
+
+The storage suite (test_storage.py) already runs on PostgreSQL as on SQLite; these are the
+things only a server can do to a rep.
+"""
+
+import io
+import threading
+import time
+
+import psycopg
+import pytest
+
+from storage import LeadRepository, open_database
+from triage.cli import main
+from triage.errors import DatabaseError
+from triage.models import LeadData, Stage
+from triage.services import LeadService, new_lead
+
+
+@pytest.fixture
+def repo(pg_url):
+    repo = LeadRepository(open_database(pg_url))
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", email=f"l{i}@firma.de")) for i in range(5)])
+    return repo
+
+
+def test_a_server_restart_between_decisions_is_survived(repo, postgres_server):
+    anna = LeadService(repo, "anna")
+    assert anna.accept(1).stage is Stage.SAL
+    postgres_server.restart()
+    assert anna.accept(2).stage is Stage.SAL  # the connection is opened again, no error
+    assert [event.actor for event in anna.history(2)] == ["anna"]
+
+
+def test_a_decision_cut_off_in_flight_says_it_was_not_stored(repo, pg_url):
+    anna = LeadService(repo, "anna")
+    [(pid,)] = repo.db.execute_sql("SELECT pg_backend_pid()").fetchall()
+    holder = psycopg.connect(pg_url.replace("postgresql://", "postgresql://", 1))
+    holder.execute('SELECT id FROM "lead" WHERE id = 1 FOR UPDATE')  # the decision below waits on it
+
+    def cut_off() -> None:
+        time.sleep(0.5)
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    killer = threading.Thread(target=cut_off)
+    killer.start()
+    with pytest.raises(DatabaseError, match="the accept of lead 1 was not stored: try again"):
+        anna.accept(1, expected_version=1)
+    killer.join()
+    holder.rollback()
+    holder.close()
+    lead = repo.get(1)
+    assert (lead.stage, lead.version, repo.history(1)) == (Stage.MQL, 1, [])
+    assert anna.accept(1, expected_version=1).stage is Stage.SAL  # and the rep simply tries again
+
+
+def run(*args):
+    out = io.StringIO()
+    return main(list(args), out=out), out.getvalue()
+
+
+def test_db_check_says_reachable_and_whether_migrated(pg_url, tmp_path):
+    code, out = run("--db", pg_url, "db", "check")
+    assert code == 1 and "reachable, PostgreSQL 15" in out and "not migrated yet (schema version 0 of 4)" in out
+    assert run("--db", pg_url, "list")[0] == 0  # any command migrates
+    code, out = run("--db", pg_url, "db", "check")
+    assert code == 0 and "migrated (schema version 4 of 4)" in out
+    sqlite = "sqlite:///" + str(tmp_path / "x.db")
+    assert run("--db", sqlite, "list")[0] == 0
+    code, out = run("--db", sqlite, "db", "check")
+    assert code == 0 and "reachable, SQLite 3" in out
+
+
+def test_db_check_on_a_server_that_is_not_there(capsys):
+    code, out = run("--db", "postgresql://triage:secret@127.0.0.1:9/nowhere", "db", "check")
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot open database postgresql://triage:***@127.0.0.1:9/nowhere" in err
+    assert "secret" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_cli_works_unchanged_on_postgres(pg_url):
+    assert run("--db", pg_url, "--as", "lena", "seed", "--leads", "60", "--reps", "3")[0] == 0
+    code, out = run("--db", pg_url, "list", "--stage", "mql", "--limit", "5")
+    assert code == 0 and len(out.splitlines()) == 6
+    assert run("--db", pg_url, "--as", "lena", "accept", "7")[0] == 0
+    code, out = run("--db", pg_url, "show", "7")
+    assert code == 0 and "stage     SAL" in out and "lena  accept" in out
+
+
+async def test_the_app_works_unchanged_on_postgres(repo):
+    from test_app import SIZE, settle
+
+    from screens.app import TriageApp
+    from screens.lead_queue import LeadQueue
+
+    app = TriageApp(LeadService(repo, "anna"), poll_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert [row.id for row in app.query_one(LeadQueue).rows] == [1, 2, 3, 4, 5]
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert repo.get(1).stage is Stage.SAL
+        LeadService(repo, "bob").accept(3)
+        await pilot.pause(0.5)
+        await settle(app, pilot)
+        assert [row.id for row in app.query_one(LeadQueue).rows] == [2, 4, 5]
