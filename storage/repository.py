@@ -274,6 +274,7 @@ class LeadRepository:
             .where((LeadRow.rules_version != rules_version) & (LeadRow.id > after_id))
             .order_by(LeadRow.id)
             .limit(limit)
+            .namedtuples()  # a third of the time of building model instances
         )
         return [_lead_from_row(row) for row in query]
 

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -138,7 +138,12 @@ class Rules(_Strict):
     def _version_text(cls, value: object) -> object:
         return str(value) if isinstance(value, (int, float)) else value
 
-    @property
+    def model_copy(self, *, update=None, deep: bool = False) -> "Rules":
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("stamp", None)  # the copy's content differs: fingerprint it afresh
+        return copy
+
+    @cached_property
     def stamp(self) -> str:
         """The version plus a fingerprint of the content: what a lead records as the rules
         that scored it, so that an edit without a new version still rescores."""
