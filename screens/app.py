@@ -42,6 +42,7 @@ class TriageApp(App[None]):
     BINDINGS = [
         Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL"),
         Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason"),
+        Binding("t", "take", "Take next", tooltip="Take the next lead from the unassigned pool as your own"),
         Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
         Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
@@ -143,6 +144,22 @@ class TriageApp(App[None]):
                 self.rescore_leads()
 
         self.push_screen(ScoringReport(self.service), closed)
+
+    @work(thread=True, exclusive=True, group="take")
+    def action_take(self) -> None:
+        try:
+            lead = self.service.take()
+        except TriageError as exc:
+            self.call_from_thread(self._refused, exc, False)
+            return
+        self.call_from_thread(self._taken, lead)
+
+    def _taken(self, lead) -> None:
+        if lead is None:
+            self.notify("The unassigned pool is empty: nothing to take", markup=False, timeout=4)
+            return
+        self.notify(f"Took {one_line(lead.name) or 'a lead'} (#{lead.id}) from the pool", markup=False, timeout=3)
+        self.show_view(QueueView.MINE)
 
     def action_checklist(self) -> None:
         row = self.queue.current

@@ -14,7 +14,7 @@ from triage.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.models import AuditEvent, Interest, Lead, QueueRow, ScorePart, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
-from .db import write_transaction
+from .db import is_postgres, write_transaction
 from .tables import AuditRow, LeadRow, TeamRow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,6 +133,41 @@ class LeadRepository:
                 path=event.path, note=event.note,
             ).execute()
         return updated
+
+    @database_errors
+    def take_next(self, event: AuditEvent) -> int | None:
+        """Give the first lead of the unassigned pool, in queue order, to `event.actor`,
+        with `event` as its audit: the lead's id, or None when the pool is empty.
+
+        Two reps never get the same lead. On PostgreSQL the pick locks its row and skips
+        rows other takers hold (FOR UPDATE SKIP LOCKED), so nobody waits; on SQLite the
+        IMMEDIATE transaction lets one writer pick at a time.
+        """
+        now, actor, p = _naive_utc(event.at), event.actor, self.db.param
+        pick = (
+            f'SELECT "id" FROM "lead" WHERE "stage" = {p} AND "owner" IS NULL '
+            f'ORDER BY "queue_key", "id" LIMIT 1'
+        )
+        with write_transaction(self.db):
+            if is_postgres(self.db):
+                pick += " FOR UPDATE SKIP LOCKED"
+            row = self.db.execute_sql(pick, (Stage.MQL.value,)).fetchone()
+            if row is None:
+                return None
+            lead_id = row[0]
+            cursor = self.db.execute_sql(
+                f'UPDATE "lead" SET "owner" = {p}, "version" = "version" + 1, "updated_at" = {p}, '
+                f'"updated_by" = {p} WHERE "id" = {p} AND "owner" IS NULL',
+                (actor, now, actor, lead_id),
+            )
+            if cursor.rowcount != 1:  # cannot happen under the lock; never hand out a taken lead
+                return None
+            self.db.execute_sql(
+                f'INSERT INTO "audit_event" ("lead_id", "actor", "at", "action", "from_stage", "to_stage", '
+                f'"reason", "path", "note") VALUES ({p}, {p}, {p}, {p}, NULL, NULL, NULL, NULL, {p})',
+                (lead_id, actor, now, event.action, event.note),
+            )
+        return lead_id
 
     def _queue_query(self, view: QueueView, login: str, text: str) -> peewee.ModelSelect:
         owner = LeadRow.owner.is_null() if view is QueueView.POOL else LeadRow.owner == login

@@ -447,3 +447,15 @@ async def test_the_queue_notices_leads_another_rep_took(seeded):
         await pilot.pause(0.5)
         await settle(app, pilot)
         assert [row.id for row in queue.rows] == [1, 3, 4] and queue.border_subtitle == "3 MQLs"
+
+
+async def test_take_gives_the_rep_the_next_pool_lead_and_shows_their_queue(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        assert app.view is QueueView.POOL
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert seeded.get(1).owner == "anna" and app.view is QueueView.MINE
+        assert [row.id for row in app.query_one(LeadQueue).rows] == [1]
+        assert any("Took Anna Müller (#1)" in str(n.message) for n in app._notifications)

@@ -281,3 +281,13 @@ def test_scoring_show_prints_rules_that_read_back(seeded, tmp_path):
     assert run(seeded, "--rules", str(mine), "scoring", "show")[1].count("demo_request = 45") == 1
     code, out = run(seeded, "--rules", str(mine), "scoring", "rescore")
     assert code == 0 and "scored 40 leads with rules team-3#" in out
+
+
+def test_take_prints_the_id_it_took_and_says_when_the_pool_is_empty(db, capsys):
+    repo = LeadRepository(open_database(db))
+    repo.add_leads([new_lead(LeadData(first_name="Only", interest="demo_request")), new_lead(LeadData(first_name="Two"))])
+    assert run(db, "take", login="bob") == (0, "1\n")
+    assert run(db, "take", login="anna") == (0, "2\n")
+    assert run(db, "take") == (1, "")
+    assert capsys.readouterr().err.strip() == "triage: error: the unassigned pool is empty: nothing to take"
+    assert repo.get(1).owner == "bob" and repo.history(2)[0].action == "take"

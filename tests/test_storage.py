@@ -312,3 +312,49 @@ def test_a_failing_database_gives_a_triage_error_not_a_peewee_one(repo):
         svc.queue_page(QueueView.POOL)
     with pytest.raises(DatabaseError):
         list(repo.list_leads())
+
+
+def _take_all(url, login, barrier, results):
+    repo = LeadRepository(open_database(url))
+    service = LeadService(repo, login)
+    barrier.wait()
+    taken = []
+    try:
+        while (lead := service.take()) is not None:
+            taken.append(lead.id)
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put((login, f"error {type(exc).__name__}: {exc}"))
+        return
+    results.put((login, taken))
+
+
+def test_two_processes_taking_from_the_pool_never_take_the_same_lead(url, repo):
+    make_leads(repo, 120)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_take_all, args=(url, login, barrier, results)) for login in ("anna", "bob")]
+    for worker in workers:
+        worker.start()
+    outcome = dict(results.get(timeout=90) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=30)
+    assert all(isinstance(taken, list) for taken in outcome.values()), outcome
+    both = outcome["anna"] + outcome["bob"]
+    assert sorted(both) == list(range(1, 121))  # none twice, none lost
+    assert outcome["anna"] and outcome["bob"]
+    for login, taken in outcome.items():
+        for lead_id in taken[:10]:
+            lead = repo.get(lead_id)
+            assert (lead.owner, lead.stage, lead.version) == (login, Stage.MQL, 2)
+            assert [(e.actor, e.action) for e in repo.history(lead_id)] == [(login, "take")]
+    assert LeadService(repo, "carl").take() is None
+
+
+def test_take_follows_the_queue_order(repo):
+    repo.add_leads([
+        new_lead(LeadData(last_name="inquiry"), score=90, handed_over_at=T0),
+        new_lead(LeadData(last_name="demo", interest="demo_request"), score=10, handed_over_at=T0 + timedelta(days=1)),
+    ])
+    anna = LeadService(repo, "anna")
+    assert [anna.take().last_name, anna.take().last_name] == ["demo", "inquiry"]
+    assert [row.last_name for row in anna.queue_page(QueueView.MINE).rows] == ["demo", "inquiry"]

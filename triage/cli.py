@@ -402,6 +402,14 @@ def report_text(report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_take(args: argparse.Namespace, out: TextIO) -> int:
+    lead = _service(args).take()
+    if lead is None:
+        raise TriageError("the unassigned pool is empty: nothing to take")
+    print(lead.id, file=out)
+    return 0
+
+
 def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
     from storage.db import SCHEMA_VERSION, check_database
 
@@ -529,6 +537,11 @@ def build_parser() -> argparse.ArgumentParser:
             "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
             "unassigned pool again, and its recycle count goes up.").add_argument(
         "id", type=_lead_id, help="the lead's id")
+
+    command("take", cmd_take, "take the next lead from the unassigned pool; prints its id",
+            "Take the next MQL of the unassigned pool, in queue order (handraisers first), as "
+            "your own, and print its id. Reps taking at the same moment never get the same "
+            "lead. Exits 1 when the pool is empty.")
 
     answer = command("answer", cmd_answer, "confirm or override a checklist answer",
                      "Confirm or override one answer of a lead's qualification checklist; the lead "

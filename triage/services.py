@@ -96,6 +96,8 @@ class LeadStore(Protocol):
 
     def change_marker(self) -> tuple[int, int]: ...
 
+    def take_next(self, event: AuditEvent) -> int | None: ...
+
 
 class LeadService:
     def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
@@ -160,6 +162,13 @@ class LeadService:
         lead = self._current(lead_id, expected_version)
         lifecycle.check_move(lead.stage, Stage.MQL)
         return self._move(lead, Stage.MQL, "hand_over", {"handed_over_at": utcnow()})
+
+    def take(self) -> Lead | None:
+        """Take the next lead of the unassigned pool (queue order) as your own MQL; None
+        when the pool is empty. Reps taking at the same moment never get the same lead."""
+        event = AuditEvent(lead_id=0, actor=self.actor, at=utcnow(), action="take", note="taken from the pool")
+        lead_id = self.store.take_next(event)
+        return None if lead_id is None else self.lead(lead_id)
 
     def checklist(self, lead: Lead):
         return checklist(lead, self.rules)
