@@ -96,7 +96,7 @@ class LeadStore(Protocol):
 
     def change_marker(self) -> tuple[int, int]: ...
 
-    def take_next(self, event: AuditEvent) -> int | None: ...
+    def take_next(self, event: AuditEvent) -> Lead | None: ...
 
 
 class LeadService:
@@ -167,8 +167,7 @@ class LeadService:
         """Take the next lead of the unassigned pool (queue order) as your own MQL; None
         when the pool is empty. Reps taking at the same moment never get the same lead."""
         event = AuditEvent(lead_id=0, actor=self.actor, at=utcnow(), action="take", note="taken from the pool")
-        lead_id = self.store.take_next(event)
-        return None if lead_id is None else self.lead(lead_id)
+        return self.store.take_next(event)
 
     def checklist(self, lead: Lead):
         return checklist(lead, self.rules)

@@ -1,0 +1,47 @@
+"""Reps at many terminals, as processes: each takes the next pool lead and decides it, as
+fast as it can, for a while. Used by the stress test and by bench/bench_team.py."""
+
+from __future__ import annotations
+
+import time
+
+from storage import LeadRepository, open_database
+from triage.models import LeadData, ReturnDecision
+from triage.services import LeadService, new_lead
+
+RETURN = ReturnDecision(reason="no_fit", path="nurture")
+
+
+def fill_pool(url: str, count: int) -> None:
+    repo = LeadRepository(open_database(url))
+    data = LeadData(first_name="Load", last_name="Test", email="load@firma.de", interest="quote_request")
+    lead = new_lead(data, actor="marketing")
+    repo.add_leads(lead for _ in range(count))
+    repo.db.close()
+
+
+def rep_at_work(url: str, login: str, seconds: float, barrier, results) -> None:
+    """Take and decide until `seconds` are up or the pool is empty; every fourth lead is
+    returned, the others accepted. Reports (login, takes, decisions, errors, seconds)."""
+    takes, decisions, errors = 0, [], []
+    try:
+        service = LeadService(LeadRepository(open_database(url)), login)
+        barrier.wait()
+        started = time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            lead = service.take()
+            if lead is None:
+                break
+            takes += 1
+            if lead.id % 4 == 0:
+                service.return_lead(lead.id, RETURN, expected_version=lead.version)
+                decisions.append((lead.id, "return"))
+            else:
+                service.accept(lead.id, expected_version=lead.version)
+                decisions.append((lead.id, "accept"))
+        elapsed = time.perf_counter() - started
+    except Exception as exc:  # every error is reported: the test fails on any
+        errors.append(f"{type(exc).__name__}: {exc}")
+        elapsed = 0.0
+    results.put((login, takes, decisions, errors, elapsed))
