@@ -1,0 +1,176 @@
+"""Who gets the next lead: fair, deterministic and explained.
+
+Fair means both numbers: each rep's count of leads and the sum of their scores, over the
+rolling window, stay proportional to the rep's capacity weight, so that nobody gets all
+the hot or all the cold leads. For each lead (handraisers first, then queue order) the
+engine looks at the reps who may take it: present (not away), under their cap of open
+leads, and covering the lead's country or language. Both count and score sum are
+measured against the team's share per unit of weight: among the reps within
+`COUNT_SLACK` leads of the furthest behind on count, the one for whom this lead's score
+evens out best the mean score of the leads each rep holds; ties go to the login first.
+
+No flooding after an absence: a rep back from an away period that fell in the window has
+their window load raised to the lowest load per weight among the reps who stayed, as if
+they had taken their share meanwhile. They rejoin the rotation level with the others
+instead of receiving every lead until they have caught up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+#: The language a lead from each country is served in, for reps who cover languages.
+COUNTRY_LANGUAGES = {
+    "DE": "de", "AT": "de", "CH": "de", "LI": "de", "LU": "de",
+    "NL": "nl", "BE": "nl", "SR": "nl",
+    "GB": "en", "IE": "en", "US": "en", "CA": "en", "AU": "en", "NZ": "en",
+    "FR": "fr", "ES": "es", "IT": "it", "PL": "pl", "DK": "da", "SE": "sv", "NO": "no",
+}
+
+
+#: How far behind on count (in leads) a rep may be passed over for one further behind on score.
+COUNT_SLACK = 1.0
+
+
+@dataclass(frozen=True)
+class Away:
+    since: date
+    until: date  # the last day away
+
+    def covers(self, day: date) -> bool:
+        return self.since <= day <= self.until
+
+
+@dataclass(frozen=True)
+class RepLoad:
+    """A rep as the engine sees them at one moment."""
+
+    login: str
+    weight: float = 1.0
+    cap: int | None = None
+    open_leads: int = 0
+    #: Leads, and the sum of their scores, given to the rep within the rolling window.
+    count: int = 0
+    score: int = 0
+    away: tuple[Away, ...] = ()
+    countries: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+
+    def is_away(self, day: date) -> bool:
+        return any(period.covers(day) for period in self.away)
+
+    def covers(self, country: str) -> bool:
+        if not self.countries and not self.languages:
+            return True
+        return country.upper() in self.countries or COUNTRY_LANGUAGES.get(country.upper(), "") in self.languages
+
+
+@dataclass(frozen=True)
+class LeadToAssign:
+    id: int
+    score: int
+    country: str = ""
+    handraiser: bool = False
+    #: The queue's order within handraisers and the rest.
+    queue_key: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    lead_id: int
+    login: str
+    #: Why this rep: the loads, weights and caps at that moment, in words.
+    reason: str
+
+
+@dataclass
+class Outcome:
+    assignments: list[Assignment] = field(default_factory=list)
+    #: Leads nobody could take (everyone away, full or not covering them), with why.
+    unassigned: list[tuple[int, str]] = field(default_factory=list)
+    reps: dict[str, RepLoad] = field(default_factory=dict)
+
+
+def level_after_absence(reps: list[RepLoad], window_start: date, today: date) -> list[RepLoad]:
+    """The no-flood policy: a rep whose away period touched the window is raised to the
+    lowest load per weight of the reps who were present all along."""
+    stayed = [rep for rep in reps if not any(p.until >= window_start and p.since <= today for p in rep.away)]
+    if not stayed:
+        return reps
+    floor_count = min(rep.count / rep.weight for rep in stayed)
+    floor_score = min(rep.score / rep.weight for rep in stayed)
+    levelled = []
+    for rep in reps:
+        if rep in stayed:
+            levelled.append(rep)
+        else:
+            levelled.append(replace(
+                rep,
+                count=max(rep.count, round(floor_count * rep.weight)),
+                score=max(rep.score, round(floor_score * rep.weight)),
+            ))
+    return levelled
+
+
+def _why_not(rep: RepLoad, lead: LeadToAssign, day: date) -> str | None:
+    if rep.is_away(day):
+        until = max(period.until for period in rep.away if period.covers(day))
+        return f"{rep.login} away until {until.isoformat()}"
+    if rep.cap is not None and rep.open_leads >= rep.cap:
+        return f"{rep.login} at cap ({rep.open_leads} open of {rep.cap})"
+    if lead.country and not rep.covers(lead.country):
+        return f"{rep.login} does not cover {lead.country}"
+    return None
+
+
+def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Outcome:
+    """Assign `leads` among `reps` as of `when`; the same inputs give the same outcome."""
+    day = when.date()
+    state = {rep.login: rep for rep in sorted(reps, key=lambda rep: rep.login)}
+    outcome = Outcome()
+    ordered = sorted(leads, key=lambda lead: (not lead.handraiser, lead.queue_key, lead.id))
+    for lead in ordered:
+        skipped, eligible = [], []
+        for rep in state.values():
+            reason = _why_not(rep, lead, day)
+            (skipped if reason else eligible).append(reason or rep)
+        if not eligible:
+            outcome.unassigned.append((lead.id, "; ".join(skipped) or "nobody on the team"))
+            continue
+        total_weight = sum(rep.weight for rep in eligible)
+        count_total = sum(rep.count for rep in eligible) + 1
+        score_total = sum(rep.score for rep in eligible) + lead.score
+
+        def count_behind(rep: RepLoad) -> float:
+            return rep.weight * count_total / total_weight - rep.count
+
+        most_behind = max(count_behind(rep) for rep in eligible)
+        candidates = [rep for rep in eligible if count_behind(rep) >= most_behind - COUNT_SLACK]
+
+        mean_score = score_total / count_total
+
+        def imbalance_added(rep: RepLoad) -> tuple[float, str]:
+            # A rep's surplus is the points above what their count of leads would carry at
+            # the team's mean score. The lead goes where it shrinks the weighted squared
+            # surpluses most: a hot lead to whoever holds the coldest leads, a cold one to
+            # whoever holds the hottest, which keeps every score sum near its share.
+            surplus = rep.score - mean_score * rep.count
+            change = lead.score - mean_score
+            return (change + 2 * surplus) * change / rep.weight, rep.login
+
+        chosen = min(candidates, key=imbalance_added)
+        count_unit, score_unit = count_total / total_weight, score_total / total_weight
+        reason = (
+            f"{chosen.login}: {chosen.count} leads / {chosen.score} points in the window at weight "
+            f"{chosen.weight:g} (team per weight: {count_unit:.1f} leads / {score_unit:.0f} points), "
+            f"{chosen.open_leads} open" + (f" of cap {chosen.cap}" if chosen.cap is not None else "")
+            + f"; {len(eligible)} reps could take it"
+            + (f"; skipped {', '.join(skipped)}" if skipped else "")
+        )
+        outcome.assignments.append(Assignment(lead.id, chosen.login, reason))
+        state[chosen.login] = replace(
+            chosen, count=chosen.count + 1, score=chosen.score + lead.score, open_leads=chosen.open_leads + 1
+        )
+    outcome.reps = state
+    return outcome
