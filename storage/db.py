@@ -188,11 +188,31 @@ def _postgres_ordering_and_search(db: peewee.Database) -> None:
         pass
 
 
+def _team_details(db: peewee.Database) -> None:
+    """Version 5: a team member's cap on open leads, away periods, countries and languages."""
+    columns = {column.name for column in db.get_columns("team_member")}
+    migrator = SchemaMigrator.from_database(db)
+    added = [
+        migrator.add_column("team_member", name, field)
+        for name, field in (
+            ("cap", peewee.IntegerField(null=True)),
+            ("away", peewee.TextField(default="[]")),
+            ("countries", peewee.TextField(default="[]")),
+            ("languages", peewee.TextField(default="[]")),
+        )
+        if name not in columns
+    ]
+    if added:
+        migrate(*added)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS audit_event_at ON "audit_event" ("at")')
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
     3: _scoring_columns,
     4: _postgres_ordering_and_search,
+    5: _team_details,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import peewee
-from peewee import Tuple
+from peewee import Tuple, fn
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.models import AuditEvent, Interest, Lead, QueueRow, ScorePart, Stage, TeamMember
@@ -84,6 +84,13 @@ def _row_values(lead: Lead) -> dict[str, Any]:
     values["queue_key"] = queue_key(lead.interest, lead.handed_over_at or lead.created_at, lead.score)
     values["search_text"] = search_text(lead.first_name, lead.last_name, lead.company, lead.email)
     return values
+
+
+def _member(row: Any) -> TeamMember:
+    return TeamMember(
+        login=row.login, name=row.name, role=row.role, capacity=row.capacity, cap=row.cap,
+        away=row.away or [], countries=row.countries or [], languages=row.languages or [],
+    )
 
 
 class _Statements:
@@ -383,6 +390,95 @@ class LeadRepository:
         events, leads = cursor.fetchone()
         return events or 0, leads or 0
 
+    # --- the team's work ---------------------------------------------------------------
+
+    @database_errors
+    def open_leads_by_owner(self) -> dict[str, int]:
+        """Open MQLs assigned to each rep."""
+        query = (
+            LeadRow.select(LeadRow.owner, fn.COUNT(LeadRow.id))
+            .where((LeadRow.stage == Stage.MQL.value) & LeadRow.owner.is_null(False))
+            .group_by(LeadRow.owner)
+            .tuples()
+        )
+        return dict(query)
+
+    @database_errors
+    def given_leads(self, since: datetime, until: datetime | None = None) -> list[tuple[int, str, int]]:
+        """(lead id, rep, score) for each lead assigned to or taken by a rep in the period,
+        the latest such event per lead."""
+        where = AuditRow.action.in_(("assign", "take", "reassign")) & (AuditRow.at >= _naive_utc(since))
+        if until is not None:
+            where &= AuditRow.at < _naive_utc(until)
+        query = (
+            AuditRow.select(AuditRow.lead, AuditRow.actor, AuditRow.action, AuditRow.note, LeadRow.score)
+            .join(LeadRow, on=(AuditRow.lead == LeadRow.id))
+            .where(where)
+            .order_by(AuditRow.id)
+            .tuples()
+        )
+        latest: dict[int, tuple[str, int]] = {}
+        for lead_id, actor, action, note, score in query:
+            # "assign" and "reassign" notes start with the rep they gave the lead to, or
+            # "pool:" when a lead went back to the pool.
+            latest[lead_id] = (actor if action == "take" else note.partition(":")[0], score)
+        return [(lead_id, rep, score) for lead_id, (rep, score) in latest.items() if rep != "pool"]
+
+    @database_errors
+    def pool_leads(self, limit: int | None = None) -> list[Lead]:
+        """MQLs in the unassigned pool, in queue order."""
+        query = (
+            LeadRow.select()
+            .where((LeadRow.stage == Stage.MQL.value) & LeadRow.owner.is_null())
+            .order_by(LeadRow.queue_key, LeadRow.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [_lead_from_row(row) for row in query.namedtuples()]
+
+    @database_errors
+    def handed_over_between(self, since: datetime, until: datetime) -> list[Lead]:
+        query = LeadRow.select().where(
+            (LeadRow.handed_over_at >= _naive_utc(since)) & (LeadRow.handed_over_at < _naive_utc(until))
+        ).order_by(LeadRow.id)
+        return [_lead_from_row(row) for row in query.namedtuples()]
+
+    @database_errors
+    def give_leads(self, given: list[tuple[int, str]], events: list[AuditEvent], *, from_pool: bool) -> list[int]:
+        """Give each lead to its rep, with its audit event, in one transaction: from the
+        pool only if still unassigned (`from_pool`), else whoever holds it. The ids given."""
+        p = self.db.param
+        guard = ' AND "owner" IS NULL' if from_pool else ""
+        done = []
+        with write_transaction(self.db):
+            for (lead_id, login), event in zip(given, events, strict=True):
+                cursor = self.db.execute_sql(
+                    f'UPDATE "lead" SET "owner" = {p}, "version" = "version" + 1, "updated_at" = {p}, '
+                    f'"updated_by" = {p} WHERE "id" = {p} AND "stage" = {p}{guard}',
+                    (login, _naive_utc(event.at), event.actor, lead_id, Stage.MQL.value),
+                )
+                if cursor.rowcount == 1:
+                    self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead_id, event))
+                    done.append(lead_id)
+        return done
+
+    @database_errors
+    def open_leads(self) -> list[Lead]:
+        """Every MQL, assigned or in the pool: what the SLA clock runs on."""
+        query = LeadRow.select().where(LeadRow.stage == Stage.MQL.value).order_by(LeadRow.queue_key, LeadRow.id)
+        return [_lead_from_row(row) for row in query.namedtuples()]
+
+    @database_errors
+    def actions_since(self, since: datetime, actions: tuple[str, ...]) -> list[tuple[int, str, str]]:
+        """(lead id, actor, action) of the audit events of `actions` since `since`."""
+        query = (
+            AuditRow.select(AuditRow.lead, AuditRow.actor, AuditRow.action)
+            .where(AuditRow.action.in_(actions) & (AuditRow.at >= _naive_utc(since)))
+            .order_by(AuditRow.id)
+            .tuples()
+        )
+        return list(query)
+
     @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:
         query = LeadRow.select()
@@ -392,15 +488,21 @@ class LeadRepository:
 
     @database_errors
     def team(self) -> list[TeamMember]:
-        return [
-            TeamMember(login=row.login, name=row.name, role=row.role, capacity=row.capacity)
-            for row in TeamRow.select().order_by(TeamRow.login)
-        ]
+        return [_member(row) for row in TeamRow.select().order_by(TeamRow.login)]
+
+    @database_errors
+    def membership(self, login: str) -> tuple[TeamMember | None, int]:
+        """The member with `login` (None when not on the team) and the size of the team."""
+        size = TeamRow.select().count()
+        row = TeamRow.get_or_none(TeamRow.login == login) if size else None
+        return (None if row is None else _member(row)), size
 
     @database_errors
     def add_team_member(self, member: TeamMember) -> None:
-        with self.db.atomic():
-            TeamRow.insert(**member.model_dump()).on_conflict(
+        """Add the member, or replace what is stored about the same login."""
+        values = member.model_dump(mode="json")
+        with write_transaction(self.db):
+            TeamRow.insert(**values).on_conflict(
                 conflict_target=[TeamRow.login],
-                update={TeamRow.name: member.name, TeamRow.role: member.role.value, TeamRow.capacity: member.capacity},
+                update={getattr(TeamRow, name): value for name, value in values.items() if name != "login"},
             ).execute()

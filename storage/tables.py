@@ -114,6 +114,10 @@ class TeamRow(BaseTable):
     name = CharField()
     role = CharField(default="rep")
     capacity = FloatField(default=1.0)
+    cap = IntegerField(null=True)
+    away = JsonField(default=list)
+    countries = JsonField(default=list)
+    languages = JsonField(default=list)
 
     class Meta:
         table_name = "team_member"

@@ -11,7 +11,7 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage.cli import main
-from triage.models import Channel, Interest, LeadData, Stage
+from triage.models import Channel, Interest, LeadData, Role, Stage, TeamMember
 from triage.services import new_lead
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,11 @@ def run(db, *args, login="anna"):
 
 @pytest.fixture
 def seeded(db):
+    """40 pool leads; anna (who seeded) is team lead, bob and carl are reps."""
     assert run(db, "seed", "--leads", "40", "--reps", "3", "--seed", "7")[0] == 0
+    repo = LeadRepository(open_database(db))
+    for login in ("bob", "carl"):
+        repo.add_team_member(TeamMember(login=login, name=login.title(), role=Role.REP))
     return db
 
 
@@ -176,7 +180,7 @@ def test_console_script_in_a_real_process(seeded):
     done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "carl", "accept", "5"],
                           capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0 and "accepted #5" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "triage.cli", "accept", "5"],
+    done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "anna", "accept", "5"],
                           capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 1 and done.stderr.strip() == "triage: error: a lead cannot move from SAL to SAL"
     triage = Path(sys.executable).parent / "triage"

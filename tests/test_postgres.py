@@ -11,7 +11,7 @@ import time
 import psycopg
 import pytest
 
-from storage import LeadRepository, open_database
+from storage import SCHEMA_VERSION, LeadRepository, open_database
 from triage.cli import main
 from triage.errors import DatabaseError
 from triage.models import LeadData, Stage
@@ -63,10 +63,10 @@ def run(*args):
 
 def test_db_check_says_reachable_and_whether_migrated(pg_url, tmp_path):
     code, out = run("--db", pg_url, "db", "check")
-    assert code == 1 and "reachable, PostgreSQL 15" in out and "not migrated yet (schema version 0 of 4)" in out
+    assert code == 1 and "reachable, PostgreSQL 15" in out and f"not migrated yet (schema version 0 of {SCHEMA_VERSION})" in out
     assert run("--db", pg_url, "list")[0] == 0  # any command migrates
     code, out = run("--db", pg_url, "db", "check")
-    assert code == 0 and "migrated (schema version 4 of 4)" in out
+    assert code == 0 and f"migrated (schema version {SCHEMA_VERSION} of {SCHEMA_VERSION})" in out
     sqlite = "sqlite:///" + str(tmp_path / "x.db")
     assert run("--db", sqlite, "list")[0] == 0
     code, out = run("--db", sqlite, "db", "check")

@@ -262,8 +262,48 @@ class Role(StrEnum):
     BOARD = "board"
 
 
+ROLE_LABELS = {Role.REP: "rep", Role.LEAD: "team lead", Role.BOARD: "review board"}
+
+
+class AwayPeriod(BaseModel):
+    since: date
+    until: date  # the last day away
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AwayPeriod":
+        if self.until < self.since:
+            raise ValueError(f"an away period cannot end ({self.until}) before it starts ({self.since})")
+        return self
+
+
 class TeamMember(BaseModel):
-    login: str
+    login: str = Field(min_length=1)
     name: str
     role: Role = Role.REP
+    #: The rep's share of the leads relative to the others: 1 full time, 0.5 half.
     capacity: float = Field(default=1.0, gt=0)
+    #: At most this many open MQLs assigned at once; None for no cap.
+    cap: int | None = Field(default=None, ge=0)
+    away: list[AwayPeriod] = []
+    #: Countries (two-letter codes) and languages (de, nl, en, ...) the rep covers; none: all.
+    countries: list[str] = []
+    languages: list[str] = []
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not (len(code) == 2 and code.isalpha()):
+                raise ValueError(f"{code!r} is not a two-letter country code (e.g. DE)")
+        return sorted({code.upper() for code in value})
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not (2 <= len(code) <= 3 and code.isalpha()):
+                raise ValueError(f"{code!r} is not a language code (e.g. de, nl, en)")
+        return sorted({code.lower() for code in value})
+
+    def is_away(self, day: date) -> bool:
+        return any(period.since <= day <= period.until for period in self.away)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import TriageError
 from .models import Channel, Credit, Interest
+from .sla import SlaPolicy
 
 ENV_VAR = "TRIAGE_RULES"
 FILE_NAME = "rules.toml"
@@ -130,6 +131,8 @@ class Rules(_Strict):
     version: str = Field(min_length=1)
     checklist: ChecklistConfig = ChecklistConfig()
     points: Points = Points()
+    #: Service levels; not part of the score, so not of the fingerprint either.
+    sla: SlaPolicy = SlaPolicy()
     #: Where the rules came from, for messages: a path, or "the default rules".
     source: str = Field(default="", exclude=True)
 
@@ -147,7 +150,7 @@ class Rules(_Strict):
     def stamp(self) -> str:
         """The version plus a fingerprint of the content: what a lead records as the rules
         that scored it, so that an edit without a new version still rescores."""
-        content = json.dumps(_canonical(self.model_dump(mode="json")), sort_keys=True)
+        content = json.dumps(_canonical(self.model_dump(mode="json", exclude={"sla"})), sort_keys=True)
         return f"{self.version}#{hashlib.sha256(content.encode()).hexdigest()[:8]}"
 
     def feature_points(self, feature: str) -> float:
@@ -285,6 +288,19 @@ def rules_to_toml(rules: Rules, header: str = "") -> str:
     lines += [
         f"{name} = {{ points = {_toml_value(rule.points)}, cap = {rule.cap} }}"
         for name, rule in points.activity.items()
+    ]
+    sla = rules.sla
+    lines += [
+        "", "[sla]",
+        "hours = { " + ", ".join(f"{stage.value} = {_toml_value(hours)}" for stage, hours in sla.hours.items()) + " }",
+        f"working_days = [{', '.join(str(day) for day in sla.working_days)}]",
+        f'day_starts = "{sla.day_starts:%H:%M}"',
+        f'day_ends = "{sla.day_ends:%H:%M}"',
+        f"timezone = {_toml_value(sla.timezone)}",
+        f"country = {_toml_value(sla.country)}",
+        *([f"region = {_toml_value(sla.region)}"] if sla.region else []),
+        f"soon_hours = {_toml_value(sla.soon_hours)}",
+        f"on_breach = {_toml_value(sla.on_breach)}",
     ]
     return "\n".join(lines) + "\n"
 

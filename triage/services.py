@@ -31,6 +31,7 @@ from .models import (
 from .calibration import CalibrationReport, calibrate
 from .rules import Rules, default_rules, load_rules, rules_path, save_rules, user_rules_path
 from .scoring import score_lead
+from .teamwork import TeamWork
 
 #: Leads scored per transaction by `LeadService.rescore`.
 RESCORE_BATCH = 2000
@@ -98,8 +99,24 @@ class LeadStore(Protocol):
 
     def take_next(self, event: AuditEvent) -> Lead | None: ...
 
+    def membership(self, login: str) -> tuple[TeamMember | None, int]: ...
 
-class LeadService:
+    def open_leads_by_owner(self) -> dict[str, int]: ...
+
+    def given_leads(self, since: Any, until: Any = None) -> list[tuple[int, str, int]]: ...
+
+    def pool_leads(self, limit: int | None = None) -> list[Lead]: ...
+
+    def handed_over_between(self, since: Any, until: Any) -> list[Lead]: ...
+
+    def give_leads(self, given: list[tuple[int, str | None]], events: list[AuditEvent], *, from_pool: bool) -> list[int]: ...
+
+    def open_leads(self) -> list[Lead]: ...
+
+    def actions_since(self, since: Any, actions: tuple[str, ...]) -> list[tuple[int, str, str]]: ...
+
+
+class LeadService(TeamWork):
     def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
         self.store = store
         self.actor = actor
@@ -128,6 +145,7 @@ class LeadService:
     def accept(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Sales accepts an MQL: it becomes a SAL owned by whoever accepted it."""
         lead = self._current(lead_id, expected_version)
+        self._may_decide(lead)
         lifecycle.check_move(lead.stage, Stage.SAL)
         return self._move(lead, Stage.SAL, "accept", {"owner": lead.owner or self.actor})
 
@@ -136,6 +154,7 @@ class LeadService:
     ) -> Lead:
         """Sales hands a lead back: to marketing's nurture, or disqualified for good."""
         lead = self._current(lead_id, expected_version)
+        self._may_decide(lead)
         target = decision.path.stage
         lifecycle.check_move(lead.stage, target)
         note = decision.note
@@ -166,6 +185,7 @@ class LeadService:
     def take(self) -> Lead | None:
         """Take the next lead of the unassigned pool (queue order) as your own MQL; None
         when the pool is empty. Reps taking at the same moment never get the same lead."""
+        self._may_take()
         event = AuditEvent(lead_id=0, actor=self.actor, at=utcnow(), action="take", note="taken from the pool")
         return self.store.take_next(event)
 
@@ -179,6 +199,7 @@ class LeadService:
         the lead is scored again and the change is audited."""
         check_override(question, value)
         lead = self._current(lead_id, expected_version)
+        self._may_decide(lead)
         overrides = dict(lead.overrides)
         before = self._answer_text(lead, question)
         if value is None:
@@ -197,6 +218,7 @@ class LeadService:
         if grade is not None and grade not in GRADES:
             raise TriageError(f"'{grade}' is not a grade; use one of: {', '.join(GRADES)}")
         lead = self._current(lead_id, expected_version)
+        self._may_decide(lead)
         note = f"grade {lead.grade or 'none'} → {grade or 'none'}"
         return self._change(lead, {"grade": grade or ""}, "grade", note)
 
@@ -236,20 +258,6 @@ class LeadService:
         save_rules(proposal, target, previous=self.rules)
         self.rules = load_rules(target)
         return target
-
-    def require_team_lead(self, what: str) -> None:
-        """With a team on record, only its team leads may `what`."""
-        team = {member.login: member for member in self.store.team()}
-        if not team:
-            return
-        member = team.get(self.actor)
-        if member is None:
-            raise TriageError(
-                f"{self.actor} is not on the team; only a team lead may {what}. "
-                f"A team lead adds you with: triage team add {self.actor} --name NAME --role rep"
-            )
-        if member.role is not Role.LEAD:
-            raise TriageError(f"only a team lead may {what}; {self.actor} is a {member.role.value}")
 
     def use_rules(self, rules: Rules) -> None:
         """Score from now on by `rules`; `rescore` brings the stored leads in line."""

@@ -1,0 +1,313 @@
+"""The team's side of the work: roles, the team itself, assignment, SLA and balance.
+
+`LeadService` inherits these; they rely on its `store`, `actor` and `rules`. Roles are
+enforced here, not only hidden in screens: a rep decides only their own leads and pool
+leads, a team lead decides any lead, assigns, reassigns and changes the team, and the
+review board reads and exports. A database with no team members yet enforces nothing, so
+one person triaging alone is never in their own way. Marketing's moves (hand-over,
+recycle) are not sales roles and are not checked.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
+from .errors import TriageError
+from .models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, TeamMember, utcnow
+from .scoring import score_lead
+from .sla import BusinessClock, SlaState, SlaStatus
+
+if TYPE_CHECKING:
+    from .rules import Rules
+
+#: Fair over this many days: loads older than that no longer count.
+WINDOW_DAYS = 30
+#: Ageing buckets of open leads, in business hours since hand-over.
+AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">48h"))
+
+
+class RoleRefused(TriageError):
+    """An action the actor's role does not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReplayRow:
+    login: str
+    replay_count: int
+    replay_score: int
+    actual_count: int
+    actual_score: int
+
+
+@dataclass
+class RepBalance:
+    member: TeamMember
+    open_leads: int = 0
+    ages: dict[str, int] = field(default_factory=dict)
+    breached: int = 0
+    soon_due: int = 0
+    accepted_this_week: int = 0
+    returned_this_week: int = 0
+    window_count: int = 0
+    window_score: int = 0
+    away_now: bool = False
+
+
+@dataclass
+class Balance:
+    reps: list[RepBalance]
+    #: The spread of leads per unit of capacity over the window: (max - min) / mean; 0 is even.
+    count_spread: float
+    score_spread: float
+    window_days: int = WINDOW_DAYS
+
+
+def _spread(values: list[float]) -> float:
+    mean = statistics.fmean(values) if values else 0
+    return (max(values) - min(values)) / mean if mean else 0.0
+
+
+class TeamWork:
+    store: Any
+    actor: str
+    rules: Rules
+
+    # --- roles -----------------------------------------------------------------------
+
+    def role(self) -> Role | None:
+        """The actor's role; None when the team is empty and nothing is enforced."""
+        member, size = self.store.membership(self.actor)
+        if size == 0:
+            return None
+        if member is None:
+            raise RoleRefused(
+                f"{self.actor} is not on the team: a team lead adds you with "
+                f"`triage team add {self.actor} --name NAME --role rep`"
+            )
+        return member.role
+
+    def require_team_lead(self, what: str) -> None:
+        role = self.role()
+        if role is not None and role is not Role.LEAD:
+            raise RoleRefused(f"only a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
+
+    def _may_decide(self, lead: Lead) -> None:
+        role = self.role()
+        if role is Role.BOARD:
+            raise RoleRefused(
+                f"{self.actor} is on the review board, which reads and exports leads; "
+                "reps and team leads decide them"
+            )
+        if role is Role.REP and lead.owner not in (None, self.actor):
+            raise RoleRefused(f"lead {lead.id} is assigned to {lead.owner}; only {lead.owner} or a team lead decides it")
+
+    def _may_take(self) -> None:
+        if self.role() is Role.BOARD:
+            raise RoleRefused(f"{self.actor} is on the review board, which does not take leads")
+
+    # --- the team --------------------------------------------------------------------
+
+    def team(self) -> list[TeamMember]:
+        return self.store.team()
+
+    def member(self, login: str) -> TeamMember:
+        found = next((member for member in self.store.team() if member.login == login), None)
+        if found is None:
+            raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
+        return found
+
+    def add_member(self, member: TeamMember) -> TeamMember:
+        self.require_team_lead("change the team")
+        if any(existing.login == member.login for existing in self.store.team()):
+            raise TriageError(f"{member.login} is on the team already; change them with `triage team set`")
+        self.store.add_team_member(member)
+        return member
+
+    def update_member(self, login: str, **changes: Any) -> TeamMember:
+        self.require_team_lead("change the team")
+        updated = TeamMember.model_validate({**self.member(login).model_dump(), **changes})
+        self.store.add_team_member(updated)
+        return updated
+
+    def set_away(self, login: str, since: date, until: date) -> TeamMember:
+        """A rep records their own away period; a team lead anyone's."""
+        if login != self.actor:
+            self.require_team_lead("record another member's away period")
+        else:
+            self.role()
+        member = self.member(login)
+        period = AwayPeriod(since=since, until=until)
+        updated = member.model_copy(update={"away": sorted([*member.away, period], key=lambda p: p.since)})
+        self.store.add_team_member(updated)
+        return updated
+
+    # --- assignment ------------------------------------------------------------------
+
+    def _rep_loads(self, now: datetime, *, fresh: bool = False) -> list[RepLoad]:
+        reps = [member for member in self.store.team() if member.role is Role.REP]
+        window_start = now - timedelta(days=WINDOW_DAYS)
+        given: dict[str, tuple[int, int]] = {}
+        open_leads: dict[str, int] = {}
+        if not fresh:
+            for _, login, score in self.store.given_leads(window_start):
+                count, total = given.get(login, (0, 0))
+                given[login] = (count + 1, total + score)
+            open_leads = self.store.open_leads_by_owner()
+        loads = [
+            RepLoad(
+                login=member.login, weight=member.capacity, cap=None if fresh else member.cap,
+                open_leads=open_leads.get(member.login, 0),
+                count=given.get(member.login, (0, 0))[0], score=given.get(member.login, (0, 0))[1],
+                away=tuple(Away(period.since, period.until) for period in member.away),
+                countries=frozenset(member.countries), languages=frozenset(member.languages),
+            )
+            for member in reps
+        ]
+        return loads if fresh else level_after_absence(loads, window_start.date(), now.date())
+
+    def assign_pool(self, *, dry_run: bool = False, now: datetime | None = None) -> Outcome:
+        """Give the pool's MQLs to the reps by the fair engine (team lead); with `dry_run`,
+        only say what would happen."""
+        self.require_team_lead("assign leads")
+        now = now or utcnow()
+        pool = self.store.pool_leads()
+        leads = [
+            LeadToAssign(id=lead.id, score=lead.score, country=lead.country, handraiser=lead.is_handraiser,
+                         queue_key=f"{index:09d}")
+            for index, lead in enumerate(pool)
+        ]
+        outcome = assign(leads, self._rep_loads(now), now)
+        if not dry_run and outcome.assignments:
+            events = [AuditEvent(lead_id=a.lead_id, actor=self.actor, at=now, action="assign", note=a.reason)
+                      for a in outcome.assignments]
+            given = set(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
+                                              from_pool=True))
+            outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
+        return outcome
+
+    def replay(self, since: datetime, until: datetime) -> list[ReplayRow]:
+        """The leads handed over in [since, until) assigned again under today's team and
+        rules, beside who really got them. Caps are left out: who had what open then is
+        not on record; away periods count on each lead's day of hand-over."""
+        leads = sorted(self.store.handed_over_between(since, until), key=lambda lead: lead.handed_over_at)
+        state = self._rep_loads(since, fresh=True)
+        replayed: dict[str, list[int]] = {rep.login: [0, 0] for rep in state}
+        for index, lead in enumerate(leads):
+            score = score_lead(lead, self.rules).score
+            outcome = assign(
+                [LeadToAssign(lead.id, score, lead.country, lead.is_handraiser, f"{index:09d}")],
+                state, lead.handed_over_at,
+            )
+            state = list(outcome.reps.values())
+            for assignment in outcome.assignments:
+                replayed[assignment.login][0] += 1
+                replayed[assignment.login][1] += score
+        actual: dict[str, list[int]] = {}
+        for _, login, score in self.store.given_leads(since, until):
+            entry = actual.setdefault(login, [0, 0])
+            entry[0] += 1
+            entry[1] += score
+        logins = sorted(set(replayed) | set(actual))
+        return [
+            ReplayRow(login, *replayed.get(login, [0, 0]), *actual.get(login, [0, 0]))
+            for login in logins
+        ]
+
+    def reassign(self, lead_ids: list[int], to: str | None) -> list[int]:
+        """Give leads to another rep, or back to the pool (`to` None); team lead only."""
+        self.require_team_lead("reassign leads")
+        if to is not None and self.member(to).role is Role.BOARD:
+            raise TriageError(f"{to} is on the review board, which does not work leads")
+        now = utcnow()
+        events = [AuditEvent(lead_id=lead_id, actor=self.actor, at=now, action="reassign",
+                             note=f"{to or 'pool'}: reassigned by {self.actor}") for lead_id in lead_ids]
+        done = self.store.give_leads([(lead_id, to) for lead_id in lead_ids], events, from_pool=False)
+        missing = sorted(set(lead_ids) - set(done))
+        if missing and not done:
+            raise TriageError(f"no lead reassigned: {', '.join(map(str, missing))} are not open MQLs")
+        return done
+
+    # --- SLA -------------------------------------------------------------------------
+
+    def sla_clock(self) -> BusinessClock:
+        return BusinessClock(self.rules.sla)
+
+    def sla_report(self, now: datetime | None = None) -> list[tuple[Lead, SlaStatus]]:
+        """Open MQLs breached or soon due, most urgent first."""
+        now = now or utcnow()
+        clock = self.sla_clock()
+        found = []
+        for lead in self.store.open_leads():
+            status = clock.status(lead.stage, lead.handed_over_at, now)
+            if status is not None and status.state is not SlaState.OK:
+                found.append((lead, status))
+        return sorted(found, key=lambda pair: (pair[1].hours_left, pair[0].id))
+
+    def apply_breach_policy(self, now: datetime | None = None) -> list[tuple[int, str]]:
+        """Act on breached leads as the rules say: escalate each to the team lead once (an
+        audit event the balance screen counts), or send it back to the pool."""
+        now = now or utcnow()
+        acted = []
+        breached = [lead for lead, status in self.sla_report(now) if status.state is SlaState.BREACHED]
+        if self.rules.sla.on_breach == "pool":
+            owned = [lead.id for lead in breached if lead.owner]
+            if owned:
+                events = [AuditEvent(lead_id=lead_id, actor=self.actor, at=now, action="reassign",
+                                     note="pool: SLA breached, back to the pool") for lead_id in owned]
+                done = self.store.give_leads([(lead_id, None) for lead_id in owned], events, from_pool=False)
+                acted = [(lead_id, "back to the pool") for lead_id in done]
+            return acted
+        for lead in breached:
+            if any(event.action == "escalate" for event in self.store.history(lead.id)):
+                continue
+            event = AuditEvent(lead_id=lead.id, actor=self.actor, at=now, action="escalate",
+                               note=f"SLA breached ({lead.owner or 'pool'}): for the team lead")
+            self.store.change(lead, {}, event)
+            acted.append((lead.id, "escalated"))
+        return acted
+
+    # --- balance ---------------------------------------------------------------------
+
+    def balance(self, now: datetime | None = None) -> Balance:
+        now = now or utcnow()
+        clock = self.sla_clock()
+        members = [member for member in self.store.team() if member.role is not Role.BOARD]
+        rows = {member.login: RepBalance(member=member, ages={label: 0 for _, label in AGE_BUCKETS},
+                                         away_now=member.is_away(now.date()))
+                for member in members}
+        for lead in self.store.open_leads():
+            row = rows.get(lead.owner or "")
+            if row is None:
+                continue
+            row.open_leads += 1
+            if lead.handed_over_at is not None:
+                age = clock.between(lead.handed_over_at, now)
+                label = next(label for limit, label in AGE_BUCKETS if age < limit)
+                row.ages[label] += 1
+                status = clock.status(lead.stage, lead.handed_over_at, now)
+                if status is not None:
+                    row.breached += status.state is SlaState.BREACHED
+                    row.soon_due += status.state is SlaState.SOON
+        local_now = now.astimezone(clock.zone)
+        week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), time(0),
+                                      tzinfo=clock.zone)
+        for _, actor, action in self.store.actions_since(week_start, ("accept", "return")):
+            if actor in rows:
+                if action == "accept":
+                    rows[actor].accepted_this_week += 1
+                else:
+                    rows[actor].returned_this_week += 1
+        for _, login, score in self.store.given_leads(now - timedelta(days=WINDOW_DAYS)):
+            if login in rows:
+                rows[login].window_count += 1
+                rows[login].window_score += score
+        reps = [row for row in rows.values() if row.member.role is Role.REP]
+        return Balance(
+            reps=list(rows.values()),
+            count_spread=_spread([row.window_count / row.member.capacity for row in reps]),
+            score_spread=_spread([row.window_score / row.member.capacity for row in reps]),
+        )
