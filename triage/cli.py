@@ -12,7 +12,7 @@ import getpass
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, NoReturn, TextIO
 
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .checklist import CHOICES, GRADES
 from .errors import TriageError
-from .models import AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from .models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
 from .scoring import format_parts
 from .text import one_line, printable
 
@@ -410,6 +410,130 @@ def cmd_take(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _member_line(member: TeamMember) -> str:
+    parts = [f"{one_line(member.login):<12} {one_line(member.name):<24} {ROLE_LABELS[member.role]:<12}",
+             f"capacity {member.capacity:g}", f"cap {member.cap}" if member.cap is not None else "no cap"]
+    if member.countries or member.languages:
+        parts.append("covers " + ", ".join([*member.countries, *member.languages]))
+    parts += [f"away {period.since}..{period.until}" for period in member.away]
+    return "  ".join(parts)
+
+
+def cmd_team_list(args: argparse.Namespace, out: TextIO) -> int:
+    team = _service(args).team()
+    if args.json:
+        print(json.dumps([member.model_dump(mode="json") for member in team], ensure_ascii=False, indent=2), file=out)
+    elif not team:
+        print("no team yet: nothing is enforced; `triage team add LOGIN --name NAME --role lead` starts one",
+              file=out)
+    else:
+        for member in team:
+            print(_member_line(member), file=out)
+    return 0
+
+
+def _member_changes(args: argparse.Namespace) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in ("name", "role", "capacity"):
+        if getattr(args, name, None) is not None:
+            changes[name] = getattr(args, name)
+    if getattr(args, "cap", None) is not None:
+        changes["cap"] = None if args.cap == "none" else _count(args.cap)
+    if getattr(args, "countries", None) is not None:
+        changes["countries"] = [code for code in args.countries.split(",") if code.strip()]
+    if getattr(args, "languages", None) is not None:
+        changes["languages"] = [code for code in args.languages.split(",") if code.strip()]
+    return changes
+
+
+def cmd_team_add(args: argparse.Namespace, out: TextIO) -> int:
+    member = TeamMember(login=args.member, **_member_changes(args))
+    _service(args).add_member(member)
+    print(f"added {_member_line(member)}", file=out)
+    return 0
+
+
+def cmd_team_set(args: argparse.Namespace, out: TextIO) -> int:
+    changes = _member_changes(args)
+    if not changes:
+        raise UsageError("nothing to change: give --name, --role, --capacity, --cap, --countries or --languages")
+    member = _service(args).update_member(args.member, **changes)
+    print(f"changed {_member_line(member)}", file=out)
+    return 0
+
+
+def cmd_team_away(args: argparse.Namespace, out: TextIO) -> int:
+    member = _service(args).set_away(args.member, args.since, args.until)
+    print(f"{one_line(member.login)} away {args.since}..{args.until}", file=out)
+    return 0
+
+
+def _period(text: str) -> tuple[date, date]:
+    first, dots, last = text.partition("..")
+    try:
+        return date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a period FROM..TO (YYYY-MM-DD..YYYY-MM-DD)") from None
+
+
+def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
+    from datetime import datetime, time, timezone
+
+    service = _service(args)
+    if args.replay:
+        since, until = args.replay
+        if until < since:
+            raise UsageError("the replay period ends before it starts")
+        service.require_team_lead("replay assignments")
+        start = datetime.combine(since, time(0), tzinfo=timezone.utc)
+        end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=timezone.utc)
+        rows = service.replay(start, end)
+        print(f"leads handed over {since}..{until}, assigned again under today's team and rules:", file=out)
+        print(f"{'rep':<12} {'replay leads':>12} {'points':>8}   {'actual leads':>12} {'points':>8}", file=out)
+        for row in rows:
+            print(f"{one_line(row.login):<12} {row.replay_count:>12} {row.replay_score:>8}   "
+                  f"{row.actual_count:>12} {row.actual_score:>8}", file=out)
+        return 0
+    outcome = service.assign_pool(dry_run=args.dry_run)
+    verb = "would assign" if args.dry_run else "assigned"
+    for assignment in outcome.assignments:
+        print(f"#{assignment.lead_id} → {one_line(assignment.reason)}", file=out)
+    for lead_id, why in outcome.unassigned:
+        print(f"#{lead_id} stays in the pool: {one_line(why)}", file=out)
+    print(f"{verb} {len(outcome.assignments)} leads; {len(outcome.unassigned)} stay in the pool", file=out)
+    return 0
+
+
+def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
+    to = None if args.to == "pool" else args.to
+    done = _service(args).reassign(args.ids, to)
+    skipped = sorted(set(args.ids) - set(done))
+    print(f"reassigned {len(done)} leads to {to or 'the pool'}"
+          + (f"; not open MQLs, left alone: {', '.join(map(str, skipped))}" if skipped else ""), file=out)
+    return 0
+
+
+def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    found = service.sla_report()
+    if args.json:
+        print(json.dumps([{"id": lead.id, "owner": lead.owner, "state": status.state.value,
+                           "hours_left": round(status.hours_left, 2), "due": status.due.isoformat()}
+                          for lead, status in found], indent=2), file=out)
+    else:
+        for lead, status in found:
+            print(f"#{lead.id:<7} {status.state.value:<9} {status.text():<10} due {status.due.astimezone():%Y-%m-%d %H:%M}"
+                  f"  {one_line(lead.owner or 'pool'):<12} {one_line(lead.name)}", file=out)
+        breached = sum(1 for _, status in found if status.state.value == "breached")
+        print(f"{breached} breached, {len(found) - breached} soon due "
+              f"(SLA {service.rules.sla.hours.get(Stage.MQL, 0):g} business hours per MQL)", file=out)
+    if args.apply:
+        service.require_team_lead("act on SLA breaches")
+        for lead_id, what in service.apply_breach_policy():
+            print(f"#{lead_id} {what}", file=out)
+    return 0
+
+
 def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
     from storage.db import SCHEMA_VERSION, check_database
 
@@ -586,6 +710,64 @@ def build_parser() -> argparse.ArgumentParser:
                                  "Print the scoring rules in force as TOML, to copy and edit.")
     show_rules.add_argument("--default", action="store_true",
                             help="the rules shipped with triage, with comments on every setting")
+    def member_options(sub: argparse.ArgumentParser, *, adding: bool) -> None:
+        sub.add_argument("member", metavar="LOGIN", help="the member's login")
+        sub.add_argument("--name", required=adding, help="the member's full name")
+        sub.add_argument("--role", type=_choice(Role, "role"), default=Role.REP if adding else None,
+                         help="rep, lead (team lead) or board (review board)" + (" (default rep)" if adding else ""))
+        sub.add_argument("--capacity", type=float, default=None, metavar="W",
+                         help="share of the leads relative to the others: 1 full time, 0.5 half (default 1)")
+        sub.add_argument("--cap", metavar="N", help="at most N open MQLs at once; 'none' for no cap")
+        sub.add_argument("--countries", metavar="DE,AT", help="countries covered, comma-separated (default all)")
+        sub.add_argument("--languages", metavar="de,nl", help="languages covered, comma-separated (default all)")
+
+    team = commands.add_parser("team", parents=[common], help="the sales team: list, add, set, away",
+                               description="The sales team, its roles, capacities, caps and away periods.")
+    team.set_defaults(handler=lambda args, out: team.error("choose list, add, set or away"), command_parser=team)
+    team_commands = team.add_subparsers(title="commands", metavar="COMMAND")
+
+    def team_command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
+        sub = team_commands.add_parser(name, parents=[common], help=help, description=description)
+        sub.set_defaults(handler=handler, command_parser=sub)
+        return sub
+
+    team_list = team_command("list", cmd_team_list, "who is on the team", "List the team's members.")
+    team_list.add_argument("--json", action="store_true", help="a JSON array, every field")
+    member_options(team_command("add", cmd_team_add, "add a member (team lead)",
+                                "Add a member to the team. Only a team lead may, once the team has "
+                                "members; the first member can be added by anyone."), adding=True)
+    member_options(team_command("set", cmd_team_set, "change a member (team lead)",
+                                "Change a member's name, role, capacity, cap or coverage."), adding=False)
+    away = team_command("away", cmd_team_away, "record an away period",
+                        "Record that a member is away from one day to another (both included): they get "
+                        "no leads meanwhile. Reps record their own; a team lead anyone's.")
+    away.add_argument("member", metavar="LOGIN", help="who is away")
+    away.add_argument("--from", dest="since", type=_date, required=True, metavar="YYYY-MM-DD", help="first day away")
+    away.add_argument("--until", type=_date, required=True, metavar="YYYY-MM-DD", help="last day away")
+
+    assign_parser = command(
+        "assign", cmd_assign, "assign the pool's MQLs to the reps, fairly (team lead)",
+        "Assign the unassigned pool's MQLs to the reps: handraisers first; only reps present, "
+        "under their cap and covering the lead's country or language; each rep's count and score "
+        "sum kept in proportion to capacity over 30 days. Each assignment says why.")
+    assign_parser.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
+    assign_parser.add_argument("--replay", type=_period, metavar="FROM..TO",
+                               help="assign the leads handed over in a past period again under today's team "
+                                    "and rules, and print per rep counts and points beside what really happened "
+                                    "(changes nothing)")
+
+    reassign = command("reassign", cmd_reassign, "give leads to another rep or the pool (team lead)",
+                       "Give one or many open MQLs to another rep, or back to the pool; audited.")
+    reassign.add_argument("ids", type=_lead_id, nargs="+", metavar="ID", help="the leads' ids")
+    reassign.add_argument("--to", required=True, metavar="LOGIN", help="the rep, or 'pool'")
+
+    sla = command("sla", cmd_sla, "MQLs breaching or soon breaching their SLA",
+                  "List open MQLs past their service level or close to it (business hours, working days, "
+                  "public holidays, as the rules' [sla] table says).")
+    sla.add_argument("--json", action="store_true", help="a JSON array")
+    sla.add_argument("--apply", action="store_true",
+                     help="act on breaches as the rules say: escalate to the team lead, or back to the pool")
+
     database = commands.add_parser(
         "db", parents=[common], help="the database: check that it is reachable and migrated",
         description="The database triage works on (--db or $TRIAGE_DB).")

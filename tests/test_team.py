@@ -1,0 +1,213 @@
+"""The team through the services and the CLI: roles, assignment, replay, reassign, SLA."""
+
+import io
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from storage import LeadRepository, open_database
+from triage.cli import main
+from triage.errors import TriageError
+from triage.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.services import LeadService, new_lead
+from triage.teamwork import RoleRefused
+
+NOW = datetime.now(timezone.utc)
+RETURN = ReturnDecision(reason="no_fit", path="nurture")
+
+
+@pytest.fixture
+def url(tmp_path):
+    return "sqlite:///" + str(tmp_path / "team.db")
+
+
+@pytest.fixture
+def repo(url):
+    repo = LeadRepository(open_database(url))
+    repo.add_leads([
+        new_lead(LeadData(first_name=f"Lead{i}", country="NL" if i % 3 == 0 else "DE",
+                          interest="demo_request" if i % 5 == 0 else "inquiry", emails_clicked=i % 4),
+                 handed_over_at=NOW - timedelta(hours=i))
+        for i in range(1, 31)
+    ])
+    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD),
+                   TeamMember(login="anna", name="Anna"), TeamMember(login="bob", name="Bob", capacity=0.5),
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+        repo.add_team_member(member)
+    return repo
+
+
+def as_(repo, login):
+    return LeadService(repo, login)
+
+
+def test_a_rep_decides_own_and_pool_leads_only(repo):
+    as_(repo, "lena").reassign([1], "bob")
+    with pytest.raises(RoleRefused, match="lead 1 is assigned to bob; only bob or a team lead decides it"):
+        as_(repo, "anna").accept(1)
+    with pytest.raises(RoleRefused, match="assigned to bob"):
+        as_(repo, "anna").return_lead(1, RETURN)
+    with pytest.raises(RoleRefused, match="assigned to bob"):
+        as_(repo, "anna").set_answer(1, "creditworthy", "A")
+    with pytest.raises(RoleRefused, match="assigned to bob"):
+        as_(repo, "anna").set_grade(1, "B")
+    assert as_(repo, "anna").accept(2).owner == "anna"  # a pool lead: taken by deciding it
+    assert as_(repo, "bob").accept(1).owner == "bob"
+    assert as_(repo, "lena").return_lead(3, RETURN).stage is Stage.RETURNED  # a team lead decides any
+
+
+def test_the_review_board_reads_but_does_not_decide_or_take(repo):
+    rita = as_(repo, "rita")
+    assert rita.lead(4).id == 4 and rita.history(4) == []
+    with pytest.raises(RoleRefused, match="review board, which reads and exports"):
+        rita.accept(4)
+    with pytest.raises(RoleRefused, match="does not take leads"):
+        rita.take()
+    with pytest.raises(RoleRefused, match="only a team lead may assign leads; rita is review board"):
+        rita.assign_pool()
+
+
+def test_a_login_not_on_the_team_is_told_how_to_join(repo):
+    with pytest.raises(RoleRefused, match="zoe is not on the team: a team lead adds you with `triage team add zoe"):
+        as_(repo, "zoe").accept(5)
+    assert repo.get(5).stage is Stage.MQL
+
+
+def test_only_a_team_lead_changes_the_team_reassigns_and_assigns(repo):
+    anna = as_(repo, "anna")
+    for call in (lambda: anna.add_member(TeamMember(login="x", name="X")),
+                 lambda: anna.update_member("bob", capacity=2),
+                 lambda: anna.reassign([6], "anna"),
+                 lambda: anna.set_away("bob", date(2026, 12, 1), date(2026, 12, 5))):
+        with pytest.raises(RoleRefused, match="only a team lead may"):
+            call()
+    assert anna.set_away("anna", date(2026, 12, 1), date(2026, 12, 5)).away == [
+        AwayPeriod(since=date(2026, 12, 1), until=date(2026, 12, 5))]
+    lena = as_(repo, "lena")
+    assert lena.update_member("bob", capacity=2, cap=3).cap == 3
+    with pytest.raises(TriageError, match="on the team already"):
+        lena.add_member(TeamMember(login="anna", name="Anna"))
+
+
+def test_an_empty_team_enforces_nothing(tmp_path):
+    repo = LeadRepository(open_database(f"sqlite:///{tmp_path / 'alone.db'}"))
+    repo.add_leads([new_lead(LeadData(first_name="Solo"))])
+    alone = as_(repo, "me")
+    assert alone.role() is None and alone.accept(1).stage is Stage.SAL
+    alone.add_member(TeamMember(login="me", name="Me", role=Role.LEAD))  # the first member: anyone
+    assert as_(repo, "me").role() is Role.LEAD
+
+
+def test_assign_the_pool_fairly_with_reasons_in_the_history(repo):
+    lena = as_(repo, "lena")
+    lena.update_member("bob", countries=["NL"])
+    outcome = lena.assign_pool()
+    given = {a.lead_id: a.login for a in outcome.assignments}
+    assert len(given) == 30 and outcome.unassigned == []
+    assert all(login == "anna" for lead_id, login in given.items() if repo.get(lead_id).country == "DE")
+    assert {login for login in given.values()} == {"anna", "bob"}
+    [event] = repo.history(10)
+    assert event.action == "assign" and event.actor == "lena" and event.note.startswith(f"{given[10]}: ")
+    assert "in the window at weight" in event.note
+    assert lena.assign_pool().assignments == []  # nothing left in the pool
+
+
+def test_assign_skips_away_and_full_reps(repo):
+    lena = as_(repo, "lena")
+    lena.set_away("bob", NOW.date() - timedelta(days=1), NOW.date() + timedelta(days=1))
+    lena.update_member("anna", cap=4)
+    outcome = lena.assign_pool(dry_run=True)
+    assert {a.login for a in outcome.assignments} == {"anna"} and len(outcome.assignments) == 4
+    assert "bob away until" in outcome.unassigned[0][1] and "anna at cap (4 open of 4)" in outcome.unassigned[0][1]
+    assert repo.get(1).owner is None  # a dry run changes nothing
+
+
+def test_replay_a_past_period_beside_what_happened(repo):
+    lena = as_(repo, "lena")
+    as_(repo, "anna").take()
+    as_(repo, "anna").take()
+    as_(repo, "bob").take()
+    rows = {row.login: row for row in lena.replay(NOW - timedelta(days=3), NOW + timedelta(hours=1))}
+    assert rows["anna"].actual_count == 2 and rows["bob"].actual_count == 1
+    assert rows["anna"].replay_count + rows["bob"].replay_count == 30
+    assert abs(rows["anna"].replay_count - 20) <= 2  # capacity 1 against bob's 0.5: two thirds, within the bound
+
+
+def test_reassign_many_and_back_to_the_pool(repo):
+    lena = as_(repo, "lena")
+    assert lena.reassign([7, 8, 9], "bob") == [7, 8, 9]
+    assert [repo.get(i).owner for i in (7, 8, 9)] == ["bob"] * 3
+    assert lena.reassign([8], None) == [8] and repo.get(8).owner is None
+    assert [(e.action, e.note) for e in repo.history(8)] == [
+        ("reassign", "bob: reassigned by lena"), ("reassign", "pool: reassigned by lena")]
+    with pytest.raises(TriageError, match="review board"):
+        lena.reassign([7], "rita")
+
+
+def test_sla_report_and_escalation_once(repo):
+    lena = as_(repo, "lena")
+    lena.reassign([30], "anna")
+    now = NOW + timedelta(days=14)  # everything is long overdue by then
+    found = lena.sla_report(now)
+    assert len(found) == 30 and all(status.state.value == "breached" for _, status in found)
+    acted = lena.apply_breach_policy(now)
+    assert len(acted) == 30 and acted[0][1] == "escalated"
+    assert lena.apply_breach_policy(now) == []  # once per lead
+    assert repo.history(30)[-1].action == "escalate"
+
+
+def test_balance_figures(repo):
+    lena = as_(repo, "lena")
+    lena.reassign([1, 2, 3], "anna")
+    lena.reassign([4], "bob")
+    as_(repo, "anna").accept(1)
+    balance = lena.balance()
+    rows = {row.member.login: row for row in balance.reps}
+    assert set(rows) == {"lena", "anna", "bob"}
+    assert (rows["anna"].open_leads, rows["anna"].accepted_this_week, rows["bob"].open_leads) == (2, 1, 1)
+    assert sum(rows["anna"].ages.values()) == 2
+    assert rows["anna"].window_count == 3 and rows["bob"].window_count == 1
+    assert balance.count_spread == pytest.approx((3 - 2) / 2.5)  # 3 and 1/0.5 leads per capacity
+
+
+def run(url, *args, login="lena"):
+    out = io.StringIO()
+    return main(["--db", url, "--as", login, *args], out=out), out.getvalue()
+
+
+def test_team_commands(url, repo, capsys):
+    code, out = run(url, "team", "add", "kim", "--name", "Kim Berg", "--capacity", "0.5", "--cap", "5",
+                    "--countries", "nl,be")
+    assert code == 0 and "kim" in out and "cap 5" in out and "covers BE, NL" in out
+    assert run(url, "team", "set", "kim", "--cap", "none", "--role", "lead")[0] == 0
+    assert run(url, "team", "away", "kim", "--from", "2026-12-24", "--until", "2026-12-31")[0] == 0
+    data = {member["login"]: member for member in json.loads(run(url, "team", "list", "--json")[1])}
+    assert data["kim"]["cap"] is None and data["kim"]["role"] == "lead"
+    assert data["kim"]["away"] == [{"since": "2026-12-24", "until": "2026-12-31"}]
+    assert run(url, "team", "add", "x", "--name", "X", login="anna") == (1, "")
+    assert "only a team lead may change the team; anna is rep" in capsys.readouterr().err
+    assert run(url, "team", "away", "kim", "--from", "2026-12-31", "--until", "2026-12-24")[0] == 1
+    assert "cannot end (2026-12-24) before it starts" in capsys.readouterr().err
+
+
+def test_assign_reassign_and_sla_commands(url, repo):
+    code, out = run(url, "assign", "--dry-run")
+    assert code == 0 and "would assign 30 leads" in out and repo.get(1).owner is None
+    code, out = run(url, "assign")
+    assert code == 0 and "assigned 30 leads; 0 stay in the pool" in out
+    code, out = run(url, "reassign", "1", "2", "--to", "pool")
+    assert code == 0 and "reassigned 2 leads to the pool" in out
+    code, out = run(url, "assign", "--replay", f"{(NOW - timedelta(days=3)).date()}..{NOW.date()}")
+    assert code == 0 and "anna" in out and "bob" in out
+    code, out = run(url, "sla", "--json")
+    assert code == 0 and isinstance(json.loads(out), list)
+    code, out = run(url, "sla")
+    assert code == 0 and "breached" in out and "soon due" in out
+
+
+def test_take_from_the_cli_prints_the_id_and_the_board_cannot(url, repo, capsys):
+    code, out = run(url, "take", login="anna")
+    assert code == 0 and repo.get(int(out)).owner == "anna"
+    assert run(url, "take", login="rita") == (1, "")
+    assert "does not take leads" in capsys.readouterr().err
