@@ -12,10 +12,11 @@ from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.worker import get_current_worker
 
 from triage.errors import StaleLead, TriageError
-from triage.models import QueueRow, ReturnDecision
+from triage.models import QueueRow, ReturnDecision, utcnow
 from triage.services import LeadService, QueueView
 from triage.text import one_line
 
+from .balance import BalanceScreen
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .commands import TriageCommands
 from .filter_input import FilterInput
@@ -44,6 +45,7 @@ class TriageApp(App[None]):
         Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason"),
         Binding("t", "take", "Take next", tooltip="Take the next lead from the unassigned pool as your own"),
         Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
+        Binding("b", "balance", "Balance", tooltip="The team's queues, SLA and fairness (team lead)"),
         Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
         Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool"),
@@ -85,6 +87,7 @@ class TriageApp(App[None]):
         return self.query_one(LeadDetail)
 
     def on_mount(self) -> None:
+        self.queue.clock = self.service.sla_clock()
         self.queue.focus()
         self.query_one("#rescore-progress").display = False
         self.choose_first_view()
@@ -137,6 +140,12 @@ class TriageApp(App[None]):
 
     def _rescore_hidden(self) -> None:
         self.query_one("#rescore-progress").display = False
+
+    def action_balance(self) -> None:
+        def closed(_: None) -> None:
+            self.show_view(self.view, keep_position=True)
+
+        self.push_screen(BalanceScreen(self.service), closed)
 
     def action_scoring(self) -> None:
         def closed(adopted: bool | None) -> None:
@@ -272,11 +281,12 @@ class TriageApp(App[None]):
             lead = self.service.lead(lead_id)
             history = self.service.history(lead_id)
             items = self.service.checklist(lead)
+            sla = self.service.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
         except TriageError as exc:
             self.call_from_thread(self.detail.clear, one_line(exc))
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self.detail.show, lead, history, items)
+            self.call_from_thread(self.detail.show, lead, history, items, sla)
 
     # --- decisions -----------------------------------------------------------------
 

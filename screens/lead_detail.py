@@ -9,10 +9,11 @@ from textual.content import Content
 from textual.widgets import Static
 
 from triage.checklist import ChecklistItem, Verdict, checklist
-from triage.models import AuditEvent, Lead, Stage
+from triage.models import AuditEvent, Lead
+from triage.sla import SlaState, SlaStatus
 from triage.text import printable
 
-from .lead_queue import SLA_HOURS, age_text
+from .lead_queue import age_text
 
 VERDICT_MARKS = {
     Verdict.OK: ("✔", "$success"),
@@ -29,7 +30,9 @@ def _data(value: object, style: str = "") -> Part:
     return (printable(value), style)
 
 
-def lead_content(lead: Lead, history: list[AuditEvent], items: list[ChecklistItem] | None = None) -> Content:
+def lead_content(
+    lead: Lead, history: list[AuditEvent], items: list[ChecklistItem] | None = None, sla: SlaStatus | None = None
+) -> Content:
     """The whole panel as one Content, styled with the theme's variables; `items` is the
     checklist under the rules in force (the default rules when not given)."""
     parts: list[Part] = []
@@ -66,11 +69,11 @@ def lead_content(lead: Lead, history: list[AuditEvent], items: list[ChecklistIte
         parts.append(("\n", ""))
     if lead.handed_over_at is not None:
         now = datetime.now(timezone.utc)
-        late = (now - lead.handed_over_at).total_seconds() > SLA_HOURS * 3600
         field("handed over", (f"{lead.handed_over_at.astimezone():%d %b %H:%M} "
                               f"({age_text(lead.handed_over_at, now)})", ""))
-        if late and lead.stage is Stage.MQL:
-            field("", (f"over the {SLA_HOURS} h SLA to answer", "$error"))
+        if sla is not None:
+            style = {SlaState.BREACHED: "bold $error", SlaState.SOON: "$warning"}.get(sla.state, "")
+            field("SLA", (f"due {sla.due.astimezone():%a %d %b %H:%M}: {sla.text()}", style))
     heading("Qualification checklist")
     for item in items if items is not None else checklist(lead):
         mark, style = VERDICT_MARKS[item.verdict]
@@ -107,9 +110,10 @@ class LeadDetail(VerticalScroll):
     def compose(self):
         yield Static(Content.styled("No lead selected.", "italic $text-muted"), id="lead-detail-body")
 
-    def show(self, lead: Lead, history: list[AuditEvent], items: list[ChecklistItem] | None = None) -> None:
+    def show(self, lead: Lead, history: list[AuditEvent], items: list[ChecklistItem] | None = None,
+             sla: SlaStatus | None = None) -> None:
         self.border_title = f"Lead #{lead.id}"
-        self.query_one("#lead-detail-body", Static).update(lead_content(lead, history, items))
+        self.query_one("#lead-detail-body", Static).update(lead_content(lead, history, items, sla))
 
     def clear(self, message: str = "No lead selected.") -> None:
         self.border_title = "Lead"

@@ -22,8 +22,9 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from triage.models import Interest, QueueRow
+from triage.models import Interest, QueueRow, Stage
 from triage.services import LAST_KEY, QueuePage
+from triage.sla import BusinessClock, SlaState, SlaStatus
 from triage.text import one_line
 
 #: fetch(after=..., before=..., limit=...) -> QueuePage, for the current view and filter.
@@ -36,11 +37,9 @@ PREFETCH_MARGIN = 60
 SCROLL_ROWS = 3
 
 #: (title, width); width None columns (name, company) share what the others leave.
-COLUMNS = (("", 1), ("name", None), ("company", None), ("channel", 14), ("interest", 8), ("score", 5), ("age", 7))
+COLUMNS = (("", 1), ("name", None), ("company", None), ("channel", 14), ("interest", 8), ("score", 5), ("SLA", 9))
 HEADER = tuple(title for title, _ in COLUMNS)
-AGE_COLUMN = len(COLUMNS) - 1
-#: Sales answers every handed-over MQL within this many hours (the SLA); older ages stand out.
-SLA_HOURS = 48
+SLA_COLUMN = len(COLUMNS) - 1
 INTEREST_LABELS = {Interest.INQUIRY: "inquiry", Interest.QUOTE_REQUEST: "quote", Interest.DEMO_REQUEST: "demo"}
 
 
@@ -82,11 +81,7 @@ def fit(text: str, size: int) -> str:
     return set_cell_size(text, size)
 
 
-def overdue(row: QueueRow, now: datetime) -> bool:
-    return (now - row.handed_over_at).total_seconds() > SLA_HOURS * 3600
-
-
-def row_cells(row: QueueRow, now: datetime) -> tuple[str, ...]:
+def row_cells(row: QueueRow, sla: SlaStatus | None) -> tuple[str, ...]:
     return (
         "▲" if row.interest is Interest.DEMO_REQUEST else " ",
         one_line(row.name),
@@ -94,7 +89,7 @@ def row_cells(row: QueueRow, now: datetime) -> tuple[str, ...]:
         row.channel.value.replace("_", " "),
         INTEREST_LABELS[row.interest],
         f"{row.score:>5}",
-        f"{age_text(row.handed_over_at, now):>7}",
+        f"{sla.text() if sla else '':>9}",
     )
 
 
@@ -122,6 +117,7 @@ class LeadQueue(Widget, can_focus=True):
         "lead-queue--cursor",
         "lead-queue--handraiser",
         "lead-queue--overdue",
+        "lead-queue--soon",
         "lead-queue--empty",
     }
 
@@ -150,6 +146,9 @@ class LeadQueue(Widget, can_focus=True):
         self._highlighted: int | None = None
         self._now = datetime.now(timezone.utc)
         self._styles: dict[str, Style] | None = None
+        #: The team's business-hour clock; the app sets it from the rules in force.
+        self.clock = BusinessClock()
+        self._sla_cache: dict[tuple[int, datetime], SlaStatus | None] = {}
 
     # --- what the app uses ---------------------------------------------------------
 
@@ -217,6 +216,7 @@ class LeadQueue(Widget, can_focus=True):
             return
         self._now = datetime.now(timezone.utc)
         if job.direction in ("reset", "end"):
+            self._sla_cache.clear()
             self.fetching = False
             # A fresh page: the detail reloads even on the same lead, and clears on an empty one.
             self._highlighted = -1
@@ -387,6 +387,16 @@ class LeadQueue(Widget, can_focus=True):
         row = self.rows[index]
         style = self._style("cursor") if index == self.cursor else base
         accents = {0: self._style("handraiser")}
-        if overdue(row, self._now):
-            accents[AGE_COLUMN] = self._style("overdue")
-        return self._line(row_cells(row, self._now), style, width, accents)
+        sla = self._sla(row)
+        if sla is not None and sla.state is not SlaState.OK:
+            accents[SLA_COLUMN] = self._style("overdue" if sla.state is SlaState.BREACHED else "soon")
+        return self._line(row_cells(row, sla), style, width, accents)
+
+    def _sla(self, row: QueueRow) -> SlaStatus | None:
+        """The row's SLA status as of the last fetch, worked out once per row."""
+        key = (row.id, row.handed_over_at)
+        if key not in self._sla_cache:
+            if len(self._sla_cache) > 4 * BUFFER_ROWS:
+                self._sla_cache.clear()
+            self._sla_cache[key] = self.clock.status(Stage.MQL, row.handed_over_at, self._now)
+        return self._sla_cache[key]

@@ -211,3 +211,53 @@ def test_take_from_the_cli_prints_the_id_and_the_board_cannot(url, repo, capsys)
     assert code == 0 and repo.get(int(out)).owner == "anna"
     assert run(url, "take", login="rita") == (1, "")
     assert "does not take leads" in capsys.readouterr().err
+
+
+async def test_the_balance_screen_through_the_pilot(repo):
+    from test_app import SIZE, settle
+    from textual.widgets import DataTable, Static
+
+    from screens.app import TriageApp
+    from screens.balance import BalanceScreen
+
+    lena = as_(repo, "lena")
+    lena.reassign([1, 2, 3], "anna")
+    lena.update_member("anna", cap=4)
+    app = TriageApp(LeadService(repo, "lena"))
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, BalanceScreen)
+        table = screen.query_one(DataTable)
+        assert [key.value for key in table.rows] == ["anna", "bob", "lena"]
+        anna = table.get_row("anna")
+        assert str(anna[3]) == "3/4" and "█" in str(anna[4])
+        assert "Fairness over 30 days" in str(screen.query_one("#balance-summary", Static).render())
+        await pilot.press("A")  # assign the pool
+        await settle(app, pilot)
+        assert repo.get(4).owner in ("anna", "bob") and repo.get(30).owner in ("anna", "bob")
+        assert any("Assigned" in str(n.message) for n in app._notifications)
+        await pilot.press("P")  # the highlighted rep, anna: her open leads back to the pool
+        await settle(app, pilot)
+        assert repo.get(1).owner is None and str(table.get_row("anna")[3]) == "0/4"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, BalanceScreen)
+
+
+async def test_a_rep_on_the_balance_screen_is_refused_the_team_lead_keys(repo):
+    from test_app import SIZE, settle
+
+    from screens.app import TriageApp
+
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert repo.get(4).owner is None
+        assert any("only a team lead may assign leads; anna is rep" in str(n.message) for n in app._notifications)

@@ -231,6 +231,12 @@ class TeamWork:
             raise TriageError(f"no lead reassigned: {', '.join(map(str, missing))} are not open MQLs")
         return done
 
+    def release(self, login: str) -> list[int]:
+        """Send every open MQL of `login` back to the pool (a rep fell ill); team lead only."""
+        self.require_team_lead("reassign leads")
+        leads = [lead.id for lead in self.store.open_leads() if lead.owner == login]
+        return self.reassign(leads, None) if leads else []
+
     # --- SLA -------------------------------------------------------------------------
 
     def sla_clock(self) -> BusinessClock:
