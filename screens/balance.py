@@ -23,6 +23,8 @@ from triage.services import LeadService
 from triage.teamwork import AGE_BUCKETS, Balance
 from triage.text import one_line
 
+from .member_dialog import MemberDialog
+
 BAR_WIDTH = 12
 
 
@@ -38,6 +40,8 @@ class BalanceScreen(Screen[None]):
         Binding("escape", "close", "Back"),
         Binding("A", "assign_pool", "Assign pool", tooltip="Assign the unassigned pool to the reps (team lead)"),
         Binding("P", "to_pool", "Rep's leads to pool", tooltip="Send the selected rep's open leads back to the pool"),
+        Binding("n", "add_member", "Add member", tooltip="Add a member to the team (team lead)"),
+        Binding("e", "edit_member", "Edit member", tooltip="Change the selected member (team lead)"),
         Binding("ctrl+r,f5", "reload", "Refresh"),
     ]
 
@@ -74,6 +78,7 @@ class BalanceScreen(Screen[None]):
         self.query_one("#balance-summary", Static).update(Text(one_line(exc), style="red"))
 
     def show_balance(self, balance: Balance) -> None:
+        """Members with no role in sales work (the review board) are not listed."""
         self.balance = balance
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -135,6 +140,27 @@ class BalanceScreen(Screen[None]):
                 self.notify, one_line(exc), title="Not done", severity="error", markup=False, timeout=8)
             return
         self.app.call_from_thread(self.notify, message, markup=False, timeout=4)
+        self.app.call_from_thread(self.load)
+
+    def action_add_member(self) -> None:
+        self.app.push_screen(MemberDialog(), lambda fields: fields and self._save_member(fields, True))
+
+    def action_edit_member(self) -> None:
+        login = self._selected_login()
+        member = next((row.member for row in self.balance.reps if row.member.login == login), None) if self.balance else None
+        if member is not None:
+            self.app.push_screen(MemberDialog(member), lambda fields: fields and self._save_member(fields, False))
+
+    @work(thread=True, exclusive=True, group="balance-act")
+    def _save_member(self, fields: dict, new: bool) -> None:
+        try:
+            member = self.service.save_member(fields, new=new)
+        except TriageError as exc:
+            self.app.call_from_thread(
+                self.notify, one_line(exc), title="Not saved", severity="error", markup=False, timeout=8)
+            return
+        verb = "Added" if new else "Changed"
+        self.app.call_from_thread(self.notify, f"{verb} {one_line(member.login)}", markup=False, timeout=3)
         self.app.call_from_thread(self.load)
 
     def action_reload(self) -> None:

@@ -261,3 +261,38 @@ async def test_a_rep_on_the_balance_screen_is_refused_the_team_lead_keys(repo):
         await settle(app, pilot)
         assert repo.get(4).owner is None
         assert any("only a team lead may assign leads; anna is rep" in str(n.message) for n in app._notifications)
+
+
+async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
+    from test_app import settle
+    from textual.widgets import DataTable
+
+    from screens.app import TriageApp
+    from screens.member_dialog import MemberDialog
+
+    app = TriageApp(LeadService(repo, "lena"))
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MemberDialog)
+        await pilot.press(*"kim", "tab", *"Kim Berg", "tab", "tab", "backspace", *"0.5", "tab", "5", "tab", *"NL,BE")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        kim = as_(repo, "lena").member("kim")
+        assert (kim.name, kim.capacity, kim.cap, kim.countries) == ("Kim Berg", 0.5, 5, ["BE", "NL"])
+        assert "kim" in [key.value for key in app.screen.query_one(DataTable).rows]
+        await pilot.press("down", "e")  # bob
+        await settle(app, pilot)
+        assert isinstance(app.screen, MemberDialog) and app.screen.member.login == "bob"
+        await pilot.press("tab", "tab", "end", "backspace", "backspace", "backspace", *"2", "enter")
+        await settle(app, pilot)
+        assert as_(repo, "lena").member("bob").capacity == 2
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press(*"zed", "tab", *"Zed", "tab", "tab", "backspace", *"lots", "enter")
+        await settle(app, pilot)
+        assert any("capacity" in str(n.message) and "number" in str(n.message) for n in app._notifications)
+        assert all(member.login != "zed" for member in repo.team())

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from .assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from .errors import TriageError
 from .models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, TeamMember, utcnow
@@ -132,6 +134,28 @@ class TeamWork:
         updated = TeamMember.model_validate({**self.member(login).model_dump(), **changes})
         self.store.add_team_member(updated)
         return updated
+
+    def save_member(self, fields: dict[str, str], *, new: bool) -> TeamMember:
+        """A member from a form's text fields: added (`new`) or changed; team lead only."""
+        cap = fields.get("cap", "").strip()
+        values: dict[str, Any] = {
+            "name": fields.get("name", "").strip(),
+            "role": fields.get("role") or Role.REP,
+            "capacity": fields.get("capacity", "").strip() or 1,
+            "cap": None if cap in ("", "none") else cap,
+            "countries": [code.strip() for code in fields.get("countries", "").split(",") if code.strip()],
+            "languages": [code.strip() for code in fields.get("languages", "").split(",") if code.strip()],
+        }
+        if not values["name"]:
+            raise TriageError("a team member needs a name")
+        try:
+            if new:
+                return self.add_member(TeamMember(login=fields.get("login", "").strip(), **values))
+            return self.update_member(fields["login"], **values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field_name = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
+            raise TriageError(f"{field_name}: {str(error['msg']).removeprefix('Value error, ')}") from None
 
     def set_away(self, login: str, since: date, until: date) -> TeamMember:
         """A rep records their own away period; a team lead anyone's."""
