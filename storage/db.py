@@ -207,12 +207,28 @@ def _team_details(db: peewee.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS audit_event_at ON "audit_event" ("at")')
 
 
+def _import_columns(db: peewee.Database) -> None:
+    """Version 6: the id a lead has in marketing's system, the columns of its file that
+    triage has no field for, and an index on lower-cased email for merging duplicates."""
+    columns = {column.name for column in db.get_columns("lead")}
+    migrator = SchemaMigrator.from_database(db)
+    added = [
+        migrator.add_column("lead", name, field)
+        for name, field in (("external_id", peewee.CharField(default="")), ("extra", peewee.TextField(default="{}")))
+        if name not in columns
+    ]
+    if added:
+        migrate(*added)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS lead_external_id ON "lead" ("external_id")')
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
     3: _scoring_columns,
     4: _postgres_ordering_and_search,
     5: _team_details,
+    6: _import_columns,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -122,6 +122,47 @@ class _Statements:
                 event.reason, event.path, event.note)
 
 
+class ImportSession:
+    """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
+
+    def __init__(self, repo: "LeadRepository") -> None:
+        self.repo = repo
+        db = repo.db
+        columns = [field for field in LeadRow._meta.sorted_fields if field.name != "id"]
+        self.sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(
+            ", ".join(f'"{field.column_name}"' for field in columns), ", ".join([db.param] * len(columns))
+        )
+        self.converters = [(field.name, field.db_value) for field in columns]
+
+    def add(self, leads: list[Lead]) -> dict[str, int]:
+        """Insert `leads`; their merge keys with the ids they got."""
+        if not leads:
+            return {}
+        db = self.repo.db
+        [(before,)] = db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "lead"').fetchall()
+        rows = []
+        for lead in leads:
+            values = _row_values(lead)
+            rows.append(tuple(convert(values[name]) for name, convert in self.converters))
+        db.cursor().executemany(self.sql, rows)
+        keys: dict[str, int] = {}
+        cursor = db.execute_sql(
+            f'SELECT "id", "email", "external_id" FROM "lead" WHERE "id" > {db.param} ORDER BY "id"', (before,)
+        )
+        for lead_id, email, external_id in cursor.fetchall():
+            if email:
+                keys.setdefault("e:" + email.casefold(), lead_id)
+            if external_id:
+                keys.setdefault("x:" + external_id, lead_id)
+        return keys
+
+    def get(self, lead_id: int) -> Lead | None:
+        return self.repo.get(lead_id)
+
+    def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead:
+        return self.repo.change(lead, changes, event)
+
+
 class LeadRepository:
     """Leads, their audit trail and the team, on one open database."""
 
@@ -292,6 +333,27 @@ class LeadRepository:
                 cursor.executemany(sql, chunk)
                 count += len(chunk)
         return count
+
+    @database_errors
+    def import_keys(self) -> dict[str, int]:
+        """Every stored lead's merge keys: "e:" + lower-cased email, "x:" + external id."""
+        keys: dict[str, int] = {}
+        query = LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.external_id).tuples()
+        for lead_id, email, external_id in query.iterator():
+            if email:
+                keys.setdefault("e:" + email.casefold(), lead_id)
+            if external_id:
+                keys.setdefault("x:" + external_id, lead_id)
+        return keys
+
+    @contextmanager
+    def import_session(self) -> Iterator["ImportSession"]:
+        """One write transaction for a whole import: committed at the end, or not at all."""
+        try:
+            with write_transaction(self.db):
+                yield ImportSession(self)
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {failure_text(exc)}; nothing was imported") from exc
 
     @contextmanager
     def bulk_loading(self, cache_mb: int = 256) -> Iterator[None]:

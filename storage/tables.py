@@ -82,6 +82,8 @@ class LeadRow(BaseTable):
     rules_version = CharField(default="")
     overrides = JsonField(default=dict)
     grade = CharField(default="")
+    external_id = CharField(default="", index=True)
+    extra = JsonField(default=dict)
 
     class Meta:
         table_name = "lead"

@@ -534,6 +534,35 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    from .importing import UnreadableFile, parse_mapping
+
+    service = _service(args)
+    bar = _progress("importing", sys.stderr)
+    try:
+        summary = service.import_file(
+            Path(args.path), encoding=args.encoding, mapping=parse_mapping(args.map or []),
+            progress=(lambda share: bar(int(share * 1000), 1000)) if bar else None,
+        )
+    except UnreadableFile as exc:
+        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    if summary.unknown_columns:
+        print(f"columns triage has no field for, kept with each lead: {one_line(', '.join(summary.unknown_columns))}",
+              file=out)
+    if summary.unknown_channels:
+        print(f"channels not known, kept with the lead as channel other: "
+              f"{one_line(', '.join(summary.unknown_channels[:20]))}", file=out)
+    if summary.rejects_path:
+        print(f"rejected rows, unchanged, with the reason: {printable(summary.rejects_path)}", file=out)
+    if summary.imported:
+        assigned = service.assign_imported()
+        if assigned:
+            print(f"assigned {assigned} new MQLs to the reps", file=out)
+    print(summary.line(), file=out)
+    return summary.exit_code
+
+
 def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
     from storage.db import SCHEMA_VERSION, check_database
 
@@ -767,6 +796,19 @@ def build_parser() -> argparse.ArgumentParser:
     sla.add_argument("--json", action="store_true", help="a JSON array")
     sla.add_argument("--apply", action="store_true",
                      help="act on breaches as the rules say: escalate to the team lead, or back to the pool")
+
+    importer = command(
+        "import", cmd_import, "import leads from a CSV, JSON or XLSX file",
+        "Import marketing's leads as MQLs in the unassigned pool, all or nothing. CSV with comma, "
+        "semicolon or tab, UTF-8 (with or without BOM) or Windows-1252; JSON as an array of objects "
+        "or one object per line; XLSX. Columns by their names (first_name, email, company, ...), "
+        "HubSpot's export names, or --map. Duplicates by email or external id are merged. Rows that "
+        "do not validate go, unchanged, to PATH.rejects.csv with the reason. Exit 0 when all rows "
+        "were imported, 1 when some were rejected, 2 when the file cannot be read.")
+    importer.add_argument("path", metavar="PATH", help="the file")
+    importer.add_argument("--encoding", metavar="NAME", help="the CSV's encoding when detection is wrong (e.g. cp1252)")
+    importer.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                          help="read COLUMN as FIELD (repeatable), e.g. --map 'Telefon geschäftlich=phone'")
 
     database = commands.add_parser(
         "db", parents=[common], help="the database: check that it is reachable and migrated",

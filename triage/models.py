@@ -135,6 +135,10 @@ class LeadData(BaseModel):
     pages_visited: int = Field(default=0, ge=0)
     forms_filled: int = Field(default=0, ge=0)
     notes: str = ""
+    #: The lead's id in the system it came from (HubSpot's Record ID, ...).
+    external_id: str = ""
+    #: Columns of an imported file that triage has no field for, kept as they were.
+    extra: dict[str, str] = {}
 
     @field_validator("email")
     @classmethod

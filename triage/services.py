@@ -31,6 +31,7 @@ from .models import (
 from .calibration import CalibrationReport, calibrate
 from .rules import Rules, default_rules, load_rules, rules_path, save_rules, user_rules_path
 from .scoring import score_lead
+from .marketing import MarketingWork
 from .teamwork import TeamWork
 
 #: Leads scored per transaction by `LeadService.rescore`.
@@ -116,7 +117,7 @@ class LeadStore(Protocol):
     def actions_since(self, since: Any, actions: tuple[str, ...]) -> list[tuple[int, str, str]]: ...
 
 
-class LeadService(TeamWork):
+class LeadService(TeamWork, MarketingWork):
     def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
         self.store = store
         self.actor = actor

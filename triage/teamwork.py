@@ -213,6 +213,20 @@ class TeamWork:
             outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
         return outcome
 
+    def assign_imported(self) -> int:
+        """After an import: the engine assigns the pool when the team has reps to give it to
+        (the push model); the import's actor needs no role for this."""
+        if not any(member.role is Role.REP for member in self.store.team()):
+            return 0
+        now = utcnow()
+        pool = self.store.pool_leads()
+        leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
+                 for index, lead in enumerate(pool)]
+        outcome = assign(leads, self._rep_loads(now), now)
+        events = [AuditEvent(lead_id=a.lead_id, actor="triage", at=now, action="assign", note=a.reason)
+                  for a in outcome.assignments]
+        return len(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
+
     def replay(self, since: datetime, until: datetime) -> list[ReplayRow]:
         """The leads handed over in [since, until) assigned again under today's team and
         rules, beside who really got them. Caps are left out: who had what open then is

@@ -1,0 +1,236 @@
+"""`triage import`: files as people really have them; nothing lost, nothing doubled."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from storage import LeadRepository, open_database
+from triage.cli import main
+from triage.models import Channel, Interest, Stage
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = ["first_name", "last_name", "email", "company", "country", "channel", "interest", "notes"]
+ROWS = [
+    ["Anna", "Müller", "anna@acme.de", "Acme GmbH", "DE", "web_form", "demo", "Rückruf bitte"],
+    ["Bram", "de Vries", "bram@bouw.nl", "Bouw B.V.", "Nederland", "event", "quote", ""],
+    ["Jörg", "Weiß", "joerg@stahl.de", "Stahl & Söhne", "Deutschland", "referral", "inquiry", "Größe: 50"],
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    return "sqlite:///" + str(tmp_path / "import.db")
+
+
+def run(db, *args):
+    out = io.StringIO()
+    return main(["--db", db, "--as", "marketing", *args], out=out), out.getvalue()
+
+
+def leads(db):
+    return list(LeadRepository(open_database(db)).list_leads())
+
+
+def write(path, text, encoding="utf-8", newline="\n"):
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def csv_text(delimiter=",", rows=ROWS, header=HEADER):
+    return "\n".join(delimiter.join(cells) for cells in [header, *rows]) + "\n"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_each_delimiter_is_detected(db, tmp_path, delimiter):
+    path = write(tmp_path / "leads.csv", csv_text(delimiter))
+    assert run(db, "import", str(path)) == (0, "imported 3, merged 0, rejected 0\n")
+    stored = leads(db)
+    assert [(lead.last_name, lead.country) for lead in stored] == [("Müller", "DE"), ("de Vries", "NL"), ("Weiß", "DE")]
+    assert all(lead.stage is Stage.MQL and lead.owner is None for lead in stored)
+    assert stored[0].interest is Interest.DEMO_REQUEST and stored[0].is_handraiser
+    assert stored[0].score > 0 and stored[0].rules_version
+
+
+@pytest.mark.parametrize("encoding, newline", [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("cp1252", "\r\n")])
+def test_encodings_and_line_ends(db, tmp_path, encoding, newline):
+    path = write(tmp_path / "excel.csv", csv_text(";"), encoding=encoding, newline=newline)
+    assert run(db, "import", str(path))[0] == 0
+    assert [lead.last_name for lead in leads(db)] == ["Müller", "de Vries", "Weiß"]
+    assert leads(db)[2].notes == "Größe: 50" and leads(db)[0].first_name == "Anna"
+
+
+def test_a_wrong_guess_can_be_overridden_with_encoding(db, tmp_path):
+    path = write(tmp_path / "latin.csv", csv_text(";"), encoding="latin-1")
+    assert run(db, "import", str(path), "--encoding", "latin-1")[0] == 0
+    assert leads(db)[2].last_name == "Weiß"
+
+
+def test_quoted_fields_with_line_breaks(db, tmp_path):
+    path = write(tmp_path / "notes.csv", 'first_name,last_name,email,notes\r\nAnna,Müller,anna@acme.de,"line one\r\nline two, with comma"\r\n',
+                 newline="\n")
+    assert run(db, "import", str(path))[0] == 0
+    assert leads(db)[0].notes == "line one\r\nline two, with comma"
+
+
+def test_hubspot_export_columns_and_sources(db, tmp_path):
+    path = write(tmp_path / "hubspot.csv", (
+        "Record ID,First Name,Last Name,Email,Company Name,Country/Region,Original Source,Create Date,"
+        "Marketing emails opened,Favourite colour\n"
+        "501,Anna,Müller,anna@acme.de,Acme GmbH,Germany,Organic Search,2026-10-01 09:30,4,blue\n"
+        "502,Bram,de Vries,bram@bouw.nl,Bouw BV,NL,Carrier Pigeon,2026-10-02,0,\n"
+    ))
+    code, out = run(db, "import", str(path))
+    assert code == 0 and "Favourite colour" in out and "Carrier Pigeon" in out
+    anna, bram = leads(db)
+    assert (anna.external_id, anna.channel, anna.emails_opened, anna.country) == ("501", Channel.ORGANIC_SEARCH, 4, "DE")
+    assert anna.extra == {"Favourite colour": "blue"} and anna.created_at.isoformat().startswith("2026-10-01T09:30")
+    assert bram.channel is Channel.OTHER and bram.extra == {"channel": "Carrier Pigeon"}
+
+
+def test_map_names_other_columns(db, tmp_path):
+    path = write(tmp_path / "de.csv", "Vorname;Name;E-Mail-Adresse;Telefon geschäftlich\nAnna;Müller;anna@acme.de;030 1234\n")
+    code, _ = run(db, "import", str(path), "--map", "Name=last_name", "--map", "E-Mail-Adresse=email",
+                  "--map", "Telefon geschäftlich=phone")
+    assert code == 0
+    [anna] = leads(db)
+    assert (anna.first_name, anna.last_name, anna.email, anna.phone) == ("Anna", "Müller", "anna@acme.de", "030 1234")
+    assert run(db, "import", str(path), "--map", "Name=surname")[0] == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"\x00\x01\x02binary\x00" * 50, "is not a text file"),
+    ("colour,size\nblue,3\n".encode(), "no column for email, last name, company or external id"),
+    (b"[1, 2, 3]", "expected an array of objects"),
+])
+def test_files_that_cannot_be_read_exit_2_and_change_nothing(db, tmp_path, capsys, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    assert run(db, "import", str(path)) == (2, "")
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert leads(db) == []
+
+
+def test_a_missing_file_exits_2(db, tmp_path, capsys):
+    assert run(db, "import", str(tmp_path / "nope.csv"))[0] == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_invalid_rows_go_unchanged_to_the_rejects_file_with_the_reason(db, tmp_path):
+    huge = "x" * 20_000
+    path = write(tmp_path / "mixed.csv", csv_text(";", rows=[
+        ROWS[0],
+        ["Eva", "Ohne", "not-an-email", "Firma", "DE", "", "", ""],
+        ["Karl", "Groß", "karl@firma.de", "Firma", "Atlantis", "", "", ""],
+        ["Lena", "Lang", "lena@firma.de", "Firma", "DE", "", "", huge],
+        ["Max", "Maus", "max@firma.de", "Firma", "DE", "", "maybe", ""],
+    ]))
+    code, out = run(db, "import", str(path))
+    assert code == 1 and out.endswith("imported 1, merged 0, rejected 4\n")
+    rejects = (tmp_path / "mixed.csv.rejects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rejects[0] == ";".join(HEADER) + ";line;error"
+    assert rejects[1].startswith("Eva;Ohne;not-an-email;Firma;DE;;;;3;email: 'not-an-email' is not an email address")
+    assert "country: 'Atlantis' is not a country we know" in rejects[2]
+    assert "notes: 20,000 characters long; at most 10,000" in rejects[3] and huge in rejects[3]
+    assert "interest: 'maybe' is not an interest" in rejects[4]
+    assert [lead.last_name for lead in leads(db)] == ["Müller"]
+
+
+def test_duplicates_in_the_file_and_in_the_database_are_merged_not_doubled(db, tmp_path):
+    first = write(tmp_path / "first.csv", "email,first_name,last_name,phone,emails_clicked\nanna@acme.de,Anna,,,1\n")
+    assert run(db, "import", str(first))[1] == "imported 1, merged 0, rejected 0\n"
+    second = write(tmp_path / "second.csv", (
+        "email,first_name,last_name,phone,emails_clicked\n"
+        "ANNA@acme.de,,Müller,,3\n"        # in the database already: fills the last name, raises clicks
+        "bram@bouw.nl,Bram,de Vries,,0\n"
+        "Bram@Bouw.NL,,,030 99,0\n"        # in this file already: fills the phone
+    ))
+    assert run(db, "import", str(second))[1] == "imported 1, merged 2, rejected 0\n"
+    anna, bram = leads(db)
+    assert (anna.first_name, anna.last_name, anna.emails_clicked, anna.version) == ("Anna", "Müller", 3, 2)
+    assert (bram.last_name, bram.phone) == ("de Vries", "030 99")
+    history = LeadRepository(open_database(db)).history(anna.id)
+    assert history[-1].action == "import" and "last_name" in history[-1].note
+
+
+def test_importing_the_same_file_again_changes_nothing(db, tmp_path):
+    path = write(tmp_path / "leads.csv", csv_text(","))
+    run(db, "import", str(path))
+    before = [lead.model_dump() for lead in leads(db)]
+    assert run(db, "import", str(path))[1] == "imported 0, merged 3, rejected 0\n"
+    assert [lead.model_dump() for lead in leads(db)] == before
+
+
+def test_json_array_and_json_lines(db, tmp_path):
+    array = tmp_path / "leads.json"
+    array.write_text(json.dumps([{"email": "a@acme.de", "last_name": "A", "emails_opened": 2},
+                                 {"email": "b@acme.de", "last_name": "B", "existing_customer": True}]))
+    assert run(db, "import", str(array))[0] == 0
+    lines = tmp_path / "leads.jsonl"
+    lines.write_text('{"email": "c@acme.de", "last_name": "C"}\n\n{"email": "d@acme.de", "last_name": "D"}\n')
+    assert run(db, "import", str(lines))[0] == 0
+    assert [(lead.last_name, lead.emails_opened, lead.existing_customer) for lead in leads(db)] == [
+        ("A", 2, False), ("B", 0, True), ("C", 0, False), ("D", 0, False)]
+
+
+def test_xlsx(db, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "leads.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for row, cells in enumerate([HEADER, *ROWS]):
+        sheet.write_row(row, 0, cells)
+    book.close()
+    assert run(db, "import", str(path)) == (0, "imported 3, merged 0, rejected 0\n")
+    assert [lead.company for lead in leads(db)] == ["Acme GmbH", "Bouw B.V.", "Stahl & Söhne"]
+
+
+def test_markup_and_escape_sequences_are_stored_as_they_are_and_shown_literally(db, tmp_path):
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps([{"email": "x@evil.de", "first_name": "[bold]x[/]", "last_name": "\x1b[31mRed",
+                                 "company": "[@click=app.quit]Quit[/]"}]))
+    assert run(db, "import", str(path))[0] == 0
+    [lead] = leads(db)
+    assert (lead.first_name, lead.last_name, lead.company) == ("[bold]x[/]", "\x1b[31mRed", "[@click=app.quit]Quit[/]")
+    code, out = run(db, "show", str(lead.id))
+    assert "[bold]x[/]" in out and "\x1b" not in out and "␛[31mRed" in out
+
+
+def test_new_mqls_are_pushed_to_the_reps_when_there_is_a_team(db, tmp_path):
+    from triage.models import Role, TeamMember
+
+    repo = LeadRepository(open_database(db))
+    repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
+    repo.add_team_member(TeamMember(login="anna", name="Anna"))
+    path = write(tmp_path / "leads.csv", csv_text(","))
+    code, out = run(db, "import", str(path))
+    assert code == 0 and "assigned 3 new MQLs to the reps" in out
+    assert {lead.owner for lead in leads(db)} == {"anna"}
+    assert repo.history(1)[-1].action == "assign"
+
+
+def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path):
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("email,first_name,last_name,company\n")
+        for number in range(300_000):
+            handle.write(f"lead{number}@firma{number % 97}.de,First{number},Last{number},Firma {number % 97}\n")
+    seed = write(tmp_path / "seed.csv", csv_text(","))
+    assert run(db, "import", str(seed))[0] == 0
+    env = dict(os.environ, TRIAGE_DB=db)
+    process = subprocess.Popen([sys.executable, "-m", "triage.cli", "import", str(path)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)  # well into the file, long before its end
+    assert process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert [lead.last_name for lead in leads(db)] == ["Müller", "de Vries", "Weiß"]
