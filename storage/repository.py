@@ -542,6 +542,22 @@ class LeadRepository:
         return list(query)
 
     @database_errors
+    def return_events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[int, AuditEvent]]:
+        """(lead id, event) of every return in the period, oldest first."""
+        where = AuditRow.action == "return"
+        if since is not None:
+            where &= AuditRow.at >= _naive_utc(since)
+        if until is not None:
+            where &= AuditRow.at < _naive_utc(until)
+        query = AuditRow.select().where(where).order_by(AuditRow.at, AuditRow.id)
+        return [
+            (row.lead_id, AuditEvent(id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at),
+                                     action=row.action, from_stage=row.from_stage, to_stage=row.to_stage,
+                                     reason=row.reason, path=row.path, note=row.note))
+            for row in query
+        ]
+
+    @database_errors
     def count_leads(self, stage: Stage | None = None) -> int:
         query = LeadRow.select()
         if stage is not None:

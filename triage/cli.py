@@ -563,6 +563,35 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     return summary.exit_code
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from datetime import datetime, time, timezone
+
+    from .exporting import write_csv, write_json, write_xlsx
+
+    fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
+    if fmt not in ("csv", "xlsx", "json"):
+        raise UsageError(f"cannot tell the format from {args.output!r}: give --format csv, xlsx or json")
+    if fmt == "xlsx" and args.output == "-":
+        raise UsageError("an XLSX workbook needs a file: -o PATH.xlsx")
+    since = datetime.combine(args.since, time(0), tzinfo=timezone.utc) if args.since else None
+    until = datetime.combine(args.until + timedelta(days=1), time(0), tzinfo=timezone.utc) if args.until else None
+    columns, rows = _service(args).export_rows(args.kind, since, until)
+    if fmt == "xlsx":
+        count = write_xlsx(args.output, columns, rows, args.kind)
+    elif args.output == "-":
+        count = (write_csv if fmt == "csv" else write_json)(out, columns, rows)
+    else:
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        try:
+            with open(args.output, "w", encoding=encoding, newline="") as stream:
+                count = (write_csv if fmt == "csv" else write_json)(stream, columns, rows)
+        except OSError as exc:
+            raise TriageError(f"cannot write {args.output}: {exc.strerror}") from None
+    if args.output != "-":
+        print(f"exported {count} rows ({args.kind}, {fmt}) to {printable(args.output)}", file=out)
+    return 0
+
+
 def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
     from storage.db import SCHEMA_VERSION, check_database
 
@@ -809,6 +838,19 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--encoding", metavar="NAME", help="the CSV's encoding when detection is wrong (e.g. cp1252)")
     importer.add_argument("--map", action="append", metavar="COLUMN=FIELD",
                           help="read COLUMN as FIELD (repeatable), e.g. --map 'Telefon geschäftlich=phone'")
+
+    export = command(
+        "export", cmd_export, "export returned leads, leads, the suppression list or the balance",
+        "Export for the review board and marketing: returned (every return with reason, path, note, rep, "
+        "channel, dates and what became of the lead later), leads (every field), suppression (emails "
+        "marketing must not contact now: leads sales is working), balance (per rep figures). CSV is "
+        "UTF-8 with a byte-order mark for Excel; cells that would run as formulas are neutralised.")
+    export.add_argument("kind", choices=["returned", "leads", "suppression", "balance"], metavar="KIND",
+                        help="returned, leads, suppression or balance")
+    export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file, or - for standard output")
+    export.add_argument("--format", choices=["csv", "xlsx", "json"], help="default: from the file's suffix, else csv")
+    export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day on (returned: by return date)")
+    export.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="up to and including this day")
 
     database = commands.add_parser(
         "db", parents=[common], help="the database: check that it is reachable and migrated",

@@ -13,13 +13,13 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
 from .assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from .errors import TriageError
-from .models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, TeamMember, utcnow
+from .models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, Stage, TeamMember, utcnow
 from .scoring import score_lead
 from .sla import BusinessClock, SlaState, SlaStatus
 
@@ -30,6 +30,18 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 30
 #: Ageing buckets of open leads, in business hours since hand-over.
 AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">48h"))
+
+
+RETURNED_COLUMNS = ["lead_id", "name", "company", "email", "channel", "handed_over_at", "returned_at",
+                    "returned_by", "reason", "path", "note", "stage_now", "owner_now", "afterwards"]
+SUPPRESSION_COLUMNS = ["email", "lead_id", "stage", "owner", "since"]
+BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {label}" for _, label in AGE_BUCKETS),
+                   "breached", "soon_due", "accepted_this_week", "returned_this_week", "leads_30_days",
+                   "points_30_days", "away_now"]
+
+
+def _within(moment: datetime | None, since: datetime | None, until: datetime | None) -> bool:
+    return moment is None or ((since is None or moment >= since) and (until is None or moment < until))
 
 
 class RoleRefused(TriageError):
@@ -313,6 +325,59 @@ class TeamWork:
             self.store.change(lead, {}, event)
             acted.append((lead.id, "escalated"))
         return acted
+
+    # --- exports ---------------------------------------------------------------------
+
+    def export_rows(self, kind: str, since: datetime | None = None,
+                    until: datetime | None = None) -> tuple[list[str], Iterator[dict[str, Any]]]:
+        """Columns and rows of an export (team lead or review board)."""
+        role = self.role()
+        if role is Role.REP:
+            raise RoleRefused(f"exports are for team leads and the review board; {self.actor} is rep")
+        if kind == "returned":
+            return RETURNED_COLUMNS, self._returned_rows(since, until)
+        if kind == "leads":
+            columns = ["id", *Lead.model_fields]
+            return columns, (
+                {"id": lead.id, **lead.model_dump(mode="json")} for lead in self.store.list_leads()
+                if _within(lead.created_at, since, until)
+            )
+        if kind == "suppression":
+            working = {Stage.SAL, Stage.SQL, Stage.OPPORTUNITY}
+            return SUPPRESSION_COLUMNS, (
+                {"email": lead.email, "lead_id": lead.id, "stage": lead.stage.value, "owner": lead.owner or "",
+                 "since": lead.updated_at.isoformat()}
+                for lead in self.store.list_leads()
+                if lead.email and (lead.stage in working or (lead.stage is Stage.MQL and lead.owner))
+                and _within(lead.updated_at, since, until)
+            )
+        if kind == "balance":
+            balance = self.balance()
+            return BALANCE_COLUMNS, (
+                {"rep": row.member.login, "name": row.member.name, "role": row.member.role.value,
+                 "capacity": row.member.capacity, "cap": row.member.cap, "open": row.open_leads,
+                 **{f"open {label}": row.ages[label] for _, label in AGE_BUCKETS},
+                 "breached": row.breached, "soon_due": row.soon_due, "accepted_this_week": row.accepted_this_week,
+                 "returned_this_week": row.returned_this_week, "leads_30_days": row.window_count,
+                 "points_30_days": row.window_score, "away_now": row.away_now}
+                for row in balance.reps
+            )
+        raise TriageError(f"no export called {kind!r}; choose returned, leads, suppression or balance")
+
+    def _returned_rows(self, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
+        for lead_id, event in self.store.return_events(since, until):
+            lead = self.store.get(lead_id)
+            if lead is None:
+                continue
+            later = [later for later in self.store.history(lead_id) if later.at > event.at]
+            yield {
+                "lead_id": lead.id, "name": lead.name, "company": lead.company, "email": lead.email,
+                "channel": lead.channel.value, "handed_over_at": lead.handed_over_at,
+                "returned_at": event.at, "returned_by": event.actor,
+                "reason": event.reason.value if event.reason else "", "path": event.path.value if event.path else "",
+                "note": event.note, "stage_now": lead.stage.value, "owner_now": lead.owner or "",
+                "afterwards": "; ".join(f"{later.at:%Y-%m-%d} {later.action} by {later.actor}" for later in later),
+            }
 
     # --- balance ---------------------------------------------------------------------
 
