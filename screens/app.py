@@ -24,6 +24,7 @@ from .help_screen import HelpScreen
 from .lead_detail import LeadDetail
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
+from .review_board import ReviewBoard
 from .scoring_report import ScoringReport
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
@@ -46,6 +47,7 @@ class TriageApp(App[None]):
         Binding("t", "take", "Take next", tooltip="Take the next lead from the unassigned pool as your own"),
         Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
         Binding("b", "balance", "Balance", tooltip="The team's queues, SLA and fairness (team lead)"),
+        Binding("v", "review_board", "Review", tooltip="The review board's returns of a period"),
         Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
         Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool"),
@@ -146,6 +148,12 @@ class TriageApp(App[None]):
             self.show_view(self.view, keep_position=True)
 
         self.push_screen(BalanceScreen(self.service), closed)
+
+    def action_review_board(self) -> None:
+        def closed(_: None) -> None:
+            self.show_view(self.view, keep_position=True)
+
+        self.push_screen(ReviewBoard(self.service), closed)
 
     def action_scoring(self) -> None:
         def closed(adopted: bool | None) -> None:
@@ -290,7 +298,13 @@ class TriageApp(App[None]):
 
     # --- decisions -----------------------------------------------------------------
 
+    #: The queue's actions: off while another screen (a dialog, the balance) is on top.
+    QUEUE_ACTIONS = frozenset({"accept", "return_lead", "checklist", "take", "filter", "toggle_view", "refresh",
+                               "balance", "review_board", "scoring"})
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.QUEUE_ACTIONS and len(self.screen_stack) > 1:
+            return False
         if action in ("accept", "return_lead", "checklist"):
             return True if self.queue.current is not None else None
         return True

@@ -21,6 +21,7 @@ LEGAL = {
     (Stage.OPPORTUNITY, Stage.DISQUALIFIED),
     (Stage.CUSTOMER, Stage.RETURNED),
     (Stage.RETURNED, Stage.MQL), (Stage.RETURNED, Stage.DISQUALIFIED),
+    (Stage.DISQUALIFIED, Stage.MQL),  # only by the review board's overturn
 }
 
 
@@ -46,8 +47,8 @@ def test_stage_codes_are_the_documented_ones():
     ]
 
 
-def test_disqualified_is_final_and_returned_can_be_recycled():
-    assert lifecycle.MOVES[Stage.DISQUALIFIED] == frozenset()
+def test_disqualified_is_final_but_for_an_overturn_and_returned_can_be_recycled():
+    assert lifecycle.MOVES[Stage.DISQUALIFIED] == frozenset({Stage.MQL})
     assert lifecycle.can_move(Stage.RETURNED, Stage.MQL)
 
 

@@ -15,7 +15,9 @@ MOVES: dict[Stage, frozenset[Stage]] = {
     Stage.CUSTOMER: frozenset({Stage.RETURNED}),
     # Marketing nurtures a returned lead until it can come back as an MQL.
     Stage.RETURNED: frozenset({Stage.MQL, Stage.DISQUALIFIED}),
-    Stage.DISQUALIFIED: frozenset(),
+    # Final, except that the review board may overturn a disqualification and send the lead
+    # back to sales (the service lets only the board and team leads do it).
+    Stage.DISQUALIFIED: frozenset({Stage.MQL}),
 }
 
 #: Stages sales can return a lead from (to nurture or disqualification).

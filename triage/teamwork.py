@@ -11,6 +11,7 @@ recycle) are not sales roles and are not checked.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from pydantic import ValidationError
 
 from .assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
+from . import lifecycle
 from .errors import TriageError
 from .models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, Stage, TeamMember, utcnow
 from .scoring import score_lead
@@ -42,6 +44,39 @@ BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {l
 
 def _within(moment: datetime | None, since: datetime | None, until: datetime | None) -> bool:
     return moment is None or ((since is None or moment >= since) and (until is None or moment < until))
+
+
+@dataclass
+class ReturnedLead:
+    lead: Lead
+    event: AuditEvent
+    #: What happened to the lead after the return (recycled, accepted, overturned, ...).
+    later: list[AuditEvent]
+
+    @property
+    def later_accepted(self) -> bool:
+        return any(event.action == "accept" for event in self.later) or self.lead.stage in (
+            Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
+
+    @property
+    def reviewed(self) -> str:
+        done = [event.action for event in self.later if event.action.startswith("board")]
+        return done[-1].removeprefix("board ") + "ed" if done else ""
+
+
+@dataclass
+class Review:
+    since: datetime
+    until: datetime
+    returns: list[ReturnedLead]
+    by_reason: Counter = field(default_factory=Counter)
+    by_rep: Counter = field(default_factory=Counter)
+    #: channel: (returned, handed over in the period)
+    by_channel: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def later_accepted(self) -> list[ReturnedLead]:
+        return [item for item in self.returns if item.later_accepted]
 
 
 class RoleRefused(TriageError):
@@ -325,6 +360,56 @@ class TeamWork:
             self.store.change(lead, {}, event)
             acted.append((lead.id, "escalated"))
         return acted
+
+    # --- the review board ------------------------------------------------------------
+
+    def _require_board(self, what: str) -> None:
+        role = self.role()
+        if role is Role.REP:
+            raise RoleRefused(f"only the review board or a team lead may {what}; {self.actor} is rep")
+
+    def review(self, since: datetime, until: datetime) -> Review:
+        """The returns of a period, grouped, with what became of them (review board)."""
+        self._require_board("review returns")
+        returns = []
+        for lead_id, event in self.store.return_events(since, until):
+            lead = self.store.get(lead_id)
+            if lead is not None:
+                later = [e for e in self.store.history(lead_id) if e.at > event.at]
+                returns.append(ReturnedLead(lead, event, later))
+        review = Review(since=since, until=until, returns=returns)
+        handed = Counter(lead.channel.value for lead in self.store.handed_over_between(since, until))
+        returned = Counter(item.lead.channel.value for item in returns)
+        review.by_reason = Counter(item.event.reason.value if item.event.reason else "?" for item in returns)
+        review.by_rep = Counter(item.event.actor for item in returns)
+        review.by_channel = {
+            channel: (count, handed.get(channel, 0)) for channel, count in returned.most_common()
+        }
+        return review
+
+    def confirm_return(self, lead_id: int, note: str = "") -> Lead:
+        """The board agrees with a return; audited, the lead stays where it is."""
+        self._require_board("confirm returns")
+        lead = self.lead(lead_id)
+        if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
+            raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to confirm")
+        event = AuditEvent(lead_id=lead_id, actor=self.actor, at=utcnow(), action="board confirm",
+                           note=note.strip() or "return confirmed")
+        return self.store.change(lead, {}, event)
+
+    def overturn_return(self, lead_id: int, note: str) -> Lead:
+        """The board disagrees: the lead goes back to sales, an MQL in the pool, with a note."""
+        self._require_board("overturn returns")
+        if not note.strip():
+            raise TriageError("overturning a return needs a note saying why sales should look again")
+        lead = self.lead(lead_id)
+        if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
+            raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to overturn")
+        lifecycle.check_move(lead.stage, Stage.MQL)
+        now = utcnow()
+        event = AuditEvent(lead_id=lead_id, actor=self.actor, at=now, action="board overturn",
+                           from_stage=lead.stage, to_stage=Stage.MQL, note=note.strip())
+        return self.store.change(lead, {"stage": Stage.MQL, "owner": None, "handed_over_at": now}, event)
 
     # --- exports ---------------------------------------------------------------------
 
