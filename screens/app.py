@@ -7,6 +7,7 @@ from functools import partial
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.worker import get_current_worker
@@ -303,7 +304,9 @@ class TriageApp(App[None]):
                                "balance", "review_board", "scoring"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.QUEUE_ACTIONS and len(self.screen_stack) > 1:
+        if action in self.QUEUE_ACTIONS and any(
+            not isinstance(screen, CommandPalette) for screen in self.screen_stack[1:]
+        ):
             return False
         if action in ("accept", "return_lead", "checklist"):
             return True if self.queue.current is not None else None
