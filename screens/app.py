@@ -23,6 +23,7 @@ from .commands import TriageCommands
 from .filter_input import FilterInput
 from .help_screen import HelpScreen
 from .lead_detail import LeadDetail
+from .note_dialog import NoteDialog
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
 from .review_board import ReviewBoard
@@ -48,6 +49,7 @@ class TriageApp(App[None]):
         Binding("t", "take", "Take next", tooltip="Take the next lead from the unassigned pool as your own"),
         Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
         Binding("b", "balance", "Balance", tooltip="The team's queues, SLA and fairness (team lead)"),
+        Binding("i", "import_file", "Import", tooltip="Import leads from a CSV, JSON or XLSX file"),
         Binding("v", "review_board", "Review", tooltip="The review board's returns of a period"),
         Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
@@ -149,6 +151,38 @@ class TriageApp(App[None]):
             self.show_view(self.view, keep_position=True)
 
         self.push_screen(BalanceScreen(self.service), closed)
+
+    def action_import_file(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self.import_file(path.strip())
+
+        self.push_screen(NoteDialog("Import leads from a file (CSV, JSON or XLSX)", "path, e.g. ~/leads.csv"), chosen)
+
+    @work(thread=True, exclusive=True, group="rescore")
+    def import_file(self, path: str) -> None:
+        """The same import as `triage import`, with the progress bar of the main screen."""
+        from pathlib import Path
+
+        self.call_from_thread(self._rescore_started)
+        try:
+            summary = self.service.import_file(
+                Path(path).expanduser(),
+                progress=lambda share: self.call_from_thread(self._rescore_progress, round(share * 1000), 1000),
+            )
+            assigned = self.service.assign_imported() if summary.imported else 0
+        except TriageError as exc:
+            self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
+                                  markup=False, timeout=10)
+            return
+        finally:
+            self.call_from_thread(self._rescore_hidden)
+        message = summary.line() + (f"; {assigned} assigned to the reps" if assigned else "")
+        if summary.rejects_path:
+            message += f". Rejected rows with the reason: {summary.rejects_path}"
+        self.call_from_thread(self.notify, one_line(message), title="Import", markup=False,
+                              severity="warning" if summary.rejected else "information", timeout=10)
+        self.call_from_thread(self.show_view, self.view, keep_position=True)
 
     def action_review_board(self) -> None:
         def closed(_: None) -> None:
@@ -301,7 +335,7 @@ class TriageApp(App[None]):
 
     #: The queue's actions: off while another screen (a dialog, the balance) is on top.
     QUEUE_ACTIONS = frozenset({"accept", "return_lead", "checklist", "take", "filter", "toggle_view", "refresh",
-                               "balance", "review_board", "scoring"})
+                               "balance", "review_board", "scoring", "import_file"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.QUEUE_ACTIONS and any(

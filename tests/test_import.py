@@ -234,3 +234,32 @@ def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert [lead.last_name for lead in leads(db)] == ["Müller", "de Vries", "Weiß"]
+
+
+async def test_the_app_imports_a_file_with_the_same_rules(tmp_path):
+    from test_app import SIZE, settle
+
+    from screens.app import TriageApp
+    from screens.lead_queue import LeadQueue
+    from triage.services import LeadService
+
+    url = "sqlite:///" + str(tmp_path / "app.db")
+    repo = LeadRepository(open_database(url))
+    path = write(tmp_path / "leads.csv", csv_text(";", rows=[*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""]]))
+    app = TriageApp(LeadService(repo, "marketing"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        await pilot.press(*str(path), "enter")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.view.value == "pool"  # where imported MQLs wait
+        assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "Weiß", "de Vries"]
+        assert any("imported 3, merged 0, rejected 1" in str(n.message) and "rejects.csv" in str(n.message)
+                   for n in app._notifications)
+        await pilot.press("i")
+        await settle(app, pilot)
+        await pilot.press(*str(tmp_path / "missing.csv"), "enter")
+        await settle(app, pilot)
+        assert any("no such file" in str(n.message) for n in app._notifications)
