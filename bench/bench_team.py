@@ -12,7 +12,6 @@ both databases. Target on PostgreSQL: at least 1,000 takes per second in total.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import tempfile
 from pathlib import Path
@@ -22,19 +21,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pg_server import PostgresServer  # noqa: E402
-from team_load import fill_pool, rep_at_work  # noqa: E402
+from team_load import fill_pool, run_reps  # noqa: E402
 
 
 def run(url: str, reps: int, seconds: float, pool: int) -> tuple[float, float, int]:
     fill_pool(url, pool)
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(reps), ctx.Queue()
-    workers = [ctx.Process(target=rep_at_work, args=(url, f"rep{i}", seconds, barrier, results)) for i in range(reps)]
-    for worker in workers:
-        worker.start()
-    reports = [results.get(timeout=seconds + 300) for _ in workers]
-    for worker in workers:
-        worker.join()
+    reports = run_reps(url, reps, seconds)
     errors = [error for report in reports for error in report[3]]
     if errors:
         raise SystemExit(f"a rep failed: {errors[0]}")

@@ -17,7 +17,6 @@ from triage.models import QueueRow, ReturnDecision, utcnow
 from triage.services import LeadService, QueueView
 from triage.text import one_line
 
-from .balance import BalanceScreen
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .commands import TriageCommands
 from .filter_input import FilterInput
@@ -26,8 +25,6 @@ from .lead_detail import LeadDetail
 from .note_dialog import NoteDialog
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
-from .review_board import ReviewBoard
-from .scoring_report import ScoringReport
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
 FILTER_DELAY = 0.15
@@ -150,6 +147,8 @@ class TriageApp(App[None]):
         def closed(_: None) -> None:
             self.show_view(self.view, keep_position=True)
 
+        from .balance import BalanceScreen  # imported when first opened: a faster start
+
         self.push_screen(BalanceScreen(self.service), closed)
 
     def action_import_file(self) -> None:
@@ -188,12 +187,16 @@ class TriageApp(App[None]):
         def closed(_: None) -> None:
             self.show_view(self.view, keep_position=True)
 
+        from .review_board import ReviewBoard
+
         self.push_screen(ReviewBoard(self.service), closed)
 
     def action_scoring(self) -> None:
         def closed(adopted: bool | None) -> None:
             if adopted:
                 self.rescore_leads()
+
+        from .scoring_report import ScoringReport
 
         self.push_screen(ScoringReport(self.service), closed)
 

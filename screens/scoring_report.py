@@ -75,16 +75,7 @@ class ScoringReport(Screen[bool]):
 
     def show_report(self, report: CalibrationReport) -> None:
         self.report = report
-        lines = [
-            f"Rules version {report.rules.version} ({one_line(report.rules.source)}): {report.decided} decided "
-            f"leads, {report.accepted} accepted, {report.returned} returned.",
-            report.message[:1].upper() + report.message[1:] + ".",
-        ]
-        if report.auc_current is not None and report.auc_proposed is not None:
-            lines.append(
-                f"Ranking of held-back decisions (AUC, 0.5 is chance): current {report.auc_current:.3f}, "
-                f"proposed {report.auc_proposed:.3f}."
-            )
+        lines = [one_line(line) for line in report.summary()]
         if report.proposal is not None:
             lines.append(f"Press A to adopt the proposal as version {report.proposal.version}.")
         self.query_one("#scoring-summary", Static).update("\n".join(lines))

@@ -122,6 +122,17 @@ class _Statements:
                 event.reason, event.path, event.note)
 
 
+def _merge_keys(rows: Iterable[tuple[int, str, str]]) -> dict[str, int]:
+    """An import's merge keys ("e:" + lower-cased email, "x:" + external id) to lead ids."""
+    keys: dict[str, int] = {}
+    for lead_id, email, external_id in rows:
+        if email:
+            keys.setdefault("e:" + email.casefold(), lead_id)
+        if external_id:
+            keys.setdefault("x:" + external_id, lead_id)
+    return keys
+
+
 class ImportSession:
     """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
 
@@ -145,16 +156,10 @@ class ImportSession:
             values = _row_values(lead)
             rows.append(tuple(convert(values[name]) for name, convert in self.converters))
         db.cursor().executemany(self.sql, rows)
-        keys: dict[str, int] = {}
         cursor = db.execute_sql(
             f'SELECT "id", "email", "external_id" FROM "lead" WHERE "id" > {db.param} ORDER BY "id"', (before,)
         )
-        for lead_id, email, external_id in cursor.fetchall():
-            if email:
-                keys.setdefault("e:" + email.casefold(), lead_id)
-            if external_id:
-                keys.setdefault("x:" + external_id, lead_id)
-        return keys
+        return _merge_keys(cursor.fetchall())
 
     def get(self, lead_id: int) -> Lead | None:
         return self.repo.get(lead_id)
@@ -337,14 +342,7 @@ class LeadRepository:
     @database_errors
     def import_keys(self) -> dict[str, int]:
         """Every stored lead's merge keys: "e:" + lower-cased email, "x:" + external id."""
-        keys: dict[str, int] = {}
-        query = LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.external_id).tuples()
-        for lead_id, email, external_id in query.iterator():
-            if email:
-                keys.setdefault("e:" + email.casefold(), lead_id)
-            if external_id:
-                keys.setdefault("x:" + external_id, lead_id)
-        return keys
+        return _merge_keys(LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.external_id).tuples().iterator())
 
     @contextmanager
     def import_session(self) -> Iterator["ImportSession"]:
@@ -386,14 +384,17 @@ class LeadRepository:
 
     @database_errors
     def count_to_rescore(self, rules_version: str) -> int:
-        return LeadRow.select().where(LeadRow.rules_version != rules_version).count()
+        # Two index ranges instead of `!=`, which would read every lead.
+        other = (LeadRow.rules_version < rules_version) | (LeadRow.rules_version > rules_version)
+        return LeadRow.select().where(other).count()
 
     @database_errors
     def leads_to_rescore(self, rules_version: str, after_id: int = 0, limit: int = 2000) -> list[Lead]:
         """The next leads, by id after `after_id`, that another rules version scored."""
         query = (
             LeadRow.select()
-            .where((LeadRow.rules_version != rules_version) & (LeadRow.id > after_id))
+            .where(((LeadRow.rules_version < rules_version) | (LeadRow.rules_version > rules_version))
+                   & (LeadRow.id > after_id))
             .order_by(LeadRow.id)
             .limit(limit)
             .namedtuples()  # a third of the time of building model instances

@@ -3,6 +3,7 @@ fast as it can, for a while. Used by the stress test and by bench/bench_team.py.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 
 from storage import LeadRepository, open_database
@@ -45,3 +46,20 @@ def rep_at_work(url: str, login: str, seconds: float, barrier, results) -> None:
         errors.append(f"{type(exc).__name__}: {exc}")
         elapsed = 0.0
     results.put((login, takes, decisions, errors, elapsed))
+
+
+def run_reps(url: str, reps: int, seconds: float) -> list[tuple]:
+    """`reps` processes of `rep_at_work`, started together; their reports, each
+    (login, takes, decisions, errors, seconds), and every process's exit code checked."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(reps), context.Queue()
+    workers = [context.Process(target=rep_at_work, args=(url, f"rep{i}", seconds, barrier, results))
+               for i in range(reps)]
+    for worker in workers:
+        worker.start()
+    reports = [results.get(timeout=seconds + 300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        if worker.exitcode != 0:
+            raise RuntimeError(f"a rep process ended with exit code {worker.exitcode}")
+    return reports

@@ -5,10 +5,9 @@ who owns it (or returned it), every decision a rep made is in the audit log exac
 and no rep saw an error. The rate is printed by bench/bench_team.py, not asserted here.
 """
 
-import multiprocessing
 from collections import Counter
 
-from team_load import fill_pool, rep_at_work
+from team_load import fill_pool, run_reps
 
 from storage import LeadRepository, open_database
 from triage.models import Stage
@@ -20,15 +19,7 @@ POOL = 120_000  # more than 8 reps take in 30 s here (about 35,000)
 
 def test_eight_reps_for_thirty_seconds_lose_nothing_and_double_nothing(pg_url):
     fill_pool(pg_url, POOL)
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(REPS), ctx.Queue()
-    reps = [ctx.Process(target=rep_at_work, args=(pg_url, f"rep{i}", SECONDS, barrier, results)) for i in range(REPS)]
-    for rep in reps:
-        rep.start()
-    reports = [results.get(timeout=SECONDS + 120) for _ in reps]
-    for rep in reps:
-        rep.join(timeout=30)
-        assert rep.exitcode == 0
+    reports = run_reps(pg_url, REPS, SECONDS)
     assert [errors for *_, errors, _ in reports if errors] == []
     takes = sum(report[1] for report in reports)
     assert takes > REPS  # every rep got work; the rate itself is the benchmark's business

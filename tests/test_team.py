@@ -214,7 +214,7 @@ def test_take_from_the_cli_prints_the_id_and_the_board_cannot(url, repo, capsys)
 
 
 async def test_the_balance_screen_through_the_pilot(repo):
-    from test_app import SIZE, settle
+    from test_app import settle
     from textual.widgets import DataTable, Static
 
     from screens.app import TriageApp

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING, Iterable
 
 from .checklist import answers
 from .models import Lead
 from .rules import Activity, Points, Rules
 from .scoring import feature_name, features, score_lead
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MIN_DECISIONS = 200
 MIN_EACH_OUTCOME = 30
@@ -65,6 +66,20 @@ class CalibrationReport:
     def returned(self) -> int:
         return self.decided - self.accepted
 
+    def summary(self) -> list[str]:
+        """The report's head in sentences, for the command line and the screen alike."""
+        lines = [
+            f"Scoring rules version {self.rules.version} ({self.rules.source or 'proposed'}): {self.decided} "
+            f"decided leads, {self.accepted} accepted, {self.returned} returned.",
+            self.message[:1].upper() + self.message[1:] + ".",
+        ]
+        if self.auc_current is not None and self.auc_proposed is not None:
+            lines.append(
+                f"Ranking of the {self.held_back} held-back decisions (AUC, 0.5 is chance): "
+                f"current {self.auc_current:.3f}, proposed {self.auc_proposed:.3f}."
+            )
+        return lines
+
 
 def is_held_back(lead_id: int) -> bool:
     """Deterministic, and spread evenly over ids however they were numbered."""
@@ -73,6 +88,8 @@ def is_held_back(lead_id: int) -> bool:
 
 def auc(scores: Iterable[float], accepted: Iterable[bool]) -> float | None:
     """Area under the ROC curve with ties counted half; None without both outcomes."""
+    import numpy as np
+
     values = np.asarray(list(scores), dtype=float)
     labels = np.asarray(list(accepted), dtype=bool)
     positives, negatives = int(labels.sum()), int((~labels).sum())
@@ -94,6 +111,8 @@ def auc(scores: Iterable[float], accepted: Iterable[bool]) -> float | None:
 def fit_logistic(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, rounds: int = 50) -> tuple[float, np.ndarray]:
     """Intercept and weights by Newton's method on the L2-penalised log-likelihood
     (the intercept is not penalised)."""
+    import numpy as np
+
     n, d = x.shape
     design = np.hstack([np.ones((n, 1)), x])
     weights = np.zeros(d + 1)
@@ -167,6 +186,8 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
             f"{returned} returned); at least {MIN_DECISIONS}, with {MIN_EACH_OUTCOME} of each, are needed"
         )
         return report
+
+    import numpy as np  # here, not at the top: the app starts faster without it
 
     training = [row for row in rows if not row[2]]
     held = [row for row in rows if row[2]]

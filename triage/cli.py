@@ -379,16 +379,7 @@ def report_json(report) -> dict[str, Any]:
 
 
 def report_text(report) -> str:
-    lines = [
-        f"Scoring rules version {report.rules.version}: {report.decided} decided leads, "
-        f"{report.accepted} accepted, {report.returned} returned.",
-        report.message[:1].upper() + report.message[1:] + ".",
-    ]
-    if report.auc_current is not None and report.auc_proposed is not None:
-        lines.append(
-            f"Ranking of the {report.held_back} held-back decisions (AUC, 0.5 is chance): "
-            f"current {report.auc_current:.3f}, proposed {report.auc_proposed:.3f}."
-        )
+    lines = [one_line(line) for line in report.summary()]
     lines += ["", f"{'answer':<28} {'decided':>8} {'accepted':>9} {'current':>8} {'proposed':>9}",
               f"{'base':<28} {'':>8} {'':>9} {_points(report.base_current):>8} {_points(report.base_proposed):>9}"]
     for figures in report.features:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .importing import Conversion, ImportedRow, RejectedRow, UnreadableFile, column_map, open_source
+from .importing import Conversion, RejectedRow, UnreadableFile, column_map, open_source
 from .models import AuditEvent, Channel, Interest, Lead, LeadData, Stage, utcnow
 from .scoring import score_lead
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from . import lifecycle
 from .checklist import GRADES, check_override, checklist
@@ -22,17 +22,18 @@ from .models import (
     LeadData,
     QueueRow,
     ReturnDecision,
-    Role,
     ScorePart,
     Stage,
     TeamMember,
     utcnow,
 )
-from .calibration import CalibrationReport, calibrate
 from .rules import Rules, default_rules, load_rules, rules_path, save_rules, user_rules_path
 from .scoring import score_lead
 from .marketing import MarketingWork
 from .teamwork import TeamWork
+
+if TYPE_CHECKING:
+    from .calibration import CalibrationReport
 
 #: Leads scored per transaction by `LeadService.rescore`.
 RESCORE_BATCH = 2000
@@ -247,7 +248,9 @@ class LeadService(TeamWork, MarketingWork):
         source = Path(self.rules.source) if self.rules.source else None
         return source if source is not None and source.is_file() else rules_path()
 
-    def scoring_report(self) -> CalibrationReport:
+    def scoring_report(self) -> "CalibrationReport":
+        from .calibration import calibrate  # numpy, only when a report is asked for
+
         return calibrate(self.store.decided_leads(), self.rules)
 
     def adopt_rules(self, proposal: Rules, path: Path | None = None) -> Path:

@@ -96,19 +96,29 @@ class BusinessClock:
     def __init__(self, policy: SlaPolicy | None = None) -> None:
         self.policy = policy or SlaPolicy()
         self.zone = ZoneInfo(self.policy.timezone)
+        self._days: dict[date, tuple[datetime, datetime] | None] = {}
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
         return holidays.country_holidays(self.policy.country, subdiv=self.policy.region)
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() in self.policy.working_days and day not in self._holidays
+        return self._day(day) is not None
 
-    def _window(self, day: date) -> tuple[datetime, datetime]:
-        """The day's working hours, in UTC."""
-        start = datetime.combine(day, self.policy.day_starts, tzinfo=self.zone).astimezone(timezone.utc)
-        end = datetime.combine(day, self.policy.day_ends, tzinfo=self.zone).astimezone(timezone.utc)
-        return start, end
+    def _day(self, day: date) -> tuple[datetime, datetime] | None:
+        """The day's working hours in UTC, or None on a day off; remembered, since the
+        queue asks about the same few days for every row it draws."""
+        window = self._days.get(day, False)
+        if window is False:
+            if day.weekday() not in self.policy.working_days or day in self._holidays:
+                window = None
+            else:
+                window = (
+                    datetime.combine(day, self.policy.day_starts, tzinfo=self.zone).astimezone(timezone.utc),
+                    datetime.combine(day, self.policy.day_ends, tzinfo=self.zone).astimezone(timezone.utc),
+                )
+            self._days[day] = window
+        return window
 
     def add(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` business hours after `start`."""
@@ -116,8 +126,9 @@ class BusinessClock:
         moment = start.astimezone(timezone.utc)
         day = moment.astimezone(self.zone).date()
         for _ in range(MAX_DAYS):
-            if self.is_working_day(day):
-                opens, closes = self._window(day)
+            window = self._day(day)
+            if window is not None:
+                opens, closes = window
                 begin = max(moment, opens)
                 if begin < closes:
                     available = closes - begin
@@ -136,8 +147,9 @@ class BusinessClock:
         day = start.astimezone(self.zone).date()
         last = end.astimezone(self.zone).date()
         while day <= last:
-            if self.is_working_day(day):
-                opens, closes = self._window(day)
+            window = self._day(day)
+            if window is not None:
+                opens, closes = window
                 begin, finish = max(start, opens), min(end, closes)
                 if finish > begin:
                     total += finish - begin
