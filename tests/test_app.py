@@ -52,6 +52,12 @@ async def settle(app, pilot):
         await pilot.pause()
 
 
+async def press(app, pilot, *keys):
+    """Press keys as a rep would, then wait until the app has done what they asked."""
+    await pilot.press(*keys)
+    await settle(app, pilot)
+
+
 def screen_text(app) -> str:
     """What the terminal would show: the SVG export keeps every character, entity-escaped."""
     return html.unescape(app.export_screenshot()).replace("\xa0", " ")
@@ -115,8 +121,7 @@ async def test_accept_with_one_key_moves_on_to_the_next_lead(seeded):
     app = TriageApp(LeadService(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         accepted = seeded.get(1)
         assert (accepted.stage, accepted.owner) == (Stage.SAL, "anna")
         [event] = seeded.history(1)
@@ -137,8 +142,7 @@ async def test_return_through_the_modal_with_reason_path_and_note(seeded):
         assert isinstance(app.screen, ReturnDialog)
         await pilot.press("down", "enter")  # reason no_fit
         await pilot.press("down", "enter")  # path disqualify
-        await pilot.press(*"budget frozen", "enter")
-        await settle(app, pilot)
+        await press(app, pilot, *"budget frozen", "enter")
         assert not isinstance(app.screen, ReturnDialog)
         returned = seeded.get(2)
         assert (returned.stage, returned.owner) == (Stage.DISQUALIFIED, None)
@@ -157,8 +161,7 @@ async def test_reason_other_without_note_stays_open_and_says_why(seeded):
         await pilot.pause()
         assert isinstance(app.screen, ReturnDialog)
         assert "needs a note" in str(app.screen.query_one("#return-error").render())
-        await pilot.press(*"spam", "enter")
-        await settle(app, pilot)
+        await press(app, pilot, *"spam", "enter")
         assert seeded.get(1).stage is Stage.RETURNED
         assert seeded.history(1)[0].note == "spam"
 
@@ -179,8 +182,7 @@ async def test_return_for_a_contract_with_its_end_date(seeded):
         assert isinstance(app.screen, ReturnDialog)
         assert "is not a date" in str(app.screen.query_one("#return-error").render())
         until.value = "2027-03-31"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         assert not isinstance(app.screen, ReturnDialog)
         assert seeded.get(1).stage is Stage.RETURNED
         [event] = seeded.history(1)
@@ -193,8 +195,7 @@ async def test_escape_cancels_a_return_and_changes_nothing(seeded):
         await settle(app, pilot)
         await pilot.press("r")
         await pilot.pause()
-        await pilot.press("down", "enter", "escape")
-        await settle(app, pilot)
+        await press(app, pilot, "down", "enter", "escape")
         assert not isinstance(app.screen, ReturnDialog)
         assert seeded.get(1).stage is Stage.MQL and seeded.get(1).version == 1
         assert seeded.history(1) == []
@@ -216,8 +217,7 @@ async def test_filter_by_text_and_letters_type_into_it(seeded):
         assert all(seeded.get(i).stage is Stage.MQL for i in range(1, 5))
         await pilot.press("enter")  # back to the queue, filter kept
         assert app.focused is queue
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert seeded.get(4).stage is Stage.SAL
         await pilot.press("slash")
         await pilot.pause()
@@ -235,8 +235,7 @@ async def test_stale_decision_is_refused_and_the_queue_refreshes(seeded):
         await settle(app, pilot)
         assert app.query_one(LeadQueue).current.id == 1
         LeadService(seeded, "bob").return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert seeded.get(1).stage is Stage.RETURNED
         assert [e.actor for e in seeded.history(1)] == ["bob"]
         messages = [str(n.message) for n in app._notifications]
@@ -253,14 +252,12 @@ async def test_stale_lead_still_in_the_queue_comes_back_fresh_and_can_then_be_de
         old = seeded.get(1)
         seeded.change(old, {"score": 99, "phone": "+49 30 555"},
                       AuditEvent(lead_id=1, actor="bob", at=utcnow(), action="edit"))
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert seeded.get(1).stage is Stage.MQL and seeded.get(1).version == 2
         assert any("changed by bob" in str(n.message) for n in app._notifications)
         assert (queue.current.id, queue.current.version) == (1, 2)  # read again, still highlighted
         assert "+49 30 555" in detail_text(app)  # the detail followed the refresh
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert seeded.get(1).stage is Stage.SAL
 
 
@@ -273,8 +270,7 @@ async def test_mine_and_pool_toggle(seeded):
         queue = app.query_one(LeadQueue)
         assert app.view is QueueView.MINE and [row.id for row in queue.rows] == [2]
         assert queue.border_title == "My MQLs"
-        await pilot.press("m")
-        await settle(app, pilot)
+        await press(app, pilot, "m")
         assert app.view is QueueView.POOL and [row.id for row in queue.rows] == [1, 3, 4]
 
 
@@ -344,8 +340,7 @@ async def test_markup_and_escape_sequences_render_literally_and_inert(repo):
                       "wipe\u241b[2Jscreen", "title\u241b]0;owned\u2407bell"):
             assert shown in lines
         for _ in HOSTILE:
-            await pilot.press("down")
-            await settle(app, pilot)
+            await press(app, pilot, "down")
             shown = detail_text(app)
             assert "\x1b" not in shown and "\x07" not in shown
         assert "title\u241b]0;owned\u2407bell" in detail_text(app)
@@ -355,8 +350,7 @@ async def test_markup_and_escape_sequences_render_literally_and_inert(repo):
         shown = screen_text(app)
         assert "[@click=app.quit]click me[/]" in shown and "wipe\u241b[2Jscreen" in shown
         await pilot.click(LeadQueue, offset=(10, 3))
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert app.is_running
 
 
@@ -392,8 +386,7 @@ async def test_queue_pages_through_many_leads_holding_only_a_buffer(repo):
             await pilot.press("pageup")
             await workers_done(app, pilot)
         assert queue.current.id == total - 5 * visible
-        await pilot.press("home")
-        await settle(app, pilot)
+        await press(app, pilot, "home")
         assert queue.current.id == 1 and queue.row_count <= BUFFER_ROWS
         assert "Rep0 Lead0000" in queue_lines(app)[1]
         assert queue.border_subtitle == f"{total:,} MQLs"
@@ -431,8 +424,7 @@ async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.view is QueueView.POOL and "Anna Müller" in detail_text(app)
-        await pilot.press("m")
-        await settle(app, pilot)
+        await press(app, pilot, "m")
         assert app.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
         assert "No lead selected" in detail_text(app)
 
@@ -455,8 +447,7 @@ async def test_take_gives_the_rep_the_next_pool_lead_and_shows_their_queue(seede
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert app.view is QueueView.POOL
-        await pilot.press("t")
-        await settle(app, pilot)
+        await press(app, pilot, "t")
         assert seeded.get(1).owner == "anna" and app.view is QueueView.MINE
         assert [row.id for row in app.query_one(LeadQueue).rows] == [1]
         assert any("Took Anna Müller (#1)" in str(n.message) for n in app._notifications)

@@ -4,7 +4,7 @@ import random
 import re
 
 import pytest
-from test_app import SIZE, T0, detail_text, lead, settle
+from test_app import SIZE, T0, detail_text, lead, press, settle
 from textual.widgets import DataTable, OptionList, ProgressBar, Static
 
 from screens.app import TriageApp
@@ -44,8 +44,7 @@ async def test_an_override_through_the_keys_changes_the_score_and_is_in_the_hist
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         before = repo.get(1)
-        await pilot.press("c")
-        await settle(app, pilot)
+        await press(app, pilot, "c")
         assert isinstance(app.screen, ChecklistDialog)
         await pilot.press("down", "down", "enter")  # serious: webmail address (gmx.de)
         assert app.screen.query_one("#checklist-answers", OptionList).display
@@ -64,12 +63,10 @@ async def test_escape_in_the_checklist_goes_back_then_cancels(repo):
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
+        await press(app, pilot, "c")
         await pilot.press("enter", "escape")
         assert isinstance(app.screen, ChecklistDialog)
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert not isinstance(app.screen, ChecklistDialog) and repo.get(1).version == 1
 
 
@@ -77,8 +74,7 @@ async def test_a_grade_is_kept_beside_the_score(repo):
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
+        await press(app, pilot, "c")
         await pilot.press("end", "enter", "down", "down", "enter")  # grade: B
         await settle(app, pilot)
         assert repo.get(1).grade == "B" and "grade B" in " ".join(detail_text(app).split())
@@ -114,15 +110,13 @@ async def test_the_scoring_report_shows_too_few_decisions(repo):
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("s")
-        await settle(app, pilot)
+        await press(app, pilot, "s")
         assert isinstance(app.screen, ScoringReport)
         summary = str(app.screen.query_one("#scoring-summary", Static).render())
         assert "Too few decisions" in summary
         assert app.screen.query_one(DataTable).row_count >= 5
         await pilot.press("A")  # nothing to adopt: the key does nothing
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert not isinstance(app.screen, ScoringReport)
 
 
@@ -134,14 +128,12 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen(repo, tmp_path, m
     app = TriageApp(LeadService(repo, "lena"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("s")
-        await settle(app, pilot)
+        await press(app, pilot, "s")
         summary = str(app.screen.query_one("#scoring-summary", Static).render())
         assert "AUC" in summary and "Press A to adopt" in summary
         table = app.screen.query_one(DataTable)
         assert "interest.demo_request" in [key.value for key in table.rows]
-        await pilot.press("A")
-        await settle(app, pilot)
+        await press(app, pilot, "A")
         await settle(app, pilot)
         assert not isinstance(app.screen, ScoringReport)
         adopted = load_rules(rules_file)
@@ -157,9 +149,7 @@ async def test_a_rep_cannot_adopt(repo, tmp_path, monkeypatch):
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("s")
-        await settle(app, pilot)
-        await pilot.press("A")
-        await settle(app, pilot)
+        await press(app, pilot, "s")
+        await press(app, pilot, "A")
         assert isinstance(app.screen, ScoringReport) and not (tmp_path / "team-rules.toml").exists()
         assert any("only a team lead may adopt" in str(n.message) for n in app._notifications)

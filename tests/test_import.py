@@ -237,7 +237,7 @@ def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path)
 
 
 async def test_the_app_imports_a_file_with_the_same_rules(tmp_path):
-    from test_app import SIZE, settle
+    from test_app import SIZE, press, settle
 
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
@@ -249,17 +249,13 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path):
     app = TriageApp(LeadService(repo, "marketing"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("i")
-        await settle(app, pilot)
-        await pilot.press(*str(path), "enter")
-        await settle(app, pilot)
+        await press(app, pilot, "i")
+        await press(app, pilot, *str(path), "enter")
         await settle(app, pilot)
         assert app.view.value == "pool"  # where imported MQLs wait
         assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "Weiß", "de Vries"]
         assert any("imported 3, merged 0, rejected 1" in str(n.message) and "rejects.csv" in str(n.message)
                    for n in app._notifications)
-        await pilot.press("i")
-        await settle(app, pilot)
-        await pilot.press(*str(tmp_path / "missing.csv"), "enter")
-        await settle(app, pilot)
+        await press(app, pilot, "i")
+        await press(app, pilot, *str(tmp_path / "missing.csv"), "enter")
         assert any("no such file" in str(n.message) for n in app._notifications)

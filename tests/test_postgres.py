@@ -90,7 +90,7 @@ def test_the_cli_works_unchanged_on_postgres(pg_url):
 
 
 async def test_the_app_works_unchanged_on_postgres(repo):
-    from test_app import SIZE, settle
+    from test_app import SIZE, press, settle
 
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
@@ -99,8 +99,7 @@ async def test_the_app_works_unchanged_on_postgres(repo):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert [row.id for row in app.query_one(LeadQueue).rows] == [1, 2, 3, 4, 5]
-        await pilot.press("a")
-        await settle(app, pilot)
+        await press(app, pilot, "a")
         assert repo.get(1).stage is Stage.SAL
         LeadService(repo, "bob").accept(3)
         await pilot.pause(0.5)

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_app import settle
+from test_app import press, settle
 from textual.widgets import DataTable, Static
 
 from screens.app import TriageApp
@@ -70,8 +70,7 @@ async def test_the_review_board_screen_confirms_and_overturns(repo):
     app = TriageApp(LeadService(repo, "rita"))
     async with app.run_test(size=(150, 45), notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("v")
-        await settle(app, pilot)
+        await press(app, pilot, "v")
         screen = app.screen
         assert isinstance(screen, ReviewBoard)
         summary = str(screen.query_one("#review-summary", Static).render())
@@ -82,12 +81,9 @@ async def test_the_review_board_screen_confirms_and_overturns(repo):
         await pilot.press("c")  # the first row: lead 1
         await settle(app, pilot)
         assert repo.history(1)[-1].action == "board confirm" and "confirmed" in str(table.get_row_at(0)[8])
-        await pilot.press("down", "o")
-        await settle(app, pilot)
+        await press(app, pilot, "down", "o")
         assert isinstance(app.screen, NoteDialog)
-        await pilot.press(*"look again", "enter")
-        await settle(app, pilot)
+        await press(app, pilot, *"look again", "enter")
         assert repo.get(2).stage is Stage.MQL and repo.history(2)[-1].note == "look again"
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert not isinstance(app.screen, ReviewBoard)

@@ -214,7 +214,7 @@ def test_take_from_the_cli_prints_the_id_and_the_board_cannot(url, repo, capsys)
 
 
 async def test_the_balance_screen_through_the_pilot(repo):
-    from test_app import settle
+    from test_app import press, settle
     from textual.widgets import DataTable, Static
 
     from screens.app import TriageApp
@@ -226,8 +226,7 @@ async def test_the_balance_screen_through_the_pilot(repo):
     app = TriageApp(LeadService(repo, "lena"))
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("b")
-        await settle(app, pilot)
+        await press(app, pilot, "b")
         screen = app.screen
         assert isinstance(screen, BalanceScreen)
         table = screen.query_one(DataTable)
@@ -242,29 +241,26 @@ async def test_the_balance_screen_through_the_pilot(repo):
         await pilot.press("P")  # the highlighted rep, anna: her open leads back to the pool
         await settle(app, pilot)
         assert repo.get(1).owner is None and str(table.get_row("anna")[3]) == "0/4"
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await press(app, pilot, "escape")
         assert not isinstance(app.screen, BalanceScreen)
 
 
 async def test_a_rep_on_the_balance_screen_is_refused_the_team_lead_keys(repo):
-    from test_app import SIZE, settle
+    from test_app import SIZE, press, settle
 
     from screens.app import TriageApp
 
     app = TriageApp(LeadService(repo, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("b")
-        await settle(app, pilot)
-        await pilot.press("A")
-        await settle(app, pilot)
+        await press(app, pilot, "b")
+        await press(app, pilot, "A")
         assert repo.get(4).owner is None
         assert any("only a team lead may assign leads; anna is rep" in str(n.message) for n in app._notifications)
 
 
 async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
-    from test_app import settle
+    from test_app import press, settle
     from textual.widgets import DataTable
 
     from screens.app import TriageApp
@@ -273,26 +269,20 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
     app = TriageApp(LeadService(repo, "lena"))
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("b")
-        await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
+        await press(app, pilot, "b")
+        await press(app, pilot, "n")
         assert isinstance(app.screen, MemberDialog)
         await pilot.press(*"kim", "tab", *"Kim Berg", "tab", "tab", "backspace", *"0.5", "tab", "5", "tab", *"NL,BE")
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await press(app, pilot, "enter")
         kim = as_(repo, "lena").member("kim")
         assert (kim.name, kim.capacity, kim.cap, kim.countries) == ("Kim Berg", 0.5, 5, ["BE", "NL"])
         assert "kim" in [key.value for key in app.screen.query_one(DataTable).rows]
         await pilot.press("down", "e")  # bob
         await settle(app, pilot)
         assert isinstance(app.screen, MemberDialog) and app.screen.member.login == "bob"
-        await pilot.press("tab", "tab", "end", "backspace", "backspace", "backspace", *"2", "enter")
-        await settle(app, pilot)
+        await press(app, pilot, "tab", "tab", "end", "backspace", "backspace", "backspace", *"2", "enter")
         assert as_(repo, "lena").member("bob").capacity == 2
-        await pilot.press("n")
-        await settle(app, pilot)
-        await pilot.press(*"zed", "tab", *"Zed", "tab", "tab", "backspace", *"lots", "enter")
-        await settle(app, pilot)
+        await press(app, pilot, "n")
+        await press(app, pilot, *"zed", "tab", *"Zed", "tab", "tab", "backspace", *"lots", "enter")
         assert any("capacity" in str(n.message) and "number" in str(n.message) for n in app._notifications)
         assert all(member.login != "zed" for member in repo.team())
