@@ -344,3 +344,17 @@ def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path)
     save_rules(report.proposal, path, previous=report.proposal)
     assert (tmp_path / "rules-v2.toml").exists()
     assert repo.get(1).stage in (Stage.SAL, Stage.RETURNED)
+
+
+def test_the_fast_scorer_of_imports_agrees_with_score_lead(rules):
+    from triage.scoring import FastScorer
+    from triage.seed import demo_leads
+
+    extra = [LeadData(email="a@gmx.de", country="US", notes="Bewerbung", emails_clicked=40, existing_customer=True),
+             LeadData(email="einkauf@kunde.de", interest="demo_request", channel="purchased_list"), LeadData()]
+    for each in (rules, default_rules()):
+        fast = FastScorer(each)
+        for lead in [*demo_leads(400, seed=5), *extra]:
+            data = LeadData.model_validate(lead.model_dump(include=set(LeadData.model_fields)))
+            slow = score_lead(data, each)
+            assert fast.score(data) == (slow.score, [(part.reason, part.points) for part in slow.parts])

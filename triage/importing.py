@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -200,56 +200,85 @@ class RejectedRow:
     error: str
 
 
-@dataclass
+TEXT, CHANNEL, INTEREST, COUNTRY, FLAG, MOMENT, COUNT = range(7)
+KINDS = {"channel": CHANNEL, "interest": INTEREST, "country": COUNTRY, "existing_customer": FLAG,
+         "created_at": MOMENT, "emails_opened": COUNT, "emails_clicked": COUNT, "pages_visited": COUNT,
+         "forms_filled": COUNT}
+
+
+def _interest(text: str) -> Interest:
+    key = normalise(text)
+    found = INTEREST_WORDS.get(key)
+    if found is None:
+        try:
+            found = Interest(key.replace(" ", "_"))
+        except ValueError:
+            raise ValueError(f"{text!r} is not an interest (inquiry, quote, demo)") from None
+    return found
+
+
 class Conversion:
-    fields: dict[str, str]
-    unknown_columns: list[str]
-    unknown_channels: set[str] = field(default_factory=set)
+    """Turns a file's rows into lead data: each column's converter is chosen once, and
+    the values that repeat (channels, countries, yes and no) are converted once."""
+
+    def __init__(self, fields: dict[str, str], unknown_columns: list[str]) -> None:
+        self.fields = fields
+        self.unknown_columns = unknown_columns
+        self.unknown_channels: set[str] = set()
+        self._unknown = set(unknown_columns)
+        self._plan = {column: (target, KINDS.get(target, TEXT)) for column, target in fields.items()}
+        self._memo: dict[tuple[int, str], Any] = {}
+        self._converters = {CHANNEL: _channel, INTEREST: _interest, COUNTRY: _country, FLAG: _flag}
+
+    def _converted(self, kind: int, text: str) -> Any:
+        key = (kind, text)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._converters[kind](text)
+            if len(self._memo) < 100_000:
+                self._memo[key] = found
+        return found
 
     def row(self, line: int, raw: dict[str, Any]) -> ImportedRow | RejectedRow:
         values: dict[str, Any] = {}
         extra: dict[str, str] = {}
+        created = None
+        plan = self._plan
         current = ""
         try:
             for column, value in raw.items():
-                text = "" if value is None else str(value)
+                text = value if isinstance(value, str) else ("" if value is None else str(value))
                 if len(text) > MAX_FIELD:
                     return RejectedRow(line, raw, f"{column}: {len(text):,} characters long; at most {MAX_FIELD:,}")
-                target = self.fields.get(column)
-                if target is None:
-                    if column in self.unknown_columns and text.strip():
+                planned = plan.get(column)
+                if planned is None:
+                    if text and column in self._unknown and text.strip():
                         extra[column] = text
                     continue
-                current = target
-                if target == "channel":
-                    channel, known = _channel(text)
+                current, kind = planned
+                if kind == TEXT:
+                    values[current] = text
+                elif kind == COUNT:
+                    values[current] = int(text) if text.isdigit() else _count(text)
+                elif kind == MOMENT:
+                    created = _moment(text)
+                elif kind == CHANNEL:
+                    channel, known = self._converted(CHANNEL, text)
                     if not known:
                         self.unknown_channels.add(text.strip())
                         extra["channel"] = text.strip()
                     values["channel"] = channel
-                elif target == "interest":
-                    values["interest"] = INTEREST_WORDS.get(normalise(text), None) or Interest(normalise(text).replace(" ", "_"))
-                elif target == "country":
-                    values["country"] = _country(text)
-                elif target == "existing_customer":
-                    values["existing_customer"] = _flag(text)
-                elif target == "created_at":
-                    values["created_at"] = _moment(text)
-                elif target in ("emails_opened", "emails_clicked", "pages_visited", "forms_filled"):
-                    values[target] = _count(text)
                 else:
-                    values[target] = text
-            created = values.pop("created_at", None)
-            data = LeadData.model_validate({**values, "extra": extra})
+                    values[current] = self._converted(kind, text)
+            if extra:
+                values["extra"] = extra
+            data = LeadData.model_validate(values)
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(part) for part in error["loc"])
             return RejectedRow(line, raw, f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
         except ValueError as exc:
-            message = str(exc)
-            if "is not a valid Interest" in message:
-                message = f"{raw_value(raw, self.fields, 'interest')!r} is not an interest (inquiry, quote, demo)"
-            return RejectedRow(line, raw, f"{current}: {message}")
+            return RejectedRow(line, raw, f"{current}: {exc}")
         if not (data.email or data.last_name or data.company or data.external_id):
             return RejectedRow(line, raw, "no email, last name, company or external id: nothing says who this is")
         return ImportedRow(line, data, created)

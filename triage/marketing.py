@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .importing import Conversion, RejectedRow, UnreadableFile, column_map, open_source
-from .models import AuditEvent, Channel, Interest, Lead, LeadData, Stage, utcnow
-from .scoring import score_lead
+from .models import AuditEvent, Channel, Interest, Lead, LeadData, utcnow
+from .scoring import FastScorer, score_lead
 
 if TYPE_CHECKING:
     from .rules import Rules
@@ -103,12 +104,18 @@ class MarketingWork:
         now = utcnow()
         actor = self.actor
         known: dict[str, int] = self.store.import_keys()
-        pending: list[Lead] = []
+        scorer = FastScorer(self.rules)
+        updated_by = f"import {path.name}"[:255]
+        pending: list[tuple[LeadData, datetime]] = []
         pending_index: dict[str, int] = {}
         rows_seen = 0
 
         def flush(session) -> None:
-            known.update(session.add(pending))
+            scored = []
+            for data, created in pending:
+                score, parts = scorer.score(data)
+                scored.append((data, created, score, parts))
+            known.update(session.add_fresh(scored, rules_version=scorer.stamp, now=now, updated_by=updated_by))
             pending.clear()
             pending_index.clear()
 
@@ -125,9 +132,10 @@ class MarketingWork:
                 keys = _keys(data)
                 slot = next((pending_index[key] for key in keys if key in pending_index), None)
                 if slot is not None:
-                    changes = merged_changes(pending[slot], data)
+                    earlier, created = pending[slot]
+                    changes = merged_changes(earlier, data)
                     if changes:
-                        pending[slot] = self._scored(pending[slot].model_copy(update=changes))
+                        pending[slot] = (earlier.model_copy(update=changes), created)
                     for key in keys:
                         pending_index.setdefault(key, slot)
                     summary.merged += 1
@@ -144,12 +152,7 @@ class MarketingWork:
                                            event)
                         summary.merged += 1
                         continue
-                created = result.created_at or now
-                pending.append(self._scored(Lead.model_construct(
-                    **data.__dict__, id=0, stage=Stage.MQL, owner=None, recycle_count=0, version=1,
-                    created_at=min(created, now), handed_over_at=now, updated_at=now,
-                    updated_by=f"import {path.name}"[:255], overrides={}, grade="",
-                )))
+                pending.append((data, min(result.created_at or now, now)))
                 for key in keys:
                     pending_index[key] = len(pending) - 1
                 summary.imported += 1
@@ -168,10 +171,6 @@ class MarketingWork:
         scored = score_lead(lead, self.rules)
         return {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
 
-    def _scored(self, lead: Lead) -> Lead:
-        scored = score_lead(lead, self.rules)
-        lead.__dict__.update(score=scored.score, score_breakdown=scored.parts, rules_version=scored.rules_version)
-        return lead
 
 
 def write_rejects(path: Path, headers: list[str], rejects: list[RejectedRow], delimiter: str) -> Path:
