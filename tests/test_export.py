@@ -108,3 +108,19 @@ def test_a_rep_may_not_export_and_bad_formats_are_usage_errors(db, capsys):
     assert caught.value.code == 2
     with pytest.raises(SystemExit):
         run(db, "export", "leads", "-o", "leads.pdf")
+
+
+@pytest.mark.parametrize("kind, rows", [("returned", 2), ("leads", 3), ("suppression", 1), ("balance", 2)])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_every_kind_in_every_format_reads_back(db, tmp_path, kind, rows, fmt):
+    path = tmp_path / f"{kind}.{fmt}"
+    code, out = run(db, "export", kind, "-o", str(path))
+    assert code == 0 and f"exported {rows} rows ({kind}, {fmt})" in out
+    if fmt == "csv":
+        read = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    elif fmt == "json":
+        read = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        values = list(load_workbook(path).worksheets[0].iter_rows(values_only=True))
+        read = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    assert len(read) == rows

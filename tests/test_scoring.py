@@ -155,7 +155,7 @@ def test_a_bad_rules_file_leaves_the_rules_in_force(repo, tmp_path):
 def test_default_rules_round_trip_through_toml():
     rules = default_rules()
     again = parse_rules(rules_to_toml(rules, "a header\nof two lines"), "again.toml")
-    assert again.stamp == rules.stamp
+    assert again.stamp == rules.stamp and again.sla == rules.sla
 
 
 def test_the_fingerprint_is_the_same_in_every_process():
