@@ -43,6 +43,12 @@ class MemberDialog(ModalScreen[dict | None]):
             yield Label("Countries and languages covered, comma-separated (empty: all)", classes="field-label")
             yield Input(",".join(member.countries) if member else "", id="member-countries", placeholder="DE,AT")
             yield Input(",".join(member.languages) if member else "", id="member-languages", placeholder="de,nl")
+            yield Label("Away: from and until (both days included), to add an away period", classes="field-label")
+            yield Input("", id="member-away-from", placeholder="YYYY-MM-DD")
+            yield Input("", id="member-away-until", placeholder="YYYY-MM-DD")
+            if member and member.away:
+                yield Label(Text("Away already: " + ", ".join(f"{p.since}..{p.until}" for p in member.away),
+                                 style="italic"))
         yield Footer()
 
     def on_mount(self) -> None:
@@ -51,7 +57,7 @@ class MemberDialog(ModalScreen[dict | None]):
     @on(Input.Submitted)
     def action_save(self) -> None:
         value = {name: self.query_one(f"#member-{name}", Input).value.strip()
-                 for name in ("login", "name", "capacity", "cap", "countries", "languages")}
+                 for name in ("login", "name", "capacity", "cap", "countries", "languages", "away-from", "away-until")}
         value["role"] = self.query_one("#member-role", Select).value
         self.dismiss(value)
 

@@ -282,6 +282,11 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
         assert isinstance(app.screen, MemberDialog) and app.screen.member.login == "bob"
         await press(app, pilot, "tab", "tab", "end", "backspace", "backspace", "backspace", *"2", "enter")
         assert as_(repo, "lena").member("bob").capacity == 2
+        await press(app, pilot, "e")  # bob again: away over Christmas
+        await pilot.press("tab", "tab", "tab", "tab", "tab", "tab", *"2026-12-24", "tab", *"2026-12-31", "enter")
+        await settle(app, pilot)
+        assert [(str(p.since), str(p.until)) for p in as_(repo, "lena").member("bob").away] == [
+            ("2026-12-24", "2026-12-31")]
         await press(app, pilot, "n")
         await press(app, pilot, *"zed", "tab", *"Zed", "tab", "tab", "backspace", *"lots", "enter")
         assert any("capacity" in str(n.message) and "number" in str(n.message) for n in app._notifications)

@@ -11,6 +11,7 @@ recycle) are not sales roles and are not checked.
 from __future__ import annotations
 
 import statistics
+from time import monotonic
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,6 +29,8 @@ from .sla import BusinessClock, SlaState, SlaStatus
 if TYPE_CHECKING:
     from .rules import Rules
 
+#: How long a service trusts what it read of its actor's role.
+ROLE_SECONDS = 2.0
 #: Fair over this many days: loads older than that no longer count.
 WINDOW_DAYS = 30
 #: Ageing buckets of open leads, in business hours since hand-over.
@@ -127,9 +130,19 @@ class TeamWork:
 
     # --- roles -----------------------------------------------------------------------
 
-    def role(self) -> Role | None:
-        """The actor's role; None when the team is empty and nothing is enforced."""
-        member, size = self.store.membership(self.actor)
+    def role(self, *, fresh: bool = True) -> Role | None:
+        """The actor's role; None when the team is empty and nothing is enforced.
+
+        Decisions and takes (`fresh=False`) read it again at most every `ROLE_SECONDS`: a rep
+        deciding lead after lead does not ask the database who they are each time, and a
+        change of role counts within seconds. Everything else reads it fresh."""
+        cached = getattr(self, "_role_cache", None)
+        now = monotonic()
+        if not fresh and cached is not None and now - cached[0] < ROLE_SECONDS:
+            member, size = cached[1]
+        else:
+            member, size = self.store.membership(self.actor)
+            self._role_cache = (now, (member, size))
         if size == 0:
             return None
         if member is None:
@@ -139,13 +152,17 @@ class TeamWork:
             )
         return member.role
 
+    def forget_role(self) -> None:
+        """Read the actor's role afresh on the next check (after the team changed)."""
+        self._role_cache = None
+
     def require_team_lead(self, what: str) -> None:
         role = self.role()
         if role is not None and role is not Role.LEAD:
             raise RoleRefused(f"only a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
 
     def _may_decide(self, lead: Lead) -> None:
-        role = self.role()
+        role = self.role(fresh=False)
         if role is Role.BOARD:
             raise RoleRefused(
                 f"{self.actor} is on the review board, which reads and exports leads; "
@@ -155,7 +172,7 @@ class TeamWork:
             raise RoleRefused(f"lead {lead.id} is assigned to {lead.owner}; only {lead.owner} or a team lead decides it")
 
     def _may_take(self) -> None:
-        if self.role() is Role.BOARD:
+        if self.role(fresh=False) is Role.BOARD:
             raise RoleRefused(f"{self.actor} is on the review board, which does not take leads")
 
     # --- the team --------------------------------------------------------------------
@@ -174,12 +191,14 @@ class TeamWork:
         if any(existing.login == member.login for existing in self.store.team()):
             raise TriageError(f"{member.login} is on the team already; change them with `triage team set`")
         self.store.add_team_member(member)
+        self.forget_role()
         return member
 
     def update_member(self, login: str, **changes: Any) -> TeamMember:
         self.require_team_lead("change the team")
         updated = TeamMember.model_validate({**self.member(login).model_dump(), **changes})
         self.store.add_team_member(updated)
+        self.forget_role()
         return updated
 
     def save_member(self, fields: dict[str, str], *, new: bool) -> TeamMember:
@@ -195,7 +214,16 @@ class TeamWork:
         }
         if not values["name"]:
             raise TriageError("a team member needs a name")
+        since, until = fields.get("away-from", "").strip(), fields.get("away-until", "").strip()
+        if bool(since) != bool(until):
+            raise TriageError("an away period needs both days: from and until")
         try:
+            if since:
+                period = AwayPeriod(since=since, until=until)
+                if not new:
+                    values["away"] = sorted([*self.member(fields["login"]).away, period], key=lambda p: p.since)
+                else:
+                    values["away"] = [period]
             if new:
                 return self.add_member(TeamMember(login=fields.get("login", "").strip(), **values))
             return self.update_member(fields["login"], **values)
