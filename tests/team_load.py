@@ -18,6 +18,8 @@ def fill_pool(url: str, count: int) -> None:
     data = LeadData(first_name="Load", last_name="Test", email="load@firma.de", interest="quote_request")
     lead = new_lead(data, actor="marketing")
     repo.add_leads(lead for _ in range(count))
+    if repo.db.__class__.__name__ == "TeamDatabase":
+        repo.db.execute_sql("ANALYZE")  # as autovacuum would soon: plans by real figures
     repo.db.close()
 
 
