@@ -143,13 +143,14 @@ class TriageApp(App[None]):
     def _rescore_hidden(self) -> None:
         self.query_one("#rescore-progress").display = False
 
-    def action_balance(self) -> None:
-        def closed(_: None) -> None:
-            self.show_view(self.view, keep_position=True)
+    def _open_over_queue(self, screen) -> None:
+        """Show `screen`; when it closes, the queue is read again (leads may have moved)."""
+        self.push_screen(screen, lambda _: self.show_view(self.view, keep_position=True))
 
+    def action_balance(self) -> None:
         from .balance import BalanceScreen  # imported when first opened: a faster start
 
-        self.push_screen(BalanceScreen(self.service), closed)
+        self._open_over_queue(BalanceScreen(self.service))
 
     def action_import_file(self) -> None:
         def chosen(path: str | None) -> None:
@@ -184,12 +185,9 @@ class TriageApp(App[None]):
         self.call_from_thread(self.show_view, self.view, keep_position=True)
 
     def action_review_board(self) -> None:
-        def closed(_: None) -> None:
-            self.show_view(self.view, keep_position=True)
-
         from .review_board import ReviewBoard
 
-        self.push_screen(ReviewBoard(self.service), closed)
+        self._open_over_queue(ReviewBoard(self.service))
 
     def action_scoring(self) -> None:
         def closed(adopted: bool | None) -> None:

@@ -55,9 +55,13 @@ def search_text(*parts: str) -> str:
 def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
     """Handraisers first; then SLA urgency, the day of hand-over, oldest first; within a
     day the highest score first, then the oldest hand-over."""
-    handraiser = 0 if interest == Interest.DEMO_REQUEST else 1
     handed = _naive_utc(handed_over_at)
-    return f"{handraiser}{handed:%Y%m%d}{100 - score:03d}{handed:%H%M%S%f}"
+    return _queue_key(interest == Interest.DEMO_REQUEST, f"{handed:%Y%m%d}", score, f"{handed:%H%M%S%f}")
+
+
+def _queue_key(handraiser: bool, day: str, score: int, clock: str) -> str:
+    """The key's layout; an import formats the day and time of its one hand-over once."""
+    return f"{0 if handraiser else 1}{day}{100 - score:03d}{clock}"
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -177,22 +181,6 @@ class ImportSession:
             self.repo.db.execute_sql(sql)
         self._indexes = []
 
-    def add(self, leads: list[Lead]) -> dict[str, int]:
-        """Insert `leads`; their merge keys with the ids they got."""
-        if not leads:
-            return {}
-        db = self.repo.db
-        [(before,)] = db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "lead"').fetchall()
-        rows = []
-        for lead in leads:
-            values = _row_values(lead)
-            rows.append(tuple(convert(values[name]) for name, convert in self.converters))
-        db.cursor().executemany(self.sql, rows)
-        cursor = db.execute_sql(
-            f'SELECT "id", "email", "external_id" FROM "lead" WHERE "id" > {db.param} ORDER BY "id"', (before,)
-        )
-        return _merge_keys(cursor.fetchall())
-
     def add_fresh(self, leads: list[tuple[LeadData, datetime, int, list[tuple[str, int]]]], *, rules_version: str,
                   now: datetime, updated_by: str) -> dict[str, int]:
         """Insert new MQLs in the pool straight from their validated data and score, with
@@ -228,8 +216,7 @@ class ImportSession:
                 "score": score,
                 "score_breakdown": breakdown,
                 "created_at": _naive_utc(created),
-                "queue_key": f"{0 if interest is Interest.DEMO_REQUEST else 1}{day_and_time[0]}{100 - score:03d}"
-                             f"{day_and_time[1]}",
+                "queue_key": _queue_key(interest is Interest.DEMO_REQUEST, day_and_time[0], score, day_and_time[1]),
                 "search_text": search_text(values["first_name"], values["last_name"], values["company"],
                                            values["email"]),
             }
@@ -624,9 +611,15 @@ class LeadRepository:
         return done
 
     @database_errors
-    def open_leads(self) -> list[Lead]:
-        """Every MQL, assigned or in the pool: what the SLA clock runs on."""
-        query = LeadRow.select().where(LeadRow.stage == Stage.MQL.value).order_by(LeadRow.queue_key, LeadRow.id)
+    def open_leads(self, *, owner: str | None = None, assigned: bool = False) -> list[Lead]:
+        """MQLs: all of them, what the SLA clock runs on; or one rep's (`owner`), or only
+        those assigned to a rep (`assigned`), without reading the pool."""
+        where = LeadRow.stage == Stage.MQL.value
+        if owner is not None:
+            where &= LeadRow.owner == owner
+        elif assigned:
+            where &= LeadRow.owner.is_null(False)
+        query = LeadRow.select().where(where).order_by(LeadRow.queue_key, LeadRow.id)
         return [_lead_from_row(row) for row in query.namedtuples()]
 
     @database_errors

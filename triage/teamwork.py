@@ -347,7 +347,7 @@ class TeamWork:
     def release(self, login: str) -> list[int]:
         """Send every open MQL of `login` back to the pool (a rep fell ill); team lead only."""
         self.require_team_lead("reassign leads")
-        leads = [lead.id for lead in self.store.open_leads() if lead.owner == login]
+        leads = [lead.id for lead in self.store.open_leads(owner=login)]
         return self.reassign(leads, None) if leads else []
 
     # --- SLA -------------------------------------------------------------------------
@@ -501,7 +501,7 @@ class TeamWork:
         rows = {member.login: RepBalance(member=member, ages={label: 0 for _, label in AGE_BUCKETS},
                                          away_now=member.is_away(now.date()))
                 for member in members}
-        for lead in self.store.open_leads():
+        for lead in self.store.open_leads(assigned=True):
             row = rows.get(lead.owner or "")
             if row is None:
                 continue
