@@ -12,7 +12,8 @@ import peewee
 from peewee import Tuple, fn
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.models import AuditEvent, Interest, Lead, LeadData, QueueRow, ScorePart, Stage, TeamMember
+from triage.importing import RECORD_FIELDS
+from triage.models import AuditEvent, Interest, Lead, QueueRow, ScorePart, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
 from .db import is_postgres, write_transaction
@@ -155,77 +156,95 @@ def _merge_keys(rows: Iterable[tuple[int, str, str]]) -> dict[str, int]:
 class ImportSession:
     """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
 
+    #: The columns a fresh lead is inserted with: its id, then the imported fields in the
+    #: order of `triage.importing.RECORD_FIELDS` up to `extra`, then what storage adds.
+    COLUMNS = ("id", *RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score",
+               "score_breakdown", "stage", "owner", "recycle_count", "version", "handed_over_at", "updated_at",
+               "updated_by", "rules_version", "overrides", "grade", "queue_key", "search_text")
+
     def __init__(self, repo: "LeadRepository") -> None:
         self.repo = repo
         db = repo.db
-        columns = [field for field in LeadRow._meta.sorted_fields if field.name != "id"]
+        self.postgres = is_postgres(db)
         self.sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(
-            ", ".join(f'"{field.column_name}"' for field in columns), ", ".join([db.param] * len(columns))
+            ", ".join(f'"{column}"' for column in self.COLUMNS), ", ".join([db.param] * len(self.COLUMNS))
         )
-        self.converters = [(field.name, field.db_value) for field in columns]
         self._breakdowns: dict[tuple, str] = {}
+        self._fragments: dict[tuple[str, int], str] = {}
         self._indexes: list[str] = []
-        if not repo.db.execute_sql('SELECT 1 FROM "lead" LIMIT 1').fetchone() and not is_postgres(repo.db):
+        [(self._last_id,)] = db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "lead"').fetchall()
+        if not self._last_id and not self.postgres:
             # Into an empty table, SQLite builds the indexes at the end in one sorted pass
             # instead of growing them row by row: the same transaction, so still all or nothing.
-            self._indexes = [sql for (sql,) in repo.db.execute_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
-            ).fetchall()]
-            for (name,) in repo.db.execute_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
-            ).fetchall():
-                repo.db.execute_sql(f'DROP INDEX "{name}"')
+            indexes = db.execute_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
+            ).fetchall()
+            for name, _ in indexes:
+                db.execute_sql(f'DROP INDEX "{name}"')
+            self._indexes = [sql for _, sql in indexes]
 
     def finish(self) -> None:
-        for sql in self._indexes:
-            self.repo.db.execute_sql(sql)
+        if self._indexes:
+            db = self.repo.db
+            [(threads,)] = db.execute_sql("PRAGMA threads").fetchall()
+            db.execute_sql("PRAGMA threads = 2")  # SQLite may sort for an index on a second core
+            for sql in self._indexes:
+                db.execute_sql(sql)
+            db.execute_sql(f"PRAGMA threads = {int(threads)}")
         self._indexes = []
 
-    def add_fresh(self, leads: list[tuple[LeadData, datetime, int, list[tuple[str, int]]]], *, rules_version: str,
-                  now: datetime, updated_by: str) -> dict[str, int]:
-        """Insert new MQLs in the pool straight from their validated data and score, with
-        no Lead objects on the way (an import's million rows); their merge keys and ids."""
-        if not leads:
-            return {}
-        db = self.repo.db
-        [(before,)] = db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "lead"').fetchall()
+    def _fragment(self, part: tuple[str, int]) -> str:
+        """One part of a breakdown as its JSON text, the same as `JsonField` writes it."""
+        reason, points = part
+        text = json.dumps({"reason": reason, "points": points}, ensure_ascii=False, separators=(",", ":"))
+        if len(self._fragments) < 100_000:
+            self._fragments[part] = text
+        return text
+
+    def _new_ids(self, count: int) -> list[int]:
+        """Ids for `count` new leads. SQLite: after the highest, which nobody else can take
+        while this transaction holds the write lock. PostgreSQL: from the table's sequence."""
+        if self.postgres:
+            cursor = self.repo.db.execute_sql(
+                "SELECT nextval(pg_get_serial_sequence('lead', 'id')) FROM generate_series(1, %s)", (count,)
+            )
+            return [lead_id for (lead_id,) in cursor.fetchall()]
+        first = self._last_id + 1
+        self._last_id += count
+        return list(range(first, first + count))
+
+    def add_fresh(self, rows: list[tuple], *, rules_version: str, now: datetime, updated_by: str) -> list[int]:
+        """Insert new MQLs in the pool straight from prepared import rows (the fields of
+        `RECORD_FIELDS`, then score and parts), with no objects on the way; their ids."""
+        if not rows:
+            return []
+        ids = self._new_ids(len(rows))
         moment = _naive_utc(now)
-        day_and_time = (f"{moment:%Y%m%d}", f"{moment:%H%M%S%f}")
-        breakdowns = self._breakdowns
-        fixed = {"stage": Stage.MQL.value, "owner": None, "recycle_count": 0, "version": 1,
-                 "handed_over_at": moment, "updated_at": moment, "updated_by": updated_by,
-                 "rules_version": rules_version, "overrides": "{}", "grade": ""}
-        names = [name for name, _ in self.converters]
+        stamp = moment if self.postgres else moment.isoformat(" ")
+        day, clock = f"{moment:%Y%m%d}", f"{moment:%H%M%S%f}"
+        keys = [[_queue_key(handraiser, day, score, clock) for score in range(101)] for handraiser in (False, True)]
+        demo = Interest.DEMO_REQUEST
+        middle = (Stage.MQL.value, None, 0, 1, stamp, stamp, updated_by, rules_version, "{}", "")
+        breakdowns, fragments = self._breakdowns, self._fragments
         dumps = json.dumps
-        rows = []
-        for data, created, score, parts in leads:
-            values = data.__dict__
-            key = tuple(parts)
-            breakdown = breakdowns.get(key)
-            if breakdown is None:  # leads share their breakdowns far more often than not
-                breakdown = dumps([{"reason": reason, "points": points} for reason, points in parts],
-                                  ensure_ascii=False, separators=(",", ":"))
+        fields, interest = RECORD_FIELDS.index("extra"), RECORD_FIELDS.index("interest")
+        first, last, company, email = (RECORD_FIELDS.index(name) for name in ("first_name", "last_name", "company", "email"))
+        inserted = []
+        for lead_id, row in zip(ids, rows, strict=True):
+            extra, created, score, parts = row[fields:]
+            breakdown = breakdowns.get(parts)
+            if breakdown is None:  # leads share their breakdowns, and parts far more often
+                breakdown = "[" + ",".join([fragments.get(part) or self._fragment(part) for part in parts]) + "]"
                 if len(breakdowns) < 100_000:
-                    breakdowns[key] = breakdown
-            interest = values["interest"]
-            row = {
-                **values, **fixed,
-                "channel": values["channel"].value, "interest": interest.value,
-                "creditworthiness": values["creditworthiness"].value,
-                "extra": dumps(values["extra"], ensure_ascii=False, separators=(",", ":")) if values["extra"] else "{}",
-                "score": score,
-                "score_breakdown": breakdown,
-                "created_at": _naive_utc(created),
-                "queue_key": _queue_key(interest is Interest.DEMO_REQUEST, day_and_time[0], score, day_and_time[1]),
-                "search_text": search_text(values["first_name"], values["last_name"], values["company"],
-                                           values["email"]),
-            }
-            rows.append([row[name] for name in names])
-        db.cursor().executemany(self.sql, rows)
-        cursor = db.execute_sql(
-            f'SELECT "id", "email", "external_id" FROM "lead" WHERE "id" > {db.param} ORDER BY "id"', (before,)
-        )
-        return _merge_keys(cursor.fetchall())
+                    breakdowns[parts] = breakdown
+            inserted.append((
+                lead_id, *row[:fields], dumps(extra, ensure_ascii=False, separators=(",", ":")) if extra else "{}",
+                created, score, breakdown, *middle,
+                keys[row[interest] == demo][score],
+                " ".join(filter(None, (row[first], row[last], row[company], row[email]))).casefold(),
+            ))
+        self.repo.db.cursor().executemany(self.sql, inserted)
+        return ids
 
     def get(self, lead_id: int) -> Lead | None:
         return self.repo.get(lead_id)

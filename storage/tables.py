@@ -51,7 +51,7 @@ class LeadRow(BaseTable):
     salutation = CharField(default="")
     first_name = CharField(default="")
     last_name = CharField(default="")
-    email = CharField(default="", index=True)
+    email = CharField(default="")
     phone = CharField(default="")
     job_title = CharField(default="")
     company = CharField(default="")
@@ -82,7 +82,7 @@ class LeadRow(BaseTable):
     rules_version = CharField(default="")
     overrides = JsonField(default=dict)
     grade = CharField(default="")
-    external_id = CharField(default="", index=True)
+    external_id = CharField(default="")
     extra = JsonField(default=dict)
 
     class Meta:

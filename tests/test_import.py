@@ -218,7 +218,29 @@ def test_new_mqls_are_pushed_to_the_reps_when_there_is_a_team(db, tmp_path):
     assert repo.history(1)[-1].action == "assign"
 
 
-def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path):
+def _children(pid):
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _running(pid):
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+def _wait_for(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("reader", ["here", "second process"])
+def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path, monkeypatch, reader):
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8") as handle:
         handle.write("email,first_name,last_name,company\n")
@@ -226,14 +248,96 @@ def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path)
             handle.write(f"lead{number}@firma{number % 97}.de,First{number},Last{number},Firma {number % 97}\n")
     seed = write(tmp_path / "seed.csv", csv_text(","))
     assert run(db, "import", str(seed))[0] == 0
-    env = dict(os.environ, TRIAGE_DB=db)
+    threshold = "1" if reader == "second process" else str(10 ** 12)
+    env = dict(os.environ, TRIAGE_DB=db, TRIAGE_READER_PROCESS_BYTES=threshold)
     process = subprocess.Popen([sys.executable, "-m", "triage.cli", "import", str(path)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(4)  # well into the file, long before its end
+    wal = Path(db.removeprefix("sqlite:///") + "-wal")
+    # Well into the file: rows are being written, long before its end.
+    _wait_for(lambda: process.poll() is not None or (wal.exists() and wal.stat().st_size > 2_000_000))
     assert process.poll() is None
+    children = _children(process.pid)
+    assert bool(children) == (reader == "second process")  # the reader (and multiprocessing's resource tracker)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert [lead.last_name for lead in leads(db)] == ["Müller", "de Vries", "Weiß"]
+    for child in children:  # the reader notices and stops: no process is left behind
+        _wait_for(lambda: not _running(child), seconds=30)
+
+
+def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path):
+    from triage.services import LeadService
+
+    rows = [*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""], ["Anna", "", "ANNA@acme.de", "", "", "", "", ""],
+            ["Karl", "Groß", "karl@firma.de", "Firma", "DE", "Brieftaube", "demo", ""]]
+    path = write(tmp_path / "leads.csv", csv_text(";", rows=rows))
+    results = []
+    for name, separate in (("here", False), ("there", True)):
+        repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / f"{name}.db")))
+        summary = LeadService(repo, "marketing").import_file(path, separate_process=separate)
+        stored = [lead.model_dump(exclude={"handed_over_at", "updated_at", "created_at"}) for lead in repo.list_leads()]
+        results.append((summary.line(), summary.unknown_channels, stored))
+    assert results[0] == results[1]
+    assert results[0][0] == "imported 4, merged 1, rejected 1" and results[0][1] == ["Brieftaube"]
+
+
+def test_a_reader_process_that_fails_is_one_line_and_imports_nothing(tmp_path):
+    from triage.errors import TriageError
+    from triage.services import LeadService
+
+    path = write(tmp_path / "leads.csv", csv_text(","))
+    repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "fail.db")))
+    service = LeadService(repo, "marketing")
+    valid = b"".join(b"lead%d@firma.de,Last\n" % number for number in range(5000))
+    path.write_bytes(b"email,last_name\n" + valid + b"a@b.de,\xff\xfe\n")  # not UTF-8, far down the file
+    with pytest.raises(TriageError, match="not utf-8"):
+        service.import_file(path, encoding="utf-8", separate_process=True)
+    assert list(repo.list_leads()) == []
+
+
+def test_dates_and_counts_pydantic_does_not_read_take_the_slow_path(db, tmp_path):
+    path = write(tmp_path / "slow.csv", (
+        "email,last_name,created_at,emails_opened,pages_visited\n"
+        "a@acme.de,A,01.10.2026 09:30,\"3,0\",\n"
+        "b@acme.de,B,2026-10-02T08:00:00+02:00,2, \n"
+        "c@acme.de,C,gestern,1,1\n"
+        "d@acme.de,D,,-1,0\n"
+    ))
+    code, out = run(db, "import", str(path))
+    assert code == 1 and out.endswith("imported 2, merged 0, rejected 2\n")
+    a, b = leads(db)
+    assert (a.created_at.isoformat()[:16], a.emails_opened, a.pages_visited) == ("2026-10-01T09:30", 3, 0)
+    assert (b.created_at.isoformat()[:16], b.emails_opened) == ("2026-10-02T06:00", 2)
+    rejects = (tmp_path / "slow.csv.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "created_at: 'gestern' is not a date" in rejects and "emails_opened: '-1' is not a whole number" in rejects
+
+
+def test_the_import_record_holds_the_same_rules_as_lead_data():
+    """The import validates rows as `LeadRecord`s in batches; a lead's data is `LeadData`.
+    Given the same values, both accept or both refuse, and agree on what they keep."""
+    from pydantic import ValidationError
+
+    from triage.importing import RECORDS, RECORD_FIELDS
+    from triage.models import LeadData
+
+    base = {name: value for name, value in LeadData().model_dump().items() if name in RECORD_FIELDS}
+    cases = [{}, {"email": " anna@acme.de "}, {"email": "anna@acme"}, {"email": "an na@acme.de"}, {"email": "a@b@c.de"},
+             {"country": "de"}, {"country": " nl "}, {"country": "DEU"}, {"country": "D1"}, {"emails_opened": -1},
+             {"pages_visited": 7}, {"channel": "event"}, {"interest": "demo_request"},
+             {"creditworthiness": "B"}, {"creditworthiness": "E"}, {"first_name": "  Anna  "}, {"extra": {"x": "y"}}]
+    for case in cases:
+        values = {**base, **case}
+        try:
+            expected = LeadData.model_validate(values).model_dump()
+        except ValidationError:
+            expected = None
+        try:
+            [record] = RECORDS.validate_python([{**values, "created_at": None}])
+            got = {name: record[name] for name in expected or {}}
+        except ValidationError:
+            got = None
+        assert (got is None) == (expected is None), case
+        assert got == expected, case
 
 
 async def test_the_app_imports_a_file_with_the_same_rules(tmp_path):

@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import json
+import multiprocessing
+import os
+import queue
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from itertools import islice
+from operator import itemgetter
+from typing import Annotated, Any, Callable, Iterator
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, Field, StringConstraints, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from .errors import TriageError
-from .models import Channel, Interest, LeadData
+from .models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
 
 #: A text field longer than this is refused: no lead has a 10,000-character name.
 MAX_FIELD = 10_000
@@ -185,25 +192,22 @@ def _moment(value: str) -> datetime | None:
 
 
 @dataclass
-class ImportedRow:
-    """A valid row: the lead's data, where it came from, and when it was created."""
-
-    line: int
-    data: LeadData
-    created_at: datetime | None
-
-
-@dataclass
 class RejectedRow:
     line: int
     raw: dict[str, Any]
     error: str
 
 
-TEXT, CHANNEL, INTEREST, COUNTRY, FLAG, MOMENT, COUNT = range(7)
-KINDS = {"channel": CHANNEL, "interest": INTEREST, "country": COUNTRY, "existing_customer": FLAG,
-         "created_at": MOMENT, "emails_opened": COUNT, "emails_clicked": COUNT, "pages_visited": COUNT,
-         "forms_filled": COUNT}
+#: The fields of a lead an import fills, in the order a prepared row carries them; the
+#: lead's score and the parts of the score follow them.
+RECORD_FIELDS = (
+    "salutation", "first_name", "last_name", "email", "phone", "job_title", "company", "country", "notes",
+    "external_id", "channel", "interest", "existing_customer", "creditworthiness", "emails_opened",
+    "emails_clicked", "pages_visited", "forms_filled", "extra", "created_at",
+)
+FIELD_AT = {name: index for index, name in enumerate(RECORD_FIELDS)}
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FIELD)]
+Count = Annotated[int, Field(ge=0)]
 
 
 def _interest(text: str) -> Interest:
@@ -213,79 +217,242 @@ def _interest(text: str) -> Interest:
         try:
             found = Interest(key.replace(" ", "_"))
         except ValueError:
-            raise ValueError(f"{text!r} is not an interest (inquiry, quote, demo)") from None
+            raise ValueError(f"{_shown(text)} is not an interest (inquiry, quote, demo)") from None
     return found
 
 
-class Conversion:
-    """Turns a file's rows into lead data: each column's converter is chosen once, and
-    the values that repeat (channels, countries, yes and no) are converted once."""
+def _remembered(convert: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """A validator for a column whose values repeat (channels, countries, yes and no): each
+    different text is converted once. Values that are not text pass through unchanged."""
+    memo: dict[str, Any] = {}
 
-    def __init__(self, fields: dict[str, str], unknown_columns: list[str]) -> None:
-        self.fields = fields
-        self.unknown_columns = unknown_columns
-        self.unknown_channels: set[str] = set()
-        self._unknown = set(unknown_columns)
-        self._plan = {column: (target, KINDS.get(target, TEXT)) for column, target in fields.items()}
-        self._memo: dict[tuple[int, str], Any] = {}
-        self._converters = {CHANNEL: _channel, INTEREST: _interest, COUNTRY: _country, FLAG: _flag}
-
-    def _converted(self, kind: int, text: str) -> Any:
-        key = (kind, text)
-        found = self._memo.get(key)
+    def validator(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        found = memo.get(value)
         if found is None:
-            found = self._converters[kind](text)
-            if len(self._memo) < 100_000:
-                self._memo[key] = found
+            if len(value) > MAX_FIELD:
+                raise ValueError(f"{len(value):,} characters long; at most {MAX_FIELD:,}")
+            found = convert(value)
+            if len(memo) < 100_000:
+                memo[value] = found
         return found
 
-    def row(self, line: int, raw: dict[str, Any]) -> ImportedRow | RejectedRow:
-        values: dict[str, Any] = {}
-        extra: dict[str, str] = {}
-        created = None
-        plan = self._plan
-        current = ""
+    return validator
+
+
+#: Nested, so that pydantic checks these constraints itself rather than in Python after the
+#: converter (six times faster).
+CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^(?:[A-Za-z]{2})?$")]
+#: Whether a channel text is one we know; an unknown one is kept with the lead.
+_known_channel = _remembered(lambda text: _channel(text)[1])
+
+
+class LeadRecord(TypedDict):
+    """One imported row as pydantic validates it: `LeadData`'s fields under the same rules,
+    plus the import's length limit and the creation date. The file's words for channels,
+    interests, countries and yes or no are converted on the way. A batch of rows is validated
+    in one call, four times faster than a model per row; a test holds the two equal."""
+
+    salutation: Text
+    first_name: Text
+    last_name: Text
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FIELD,
+                                            pattern=rf"^(?:{EMAIL_SHAPE})?$")]
+    phone: Text
+    job_title: Text
+    company: Text
+    country: Annotated[CountryCode, BeforeValidator(_remembered(_country))]
+    notes: Text
+    external_id: Text
+    channel: Annotated[Channel, BeforeValidator(_remembered(lambda text: _channel(text)[0]))]
+    interest: Annotated[Interest, BeforeValidator(_remembered(_interest))]
+    existing_customer: Annotated[bool, BeforeValidator(_remembered(_flag))]
+    creditworthiness: Credit
+    emails_opened: Count
+    emails_clicked: Count
+    pages_visited: Count
+    forms_filled: Count
+    extra: dict[str, Annotated[str, StringConstraints(max_length=MAX_FIELD)]]
+    created_at: datetime | None
+
+
+RECORDS = TypeAdapter(list[LeadRecord])
+DEFAULTS = {name: LeadData.model_fields[name].get_default(call_default_factory=True)
+            for name in RECORD_FIELDS if name != "created_at"} | {"created_at": None}
+COUNTS = ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")
+#: Converters for what pydantic does not read itself: "3,0" clicks, a date as 01.10.2026.
+SLOW_PATH = {**dict.fromkeys(COUNTS, lambda text: _count(text)), "created_at": lambda text: _moment(text)}
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
+def _reason(error: Any) -> str:
+    """A pydantic error in the words of the rejects file: which field, and why."""
+    loc = error["loc"]
+    field = str(loc[1]) if len(loc) > 1 else "row"
+    kind, value = error["type"], error.get("input")
+    if kind == "string_too_long" and isinstance(value, str):
+        return f"{field}: {len(value):,} characters long; at most {MAX_FIELD:,}"
+    if kind == "string_pattern_mismatch" and field == "email":
+        return f"email: {_shown(value.strip())} is not an email address (expected name@domain.tld)"
+    if kind == "string_pattern_mismatch" and field == "country":
+        return f"country: {_shown(value.strip())} is not a two-letter country code (e.g. DE, NL, GB)"
+    return f"{field}: {str(error['msg']).removeprefix('Value error, ')}"
+
+
+class Conversion:
+    """Turns a file's rows into validated records, a batch at a time.
+
+    The cells go to pydantic as they are, in one call per batch; only a row pydantic
+    refuses takes the slow path, where dates such as 01.10.2026 and counts such as "3,0"
+    are read by hand before the row is checked again.
+    """
+
+    def __init__(self, headers: list[str], fields: dict[str, str], unknown_columns: list[str],
+                 delimiter: str = ",") -> None:
+        self.headers = headers
+        self.delimiter = delimiter
+        self.unknown_columns = unknown_columns
+        self.unknown_channels: set[str] = set()
+        position = {header: index for index, header in enumerate(headers)}
+        self._at = {target: position[column] for column, target in fields.items()}
+        self._names = tuple(self._at)
+        indexes = tuple(self._at.values())
+        self._pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda cells: (cells[indexes[0]],))
+        self._missing = {name: value for name, value in DEFAULTS.items() if name not in self._at}
+        self._blank = [(name, 0) for name in COUNTS if name in self._at]
+        if "created_at" in self._at:
+            self._blank.append(("created_at", None))
+        self._unknown = [(position[column], column) for column in unknown_columns if column in position]
+
+    def _raw(self, cells: list[str]) -> dict[str, Any]:
+        raw = dict(zip(self.headers, cells, strict=False))
+        if len(cells) > len(self.headers):
+            raw[""] = self.delimiter.join(cells[len(self.headers):])
+        return raw
+
+    def _record(self, cells: list[str]) -> dict[str, Any]:
+        record = self._missing.copy()
+        record.update(zip(self._names, self._pick(cells), strict=True))
+        for name, blank in self._blank:
+            if not record[name]:
+                record[name] = blank
+        extra = None
+        for index, column in self._unknown:
+            text = cells[index]
+            if text and not text.isspace():
+                if extra is None:
+                    extra = {}
+                extra[column] = text
+        if extra:
+            record["extra"] = extra
+        return record
+
+    def _slow(self, record: dict[str, Any]) -> dict[str, Any] | str:
+        """The record with dates and counts read by hand, validated; or why not."""
+        record = dict(record)
+        for name, convert in SLOW_PATH.items():
+            if isinstance(record.get(name), str):
+                try:
+                    record[name] = convert(record[name])
+                except ValueError as exc:
+                    return f"{name}: {exc}"
         try:
-            for column, value in raw.items():
-                text = value if isinstance(value, str) else ("" if value is None else str(value))
-                if len(text) > MAX_FIELD:
-                    return RejectedRow(line, raw, f"{column}: {len(text):,} characters long; at most {MAX_FIELD:,}")
-                planned = plan.get(column)
-                if planned is None:
-                    if text and column in self._unknown and text.strip():
-                        extra[column] = text
-                    continue
-                current, kind = planned
-                if kind == TEXT:
-                    values[current] = text
-                elif kind == COUNT:
-                    values[current] = int(text) if text.isdigit() else _count(text)
-                elif kind == MOMENT:
-                    created = _moment(text)
-                elif kind == CHANNEL:
-                    channel, known = self._converted(CHANNEL, text)
-                    if not known:
-                        self.unknown_channels.add(text.strip())
-                        extra["channel"] = text.strip()
-                    values["channel"] = channel
-                else:
-                    values[current] = self._converted(kind, text)
-            if extra:
-                values["extra"] = extra
-            data = LeadData.model_validate(values)
+            [valid] = RECORDS.validate_python([record])
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"])
-            return RejectedRow(line, raw, f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
-        except ValueError as exc:
-            return RejectedRow(line, raw, f"{current}: {exc}")
-        if not (data.email or data.last_name or data.company or data.external_id):
-            return RejectedRow(line, raw, "no email, last name, company or external id: nothing says who this is")
-        return ImportedRow(line, data, created)
+            return _reason(exc.errors(include_url=False)[0])
+        return valid
+
+    def batch(self, rows: list[tuple[int, list[str]]]) -> tuple[list[dict[str, Any]], list[int], list[RejectedRow]]:
+        """Valid records and their line numbers, and the rows rejected with their reason."""
+        width = len(self.headers)
+        records: list[dict[str, Any]] = []
+        kept: list[tuple[int, list[str]]] = []
+        rejects: list[RejectedRow] = []
+        for line, cells in rows:
+            if len(cells) != width:
+                if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                    rejects.append(RejectedRow(line, self._raw(cells), (
+                        f"{len(cells)} cells where the header has {width}: a delimiter in an unquoted value?")))
+                    continue
+                cells = (cells + [""] * width)[:width]
+            records.append(self._record(cells))
+            kept.append((line, cells))
+        try:
+            valid: list[Any] = RECORDS.validate_python(records)
+        except ValidationError as exc:
+            failed = {error["loc"][0] for error in exc.errors(include_url=False)}
+            valid = RECORDS.validate_python([record for index, record in enumerate(records) if index not in failed])
+            valid.reverse()
+            valid = [self._slow(record) if index in failed else valid.pop() for index, record in enumerate(records)]
+        checked: list[dict[str, Any]] = []
+        lines: list[int] = []
+        channel = self._at.get("channel")
+        for record, (line, cells) in zip(valid, kept, strict=True):
+            if isinstance(record, str):
+                rejects.append(RejectedRow(line, self._raw(cells), record))
+            elif not (record["email"] or record["last_name"] or record["company"] or record["external_id"]):
+                rejects.append(RejectedRow(line, self._raw(cells),
+                                           "no email, last name, company or external id: nothing says who this is"))
+            else:
+                if record["channel"] is Channel.OTHER and channel is not None and not _known_channel(cells[channel]):
+                    text = cells[channel].strip()
+                    self.unknown_channels.add(text)
+                    record["extra"] = {**record["extra"], "channel": text}
+                checked.append(record)
+                lines.append(line)
+        rejects.sort(key=lambda reject: reject.line)
+        return checked, lines, rejects
 
 
-def raw_value(raw: dict[str, Any], fields: dict[str, str], target: str) -> str:
-    return next((str(raw[column]) for column, name in fields.items() if name == target), "")
+@dataclass
+class Batch:
+    """A batch of prepared rows: each is the `RECORD_FIELDS` values.
+
+    The values are plain (enums as their values, `created_at` as naive UTC ISO text), so a
+    batch travels between processes cheaply.
+    """
+
+    rows: list[tuple]
+    lines: list[int]
+    rejects: list[RejectedRow]
+    unknown_channels: set[str]
+    #: How far through the file reading is, 0..1.
+    progress: float
+
+
+def prepare(source: "Source", conversion: Conversion, now: datetime, size: int = 5000) -> Iterator[Batch]:
+    """The file's rows, converted, validated and dated (never in the future).
+
+    Scoring is left to the process that stores them: it has the time to spare, and need not
+    score the rows it merges."""
+    picks = itemgetter(*RECORD_FIELDS)
+    latest = now.astimezone(timezone.utc).replace(tzinfo=None)
+    plain = {member: member.value for kind in (Channel, Interest, Credit) for member in kind}
+    today = latest.isoformat(" ")
+    for chunk in _chunks(source.rows, size):
+        records, lines, rejects = conversion.batch(chunk)
+        rows = []
+        for record in records:
+            moment = record["created_at"]
+            if moment is None:
+                record["created_at"] = today
+            else:  # a date without a zone is in UTC
+                if moment.tzinfo is not None:
+                    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+                record["created_at"] = today if moment > latest else moment.isoformat(" ")
+            record["channel"], record["interest"] = plain[record["channel"]], plain[record["interest"]]
+            record["creditworthiness"] = plain[record["creditworthiness"]]
+            rows.append(picks(record))
+        yield Batch(rows, lines, rejects, set(conversion.unknown_channels), source.progress())
+
+
+def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 # --- reading files --------------------------------------------------------------------
@@ -293,12 +460,17 @@ def raw_value(raw: dict[str, Any], fields: dict[str, str], target: str) -> str:
 @dataclass
 class Source:
     headers: list[str]
-    rows: Iterator[tuple[int, dict[str, Any]]]
+    #: Line (or row) number and the cells, in the order of `headers`.
+    rows: Iterator[tuple[int, list[str]]]
     #: How far through the file reading is, 0..1, for a progress bar.
     progress: Callable[[], float]
     #: The CSV dialect's delimiter, for the rejects file; "," for JSON and XLSX.
     delimiter: str = ","
     encoding: str = "utf-8"
+    #: "csv", "json" or "xlsx".
+    kind: str = "csv"
+    size: int = 0
+    close: Callable[[], None] = lambda: None
 
 
 def detect_encoding(head: bytes, given: str | None) -> str:
@@ -371,19 +543,12 @@ def _csv_source(path: Path, encoding: str, size: int, sample: str) -> Source:
         binary.close()
         raise UnreadableFile(f"{path}: found no columns (one header {headers[0][:40]!r}); is it a CSV file?")
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for record in reader:
-                if not any(cell.strip() for cell in record):
+                if not record or (not record[0].strip() and not "".join(record).strip()):
                     continue
-                line = reader.line_num
-                if len(record) > len(headers):
-                    extra = record[len(headers):]
-                    record = record[:len(headers)]
-                    if any(cell.strip() for cell in extra):
-                        yield line, {**dict(zip(headers, record, strict=True)), "": delimiter.join(extra)}
-                        continue
-                yield line, dict(zip(headers, record + [""] * (len(headers) - len(record)), strict=True))
+                yield reader.line_num, record
         except UnicodeDecodeError:
             raise UnreadableFile(
                 f"{path}, line {reader.line_num + 1}: not {encoding}; give the file's encoding with "
@@ -394,7 +559,8 @@ def _csv_source(path: Path, encoding: str, size: int, sample: str) -> Source:
         finally:
             binary.close()
 
-    return Source(headers, rows(), lambda: binary.tell() / size if not binary.closed else 1.0, delimiter, encoding)
+    return Source(headers, rows(), lambda: binary.tell() / size if not binary.closed else 1.0, delimiter, encoding,
+                  "csv", size, binary.close)
 
 
 def _json_source(path: Path, encoding: str, size: int) -> Source:
@@ -415,12 +581,22 @@ def _json_source(path: Path, encoding: str, size: int) -> Source:
         headers.extend(key for key in record if key not in headers)
     position = [0]
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, list[str]]]:
         for index, (number, record) in enumerate(numbered):
             position[0] = index + 1
-            yield number, {key: "" if value is None else value for key, value in record.items()}
+            yield number, [_json_cell(record.get(header)) for header in headers]
 
-    return Source(headers, rows(), lambda: position[0] / len(numbered))
+    return Source(headers, rows(), lambda: position[0] / len(numbered), kind="json", size=size)
+
+
+def _json_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _xlsx_source(path: Path) -> Source:
@@ -449,13 +625,120 @@ def _xlsx_source(path: Path) -> Source:
             return str(int(value))
         return str(value)
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows() -> Iterator[tuple[int, list[str]]]:
         for number, record in enumerate(records, 2):
             position[0] += 1
             if record is None or all(cell is None for cell in record):
                 continue
-            values = [cell_text(cell) for cell in record] + [""] * (len(headers) - len(record))
-            yield number, dict(zip(headers, values[:len(headers)], strict=True))
+            yield number, [cell_text(cell) for cell in record]
         workbook.close()
 
-    return Source(headers, rows(), lambda: position[0] / total)
+    return Source(headers, rows(), lambda: position[0] / total, kind="xlsx", close=workbook.close)
+
+
+# --- reading a file, here or in a second process ----------------------------------------
+
+#: A CSV file at least this big is read, checked and scored in a second process while this
+#: one stores what it has already done: the two halves take about as long as each other.
+#: TRIAGE_READER_PROCESS_BYTES sets another size.
+READER_PROCESS_BYTES = 8 * 1024 * 1024
+
+
+def _reader_process_bytes() -> int:
+    given = os.environ.get("TRIAGE_READER_PROCESS_BYTES", "")
+    return int(given) if given.isdigit() else READER_PROCESS_BYTES
+
+
+@dataclass
+class Reading:
+    """An opened import: its columns and, batch by batch, its prepared rows and rejects."""
+
+    headers: list[str]
+    delimiter: str
+    unknown_columns: list[str]
+    batches: Iterator[Batch]
+
+
+def _plan(path: Path, encoding: str | None, mapping: dict[str, str]) -> tuple[Source, Conversion]:
+    source = open_source(path, encoding)
+    fields, unknown = column_map(source.headers, mapping)
+    if not any(target in fields.values() for target in ("email", "last_name", "company", "external_id")):
+        source.close()
+        raise UnreadableFile(
+            f"{path}: no column for email, last name, company or external id "
+            f"(columns: {', '.join(source.headers[:12])}); name them, or map them with --map"
+        )
+    return source, Conversion(source.headers, fields, unknown, source.delimiter)
+
+
+def read(path: Path, *, now: datetime, encoding: str | None = None, mapping: dict[str, str] | None = None,
+         separate_process: bool | None = None, batch_size: int = 5000) -> Reading:
+    """Open `path` for an import; UnreadableFile when it cannot be read as leads at all.
+
+    `separate_process`: None chooses by the file (a big CSV file gets a reader process).
+    """
+    mapping = mapping or {}
+    source, conversion = _plan(path, encoding, mapping)
+    if separate_process is None:
+        separate_process = source.kind == "csv" and source.size >= _reader_process_bytes()
+    if separate_process:
+        source.close()
+        batches = _batches_from_reader(path, encoding, mapping, now, batch_size)
+    else:
+        batches = prepare(source, conversion, now, batch_size)
+    return Reading(source.headers, source.delimiter, conversion.unknown_columns, batches)
+
+
+def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, str], now: datetime, size: int) -> Iterator[Batch]:
+    """`prepare`'s batches, made by a child process. It is stopped if this generator is left
+    early (an error while storing, Ctrl-C), and stops itself if this process dies."""
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue(maxsize=4)
+    reader = context.Process(target=_read_in_child, args=(channel, path, encoding, mapping, now, size,
+                                                          os.getpid()), name="triage import reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            try:
+                kind, item = channel.get(timeout=1)
+            except queue.Empty:
+                if not reader.is_alive():
+                    raise TriageError(
+                        f"the process reading {path.name} stopped (exit code {reader.exitcode}); nothing was imported"
+                    ) from None
+                continue
+            if kind == "batch":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        if reader.is_alive():
+            reader.terminate()
+        reader.join(5)
+        channel.close()
+
+
+def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict[str, str], now: datetime,
+                   size: int, parent: int) -> None:
+    def send(item: tuple[str, Any]) -> None:
+        while True:
+            try:
+                channel.put(item, timeout=1)
+                return
+            except queue.Full:
+                if os.getppid() != parent:  # the importing process is gone: nobody will read this
+                    channel.cancel_join_thread()  # so that the queue's unsent batches do not hold up the exit
+                    os._exit(1)
+
+    gc.disable()  # nothing here makes reference cycles; the collector would only slow it down
+    try:
+        source, conversion = _plan(path, encoding, mapping)
+        for batch in prepare(source, conversion, now, size):
+            send(("batch", batch))
+        send(("done", None))
+    except TriageError as exc:
+        send(("error", exc))
+    except Exception as exc:  # anything else still reaches the user as one line
+        send(("error", TriageError(f"reading {path.name} failed: {type(exc).__name__}: {exc}")))

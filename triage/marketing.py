@@ -10,12 +10,14 @@ changes nothing stores nothing, so importing the same file again changes nothing
 from __future__ import annotations
 
 import csv
+import gc
 from dataclasses import dataclass, field
+from enum import Enum
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .importing import Conversion, RejectedRow, UnreadableFile, column_map, open_source
+from .importing import RECORD_FIELDS, RejectedRow, read
 from .models import AuditEvent, Channel, Interest, Lead, LeadData, utcnow
 from .scoring import FastScorer, score_lead
 
@@ -68,13 +70,24 @@ def merged_changes(old: LeadData, new: LeadData) -> dict[str, Any]:
     return changes
 
 
-def _keys(data: LeadData) -> list[str]:
-    keys = []
-    if data.email:
-        keys.append("e:" + data.email.casefold())
-    if data.external_id:
-        keys.append("x:" + data.external_id)
-    return keys
+EMAIL_AT, EXTERNAL_ID_AT = RECORD_FIELDS.index("email"), RECORD_FIELDS.index("external_id")
+FIELDS_END = RECORD_FIELDS.index("created_at")
+
+
+def _keys(row: tuple) -> list[str]:
+    """A prepared row's merge keys: the email, ignoring case, and the external id."""
+    email, external_id = row[EMAIL_AT], row[EXTERNAL_ID_AT]
+    if email and external_id:
+        return ["e:" + email.casefold(), "x:" + external_id]
+    return ["e:" + email.casefold()] if email else ["x:" + external_id] if external_id else []
+
+
+def _data(row: tuple) -> LeadData:
+    return LeadData.model_validate(dict(zip(RECORD_FIELDS[:FIELDS_END], row[:FIELDS_END], strict=True)))
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
 
 
 class MarketingWork:
@@ -89,83 +102,109 @@ class MarketingWork:
         encoding: str | None = None,
         mapping: dict[str, str] | None = None,
         progress: Callable[[float], None] | None = None,
+        separate_process: bool | None = None,
     ) -> ImportSummary:
-        """Import a CSV, JSON or XLSX file of leads as MQLs in the pool; see the module."""
-        source = open_source(path, encoding)
-        fields, unknown = column_map(source.headers, mapping or {})
-        if not any(target in fields.values() for target in ("email", "last_name", "company", "external_id")):
-            raise UnreadableFile(
-                f"{path}: no column for email, last name, company or external id "
-                f"(columns: {', '.join(source.headers[:12])}); name them, or map them with --map"
-            )
-        conversion = Conversion(fields, unknown)
-        summary = ImportSummary(unknown_columns=unknown)
-        rejects: list[RejectedRow] = []
+        """Import a CSV, JSON or XLSX file of leads as MQLs in the pool; see the module.
+
+        `separate_process`: read and check the file in a second process while this one
+        stores; by default for a big CSV file (`importing.READER_PROCESS_BYTES`)."""
+        collecting = gc.isenabled()
+        gc.disable()  # a million rows of plain values and no cycles: the collector only slows it down
+        try:
+            return self._import(path, encoding, mapping, progress, separate_process)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _import(self, path: Path, encoding: str | None, mapping: dict[str, str] | None,
+                progress: Callable[[float], None] | None, separate_process: bool | None) -> ImportSummary:
         now = utcnow()
-        actor = self.actor
+        reading = read(path, now=now, encoding=encoding, mapping=mapping,
+                       separate_process=separate_process)
+        summary = ImportSummary(unknown_columns=reading.unknown_columns)
+        rejects: list[RejectedRow] = []
+        unknown_channels: set[str] = set()
         known: dict[str, int] = self.store.import_keys()
         scorer = FastScorer(self.rules)
         updated_by = f"import {path.name}"[:255]
-        pending: list[tuple[LeadData, datetime]] = []
-        pending_index: dict[str, int] = {}
-        rows_seen = 0
+        pending: list[tuple] = []
+        pending_at: dict[str, int] = {}
+        shared_parts: dict[tuple, tuple] = {}
+
+        def scored(row: tuple) -> tuple:
+            score, parts = scorer.score(dict(zip(RECORD_FIELDS, row, strict=True)))
+            parts = tuple(parts)
+            if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to store
+                parts = shared_parts.setdefault(parts, parts)
+            return (*row, score, parts)
 
         def flush(session) -> None:
-            scored = []
-            for data, created in pending:
-                score, parts = scorer.score(data)
-                scored.append((data, created, score, parts))
-            known.update(session.add_fresh(scored, rules_version=scorer.stamp, now=now, updated_by=updated_by))
+            ids = session.add_fresh(pending, rules_version=scorer.stamp, now=now, updated_by=updated_by)
+            for key, slot in pending_at.items():
+                known.setdefault(key, ids[slot])
+            summary.imported += len(pending)
             pending.clear()
-            pending_index.clear()
+            pending_at.clear()
 
         with self.store.import_session() as session:
-            for line, raw in source.rows:
-                rows_seen += 1
-                if progress is not None and rows_seen % 2000 == 0:
-                    progress(source.progress())
-                result = conversion.row(line, raw)
-                if isinstance(result, RejectedRow):
-                    rejects.append(result)
-                    continue
-                data = result.data
-                keys = _keys(data)
-                slot = next((pending_index[key] for key in keys if key in pending_index), None)
-                if slot is not None:
-                    earlier, created = pending[slot]
-                    changes = merged_changes(earlier, data)
-                    if changes:
-                        pending[slot] = (earlier.model_copy(update=changes), created)
+            for batch in reading.batches:
+                rejects.extend(batch.rejects)
+                unknown_channels |= batch.unknown_channels
+                for row, line in zip(batch.rows, batch.lines, strict=True):
+                    keys = _keys(row)
+                    slot = lead_id = None
                     for key in keys:
-                        pending_index.setdefault(key, slot)
-                    summary.merged += 1
-                    continue
-                lead_id = next((known[key] for key in keys if key in known), None)
-                if lead_id is not None:
-                    stored = session.get(lead_id)
-                    if stored is not None:
-                        changes = merged_changes(stored, data)
-                        if changes:
-                            event = AuditEvent(lead_id=stored.id, actor=actor, at=now, action="import",
-                                               note=f"merged from {path.name}, line {line}: {', '.join(sorted(changes))}")
-                            session.change(stored, {**changes, **self._score_fields(stored.model_copy(update=changes))},
-                                           event)
-                        summary.merged += 1
+                        if key in pending_at:
+                            slot = pending_at[key]
+                            break
+                        if lead_id is None and key in known:
+                            lead_id = known[key]
+                    if slot is not None:
+                        self._merge_pending(pending, slot, row, scorer)
+                        for key in keys:
+                            pending_at.setdefault(key, slot)
+                    elif lead_id is not None:
+                        self._merge_stored(session, lead_id, row, f"merged from {path.name}, line {line}", now)
+                    else:
+                        for key in keys:
+                            pending_at[key] = len(pending)
+                        pending.append(scored(row))
                         continue
-                pending.append((data, min(result.created_at or now, now)))
-                for key in keys:
-                    pending_index[key] = len(pending) - 1
-                summary.imported += 1
+                    summary.merged += 1
                 if len(pending) >= BATCH:
                     flush(session)
+                if progress is not None:
+                    progress(batch.progress)
             flush(session)
         if progress is not None:
             progress(1.0)
         summary.rejected = len(rejects)
-        summary.unknown_channels = sorted(conversion.unknown_channels)
+        summary.unknown_channels = sorted(unknown_channels)
         if rejects:
-            summary.rejects_path = write_rejects(path, source.headers, rejects, source.delimiter)
+            rejects.sort(key=lambda reject: reject.line)
+            summary.rejects_path = write_rejects(path, reading.headers, rejects, reading.delimiter)
         return summary
+
+    @staticmethod
+    def _merge_pending(pending: list[tuple], slot: int, row: tuple, scorer: FastScorer) -> None:
+        """A row for a lead earlier in this file: what it adds goes into that lead."""
+        earlier = pending[slot]
+        changes = merged_changes(_data(earlier), _data(row))
+        if changes:
+            record = dict(zip(RECORD_FIELDS, earlier[:len(RECORD_FIELDS)], strict=True)) | changes
+            score, parts = scorer.score(record)
+            pending[slot] = (*(_plain(record[name]) for name in RECORD_FIELDS), score, tuple(parts))
+
+    def _merge_stored(self, session: Any, lead_id: int, row: tuple, note: str, now: datetime) -> None:
+        """A row for a stored lead: what it adds is stored, audited; nothing new, nothing stored."""
+        stored = session.get(lead_id)
+        if stored is None:
+            return
+        changes = merged_changes(stored, _data(row))
+        if changes:
+            event = AuditEvent(lead_id=stored.id, actor=self.actor, at=now, action="import",
+                               note=f"{note}: {', '.join(sorted(changes))}")
+            session.change(stored, {**changes, **self._score_fields(stored.model_copy(update=changes))}, event)
 
     def _score_fields(self, lead: Lead) -> dict[str, Any]:
         scored = score_lead(lead, self.rules)

@@ -102,7 +102,10 @@ class ReturnPath(StrEnum):
         return Stage.RETURNED if self is ReturnPath.NURTURE else Stage.DISQUALIFIED
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: What an email address looks like here: name@domain.tld, no spaces. The import checks the
+#: same shape for a batch of rows at once (`importing.LeadRecord`).
+EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+_EMAIL = re.compile(rf"^{EMAIL_SHAPE}$")
 
 
 def utcnow() -> datetime:
@@ -138,7 +141,7 @@ class LeadData(BaseModel):
     #: The lead's id in the system it came from (HubSpot's Record ID, ...).
     external_id: str = ""
     #: Columns of an imported file that triage has no field for, kept as they were.
-    extra: dict[str, str] = {}
+    extra: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("email")
     @classmethod

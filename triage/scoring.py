@@ -8,7 +8,9 @@ much was cut, so the parts shown always add up to the score shown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from .checklist import FIELD_LABELS, INTEREST_LABELS, Answers, answers
 from .models import Channel, Credit, Interest, LeadData, ScorePart
@@ -127,6 +129,10 @@ class FastScorer:
             for activity in Activity
         ]
         self._domains: dict[str, tuple[tuple[Signal, ...], bool]] = {}
+        self._heads: dict[tuple, tuple[tuple[tuple[str, int], ...], int]] = {}
+        self._activity_tables: list[tuple[str, dict[int, tuple[str, int]]]] = [(name, {}) for name, *_ in self.activity]
+        self._applicant = re.compile("|".join(re.escape(word) for word in config.applicant_words)) \
+            if config.applicant_words else None
 
     def _domain(self, domain: str) -> tuple[tuple[Signal, ...], bool]:
         """The signals a mail domain raises, and whether it is a customer's."""
@@ -143,39 +149,58 @@ class FastScorer:
                 self._domains[domain] = known
         return known
 
-    def score(self, lead: LeadData) -> tuple[int, list[tuple[str, int]]]:
-        values = lead.__dict__
-        parts = list(self.base)
-        for found in (self.channel[values["channel"].value], self.interest[values["interest"].value],
-                      self.credit[values["creditworthiness"].value]):
-            if found:
-                parts.append(found)
+    def _head(self, channel: Channel, interest: Interest, credit: Credit) -> tuple[tuple[tuple[str, int], ...], int]:
+        parts = [*self.base, *(found for found in (self.channel[Channel(channel).value],
+                                                    self.interest[Interest(interest).value],
+                                                    self.credit[Credit(credit).value]) if found)]
+        return tuple(parts), sum(amount for _, amount in parts)
+
+    def _activity_part(self, name: str, count: int) -> tuple[str, int]:
+        """The part `count` units of one activity earn (capped), or ("", 0)."""
+        cap, per_unit, (one, many) = next((cap, per_unit, units) for activity, cap, per_unit, units in self.activity
+                                          if activity == name)
+        count = min(count, cap)
+        amount = round(per_unit * count) if count else 0
+        return (f"{count} {one if count == 1 else many}", amount) if amount else ("", 0)
+
+    def score(self, lead: LeadData | dict[str, Any]) -> tuple[int, list[tuple[str, int]]]:
+        """The score and its parts, of a lead or of a dict of its fields (an imported row)."""
+        values = lead if isinstance(lead, dict) else lead.__dict__
+        key = (values["channel"], values["interest"], values["creditworthiness"])
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = self._head(*key)
+        parts, total = list(head[0]), head[1]
         email = values["email"]
-        domain = email.rpartition("@")[2].lower() if email else ""
-        signals, customer_domain = self._domain(domain)
+        signals, customer_domain = self._domain(email.rpartition("@")[2].lower()) if email else ((), False)
         found = self.customer["existing" if values["existing_customer"] or customer_domain else "new"]
         if found:
             parts.append(found)
+            total += found[1]
         config = self.config
         country, notes = values["country"], values["notes"]
         if country and config.served_countries and country not in config.served_countries:
             signals = (*signals, Signal.COUNTRY_NOT_SERVED)
-        if notes and any(word in notes.casefold() for word in config.applicant_words):
+        if notes and self._applicant is not None and self._applicant.search(notes.casefold()):
             signals = (*signals, Signal.JOB_APPLICANT)
         for signal in signals:
             found = self.signal[signal]
             if found:
                 parts.append(found)
+                total += found[1]
         for name, found in self.missing:
             if found and not values[name]:
                 parts.append(found)
-        for name, cap, per_unit, (one, many) in self.activity:
-            count = min(values[name], cap)
+                total += found[1]
+        for name, table in self._activity_tables:
+            count = values[name]
             if count:
-                amount = round(per_unit * count)
-                if amount:
-                    parts.append((f"{count} {one if count == 1 else many}", amount))
-        total = sum(amount for _, amount in parts)
+                found = table.get(count)
+                if found is None:
+                    found = table[count] = self._activity_part(name, count)
+                if found[1]:
+                    parts.append(found)
+                    total += found[1]
         if total > 100:
             parts.append(("capped at 100", 100 - total))
         elif total < 0:
