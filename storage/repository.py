@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, TypeVar
@@ -50,7 +49,7 @@ QUEUE_COLUMNS = [
 
 
 def search_text(*parts: str) -> str:
-    return " ".join(part.casefold() for part in parts if part)
+    return " ".join(filter(None, parts)).casefold()
 
 
 def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
@@ -196,7 +195,7 @@ class ImportSession:
     def _fragment(self, part: tuple[str, int]) -> str:
         """One part of a breakdown as its JSON text, the same as `JsonField` writes it."""
         reason, points = part
-        text = json.dumps({"reason": reason, "points": points}, ensure_ascii=False, separators=(",", ":"))
+        text = LeadRow.score_breakdown.db_value({"reason": reason, "points": points})
         if len(self._fragments) < 100_000:
             self._fragments[part] = text
         return text
@@ -226,7 +225,7 @@ class ImportSession:
         demo = Interest.DEMO_REQUEST
         middle = (Stage.MQL.value, None, 0, 1, stamp, stamp, updated_by, rules_version, "{}", "")
         breakdowns, fragments = self._breakdowns, self._fragments
-        dumps = json.dumps
+        extra_json = LeadRow.extra.db_value
         fields, interest = RECORD_FIELDS.index("extra"), RECORD_FIELDS.index("interest")
         first, last, company, email = (RECORD_FIELDS.index(name) for name in ("first_name", "last_name", "company", "email"))
         inserted = []
@@ -238,10 +237,10 @@ class ImportSession:
                 if len(breakdowns) < 100_000:
                     breakdowns[parts] = breakdown
             inserted.append((
-                lead_id, *row[:fields], dumps(extra, ensure_ascii=False, separators=(",", ":")) if extra else "{}",
+                lead_id, *row[:fields], extra_json(extra) if extra else "{}",
                 created, score, breakdown, *middle,
                 keys[row[interest] == demo][score],
-                " ".join(filter(None, (row[first], row[last], row[company], row[email]))).casefold(),
+                search_text(row[first], row[last], row[company], row[email]),
             ))
         self.repo.db.cursor().executemany(self.sql, inserted)
         return ids

@@ -105,3 +105,25 @@ async def test_the_app_works_unchanged_on_postgres(repo):
         await pilot.pause(0.5)
         await settle(app, pilot)
         assert [row.id for row in app.query_one(LeadQueue).rows] == [2, 4, 5]
+
+
+@pytest.mark.parametrize("separate_process", [False, True])
+def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, tmp_path, separate_process):
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "email,first_name,last_name,channel,interest,created_at,emails_opened\n"
+        "l1@firma.de,,Eins,event,demo,2026-10-01 09:30,3\n"          # stored already: fills the last name
+        "neu@firma.de,Neu,Kunde,Brieftaube,quote,01.10.2026,2\n"
+        "NEU@firma.de,,,,,,5\n",                                     # earlier in this file: more opens
+        encoding="utf-8")
+    service = LeadService(repo, "marketing")
+    summary = service.import_file(path, separate_process=separate_process)
+    assert summary.line() == "imported 1, merged 2, rejected 0" and summary.unknown_channels == ["Brieftaube"]
+    leads = {lead.email: lead for lead in repo.list_leads()}
+    assert leads["l1@firma.de"].last_name == "Eins" and leads["l1@firma.de"].version == 2
+    new = leads["neu@firma.de"]
+    assert new.id == 6 and new.stage is Stage.MQL and new.emails_opened == 5 and new.extra == {"channel": "Brieftaube"}
+    assert new.created_at.isoformat()[:10] == "2026-10-01" and new.score > 0
+    repo.add_leads([new_lead(LeadData(first_name="Later"))])  # the sequence knows the imported id
+    assert max(lead.id for lead in repo.list_leads()) == 7
+    assert service.import_file(path, separate_process=separate_process).line() == "imported 0, merged 3, rejected 0"

@@ -198,14 +198,12 @@ class RejectedRow:
     error: str
 
 
-#: The fields of a lead an import fills, in the order a prepared row carries them; the
-#: lead's score and the parts of the score follow them.
+#: The fields of a lead an import fills, in the order a prepared row carries them.
 RECORD_FIELDS = (
     "salutation", "first_name", "last_name", "email", "phone", "job_title", "company", "country", "notes",
     "external_id", "channel", "interest", "existing_customer", "creditworthiness", "emails_opened",
     "emails_clicked", "pages_visited", "forms_filled", "extra", "created_at",
 )
-FIELD_AT = {name: index for index, name in enumerate(RECORD_FIELDS)}
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FIELD)]
 Count = Annotated[int, Field(ge=0)]
 
@@ -638,8 +636,8 @@ def _xlsx_source(path: Path) -> Source:
 
 # --- reading a file, here or in a second process ----------------------------------------
 
-#: A CSV file at least this big is read, checked and scored in a second process while this
-#: one stores what it has already done: the two halves take about as long as each other.
+#: A CSV file at least this big is read and checked in a second process while this one
+#: scores and stores what it has already had.
 #: TRIAGE_READER_PROCESS_BYTES sets another size.
 READER_PROCESS_BYTES = 8 * 1024 * 1024
 

@@ -130,7 +130,8 @@ class FastScorer:
         ]
         self._domains: dict[str, tuple[tuple[Signal, ...], bool]] = {}
         self._heads: dict[tuple, tuple[tuple[tuple[str, int], ...], int]] = {}
-        self._activity_tables: list[tuple[str, dict[int, tuple[str, int]]]] = [(name, {}) for name, *_ in self.activity]
+        #: Each activity's parts by count, filled as counts turn up.
+        self._activity_parts: list[tuple[str, dict[int, tuple[str, int]]]] = [(name, {}) for name, *_ in self.activity]
         self._applicant = re.compile("|".join(re.escape(word) for word in config.applicant_words)) \
             if config.applicant_words else None
 
@@ -155,10 +156,9 @@ class FastScorer:
                                                     self.credit[Credit(credit).value]) if found)]
         return tuple(parts), sum(amount for _, amount in parts)
 
-    def _activity_part(self, name: str, count: int) -> tuple[str, int]:
-        """The part `count` units of one activity earn (capped), or ("", 0)."""
-        cap, per_unit, (one, many) = next((cap, per_unit, units) for activity, cap, per_unit, units in self.activity
-                                          if activity == name)
+    def _activity_part(self, index: int, count: int) -> tuple[str, int]:
+        """The part `count` units of the `index`th activity earn (capped), or ("", 0)."""
+        _, cap, per_unit, (one, many) = self.activity[index]
         count = min(count, cap)
         amount = round(per_unit * count) if count else 0
         return (f"{count} {one if count == 1 else many}", amount) if amount else ("", 0)
@@ -192,12 +192,12 @@ class FastScorer:
             if found and not values[name]:
                 parts.append(found)
                 total += found[1]
-        for name, table in self._activity_tables:
+        for index, (name, table) in enumerate(self._activity_parts):
             count = values[name]
             if count:
                 found = table.get(count)
                 if found is None:
-                    found = table[count] = self._activity_part(name, count)
+                    found = table[count] = self._activity_part(index, count)
                 if found[1]:
                     parts.append(found)
                     total += found[1]
