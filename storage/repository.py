@@ -64,6 +64,16 @@ def _queue_key(handraiser: bool, day: str, score: int, clock: str) -> str:
     return f"{0 if handraiser else 1}{day}{100 - score:03d}{clock}"
 
 
+def _sql_literal(value: str | int | None) -> str:
+    """A value as an SQL literal, the same in SQLite and PostgreSQL: a quote inside text is
+    doubled, which is all either needs."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -158,16 +168,16 @@ class ImportSession:
     #: The columns a fresh lead is inserted with: its id, then the imported fields in the
     #: order of `triage.importing.RECORD_FIELDS` up to `extra`, then what storage adds.
     COLUMNS = ("id", *RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score",
-               "score_breakdown", "stage", "owner", "recycle_count", "version", "handed_over_at", "updated_at",
-               "updated_by", "rules_version", "overrides", "grade", "queue_key", "search_text")
+               "score_breakdown", "queue_key", "search_text")
+    #: Columns every lead of one import has the same value in, written into the statement
+    #: rather than bound for each row (a quarter of the insert's time).
+    SHARED_COLUMNS = ("stage", "owner", "recycle_count", "version", "handed_over_at", "updated_at", "updated_by",
+                      "rules_version", "overrides", "grade")
 
     def __init__(self, repo: "LeadRepository") -> None:
         self.repo = repo
         db = repo.db
         self.postgres = is_postgres(db)
-        self.sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(
-            ", ".join(f'"{column}"' for column in self.COLUMNS), ", ".join([db.param] * len(self.COLUMNS))
-        )
         self._breakdowns: dict[tuple, str] = {}
         self._fragments: dict[tuple[str, int], str] = {}
         self._indexes: list[str] = []
@@ -219,11 +229,18 @@ class ImportSession:
             return []
         ids = self._new_ids(len(rows))
         moment = _naive_utc(now)
-        stamp = moment if self.postgres else moment.isoformat(" ")
+        stamp = moment.isoformat(" ")
         day, clock = f"{moment:%Y%m%d}", f"{moment:%H%M%S%f}"
         keys = [[_queue_key(handraiser, day, score, clock) for score in range(101)] for handraiser in (False, True)]
         demo = Interest.DEMO_REQUEST
-        middle = (Stage.MQL.value, None, 0, 1, stamp, stamp, updated_by, rules_version, "{}", "")
+        shared = (Stage.MQL.value, None, 0, 1, stamp, stamp, updated_by, rules_version, "{}", "")
+        literals = ", ".join(map(_sql_literal, shared))
+        if self.postgres:  # psycopg reads % as the start of a parameter
+            literals = literals.replace("%", "%%")
+        sql = 'INSERT INTO "lead" ({}) VALUES ({}, {})'.format(
+            ", ".join(f'"{column}"' for column in (*self.COLUMNS, *self.SHARED_COLUMNS)),
+            ", ".join([self.repo.db.param] * len(self.COLUMNS)), literals,
+        )
         breakdowns, fragments = self._breakdowns, self._fragments
         extra_json = LeadRow.extra.db_value
         fields, interest = RECORD_FIELDS.index("extra"), RECORD_FIELDS.index("interest")
@@ -238,11 +255,11 @@ class ImportSession:
                     breakdowns[parts] = breakdown
             inserted.append((
                 lead_id, *row[:fields], extra_json(extra) if extra else "{}",
-                created, score, breakdown, *middle,
+                created, score, breakdown,
                 keys[row[interest] == demo][score],
                 search_text(row[first], row[last], row[company], row[email]),
             ))
-        self.repo.db.cursor().executemany(self.sql, inserted)
+        self.repo.db.cursor().executemany(sql, inserted)
         return ids
 
     def get(self, lead_id: int) -> Lead | None:

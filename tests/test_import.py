@@ -161,6 +161,12 @@ def test_duplicates_in_the_file_and_in_the_database_are_merged_not_doubled(db, t
     assert history[-1].action == "import" and "last_name" in history[-1].note
 
 
+def test_a_file_name_with_quotes_and_percent_signs_is_recorded_as_it_is(db, tmp_path):
+    path = write(tmp_path / "O'Brien's 100% leads; --.csv", csv_text(","))
+    assert run(db, "import", str(path))[0] == 0
+    assert {lead.updated_by for lead in leads(db)} == {"import O'Brien's 100% leads; --.csv"}
+
+
 def test_importing_the_same_file_again_changes_nothing(db, tmp_path):
     path = write(tmp_path / "leads.csv", csv_text(","))
     run(db, "import", str(path))

@@ -109,7 +109,7 @@ async def test_the_app_works_unchanged_on_postgres(repo):
 
 @pytest.mark.parametrize("separate_process", [False, True])
 def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, tmp_path, separate_process):
-    path = tmp_path / "leads.csv"
+    path = tmp_path / "Kampagne 'Herbst' 100%.csv"
     path.write_text(
         "email,first_name,last_name,channel,interest,created_at,emails_opened\n"
         "l1@firma.de,,Eins,event,demo,2026-10-01 09:30,3\n"          # stored already: fills the last name
@@ -124,6 +124,7 @@ def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, 
     new = leads["neu@firma.de"]
     assert new.id == 6 and new.stage is Stage.MQL and new.emails_opened == 5 and new.extra == {"channel": "Brieftaube"}
     assert new.created_at.isoformat()[:10] == "2026-10-01" and new.score > 0
+    assert new.updated_by == "import Kampagne 'Herbst' 100%.csv"
     repo.add_leads([new_lead(LeadData(first_name="Later"))])  # the sequence knows the imported id
     assert max(lead.id for lead in repo.list_leads()) == 7
     assert service.import_file(path, separate_process=separate_process).line() == "imported 0, merged 3, rejected 0"

@@ -12,23 +12,30 @@ import codecs
 import csv
 import gc
 import io
+import itertools
 import json
 import multiprocessing
 import os
 import queue
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from itertools import islice
 from operator import itemgetter
-from typing import Annotated, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator
 
-from pydantic import BeforeValidator, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from .errors import TriageError
 from .models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
+from .scoring import FastScorer
+
+if TYPE_CHECKING:
+    from .rules import Rules
 
 #: A text field longer than this is refused: no lead has a 10,000-character name.
 MAX_FIELD = 10_000
@@ -198,7 +205,8 @@ class RejectedRow:
     error: str
 
 
-#: The fields of a lead an import fills, in the order a prepared row carries them.
+#: The fields of a lead an import fills, in the order a prepared row carries them; the
+#: lead's score and the parts of the score follow them.
 RECORD_FIELDS = (
     "salutation", "first_name", "last_name", "email", "phone", "job_title", "company", "country", "notes",
     "external_id", "channel", "interest", "existing_customer", "creditworthiness", "emails_opened",
@@ -246,11 +254,19 @@ CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=T
 _known_channel = _remembered(lambda text: _channel(text)[1])
 
 
+#: A value pydantic reads itself (web_form, DE, yes) never reaches the Python converter
+#: after it in the union; only the file's own words do (Organic Search, Germany, ja).
+FIRST_FIT = Field(union_mode="left_to_right")
+
+
 class LeadRecord(TypedDict):
     """One imported row as pydantic validates it: `LeadData`'s fields under the same rules,
     plus the import's length limit and the creation date. The file's words for channels,
     interests, countries and yes or no are converted on the way. A batch of rows is validated
-    in one call, four times faster than a model per row; a test holds the two equal."""
+    in one call, four times faster than a model per row; a test holds the two equal.
+    Enums come out as their values, plain text for the process that stores them."""
+
+    __pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[misc]
 
     salutation: Text
     first_name: Text
@@ -260,12 +276,13 @@ class LeadRecord(TypedDict):
     phone: Text
     job_title: Text
     company: Text
-    country: Annotated[CountryCode, BeforeValidator(_remembered(_country))]
+    country: Annotated[CountryCode | Annotated[CountryCode, BeforeValidator(_remembered(_country))], FIRST_FIT]
     notes: Text
     external_id: Text
-    channel: Annotated[Channel, BeforeValidator(_remembered(lambda text: _channel(text)[0]))]
-    interest: Annotated[Interest, BeforeValidator(_remembered(_interest))]
-    existing_customer: Annotated[bool, BeforeValidator(_remembered(_flag))]
+    channel: Annotated[Channel | Annotated[Channel, BeforeValidator(_remembered(lambda text: _channel(text)[0]))],
+                       FIRST_FIT]
+    interest: Annotated[Interest | Annotated[Interest, BeforeValidator(_remembered(_interest))], FIRST_FIT]
+    existing_customer: Annotated[bool | Annotated[bool, BeforeValidator(_remembered(_flag))], FIRST_FIT]
     creditworthiness: Credit
     emails_opened: Count
     emails_clicked: Count
@@ -285,6 +302,14 @@ SLOW_PATH = {**dict.fromkeys(COUNTS, lambda text: _count(text)), "created_at": l
 
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
+def _first_error(errors: list[Any]) -> Any:
+    """The first failing field's error; where a union tried pydantic's reading and then
+    ours, the one our converter gave (it says why in the file's words)."""
+    field = errors[0]["loc"][1:2]
+    return next((error for error in errors if error["loc"][1:2] == field and error["type"] == "value_error"),
+                errors[0])
 
 
 def _reason(error: Any) -> str:
@@ -361,7 +386,7 @@ class Conversion:
         try:
             [valid] = RECORDS.validate_python([record])
         except ValidationError as exc:
-            return _reason(exc.errors(include_url=False)[0])
+            return _reason(_first_error(exc.errors(include_url=False)))
         return valid
 
     def batch(self, rows: list[tuple[int, list[str]]]) -> tuple[list[dict[str, Any]], list[int], list[RejectedRow]]:
@@ -396,7 +421,7 @@ class Conversion:
                 rejects.append(RejectedRow(line, self._raw(cells),
                                            "no email, last name, company or external id: nothing says who this is"))
             else:
-                if record["channel"] is Channel.OTHER and channel is not None and not _known_channel(cells[channel]):
+                if record["channel"] == Channel.OTHER and channel is not None and not _known_channel(cells[channel]):
                     text = cells[channel].strip()
                     self.unknown_channels.add(text)
                     record["extra"] = {**record["extra"], "channel": text}
@@ -408,7 +433,7 @@ class Conversion:
 
 @dataclass
 class Batch:
-    """A batch of prepared rows: each is the `RECORD_FIELDS` values.
+    """A batch of prepared rows: each is the `RECORD_FIELDS` values, then score and parts.
 
     The values are plain (enums as their values, `created_at` as naive UTC ISO text), so a
     batch travels between processes cheaply.
@@ -422,16 +447,21 @@ class Batch:
     progress: float
 
 
-def prepare(source: "Source", conversion: Conversion, now: datetime, size: int = 5000) -> Iterator[Batch]:
-    """The file's rows, converted, validated and dated (never in the future).
+def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetime, size: int = 5000,
+            share: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
+    """The file's rows, converted, validated, dated (never in the future) and scored.
 
-    Scoring is left to the process that stores them: it has the time to spare, and need not
-    score the rows it merges."""
+    `share` (k, n): only every n-th batch from the k-th on, for one of n readers.
+    """
+    mine, readers = share
+    scorer = FastScorer(rules)
+    shared_parts: dict[tuple, tuple] = {}
     picks = itemgetter(*RECORD_FIELDS)
     latest = now.astimezone(timezone.utc).replace(tzinfo=None)
-    plain = {member: member.value for kind in (Channel, Interest, Credit) for member in kind}
     today = latest.isoformat(" ")
-    for chunk in _chunks(source.rows, size):
+    for number, chunk in enumerate(_chunks(source.rows, size)):
+        if number % readers != mine:
+            continue
         records, lines, rejects = conversion.batch(chunk)
         rows = []
         for record in records:
@@ -442,9 +472,11 @@ def prepare(source: "Source", conversion: Conversion, now: datetime, size: int =
                 if moment.tzinfo is not None:
                     moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
                 record["created_at"] = today if moment > latest else moment.isoformat(" ")
-            record["channel"], record["interest"] = plain[record["channel"]], plain[record["interest"]]
-            record["creditworthiness"] = plain[record["creditworthiness"]]
-            rows.append(picks(record))
+            score, parts = scorer.score(record)
+            parts = tuple(parts)
+            if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to send and store
+                parts = shared_parts.setdefault(parts, parts)
+            rows.append((*picks(record), score, parts))
         yield Batch(rows, lines, rejects, set(conversion.unknown_channels), source.progress())
 
 
@@ -636,8 +668,8 @@ def _xlsx_source(path: Path) -> Source:
 
 # --- reading a file, here or in a second process ----------------------------------------
 
-#: A CSV file at least this big is read and checked in a second process while this one
-#: scores and stores what it has already had.
+#: A CSV file at least this big is read, checked and scored in a second process while this
+#: one stores what it has already had.
 #: TRIAGE_READER_PROCESS_BYTES sets another size.
 READER_PROCESS_BYTES = 8 * 1024 * 1024
 
@@ -669,7 +701,7 @@ def _plan(path: Path, encoding: str | None, mapping: dict[str, str]) -> tuple[So
     return source, Conversion(source.headers, fields, unknown, source.delimiter)
 
 
-def read(path: Path, *, now: datetime, encoding: str | None = None, mapping: dict[str, str] | None = None,
+def read(path: Path, *, rules: Rules, now: datetime, encoding: str | None = None, mapping: dict[str, str] | None = None,
          separate_process: bool | None = None, batch_size: int = 5000) -> Reading:
     """Open `path` for an import; UnreadableFile when it cannot be read as leads at all.
 
@@ -681,30 +713,40 @@ def read(path: Path, *, now: datetime, encoding: str | None = None, mapping: dic
         separate_process = source.kind == "csv" and source.size >= _reader_process_bytes()
     if separate_process:
         source.close()
-        batches = _batches_from_reader(path, encoding, mapping, now, batch_size)
+        batches = _batches_from_reader(path, encoding, mapping, rules, now, batch_size)
     else:
-        batches = prepare(source, conversion, now, batch_size)
+        batches = prepare(source, conversion, rules, now, batch_size)
     return Reading(source.headers, source.delimiter, conversion.unknown_columns, batches)
 
 
-def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, str], now: datetime, size: int) -> Iterator[Batch]:
-    """`prepare`'s batches, made by a child process. It is stopped if this generator is left
-    early (an error while storing, Ctrl-C), and stops itself if this process dies."""
+def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, str], rules: Rules, now: datetime,
+                         size: int) -> Iterator[Batch]:
+    """`prepare`'s batches, made by child processes, in the file's order.
+
+    With two cores, two readers each parse the whole file (cheap) but check and score only
+    every other batch (dear): the storing process is then kept busy. They are stopped if
+    this generator is left early (an error while storing, Ctrl-C), and stop themselves if
+    this process dies.
+    """
     context = multiprocessing.get_context("spawn")
-    channel = context.Queue(maxsize=4)
-    reader = context.Process(target=_read_in_child, args=(channel, path, encoding, mapping, now, size,
-                                                          os.getpid()), name="triage import reader", daemon=True)
-    reader.start()
+    count = min(2, os.cpu_count() or 1)
+    channels = [context.Queue(maxsize=4) for _ in range(count)]
+    readers = [context.Process(target=_read_in_child, name=f"triage import reader {number + 1}", daemon=True,
+                               args=(channel, path, encoding, mapping, rules, now, size, (number, count), os.getpid()))
+               for number, channel in enumerate(channels)]
+    for reader in readers:
+        reader.start()
     try:
-        while True:
-            try:
-                kind, item = channel.get(timeout=1)
-            except queue.Empty:
-                if not reader.is_alive():
-                    raise TriageError(
-                        f"the process reading {path.name} stopped (exit code {reader.exitcode}); nothing was imported"
-                    ) from None
-                continue
+        for turn in itertools.count():
+            channel, reader = channels[turn % count], readers[turn % count]
+            while True:
+                try:
+                    kind, item = channel.get(timeout=1)
+                    break
+                except queue.Empty:
+                    if not reader.is_alive():
+                        raise TriageError(f"the process reading {path.name} stopped (exit code {reader.exitcode}); "
+                                          "nothing was imported") from None
             if kind == "batch":
                 yield item
             elif kind == "error":
@@ -712,31 +754,31 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
             else:
                 return
     finally:
-        if reader.is_alive():
-            reader.terminate()
-        reader.join(5)
-        channel.close()
+        for reader, channel in zip(readers, channels, strict=True):
+            if reader.is_alive():
+                reader.terminate()
+            reader.join(5)
+            channel.close()
 
 
-def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict[str, str], now: datetime,
-                   size: int, parent: int) -> None:
-    def send(item: tuple[str, Any]) -> None:
-        while True:
-            try:
-                channel.put(item, timeout=1)
-                return
-            except queue.Full:
-                if os.getppid() != parent:  # the importing process is gone: nobody will read this
-                    channel.cancel_join_thread()  # so that the queue's unsent batches do not hold up the exit
-                    os._exit(1)
-
+def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict[str, str], rules: Rules,
+                   now: datetime, size: int, share: tuple[int, int], parent: int) -> None:
+    threading.Thread(target=_stop_with, args=(parent,), daemon=True).start()
     gc.disable()  # nothing here makes reference cycles; the collector would only slow it down
     try:
         source, conversion = _plan(path, encoding, mapping)
-        for batch in prepare(source, conversion, now, size):
-            send(("batch", batch))
-        send(("done", None))
+        for batch in prepare(source, conversion, rules, now, size, share):
+            channel.put(("batch", batch))
+        channel.put(("done", None))
     except TriageError as exc:
-        send(("error", exc))
+        channel.put(("error", exc))
     except Exception as exc:  # anything else still reaches the user as one line
-        send(("error", TriageError(f"reading {path.name} failed: {type(exc).__name__}: {exc}")))
+        channel.put(("error", TriageError(f"reading {path.name} failed: {type(exc).__name__}: {exc}")))
+
+
+def _stop_with(parent: int) -> None:
+    """A reader ends when the importing process is gone, wherever it waits: for room in the
+    queue, or at its exit for the queue's last batches to be taken, which nobody will now."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)

@@ -119,7 +119,7 @@ class MarketingWork:
     def _import(self, path: Path, encoding: str | None, mapping: dict[str, str] | None,
                 progress: Callable[[float], None] | None, separate_process: bool | None) -> ImportSummary:
         now = utcnow()
-        reading = read(path, now=now, encoding=encoding, mapping=mapping,
+        reading = read(path, rules=self.rules, now=now, encoding=encoding, mapping=mapping,
                        separate_process=separate_process)
         summary = ImportSummary(unknown_columns=reading.unknown_columns)
         rejects: list[RejectedRow] = []
@@ -129,19 +129,11 @@ class MarketingWork:
         updated_by = f"import {path.name}"[:255]
         pending: list[tuple] = []
         pending_at: dict[str, int] = {}
-        shared_parts: dict[tuple, tuple] = {}
-
-        def scored(row: tuple) -> tuple:
-            score, parts = scorer.score(dict(zip(RECORD_FIELDS, row, strict=True)))
-            parts = tuple(parts)
-            if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to store
-                parts = shared_parts.setdefault(parts, parts)
-            return (*row, score, parts)
 
         def flush(session) -> None:
             ids = session.add_fresh(pending, rules_version=scorer.stamp, now=now, updated_by=updated_by)
-            for key, slot in pending_at.items():
-                known.setdefault(key, ids[slot])
+            # A key of a new lead is in neither map already: it would have been merged.
+            known.update(zip(pending_at, map(ids.__getitem__, pending_at.values()), strict=True))
             summary.imported += len(pending)
             pending.clear()
             pending_at.clear()
@@ -168,7 +160,7 @@ class MarketingWork:
                     else:
                         for key in keys:
                             pending_at[key] = len(pending)
-                        pending.append(scored(row))
+                        pending.append(row)
                         continue
                     summary.merged += 1
                 if len(pending) >= BATCH:
