@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from itertools import islice
 from operator import itemgetter
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, get_type_hints
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
@@ -293,6 +293,15 @@ class LeadRecord(TypedDict):
 
 
 RECORDS = TypeAdapter(list[LeadRecord])
+#: The same rules for a batch given as columns, one list per field: a batch is checked in
+#: one call with no dict per row.
+LeadColumns = TypedDict(  # type: ignore[misc]
+    "LeadColumns", {name: list[kind] for name, kind in get_type_hints(LeadRecord, include_extras=True).items()})
+LeadColumns.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[attr-defined]
+COLUMNS = TypeAdapter(LeadColumns)
+FIELD_AT = {name: index for index, name in enumerate(RECORD_FIELDS)}
+EMAIL, LAST_NAME, COMPANY, EXTERNAL_ID, CHANNEL, EXTRA, CREATED_AT = (
+    FIELD_AT[name] for name in ("email", "last_name", "company", "external_id", "channel", "extra", "created_at"))
 DEFAULTS = {name: LeadData.model_fields[name].get_default(call_default_factory=True)
             for name in RECORD_FIELDS if name != "created_at"} | {"created_at": None}
 COUNTS = ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")
@@ -342,13 +351,7 @@ class Conversion:
         self.unknown_channels: set[str] = set()
         position = {header: index for index, header in enumerate(headers)}
         self._at = {target: position[column] for column, target in fields.items()}
-        self._names = tuple(self._at)
-        indexes = tuple(self._at.values())
-        self._pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda cells: (cells[indexes[0]],))
         self._missing = {name: value for name, value in DEFAULTS.items() if name not in self._at}
-        self._blank = [(name, 0) for name in COUNTS if name in self._at]
-        if "created_at" in self._at:
-            self._blank.append(("created_at", None))
         self._unknown = [(position[column], column) for column in unknown_columns if column in position]
 
     def _raw(self, cells: list[str]) -> dict[str, Any]:
@@ -357,24 +360,24 @@ class Conversion:
             raw[""] = self.delimiter.join(cells[len(self.headers):])
         return raw
 
-    def _record(self, cells: list[str]) -> dict[str, Any]:
-        record = self._missing.copy()
-        record.update(zip(self._names, self._pick(cells), strict=True))
-        for name, blank in self._blank:
-            if not record[name]:
-                record[name] = blank
-        extra = None
-        for index, column in self._unknown:
-            text = cells[index]
-            if text and not text.isspace():
-                if extra is None:
-                    extra = {}
-                extra[column] = text
-        if extra:
-            record["extra"] = extra
-        return record
+    def _columns(self, table: list[list[str]]) -> dict[str, list[Any]]:
+        """The batch's cells as one list per field, as `LeadColumns` takes them."""
+        cells = list(zip(*table, strict=True))
+        count = len(table)
+        columns: dict[str, list[Any]] = {name: [value] * count for name, value in self._missing.items()}
+        for name, index in self._at.items():
+            columns[name] = list(cells[index])
+        for name in COUNTS:
+            if name in self._at:
+                columns[name] = [text or 0 for text in columns[name]]
+        if "created_at" in self._at:
+            columns["created_at"] = [text or None for text in columns["created_at"]]
+        if self._unknown:
+            columns["extra"] = [{column: cells[index][row] for index, column in self._unknown
+                                 if cells[index][row] and not cells[index][row].isspace()} for row in range(count)]
+        return columns
 
-    def _slow(self, record: dict[str, Any]) -> dict[str, Any] | str:
+    def _slow(self, record: dict[str, Any]) -> tuple | str:
         """The record with dates and counts read by hand, validated; or why not."""
         record = dict(record)
         for name, convert in SLOW_PATH.items():
@@ -387,13 +390,30 @@ class Conversion:
             [valid] = RECORDS.validate_python([record])
         except ValidationError as exc:
             return _reason(_first_error(exc.errors(include_url=False)))
-        return valid
+        return tuple(valid[name] for name in RECORD_FIELDS)
 
-    def batch(self, rows: list[tuple[int, list[str]]]) -> tuple[list[dict[str, Any]], list[int], list[RejectedRow]]:
-        """Valid records and their line numbers, and the rows rejected with their reason."""
+    def _validated(self, columns: dict[str, list[Any]]) -> list[tuple | str]:
+        """Each row as its `RECORD_FIELDS` values, or why it is refused. The batch is checked
+        in one call; only when pydantic refuses some rows are those read again by hand."""
+        try:
+            valid = COLUMNS.validate_python(columns)
+            return list(zip(*(valid[name] for name in RECORD_FIELDS), strict=True))
+        except ValidationError as exc:
+            failed = {error["loc"][1] for error in exc.errors(include_url=False)}
+        count = len(columns["email"])
+        keep = [index for index in range(count) if index not in failed]
+        valid = COLUMNS.validate_python({name: [column[index] for index in keep] for name, column in columns.items()})
+        rows = list(zip(*(valid[name] for name in RECORD_FIELDS), strict=True))
+        rows.reverse()
+        return [self._slow({name: column[index] for name, column in columns.items()}) if index in failed
+                else rows.pop() for index in range(count)]
+
+    def batch(self, rows: list[tuple[int, list[str]]]) -> tuple[list[tuple], list[int], list[RejectedRow]]:
+        """Valid rows (their `RECORD_FIELDS` values) and their line numbers, and the rows
+        rejected with their reason."""
         width = len(self.headers)
-        records: list[dict[str, Any]] = []
-        kept: list[tuple[int, list[str]]] = []
+        table: list[list[str]] = []
+        kept: list[int] = []
         rejects: list[RejectedRow] = []
         for line, cells in rows:
             if len(cells) != width:
@@ -402,30 +422,23 @@ class Conversion:
                         f"{len(cells)} cells where the header has {width}: a delimiter in an unquoted value?")))
                     continue
                 cells = (cells + [""] * width)[:width]
-            records.append(self._record(cells))
-            kept.append((line, cells))
-        try:
-            valid: list[Any] = RECORDS.validate_python(records)
-        except ValidationError as exc:
-            failed = {error["loc"][0] for error in exc.errors(include_url=False)}
-            valid = RECORDS.validate_python([record for index, record in enumerate(records) if index not in failed])
-            valid.reverse()
-            valid = [self._slow(record) if index in failed else valid.pop() for index, record in enumerate(records)]
-        checked: list[dict[str, Any]] = []
+            table.append(cells)
+            kept.append(line)
+        checked: list[tuple] = []
         lines: list[int] = []
         channel = self._at.get("channel")
-        for record, (line, cells) in zip(valid, kept, strict=True):
-            if isinstance(record, str):
-                rejects.append(RejectedRow(line, self._raw(cells), record))
-            elif not (record["email"] or record["last_name"] or record["company"] or record["external_id"]):
+        for row, line, cells in zip(self._validated(self._columns(table)) if table else [], kept, table, strict=True):
+            if isinstance(row, str):
+                rejects.append(RejectedRow(line, self._raw(cells), row))
+            elif not (row[EMAIL] or row[LAST_NAME] or row[COMPANY] or row[EXTERNAL_ID]):
                 rejects.append(RejectedRow(line, self._raw(cells),
                                            "no email, last name, company or external id: nothing says who this is"))
             else:
-                if record["channel"] == Channel.OTHER and channel is not None and not _known_channel(cells[channel]):
+                if row[CHANNEL] == Channel.OTHER and channel is not None and not _known_channel(cells[channel]):
                     text = cells[channel].strip()
                     self.unknown_channels.add(text)
-                    record["extra"] = {**record["extra"], "channel": text}
-                checked.append(record)
+                    row = (*row[:EXTRA], {**row[EXTRA], "channel": text}, *row[EXTRA + 1:])
+                checked.append(row)
                 lines.append(line)
         rejects.sort(key=lambda reject: reject.line)
         return checked, lines, rejects
@@ -455,28 +468,29 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
     """
     mine, readers = share
     scorer = FastScorer(rules)
+    scored_on = itemgetter(*(FIELD_AT[name] for name in scorer.fields))
     shared_parts: dict[tuple, tuple] = {}
-    picks = itemgetter(*RECORD_FIELDS)
     latest = now.astimezone(timezone.utc).replace(tzinfo=None)
     today = latest.isoformat(" ")
+
+    def dated(moment: datetime | None) -> str:
+        if moment is None:
+            return today
+        if moment.tzinfo is not None:  # a date without a zone is in UTC
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return today if moment > latest else moment.isoformat(" ")
+
     for number, chunk in enumerate(_chunks(source.rows, size)):
         if number % readers != mine:
             continue
-        records, lines, rejects = conversion.batch(chunk)
+        valid, lines, rejects = conversion.batch(chunk)
         rows = []
-        for record in records:
-            moment = record["created_at"]
-            if moment is None:
-                record["created_at"] = today
-            else:  # a date without a zone is in UTC
-                if moment.tzinfo is not None:
-                    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-                record["created_at"] = today if moment > latest else moment.isoformat(" ")
-            score, parts = scorer.score(record)
+        for row in valid:
+            score, parts = scorer.score_values(scored_on(row))
             parts = tuple(parts)
             if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to send and store
                 parts = shared_parts.setdefault(parts, parts)
-            rows.append((*picks(record), score, parts))
+            rows.append((*row[:CREATED_AT], dated(row[CREATED_AT]), score, parts))
         yield Batch(rows, lines, rejects, set(conversion.unknown_channels), source.progress())
 
 
@@ -728,7 +742,10 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
     this generator is left early (an error while storing, Ctrl-C), and stop themselves if
     this process dies.
     """
-    context = multiprocessing.get_context("spawn")
+    # Forking starts a reader in a moment, but only a process with one thread may fork
+    # safely; the app, with its workers, starts fresh interpreters instead.
+    alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if alone else "spawn")
     count = min(2, os.cpu_count() or 1)
     channels = [context.Queue(maxsize=4) for _ in range(count)]
     readers = [context.Process(target=_read_in_child, name=f"triage import reader {number + 1}", daemon=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from .checklist import FIELD_LABELS, INTEREST_LABELS, Answers, answers
@@ -131,7 +132,12 @@ class FastScorer:
         self._domains: dict[str, tuple[tuple[Signal, ...], bool]] = {}
         self._heads: dict[tuple, tuple[tuple[tuple[str, int], ...], int]] = {}
         #: Each activity's parts by count, filled as counts turn up.
-        self._activity_parts: list[tuple[str, dict[int, tuple[str, int]]]] = [(name, {}) for name, *_ in self.activity]
+        self._activity_parts: list[dict[int, tuple[str, int]]] = [{} for _ in self.activity]
+        #: What a lead is scored on, in the order `score_values` takes it.
+        self.fields = ("channel", "interest", "creditworthiness", "email", "existing_customer", "country", "notes",
+                       *(name for name, _ in self.missing), *(name for name, *_ in self.activity))
+        self._pick = itemgetter(*self.fields)
+        self._first_activity = 7 + len(self.missing)
         self._applicant = re.compile("|".join(re.escape(word) for word in config.applicant_words)) \
             if config.applicant_words else None
 
@@ -164,21 +170,24 @@ class FastScorer:
         return (f"{count} {one if count == 1 else many}", amount) if amount else ("", 0)
 
     def score(self, lead: LeadData | dict[str, Any]) -> tuple[int, list[tuple[str, int]]]:
-        """The score and its parts, of a lead or of a dict of its fields (an imported row)."""
-        values = lead if isinstance(lead, dict) else lead.__dict__
-        key = (values["channel"], values["interest"], values["creditworthiness"])
+        """The score and its parts, of a lead or of a dict of its fields."""
+        return self.score_values(self._pick(lead if isinstance(lead, dict) else lead.__dict__))
+
+    def score_values(self, values: tuple) -> tuple[int, list[tuple[str, int]]]:
+        """The score and its parts from the values of `fields`, in that order (an import
+        scores a column of leads at a time)."""
+        channel, interest, credit, email, existing, country, notes = values[:7]
+        key = (channel, interest, credit)
         head = self._heads.get(key)
         if head is None:
             head = self._heads[key] = self._head(*key)
         parts, total = list(head[0]), head[1]
-        email = values["email"]
         signals, customer_domain = self._domain(email.rpartition("@")[2].lower()) if email else ((), False)
-        found = self.customer["existing" if values["existing_customer"] or customer_domain else "new"]
+        found = self.customer["existing" if existing or customer_domain else "new"]
         if found:
             parts.append(found)
             total += found[1]
         config = self.config
-        country, notes = values["country"], values["notes"]
         if country and config.served_countries and country not in config.served_countries:
             signals = (*signals, Signal.COUNTRY_NOT_SERVED)
         if notes and self._applicant is not None and self._applicant.search(notes.casefold()):
@@ -188,12 +197,13 @@ class FastScorer:
             if found:
                 parts.append(found)
                 total += found[1]
-        for name, found in self.missing:
-            if found and not values[name]:
+        for position, (_, found) in enumerate(self.missing, 7):
+            if found and not values[position]:
                 parts.append(found)
                 total += found[1]
-        for index, (name, table) in enumerate(self._activity_parts):
-            count = values[name]
+        first = self._first_activity
+        for index, table in enumerate(self._activity_parts):
+            count = values[first + index]
             if count:
                 found = table.get(count)
                 if found is None:
