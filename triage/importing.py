@@ -263,7 +263,8 @@ class LeadRecord(TypedDict):
     """One imported row as pydantic validates it: `LeadData`'s fields under the same rules,
     plus the import's length limit and the creation date. The file's words for channels,
     interests, countries and yes or no are converted on the way. A batch of rows is validated
-    in one call, four times faster than a model per row; a test holds the two equal.
+    in one call (`COLUMNS`), several times faster than a model per row; a test holds the
+    two equal.
     Enums come out as their values, plain text for the process that stores them."""
 
     __pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[misc]
@@ -292,9 +293,8 @@ class LeadRecord(TypedDict):
     created_at: datetime | None
 
 
-RECORDS = TypeAdapter(list[LeadRecord])
-#: The same rules for a batch given as columns, one list per field: a batch is checked in
-#: one call with no dict per row.
+#: `LeadRecord`'s rules for a batch given as columns, one list per field: a batch is
+#: checked in one call with no dict per row.
 LeadColumns = TypedDict(  # type: ignore[misc]
     "LeadColumns", {name: list[kind] for name, kind in get_type_hints(LeadRecord, include_extras=True).items()})
 LeadColumns.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[attr-defined]
@@ -306,7 +306,7 @@ DEFAULTS = {name: LeadData.model_fields[name].get_default(call_default_factory=T
             for name in RECORD_FIELDS if name != "created_at"} | {"created_at": None}
 COUNTS = ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")
 #: Converters for what pydantic does not read itself: "3,0" clicks, a date as 01.10.2026.
-SLOW_PATH = {**dict.fromkeys(COUNTS, lambda text: _count(text)), "created_at": lambda text: _moment(text)}
+SLOW_PATH: dict[str, Callable[[str], Any]] = {**dict.fromkeys(COUNTS, _count), "created_at": _moment}
 
 
 def _shown(text: str) -> str:
@@ -316,15 +316,14 @@ def _shown(text: str) -> str:
 def _first_error(errors: list[Any]) -> Any:
     """The first failing field's error; where a union tried pydantic's reading and then
     ours, the one our converter gave (it says why in the file's words)."""
-    field = errors[0]["loc"][1:2]
-    return next((error for error in errors if error["loc"][1:2] == field and error["type"] == "value_error"),
+    field = errors[0]["loc"][0]
+    return next((error for error in errors if error["loc"][0] == field and error["type"] == "value_error"),
                 errors[0])
 
 
 def _reason(error: Any) -> str:
-    """A pydantic error in the words of the rejects file: which field, and why."""
-    loc = error["loc"]
-    field = str(loc[1]) if len(loc) > 1 else "row"
+    """A pydantic error (of `COLUMNS`) in the words of the rejects file: which field, and why."""
+    field = str(error["loc"][0])
     kind, value = error["type"], error.get("input")
     if kind == "string_too_long" and isinstance(value, str):
         return f"{field}: {len(value):,} characters long; at most {MAX_FIELD:,}"
@@ -387,10 +386,10 @@ class Conversion:
                 except ValueError as exc:
                     return f"{name}: {exc}"
         try:
-            [valid] = RECORDS.validate_python([record])
+            valid = COLUMNS.validate_python({name: [value] for name, value in record.items()})
         except ValidationError as exc:
             return _reason(_first_error(exc.errors(include_url=False)))
-        return tuple(valid[name] for name in RECORD_FIELDS)
+        return tuple(valid[name][0] for name in RECORD_FIELDS)
 
     def _validated(self, columns: dict[str, list[Any]]) -> list[tuple | str]:
         """Each row as its `RECORD_FIELDS` values, or why it is refused. The batch is checked
@@ -682,9 +681,8 @@ def _xlsx_source(path: Path) -> Source:
 
 # --- reading a file, here or in a second process ----------------------------------------
 
-#: A CSV file at least this big is read, checked and scored in a second process while this
-#: one stores what it has already had.
-#: TRIAGE_READER_PROCESS_BYTES sets another size.
+#: A CSV file at least this big is read, checked and scored by reader processes while this
+#: one stores what they have done. TRIAGE_READER_PROCESS_BYTES sets another size.
 READER_PROCESS_BYTES = 8 * 1024 * 1024
 
 
