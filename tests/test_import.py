@@ -353,13 +353,19 @@ def test_the_import_record_holds_the_same_rules_as_lead_data():
         assert got == expected, case
 
 
-async def test_the_app_imports_a_file_with_the_same_rules(tmp_path):
+@pytest.mark.parametrize("reader", ["here", "reader processes"])
+async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch, reader):
     from test_app import SIZE, press, settle
 
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
     from triage.services import LeadService
 
+    if reader == "reader processes":  # as for a big file: the app's own workers run beside them
+        import triage.importing
+
+        monkeypatch.setenv("TRIAGE_READER_PROCESS_BYTES", "1")
+        monkeypatch.setattr(triage.importing, "prepare", None)  # read here, it would fail: readers do it
     url = "sqlite:///" + str(tmp_path / "app.db")
     repo = LeadRepository(open_database(url))
     path = write(tmp_path / "leads.csv", csv_text(";", rows=[*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""]]))

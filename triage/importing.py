@@ -18,8 +18,10 @@ import multiprocessing
 import os
 import queue
 import re
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -745,12 +747,23 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
     alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if alone else "spawn")
     count = min(2, os.cpu_count() or 1)
-    channels = [context.Queue(maxsize=4) for _ in range(count)]
-    readers = [context.Process(target=_read_in_child, name=f"triage import reader {number + 1}", daemon=True,
-                               args=(channel, path, encoding, mapping, rules, now, size, (number, count), os.getpid()))
-               for number, channel in enumerate(channels)]
-    for reader in readers:
-        reader.start()
+    channels: list[Any] = []
+    readers: list[Any] = []
+    try:
+        with _stderr_for_children():
+            for number in range(count):
+                channels.append(context.Queue(maxsize=4))
+                readers.append(context.Process(
+                    target=_read_in_child, name=f"triage import reader {number + 1}", daemon=True,
+                    args=(channels[-1], path, encoding, mapping, rules, now, size, (number, count), os.getpid())))
+                readers[-1].start()
+    except (OSError, ValueError):  # no process to be had: read here, slower but the same
+        for reader in readers:
+            if reader.is_alive():
+                reader.terminate()
+        source, conversion = _plan(path, encoding, mapping)
+        yield from prepare(source, conversion, rules, now, size)
+        return
     try:
         for turn in itertools.count():
             channel, reader = channels[turn % count], readers[turn % count]
@@ -774,6 +787,27 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
                 reader.terminate()
             reader.join(5)
             channel.close()
+
+
+@contextmanager
+def _stderr_for_children() -> Iterator[None]:
+    """A real file as `sys.stderr` while readers start. A fresh interpreter is handed this
+    process's standard error, and the app's stand-in for it (no file behind it) cannot be
+    handed on; the readers report their errors through the queue, not there."""
+    try:
+        usable = sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as quiet:
+        sys.stderr = quiet
+        try:
+            yield
+        finally:
+            sys.stderr = saved
 
 
 def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict[str, str], rules: Rules,
