@@ -106,8 +106,8 @@ class MarketingWork:
     ) -> ImportSummary:
         """Import a CSV, JSON or XLSX file of leads as MQLs in the pool; see the module.
 
-        `separate_process`: read and check the file in a second process while this one
-        stores; by default for a big CSV file (`importing.READER_PROCESS_BYTES`)."""
+        `separate_process`: read, check and score the file in reader processes while this
+        one stores; by default for a big CSV file (`importing.READER_PROCESS_BYTES`)."""
         collecting = gc.isenabled()
         gc.disable()  # a million rows of plain values and no cycles: the collector only slows it down
         try:
@@ -132,8 +132,8 @@ class MarketingWork:
 
         def flush(session) -> None:
             ids = session.add_fresh(pending, rules_version=scorer.stamp, now=now, updated_by=updated_by)
-            # A key of a new lead is in neither map already: it would have been merged.
-            known.update(zip(pending_at, map(ids.__getitem__, pending_at.values()), strict=True))
+            for key, slot in pending_at.items():  # a key a stored lead has already stays with it
+                known.setdefault(key, ids[slot])
             summary.imported += len(pending)
             pending.clear()
             pending_at.clear()
