@@ -1,0 +1,50 @@
+"""Days and numbers as German, Dutch and English users type them.
+
+One reader for every option, dialog and file that takes a day: `31.03.2027`, `31.3.27`,
+`31-3-27`, `31-03-2027` (day first, as in Germany and the Netherlands) and `2027-03-31`
+(ISO, year first). A slash is left out on purpose: `03/04/2027` is the 3rd of April in
+Europe and the 4th of March in a US export, and a person typing it cannot tell which we
+would take.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+#: What a person is told a day may look like.
+DAY_FORMATS = "DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD"
+
+_DAY_FIRST = re.compile(r"(\d{1,2})([.-])(\d{1,2})\2(\d{2}|\d{4})\.?")
+_YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
+
+
+def _year(text: str) -> int:
+    """A two-digit year is this century's: `27` is 2027."""
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def parse_day(text: str) -> date:
+    """The day `text` names; ValueError saying which forms work when it names none."""
+    given = text.strip()
+    found = _YEAR_FIRST.fullmatch(given)
+    if found:
+        year, month, day = (int(part) for part in found.groups())
+    else:
+        found = _DAY_FIRST.fullmatch(given)
+        if not found:
+            raise ValueError(f"{given!r} is not a day ({DAY_FORMATS})")
+        day, month, year = int(found.group(1)), int(found.group(3)), _year(found.group(4))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{given!r} is not a day of the calendar") from None
+
+
+def parse_decimal(text: str) -> float:
+    """A number with a decimal point or a decimal comma: `0,5` and `0.5` alike."""
+    given = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _DECIMAL.fullmatch(given):
+        raise ValueError(f"{text.strip()!r} is not a number (e.g. 0,5 or 0.5)")
+    return float(given.replace(",", "."))
