@@ -39,3 +39,12 @@ def test_score_stays_in_range_and_rewards_handraisers():
     hot = LeadData(interest="demo_request", emails_clicked=50, pages_visited=50, forms_filled=9, creditworthiness="A")
     cold = LeadData(interest="inquiry", email="x@gmail.com", notes="Bewerbung", creditworthiness="D")
     assert 0 <= score(cold) < score(hot) <= 100
+
+
+def test_counted_says_one_lead_and_many_leads():
+    from triage.text import counted
+
+    assert counted(1, "MQL") == "1 MQL"
+    assert counted(0, "MQL") == "0 MQLs"
+    assert counted(1204, "lead") == "1,204 leads"
+    assert counted(2, "person", "people") == "2 people"

@@ -30,3 +30,9 @@ def one_line(value: object) -> str:
     """`printable`, for a single table cell: line breaks and tabs become spaces first."""
     text = "" if value is None else str(value)
     return printable(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """`count` and the noun in the right number, thousands grouped: "1 MQL", "1,204 MQLs"."""
+    noun = singular if count == 1 else plural or singular + "s"
+    return f"{count:,} {noun}"
