@@ -224,6 +224,15 @@ def _no_merge_key_indexes(db: peewee.Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS lead_external_id')
 
 
+def _team_logins(db: peewee.Database) -> None:
+    """Version 9, PostgreSQL only: a login per team member in a group per role, with grants
+    and row-level security (see `storage.roles`). The owner running it is the first team lead."""
+    if is_postgres(db):
+        from . import roles
+
+        roles.install(db)
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
@@ -233,6 +242,7 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     6: _import_columns,
     7: _rules_version_index,
     8: _no_merge_key_indexes,
+    9: _team_logins,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -245,7 +255,12 @@ def schema_version(db: peewee.Database) -> int:
 
 
 def migrate_to_current(db: peewee.Database) -> int:
-    """Run every migration the database has not had yet; refuse a newer schema."""
+    """Run every migration the database has not had yet; refuse a newer schema.
+
+    A database already up to date is only read: a team member's login may read the schema
+    version but not create tables."""
+    if schema_version(db) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     with write_transaction(db):
         if is_postgres(db):
             # Two terminals opening a fresh database at once: one migrates, the other waits.
@@ -276,11 +291,15 @@ def check_database(url: str | None = None) -> tuple[str, int]:
         version = schema_version(db)
         server = db.execute_sql("SELECT version()" if is_postgres(db) else "SELECT 'SQLite ' || sqlite_version()")
         [(about,)] = server.fetchall()
+        encrypted = is_postgres(db) and bool(db.execute_sql(
+            "SELECT COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)").fetchone()[0])
     except peewee.DatabaseError as exc:
         raise DatabaseError(f"cannot open database {redact(url)}: {_first_line(exc)}") from None
     finally:
         db.close()
     about = " ".join(about.split()[:2])
+    if is_postgres(db):
+        about += ", encrypted (TLS)" if encrypted else ", not encrypted (add ?sslmode=require to the URL for TLS)"
     if version == SCHEMA_VERSION:
         state = f"migrated (schema version {version} of {SCHEMA_VERSION})"
     elif version < SCHEMA_VERSION:

@@ -12,9 +12,10 @@ from peewee import Tuple, fn
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.importing import RECORD_FIELDS
-from triage.models import AuditEvent, Interest, Lead, QueueRow, ScorePart, Stage, TeamMember
+from triage.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
+from . import roles
 from .db import is_postgres, write_transaction
 from .tables import AuditRow, LeadRow, TeamRow
 
@@ -275,6 +276,7 @@ class LeadRepository:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
         self.sql = _Statements(db.param)
+        self._owner: str | None = None
 
     @database_errors
     def get(self, lead_id: int) -> Lead | None:
@@ -697,18 +699,62 @@ class LeadRepository:
 
     @database_errors
     def membership(self, login: str) -> tuple[TeamMember | None, int]:
-        """The member with `login` (None when not on the team) and the size of the team."""
+        """The member with `login` (None when not on the team) and the size of the team.
+        On PostgreSQL the database's owner is a team lead without being listed."""
         # Asked before every decision: plain SQL, not a query built anew each time.
         [(size,)] = self.db.execute_sql('SELECT COUNT(*) FROM "team_member"').fetchall()
         row = TeamRow.get_or_none(TeamRow.login == login) if size else None
+        if row is None and size and login == self.database_owner():
+            return TeamMember(login=login, name=login, role=Role.LEAD), size
         return (None if row is None else _member(row)), size
 
     @database_errors
-    def add_team_member(self, member: TeamMember) -> None:
-        """Add the member, or replace what is stored about the same login."""
+    def connected_user(self) -> str | None:
+        """Who the database says this connection is: PostgreSQL's session user, which no
+        client can claim to be otherwise; None on SQLite, which knows no users."""
+        if not is_postgres(self.db):
+            return None
+        [(user,)] = self.db.execute_sql("SELECT session_user").fetchall()
+        return user
+
+    def database_owner(self) -> str | None:
+        """The PostgreSQL database's owner, the first team lead; None on SQLite."""
+        if not is_postgres(self.db):
+            return None
+        if self._owner is None:
+            [(self._owner,)] = self.db.execute_sql(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()").fetchall()
+        return self._owner
+
+    @database_errors
+    def connection_encrypted(self) -> bool | None:
+        """Whether this connection is encrypted (TLS); None on SQLite, which has no connection."""
+        if not is_postgres(self.db):
+            return None
+        [(encrypted,)] = self.db.execute_sql(
+            "SELECT COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)").fetchall()
+        return bool(encrypted)
+
+    @database_errors
+    def remove_team_member(self, login: str) -> bool:
+        """Take `login` off the team; on PostgreSQL its login ends too. False when not on it."""
+        with write_transaction(self.db):
+            removed = TeamRow.delete().where(TeamRow.login == login).execute()
+            if is_postgres(self.db):
+                roles.end_login(self.db, login)
+        return bool(removed)
+
+    @database_errors
+    def add_team_member(self, member: TeamMember, *, password: str | None = None, login: bool = False) -> None:
+        """Add the member, or replace what is stored about the same login. With `login`, on
+        PostgreSQL, the member's database login is made or changed in the same transaction:
+        in the group of their role, with `password` when given (None keeps the one it has).
+        Demo teams (`triage seed`) have no logins."""
         values = member.model_dump(mode="json")
         with write_transaction(self.db):
             TeamRow.insert(**values).on_conflict(
                 conflict_target=[TeamRow.login],
                 update={getattr(TeamRow, name): value for name, value in values.items() if name != "login"},
             ).execute()
+            if login and is_postgres(self.db):
+                roles.set_login(self.db, member.login, member.role, password)

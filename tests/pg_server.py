@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 PG_USER = "triage"
+#: The superuser's password: logins over TCP need one, so a member's password matters.
+PG_PASSWORD = "triage-tests"
 
 
 class PostgresServer:
@@ -35,7 +37,12 @@ class PostgresServer:
         if self.as_root:
             account = pwd.getpwnam("postgres")
             os.chown(self.base, account.pw_uid, account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth=trust", "--no-sync",
+        password_file = self.base / "password"
+        password_file.write_text(PG_PASSWORD + "\n")
+        if self.as_root:
+            os.chown(password_file, account.pw_uid, account.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth-local=trust",
+                  "--auth-host=scram-sha-256", f"--pwfile={password_file}", "--no-sync",
                   "-E", "UTF8", "--no-instructions")
         self._pg_ctl_start()
 
@@ -58,7 +65,11 @@ class PostgresServer:
         self._pg_ctl_start()
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{self.port}/{database}"
+
+    def login_url(self, login: str, password: str, database: str) -> str:
+        """A URL for another login: TCP, so the server checks the password."""
+        return f"postgresql://{login}:{password}@127.0.0.1:{self.port}/{database}"
 
     def new_database(self) -> str:
         import psycopg

@@ -80,13 +80,14 @@ def test_db_check_on_a_server_that_is_not_there(capsys):
     assert "secret" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_the_cli_works_unchanged_on_postgres(pg_url):
-    assert run("--db", pg_url, "--as", "lena", "seed", "--leads", "60", "--reps", "3")[0] == 0
+def test_the_cli_works_on_postgres_as_the_connected_user(pg_url):
+    assert run("--db", pg_url, "seed", "--leads", "60", "--reps", "3")[0] == 0
     code, out = run("--db", pg_url, "list", "--stage", "mql", "--limit", "5")
     assert code == 0 and len(out.splitlines()) == 6
-    assert run("--db", pg_url, "--as", "lena", "accept", "7")[0] == 0
+    assert run("--db", pg_url, "--as", "lena", "accept", "7")[0] == 1  # a claim, not who connected
+    assert run("--db", pg_url, "accept", "7")[0] == 0
     code, out = run("--db", pg_url, "show", "7")
-    assert code == 0 and "stage     SAL" in out and "lena  accept" in out
+    assert code == 0 and "stage     SAL" in out and "triage  accept" in out
 
 
 async def test_the_app_works_unchanged_on_postgres(repo):

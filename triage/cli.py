@@ -76,7 +76,41 @@ def _service(args: argparse.Namespace):
 
     from .rules import load_rules
 
-    return LeadService(_repository(args.db), actor=args.login, rules=load_rules(args.rules))
+    repo = _repository(args.db)
+    return LeadService(repo, actor=_actor(args, repo), rules=load_rules(args.rules))
+
+
+def _actor(args: argparse.Namespace, repo) -> str:
+    """Who acts. On PostgreSQL the connection's user, whatever `--as` claims: `--as` may
+    only name that same login. On SQLite `--as`, else the system login."""
+    connected = repo.connected_user()
+    if connected is None:
+        return args.login
+    given = getattr(args, "login_given", None)
+    if given and given != connected:
+        raise TriageError(
+            f"--as {given}: on PostgreSQL you act as the login you connect with ({connected}); "
+            f"to act as {given}, connect with their login (postgresql://{given}@HOST/DATABASE)")
+    return connected
+
+
+def _password(args: argparse.Namespace, *, required: bool) -> str | None:
+    """A new member's password: one line of standard input with `--password-stdin`, else
+    asked twice on a terminal. Never echoed, never printed."""
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise TriageError("--password-stdin: standard input held no password")
+        return password
+    if not required:
+        return None
+    if not sys.stdin.isatty():
+        raise TriageError("a team login needs a password: give it on standard input with --password-stdin, "
+                          "or run this in a terminal to be asked for it")
+    password = getpass.getpass(f"password for {args.member}: ")
+    if not password or password != getpass.getpass("the same password again: "):
+        raise TriageError("the two passwords differ (or are empty); nothing was changed")
+    return password
 
 
 def _run_app(service) -> int:
@@ -99,7 +133,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     if service.store.count_leads() == 0:
         print(f"seeding {DEMO_LEADS} demo leads into {printable(args.db)} ...", file=out, flush=True)
-        seed_database(service.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=args.login)
+        seed_database(service.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=service.actor)
     return _run_app(service)
 
 
@@ -122,6 +156,7 @@ def cmd_seed(args: argparse.Namespace, out: TextIO) -> int:
     if args.assign and args.reps == 0:
         raise UsageError("--assign needs at least one rep to deal the leads to (--reps K)")
     repo = _repository(args.db)
+    args.login = _actor(args, repo)
     seed_database(repo, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign, team_lead=args.login)
     where = f"dealt round-robin to the {args.reps} reps" if args.assign else "all in the unassigned pool"
     print(
@@ -439,17 +474,30 @@ def _member_changes(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_team_add(args: argparse.Namespace, out: TextIO) -> int:
     member = TeamMember(login=args.member, **_member_changes(args))
-    _service(args).add_member(member)
-    print(f"added {_member_line(member)}", file=out)
+    service = _service(args)
+    team_logins = service.store.connected_user() is not None
+    service.add_member(member, password=_password(args, required=team_logins))
+    print(f"added {_member_line(member)}" + (" with a database login of the same name" if team_logins else ""),
+          file=out)
     return 0
 
 
 def cmd_team_set(args: argparse.Namespace, out: TextIO) -> int:
     changes = _member_changes(args)
-    if not changes:
-        raise UsageError("nothing to change: give --name, --role, --capacity, --cap, --countries or --languages")
-    member = _service(args).update_member(args.member, **changes)
-    print(f"changed {_member_line(member)}", file=out)
+    password = _password(args, required=False)
+    if not changes and password is None:
+        raise UsageError("nothing to change: give --name, --role, --capacity, --cap, --countries, --languages "
+                         "or --password-stdin")
+    member = _service(args).update_member(args.member, password=password, **changes)
+    print(f"changed {_member_line(member)}" + (" and the login's password" if password else ""), file=out)
+    return 0
+
+
+def cmd_team_remove(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    service.remove_member(args.member)
+    ended = " and ended the database login" if service.store.connected_user() is not None else ""
+    print(f"removed {one_line(args.member)} from the team{ended}", file=out)
     return 0
 
 
@@ -640,7 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="database URL, e.g. sqlite:///path/to/triage.db (default: $TRIAGE_DB, "
                              "else triage.db in your user data directory)")
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
-                        help="who is deciding (default: your login name)")
+                        help="who is deciding (default: your login name); on PostgreSQL always the login you connect with")
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
                         help="scoring rules file (default: $TRIAGE_RULES, else rules.toml in your "
                              "config directory, else the rules shipped with triage)")
@@ -763,16 +811,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("member", metavar="LOGIN", help="the member's login")
         sub.add_argument("--name", required=adding, help="the member's full name")
         sub.add_argument("--role", type=_choice(Role, "role"), default=Role.REP if adding else None,
-                         help="rep, lead (team lead) or board (review board)" + (" (default rep)" if adding else ""))
+                         help="rep, lead (team lead), board (review board) or marketing" + (" (default rep)" if adding else ""))
         sub.add_argument("--capacity", type=float, default=None, metavar="W",
                          help="share of the leads relative to the others: 1 full time, 0.5 half (default 1)")
         sub.add_argument("--cap", metavar="N", help="at most N open MQLs at once; 'none' for no cap")
         sub.add_argument("--countries", metavar="DE,AT", help="countries covered, comma-separated (default all)")
         sub.add_argument("--languages", metavar="de,nl", help="languages covered, comma-separated (default all)")
+        sub.add_argument("--password-stdin", action="store_true",
+                         help="PostgreSQL: read the member's login password from standard input"
+                              + (" (default: asked on the terminal)" if adding else " (default: unchanged)"))
 
-    team = commands.add_parser("team", parents=[common], help="the sales team: list, add, set, away",
+    team = commands.add_parser("team", parents=[common], help="the sales team: list, add, set, remove, away",
                                description="The sales team, its roles, capacities, caps and away periods.")
-    team.set_defaults(handler=lambda args, out: team.error("choose list, add, set or away"), command_parser=team)
+    team.set_defaults(handler=lambda args, out: team.error("choose list, add, set, remove or away"), command_parser=team)
     team_commands = team.add_subparsers(title="commands", metavar="COMMAND")
 
     def team_command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
@@ -787,6 +838,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "members; the first member can be added by anyone."), adding=True)
     member_options(team_command("set", cmd_team_set, "change a member (team lead)",
                                 "Change a member's name, role, capacity, cap or coverage."), adding=False)
+    remove = team_command("remove", cmd_team_remove, "take a member off the team (team lead)",
+                          "Take a member off the team; on PostgreSQL their database login ends too. "
+                          "Their decisions stay in the audit trail.")
+    remove.add_argument("member", metavar="LOGIN", help="the member's login")
     away = team_command("away", cmd_team_away, "record an away period",
                         "Record that a member is away from one day to another (both included): they get "
                         "no leads meanwhile. Reps record their own; a team lead anyone's.")
@@ -895,7 +950,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     try:
         args.db_given = getattr(args, "db_given", None)
         args.db = args.db_given or default_db()
-        args.login = getattr(args, "login", None) or default_login()
+        args.login_given = getattr(args, "login", None)
+        args.login = args.login_given or default_login()
         args.rules = getattr(args, "rules", None)
         return args.handler(args, out)
     except UsageError as exc:

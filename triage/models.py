@@ -267,9 +267,11 @@ class Role(StrEnum):
     REP = "rep"
     LEAD = "lead"
     BOARD = "board"
+    #: Marketing brings leads in (import), hands them over and recycles nurtured ones.
+    MARKETING = "marketing"
 
 
-ROLE_LABELS = {Role.REP: "rep", Role.LEAD: "team lead", Role.BOARD: "review board"}
+ROLE_LABELS = {Role.REP: "rep", Role.LEAD: "team lead", Role.BOARD: "review board", Role.MARKETING: "marketing"}
 
 
 class AwayPeriod(BaseModel):

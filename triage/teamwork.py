@@ -186,20 +186,38 @@ class TeamWork:
             raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
         return found
 
-    def add_member(self, member: TeamMember) -> TeamMember:
+    def add_member(self, member: TeamMember, *, password: str | None = None) -> TeamMember:
+        """Add a member (team lead). On PostgreSQL this makes their database login, with
+        `password`; on SQLite, where who you are is your system login, there is none."""
         self.require_team_lead("change the team")
+        self._check_password(password)
         if any(existing.login == member.login for existing in self.store.team()):
             raise TriageError(f"{member.login} is on the team already; change them with `triage team set`")
-        self.store.add_team_member(member)
+        self.store.add_team_member(member, password=password, login=True)
         self.forget_role()
         return member
 
-    def update_member(self, login: str, **changes: Any) -> TeamMember:
+    def update_member(self, login: str, *, password: str | None = None, **changes: Any) -> TeamMember:
         self.require_team_lead("change the team")
+        self._check_password(password)
         updated = TeamMember.model_validate({**self.member(login).model_dump(), **changes})
-        self.store.add_team_member(updated)
+        self.store.add_team_member(updated, password=password, login=True)
         self.forget_role()
         return updated
+
+    def remove_member(self, login: str) -> None:
+        """Take a member off the team (team lead); on PostgreSQL their login ends."""
+        self.require_team_lead("change the team")
+        if login == self.actor:
+            raise TriageError("you cannot remove yourself from the team; another team lead can")
+        if not self.store.remove_team_member(login):
+            raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
+        self.forget_role()
+
+    def _check_password(self, password: str | None) -> None:
+        if password is not None and self.store.connected_user() is None:
+            raise TriageError("passwords are for team logins on PostgreSQL; on SQLite who you are is "
+                              "your system login")
 
     def save_member(self, fields: dict[str, str], *, new: bool) -> TeamMember:
         """A member from a form's text fields: added (`new`) or changed; team lead only."""
