@@ -16,7 +16,7 @@ from playhouse.shortcuts import ReconnectMixin
 
 from triage.errors import DatabaseError
 
-from .tables import ALL_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, database
+from .tables import ALL_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, RulesRow, database
 
 ENV_VAR = "TRIAGE_DB"
 SQLITE_PRAGMAS = {
@@ -224,8 +224,14 @@ def _no_merge_key_indexes(db: peewee.Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS lead_external_id')
 
 
+def _rules_in_the_database(db: peewee.Database) -> None:
+    """Version 9: the rules in force are rows of the database, versioned, not a file on
+    each member's machine."""
+    db.create_tables([RulesRow], safe=True)
+
+
 def _team_logins(db: peewee.Database) -> None:
-    """Version 9, PostgreSQL only: a login per team member in a group per role, with grants
+    """Version 10, PostgreSQL only: a login per team member in a group per role, with grants
     and row-level security (see `storage.roles`). The owner running it is the first team lead."""
     if is_postgres(db):
         from . import roles
@@ -242,7 +248,8 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     6: _import_columns,
     7: _rules_version_index,
     8: _no_merge_key_indexes,
-    9: _team_logins,
+    9: _rules_in_the_database,
+    10: _team_logins,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

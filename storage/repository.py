@@ -12,12 +12,13 @@ from peewee import Tuple, fn
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.importing import RECORD_FIELDS
+from triage.rules import RulesVersion
 from triage.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction
-from .tables import AuditRow, LeadRow, TeamRow
+from .tables import AuditRow, LeadRow, RulesRow, TeamRow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -758,3 +759,28 @@ class LeadRepository:
             ).execute()
             if login and is_postgres(self.db):
                 roles.set_login(self.db, member.login, member.role, password)
+
+    # --- the rules ------------------------------------------------------------------
+
+    @staticmethod
+    def _rules_version(row: Any) -> RulesVersion:
+        return RulesVersion(number=row.id, version=row.version, stamp=row.stamp, text=row.text,
+                            adopted_by=row.adopted_by, adopted_at=_aware(row.adopted_at), note=row.note)
+
+    @database_errors
+    def rules_in_force(self) -> RulesVersion | None:
+        """The newest adopted version; None while the team has adopted none."""
+        row = RulesRow.select().order_by(RulesRow.id.desc()).first()
+        return None if row is None else self._rules_version(row)
+
+    @database_errors
+    def rules_versions(self) -> list[RulesVersion]:
+        return [self._rules_version(row) for row in RulesRow.select().order_by(RulesRow.id)]
+
+    @database_errors
+    def add_rules_version(self, *, version: str, stamp: str, text: str, adopted_by: str, at: datetime,
+                          note: str = "") -> RulesVersion:
+        with write_transaction(self.db):
+            row = RulesRow.create(version=version, stamp=stamp, text=text, adopted_by=adopted_by,
+                                  adopted_at=_naive_utc(at), note=note)
+        return self._rules_version(row)

@@ -85,6 +85,7 @@ def install(db: peewee.Database) -> None:
     db.execute_sql(f'GRANT INSERT ON "lead" TO {lead}, {marketing}')
     db.execute_sql(f'GRANT INSERT ON "audit_event" TO {rep}, {lead}, {marketing}')
     db.execute_sql(f'GRANT INSERT, UPDATE, DELETE ON "team_member" TO {lead}')
+    db.execute_sql(f'GRANT INSERT ON "rules_version" TO {lead}')
     db.execute_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {rep}, {lead}, {marketing}")
 
     db.execute_sql('ALTER TABLE "lead" ENABLE ROW LEVEL SECURITY')

@@ -125,4 +125,20 @@ class TeamRow(BaseTable):
         table_name = "team_member"
 
 
-ALL_TABLES = [MetaRow, LeadRow, AuditRow, TeamRow]
+class RulesRow(BaseTable):
+    """A version of the scoring rules, checklist settings and SLA table as adopted; the
+    newest is in force. Rows are only ever added: a revert adds a copy of an older one."""
+
+    id = AutoField()
+    version = CharField()
+    stamp = CharField()
+    text = TextField()
+    adopted_by = CharField()
+    adopted_at = DateTimeField()
+    note = TextField(default="")
+
+    class Meta:
+        table_name = "rules_version"
+
+
+ALL_TABLES = [MetaRow, LeadRow, AuditRow, TeamRow, RulesRow]

@@ -136,7 +136,7 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen(repo, tmp_path, m
         await press(app, pilot, "A")
         await settle(app, pilot)
         assert not isinstance(app.screen, ScoringReport)
-        adopted = load_rules(rules_file)
+        adopted = LeadService(repo, "anna").rules_in_force()
         assert adopted.version == "2" and repo.get(1).rules_version == adopted.stamp
         assert any("Adopted rules version 2" in str(n.message) for n in app._notifications)
 
@@ -151,5 +151,5 @@ async def test_a_rep_cannot_adopt(repo, tmp_path, monkeypatch):
         await settle(app, pilot)
         await press(app, pilot, "s")
         await press(app, pilot, "A")
-        assert isinstance(app.screen, ScoringReport) and not (tmp_path / "team-rules.toml").exists()
+        assert isinstance(app.screen, ScoringReport) and repo.rules_versions() == []
         assert any("only a team lead may adopt" in str(n.message) for n in app._notifications)

@@ -264,8 +264,8 @@ def test_scoring_report_adopts_a_proposal_and_rescores(seeded, tmp_path, monkeyp
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     code, out = run(seeded, "scoring", "report", "--adopt")
     assert code == 0 and "AUC" in out and "adopted rules version 2" in out and "scored 440 leads" in out
-    written = tmp_path / "config" / "triage" / "rules.toml"
-    assert written.exists() and 'version = "2"' in written.read_text()
+    code, out = run(seeded, "scoring", "history")
+    assert code == 0 and "version 2" in out.splitlines()[-1] and "in force" in out.splitlines()[-1]
     assert json.loads(run(seeded, "show", "1", "--json")[1])["rules_version"].startswith("2#")
 
 
@@ -282,9 +282,10 @@ def test_scoring_show_prints_rules_that_read_back(seeded, tmp_path):
     assert code == 0 and "[points.channel]" in out and "# " in out
     mine = tmp_path / "mine.toml"
     mine.write_text(out.replace("demo_request = 30", "demo_request = 45").replace('version = "1"', 'version = "team-3"'))
-    assert run(seeded, "--rules", str(mine), "scoring", "show")[1].count("demo_request = 45") == 1
-    code, out = run(seeded, "--rules", str(mine), "scoring", "rescore")
+    assert run(seeded, "--rules", str(mine), "scoring", "show")[1].count("demo_request = 45") == 0  # a proposal
+    code, out = run(seeded, "scoring", "adopt", str(mine))
     assert code == 0 and "scored 40 leads with rules team-3#" in out
+    assert run(seeded, "scoring", "show")[1].count("demo_request = 45") == 1
 
 
 def test_take_prints_the_id_it_took_and_says_when_the_pool_is_empty(db, capsys):

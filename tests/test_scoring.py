@@ -25,7 +25,6 @@ from triage.rules import (
     load_rules,
     parse_rules,
     rules_to_toml,
-    save_rules,
 )
 from triage.scoring import score_lead
 from triage.services import LeadService, new_lead
@@ -143,13 +142,14 @@ def test_a_bad_rules_file_names_the_line(text, line, words):
 def test_a_bad_rules_file_leaves_the_rules_in_force(repo, tmp_path):
     good = tmp_path / "rules.toml"
     good.write_text(RULES)
-    service = LeadService(repo, "anna", rules=load_rules(good))
+    service = LeadService(repo, "anna")
+    service.adopt_rules(load_rules(good))
     good.write_text(RULES.replace("base = 40", "base = forty"))
     with pytest.raises(RulesError, match="line 14, column 8"):
-        service.reload_rules(str(good))
-    assert service.rules.version == "7" and service.rules.points.base == 40
+        service.adopt_rules(load_rules(good))
+    assert service.reload_rules().version == "7" and service.rules.points.base == 40
     with pytest.raises(RulesError, match="does not exist"):
-        service.reload_rules(str(tmp_path / "missing.toml"))
+        load_rules(tmp_path / "missing.toml")
 
 
 def test_default_rules_round_trip_through_toml():
@@ -333,16 +333,14 @@ def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path)
     assert report.decided == 400 and report.proposal is not None
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna", role=Role.REP))
-    path = tmp_path / "rules.toml"
     with pytest.raises(TriageError, match="only a team lead may adopt"):
-        anna.adopt_rules(report.proposal, path)
-    assert not path.exists()
+        anna.adopt_rules(report.proposal)
+    assert repo.rules_versions() == []
     lena = LeadService(repo, "lena")
-    assert lena.adopt_rules(report.proposal, path) == path
-    assert load_rules(path).stamp == report.proposal.stamp == lena.rules.stamp
+    assert lena.adopt_rules(report.proposal) == "the team's rules (#1)"
+    assert anna.rules_in_force().stamp == report.proposal.stamp == lena.rules.stamp
+    assert [(found.adopted_by, found.version) for found in repo.rules_versions()] == [("lena", "2")]
     assert lena.rescore() == 400 and repo.get(1).rules_version == report.proposal.stamp
-    save_rules(report.proposal, path, previous=report.proposal)
-    assert (tmp_path / "rules-v2.toml").exists()
     assert repo.get(1).stage in (Stage.SAL, Stage.RETURNED)
 
 

@@ -22,7 +22,7 @@ from .checklist import CHOICES, GRADES
 from .errors import TriageError
 from .models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
 from .scoring import format_parts
-from .text import one_line, printable
+from .text import counted, one_line, printable
 
 PROG = "triage"
 DEMO_LEADS = 500
@@ -77,7 +77,35 @@ def _service(args: argparse.Namespace):
     from .rules import load_rules
 
     repo = _repository(args.db)
-    return LeadService(repo, actor=_actor(args, repo), rules=load_rules(args.rules))
+    service = LeadService(repo, actor=_actor(args, repo))
+    service.rules = _team_rules(service, args)
+    return service
+
+
+def _team_rules(service, args: argparse.Namespace):
+    """The rules in force: the team's, from the database. A rules file on this machine
+    (`--rules`, `$TRIAGE_RULES`, the user's rules.toml) is a proposal: what it would change
+    is shown, and it scores nothing until a team lead adopts it. Only while the team has
+    adopted no version yet does a team lead's own file (not `--rules`) become the first."""
+    from .rules import load_rules, rules_difference, rules_path
+
+    path = rules_path(args.rules)
+    if path is None:
+        return service.rules_in_force()
+    proposal = load_rules(path)
+    if not args.rules and service.store.rules_in_force() is None and service.may_adopt_rules():
+        service.adopt_rules(proposal, note=f"from {path}, the rules file in force before rules lived in the database")
+        return service.rules
+    in_force = service.rules_in_force()
+    changes = rules_difference(in_force, proposal)
+    if changes:
+        shown = changes if args.rules else changes[:3] + (["…"] if len(changes) > 3 else [])
+        print(f"{PROG}: rules file {printable(path)} is a proposal, not the rules in force (version "
+              f"{in_force.version}); it would change {counted(len(changes), 'setting')}:\n  "
+              + "\n  ".join(printable(line) for line in shown)
+              + f"\nIt scores nothing until a team lead adopts it: triage scoring adopt {printable(path)}",
+              file=sys.stderr)
+    return in_force
 
 
 def _actor(args: argparse.Namespace, repo) -> str:
@@ -355,17 +383,62 @@ def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_scoring_show(args: argparse.Namespace, out: TextIO) -> int:
     from importlib import resources
 
-    from .rules import load_rules, rules_path, rules_to_toml
+    from .rules import rules_to_toml
 
     if args.default:
         out.write(resources.files("triage").joinpath("default_rules.toml").read_text(encoding="utf-8"))
         return 0
-    path = rules_path(args.rules)
-    if path is None:
-        print("# the default rules are in force; `triage scoring show --default` prints them with "
-              "their comments", file=out)
-    rules = load_rules(args.rules)
-    out.write(rules_to_toml(rules, f"rules in force, from {rules.source}"))
+    service = _service(args)
+    found = service.store.rules_in_force()
+    if found is None:
+        print("# the rules shipped with triage are in force (the team has adopted no version yet); "
+              "`triage scoring show --default` prints them with their comments", file=out)
+        out.write(rules_to_toml(service.rules))
+    else:
+        out.write(rules_to_toml(found.rules(), f"rules in force: #{found.number}, version {found.version}, "
+                                               f"adopted by {found.adopted_by} at {found.adopted_at:%Y-%m-%d %H:%M} UTC"))
+    return 0
+
+
+def cmd_scoring_adopt(args: argparse.Namespace, out: TextIO) -> int:
+    from .rules import load_rules, rules_difference
+
+    path = args.path or args.rules
+    if not path:
+        raise UsageError("which rules? give the file: triage scoring adopt PATH")
+    service = _service(args)
+    proposal = load_rules(path)
+    changes = rules_difference(service.rules, proposal)
+    where = service.adopt_rules(proposal, note=f"from {Path(path).name}")
+    print(f"adopted rules version {proposal.version} as {where}, changing {counted(len(changes), 'setting')}",
+          file=out)
+    done = service.rescore(progress=_progress("scoring", sys.stderr))
+    print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
+    return 0
+
+
+def cmd_scoring_history(args: argparse.Namespace, out: TextIO) -> int:
+    versions = _service(args).rules_versions()
+    if args.json:
+        print(json.dumps([version.model_dump(mode="json", exclude={"text"}) for version in versions],
+                         ensure_ascii=False, indent=2), file=out)
+    elif not versions:
+        print("no version adopted yet: the rules shipped with triage are in force", file=out)
+    for version in versions if not args.json else ():
+        in_force = "  in force" if version is versions[-1] else ""
+        print(f"#{version.number:<4} version {printable(version.version):<10} {version.stamp:<20} "
+              f"{version.adopted_at:%Y-%m-%d %H:%M}  {one_line(version.adopted_by):<12} {one_line(version.note)}"
+              f"{in_force}", file=out)
+    return 0
+
+
+def cmd_scoring_revert(args: argparse.Namespace, out: TextIO) -> int:
+    service = _service(args)
+    adopted = service.revert_rules(args.number)
+    print(f"rules #{args.number} (version {printable(adopted.version)}) are in force again, as #{adopted.number}",
+          file=out)
+    done = service.rescore(progress=_progress("scoring", sys.stderr))
+    print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
 
@@ -385,8 +458,8 @@ def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
     if args.adopt:
         if report.proposal is None:
             raise TriageError(f"nothing to adopt: {report.message}")
-        path = service.adopt_rules(report.proposal, Path(args.rules) if args.rules else None)
-        print(f"adopted rules version {report.proposal.version} into {printable(path)}", file=out)
+        where = service.adopt_rules(report.proposal, note="proposed by the scoring report")
+        print(f"adopted rules version {report.proposal.version} as {where}", file=out)
         done = service.rescore(progress=_progress("scoring", sys.stderr))
         print(f"scored {done} leads with rules {service.rules.stamp}", file=out)
     return 0
@@ -690,8 +763,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
                         help="who is deciding (default: your login name); on PostgreSQL always the login you connect with")
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
-                        help="scoring rules file (default: $TRIAGE_RULES, else rules.toml in your "
-                             "config directory, else the rules shipped with triage)")
+                        help="a scoring rules file to propose: shows what it would change; the team's "
+                             "rules in force live in the database (see `triage scoring`)")
     parser = Parser(
         prog=PROG, parents=[common],
         description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
@@ -804,7 +877,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--adopt", action="store_true",
                         help="make the proposal the rules in force (team lead only) and score the leads again")
     show_rules = scoring_command("show", cmd_scoring_show, "print the rules in force as TOML",
-                                 "Print the scoring rules in force as TOML, to copy and edit.")
+                                 "Print the team's scoring rules in force as TOML, to copy and edit into a "
+                                 "proposal.")
+    adopt = scoring_command("adopt", cmd_scoring_adopt, "make a rules file the team's rules (team lead)",
+                            "Make the rules of a TOML file the rules in force for the whole team (a new "
+                            "version in the database) and score the leads again. Team lead only.")
+    adopt.add_argument("path", metavar="PATH", nargs="?", help="the rules file (default: --rules)")
+    history = scoring_command("history", cmd_scoring_history, "the versions of the rules, who adopted each",
+                              "Every version of the rules the team adopted, oldest first; the last is in force.")
+    history.add_argument("--json", action="store_true", help="a JSON array")
+    revert = scoring_command("revert", cmd_scoring_revert, "adopt an earlier version again (team lead)",
+                             "Make an earlier version (its #number in `triage scoring history`) the rules in "
+                             "force again, as a new version, and score the leads again.")
+    revert.add_argument("number", type=_count, metavar="N", help="the version's number, e.g. 3")
     show_rules.add_argument("--default", action="store_true",
                             help="the rules shipped with triage, with comments on every setting")
     def member_options(sub: argparse.ArgumentParser, *, adding: bool) -> None:
@@ -941,6 +1026,20 @@ def _tolerant(stream: TextIO) -> None:
             pass
 
 
+def _defaults(args: argparse.Namespace) -> argparse.Namespace:
+    args.db_given = getattr(args, "db_given", None)
+    args.db = args.db_given or default_db()
+    args.login_given = getattr(args, "login", None)
+    args.login = args.login_given or default_login()
+    args.rules = getattr(args, "rules", None)
+    return args
+
+
+def service_for(argv: list[str]):
+    """The service `triage ARGV` works with: its database, who acts, the rules in force."""
+    return _service(_defaults(build_parser().parse_args(argv)))
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Run one `triage` command; the exit status: 0 done, 1 refused or failed, 2 usage."""
     parser = build_parser()
@@ -948,11 +1047,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     _tolerant(out)
     try:
-        args.db_given = getattr(args, "db_given", None)
-        args.db = args.db_given or default_db()
-        args.login_given = getattr(args, "login", None)
-        args.login = args.login_given or default_login()
-        args.rules = getattr(args, "rules", None)
+        _defaults(args)
         return args.handler(args, out)
     except UsageError as exc:
         getattr(args, "command_parser", parser).error(str(exc))

@@ -16,6 +16,7 @@ import tomllib
 from enum import StrEnum
 from functools import cache, cached_property
 from importlib import resources
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -305,19 +306,37 @@ def rules_to_toml(rules: Rules, header: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_rules(rules: Rules, path: Path, previous: Rules | None = None) -> None:
-    """Write `rules` to `path` whole or not at all; an existing file there is first kept
-    as rules-v<its version>.toml beside it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file():
-        kept_version = previous.version if previous else "old"
-        kept = path.with_name(f"{path.stem}-v{re.sub(r'[^A-Za-z0-9.-]', '_', kept_version)}{path.suffix}")
-        kept.write_bytes(path.read_bytes())
-    header = (
-        f"triage scoring rules, version {rules.version}.\n"
-        "Proposed from sales' accept and return decisions and adopted by a team lead.\n"
-        "See the default rules (`triage scoring show --default`) for what each setting means."
-    )
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(rules_to_toml(rules, header), encoding="utf-8")
-    temporary.replace(path)
+class RulesVersion(BaseModel):
+    """A version of the rules as the team adopted it: the rules in force are the newest.
+    Kept as the TOML text, so that what was adopted is what is read back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    version: str
+    stamp: str
+    text: str
+    adopted_by: str
+    adopted_at: datetime
+    note: str = ""
+
+    def rules(self) -> Rules:
+        return parse_rules(self.text, f"rules #{self.number} in the database")
+
+
+def _flat(value: object, prefix: str = "") -> dict[str, object]:
+    if isinstance(value, dict):
+        flat: dict[str, object] = {}
+        for key, item in value.items():
+            flat |= _flat(item, f"{prefix}.{key}" if prefix else str(key))
+        return flat
+    return {prefix: _canonical(value)}
+
+
+def rules_difference(current: Rules, proposed: Rules) -> list[str]:
+    """What `proposed` changes, a line per setting: "points.channel.event: 10 → 15"."""
+    before = _flat(current.model_dump(mode="json"))
+    after = _flat(proposed.model_dump(mode="json"))
+    shown = lambda value: "–" if value is None else json.dumps(value, ensure_ascii=False)  # noqa: E731
+    return [f"{key}: {shown(before.get(key))} → {shown(after.get(key))}"
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from . import lifecycle
@@ -22,12 +21,13 @@ from .models import (
     LeadData,
     QueueRow,
     ReturnDecision,
+    Role,
     ScorePart,
     Stage,
     TeamMember,
     utcnow,
 )
-from .rules import Rules, default_rules, load_rules, rules_path, save_rules, user_rules_path
+from .rules import Rules, RulesVersion, default_rules, rules_to_toml
 from .scoring import score_lead
 from .marketing import MarketingWork
 from .teamwork import TeamWork
@@ -238,41 +238,70 @@ class LeadService(TeamWork, MarketingWork):
         event = AuditEvent(lead_id=lead.id, actor=self.actor, at=utcnow(), action=action, note=note)
         return self._store(lead, changes, event)
 
-    def reload_rules(self, path: str | None = None) -> Rules:
-        """Read the rules file again; a bad file raises `RulesError` and changes nothing."""
-        self.rules = load_rules(path or self._rules_file())
+    def reload_rules(self) -> Rules:
+        """The rules in force, read again from the database (another member may have
+        adopted a version since)."""
+        self.rules = self.rules_in_force()
         return self.rules
 
-    def _rules_file(self) -> Path | None:
-        """The file the rules in force came from, if they came from one."""
-        source = Path(self.rules.source) if self.rules.source else None
-        return source if source is not None and source.is_file() else rules_path()
+    def rules_in_force(self) -> Rules:
+        """The newest version the team adopted; the rules shipped with triage until then."""
+        found = self.store.rules_in_force()
+        return default_rules() if found is None else found.rules()
+
+    def rules_versions(self) -> list[RulesVersion]:
+        return self.store.rules_versions()
+
+    def may_adopt_rules(self) -> bool:
+        """A team lead may; so may anybody while the team has no members."""
+        return self.role() in (None, Role.LEAD)
 
     def scoring_report(self) -> "CalibrationReport":
         from .calibration import calibrate  # numpy, only when a report is asked for
 
         return calibrate(self.store.decided_leads(), self.rules)
 
-    def adopt_rules(self, proposal: Rules, path: Path | None = None) -> Path:
-        """A team lead makes proposed rules the rules in force: written to the rules file
-        in force (or the user's own), the old file kept beside it as rules-vN.toml. The
-        caller then runs `rescore`."""
+    def adopt_rules(self, proposal: Rules, note: str = "") -> str:
+        """A team lead makes `proposal` the rules in force for the whole team: a new row
+        of the rules' history. The caller then runs `rescore`. Says where it went."""
         self.require_team_lead("adopt new scoring rules")
-        target = path or self._rules_file() or user_rules_path()
-        save_rules(proposal, target, previous=self.rules)
-        self.rules = load_rules(target)
-        return target
+        if proposal.stamp == self.rules_in_force().stamp:
+            raise TriageError(f"rules version {proposal.version} ({proposal.stamp}) are the rules in force already")
+        text = rules_to_toml(proposal, f"triage scoring rules, version {proposal.version}, adopted by {self.actor}.")
+        adopted = self.store.add_rules_version(version=proposal.version, stamp=proposal.stamp, text=text,
+                                               adopted_by=self.actor, at=utcnow(), note=note)
+        self.rules = adopted.rules()
+        return f"the team's rules (#{adopted.number})"
+
+    def revert_rules(self, number: int) -> RulesVersion:
+        """Adopt an earlier version again (team lead): a new row, a copy of `number`'s."""
+        self.require_team_lead("adopt new scoring rules")
+        earlier = next((found for found in self.store.rules_versions() if found.number == number), None)
+        if earlier is None:
+            raise TriageError(f"there is no rules version #{number}; `triage scoring history` lists them")
+        if earlier.stamp == self.rules_in_force().stamp:
+            raise TriageError(f"rules #{number} (version {earlier.version}) are the rules in force already")
+        adopted = self.store.add_rules_version(version=earlier.version, stamp=earlier.stamp, text=earlier.text,
+                                               adopted_by=self.actor, at=utcnow(), note=f"revert to #{number}")
+        self.rules = adopted.rules()
+        return adopted
 
     def use_rules(self, rules: Rules) -> None:
         """Score from now on by `rules`; `rescore` brings the stored leads in line."""
         self.rules = rules
 
     def count_to_rescore(self) -> int:
+        """How many leads other rules scored; none for a member who does not score the
+        team's leads again (a rep: the team lead's adoption does it)."""
+        if not self.may_adopt_rules():
+            return 0
         return self.store.count_to_rescore(self.rules.stamp)
 
     def rescore(self, progress: Callable[[int, int], None] | None = None, batch: int = RESCORE_BATCH) -> int:
         """Score every lead that other rules scored, a batch per transaction so that reps
-        keep deciding meanwhile; `progress(done, total)` after each batch."""
+        keep deciding meanwhile; `progress(done, total)` after each batch. A team lead's
+        work (or anybody's while the team has no members)."""
+        self.require_team_lead("score the team's leads again")
         stamp = self.rules.stamp
         total = self.store.count_to_rescore(stamp)
         done = after = 0
