@@ -7,6 +7,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import quote, unquote
 
 import peewee
 from platformdirs import user_data_dir
@@ -78,10 +79,18 @@ def connect(url: str | None = None) -> peewee.Database:
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS)
     if scheme in ("postgres", "postgresql"):
         params = db_url.parse(url)
-        if not params.get("database"):
-            raise DatabaseError(f"the URL {redact(url)} names no database (postgresql://user@host:port/NAME)")
+        for name in ("user", "password"):  # a password with @ or : is written %40, %3A in a URL
+            if isinstance(params.get(name), str):
+                params[name] = unquote(params[name])
+        database = params.pop("database", None)
+        if not database and params.get("service"):
+            # A libpq service file names the database: hand psycopg a URL, which it reads whole.
+            database = "postgresql:///?service=" + quote(str(params.pop("service")))
+        if not database:
+            raise DatabaseError(f"the URL {redact(url)} names no database (postgresql://user@host:port/NAME, "
+                                "or postgresql:///?service=NAME for a libpq service file)")
         return TeamDatabase(
-            params.pop("database"), prefer_psycopg3=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            database, prefer_psycopg3=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
             application_name="triage", **params,
         )
     raise DatabaseError(

@@ -416,13 +416,17 @@ class LeadRepository:
         return self._queue_query(view, login, text).count()
 
     def list_leads(
-        self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None
+        self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None,
+        visible_to: str | None = None,
     ) -> Iterator[Lead]:
+        """Leads in id order; with `visible_to`, only that rep's own and the pool's."""
         query = LeadRow.select().order_by(LeadRow.id)
         if stage is not None:
             query = query.where(LeadRow.stage == stage.value)
         if owner is not None:
             query = query.where(LeadRow.owner == owner)
+        if visible_to is not None:
+            query = query.where((LeadRow.owner == visible_to) | LeadRow.owner.is_null())
         if limit is not None:
             query = query.limit(limit)
         try:

@@ -24,7 +24,7 @@ def postgres_server():
     if not shutil.which("initdb") or not shutil.which("pg_ctl"):
         pytest.fail("the PostgreSQL server binaries (initdb, pg_ctl) are not on PATH; "
                     f"install them, or set {SKIP_ENV}=skip to run without PostgreSQL")
-    server = PostgresServer()
+    server = PostgresServer(tls=True)
     try:
         server.start()
     except subprocess.CalledProcessError as exc:

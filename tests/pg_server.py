@@ -22,7 +22,9 @@ PG_PASSWORD = "triage-tests"
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
+        #: With a self-signed certificate, so that a client may ask for an encrypted connection.
+        self.tls = tls
         self.base = Path(tempfile.mkdtemp(prefix="triage-pg-"))
         self.data = self.base / "data"
         self.port = _free_port()
@@ -44,12 +46,22 @@ class PostgresServer:
         self._run("initdb", "-D", str(self.data), "-U", PG_USER, "--auth-local=trust",
                   "--auth-host=scram-sha-256", f"--pwfile={password_file}", "--no-sync",
                   "-E", "UTF8", "--no-instructions")
+        if self.tls:
+            subprocess.run(["openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=127.0.0.1",
+                            "-keyout", str(self.data / "server.key"), "-out", str(self.data / "server.crt")],
+                           check=True, capture_output=True)
+            for name in ("server.key", "server.crt"):
+                (self.data / name).chmod(0o600)
+                if self.as_root:
+                    os.chown(self.data / name, account.pw_uid, account.pw_gid)
         self._pg_ctl_start()
 
     def _pg_ctl_start(self) -> None:
         # fsync off: a test server need not survive a power cut, only a server restart.
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base} -c fsync=off "
                    "-c full_page_writes=off -c max_connections=60")
+        if self.tls:
+            options += " -c ssl=on"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start")
 
     def stop(self) -> None:

@@ -187,3 +187,45 @@ def test_a_password_never_shows_in_a_message(team, capsys):
     code, out = run(team.url("rita"), "db", "check")
     assert code == 0 and "rita-pw" not in out and "***" in out
     assert "encrypted" in out
+
+
+def test_the_urls_libpq_parameters_are_honoured_and_db_check_says_whether_it_is_encrypted(team):
+    url = team.url("rita")
+    code, out = run(url + "?sslmode=require", "db", "check")
+    assert code == 0 and "encrypted (TLS)" in out and "not encrypted" not in out
+    code, out = run(url + "?sslmode=disable", "db", "check")
+    assert code == 0 and "not encrypted" in out
+
+
+def test_a_password_with_url_special_characters_works_percent_encoded(team, monkeypatch):
+    login = "p" + team.suffix
+    code, _ = run(team.owner_url, "team", "add", login, "--name", "P", "--role", "rep", "--password-stdin",
+                  stdin="a@b:c/d%e\n", monkeypatch=monkeypatch)
+    assert code == 0
+    url = team.server.login_url(login, "a%40b%3Ac%2Fd%25e", team.database)
+    code, out = run(url, "db", "check")
+    assert code == 0 and "a%40b" not in out and "a@b" not in out
+
+
+def test_a_member_connects_with_pgpassword_or_a_pgpass_file(team, tmp_path, monkeypatch):
+    bare = f"postgresql://{team.login('rita')}@127.0.0.1:{team.server.port}/{team.database}"
+    monkeypatch.setenv("PGPASSWORD", "rita-pw")
+    assert run(bare, "db", "check")[0] == 0
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{team.server.port}:{team.database}:{team.login('rita')}:rita-pw\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert run(bare, "db", "check")[0] == 0
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    assert run(bare, "db", "check")[0] == 1
+
+
+def test_a_member_connects_through_a_libpq_service_file(team, tmp_path, monkeypatch):
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[sales]\nhost=127.0.0.1\nport={team.server.port}\ndbname={team.database}\n"
+                        f"user={team.login('rita')}\npassword=rita-pw\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    code, out = run("postgresql:///?service=sales", "db", "check")
+    assert code == 0 and "reachable" in out
+    assert run("postgresql:///?service=sales", "list", "--json")[0] == 0

@@ -227,7 +227,7 @@ def _list_line(lead: Lead) -> str:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    leads = _repository(args.db).list_leads(stage=args.stage, owner=args.owner, limit=args.limit)
+    leads = _service(args).list_leads(stage=args.stage, owner=args.owner, limit=args.limit)
     if args.json:
         # One lead at a time: a million leads never sit in memory as one list.
         out.write("[")
@@ -260,7 +260,7 @@ def _event_line(event: AuditEvent) -> str:
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    lead = service.lead(args.id)
+    lead = service.read_lead(args.id)
     history = service.history(args.id)
     items = service.checklist(lead)
     if args.json:

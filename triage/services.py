@@ -30,7 +30,7 @@ from .models import (
 from .rules import Rules, RulesVersion, default_rules, rules_to_toml
 from .scoring import score_lead
 from .marketing import MarketingWork
-from .teamwork import TeamWork
+from .teamwork import RoleRefused, TeamWork
 
 if TYPE_CHECKING:
     from .calibration import CalibrationReport
@@ -134,6 +134,20 @@ class LeadService(TeamWork, MarketingWork):
         self.lead(lead_id)
         return self.store.history(lead_id)
 
+    def list_leads(self, *, stage: Stage | None = None, owner: str | None = None,
+                   limit: int | None = None) -> Iterator[Lead]:
+        """Leads as a member may read them: a rep their own and the pool's, the team lead,
+        the review board and marketing every lead; someone not on the team none."""
+        visible_to = self.actor if self.role() is Role.REP else None
+        return self.store.list_leads(stage=stage, owner=owner, limit=limit, visible_to=visible_to)
+
+    def read_lead(self, lead_id: int) -> Lead:
+        """A lead to show: refused to a rep when it is another rep's."""
+        lead = self.lead(lead_id)
+        if self.role() is Role.REP and lead.owner not in (None, self.actor):
+            raise RoleRefused(f"lead {lead_id} is assigned to {lead.owner}; a rep reads their own leads and the pool's")
+        return lead
+
     def queue_page(self, view: QueueView, **kwargs: Any) -> QueuePage:
         return self.store.queue_page(view, self.actor, **kwargs)
 
@@ -169,6 +183,7 @@ class LeadService(TeamWork, MarketingWork):
 
     def recycle(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Marketing hands a nurtured lead back to sales as an MQL again."""
+        self._may_market("recycle a nurtured lead")
         lead = self._current(lead_id, expected_version)
         lifecycle.check_move(lead.stage, Stage.MQL)
         if lead.stage is not Stage.RETURNED:
@@ -180,6 +195,7 @@ class LeadService(TeamWork, MarketingWork):
 
     def hand_over(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Marketing hands a new lead to sales as an MQL."""
+        self._may_market("hand a lead over to sales")
         lead = self._current(lead_id, expected_version)
         lifecycle.check_move(lead.stage, Stage.MQL)
         return self._move(lead, Stage.MQL, "hand_over", {"handed_over_at": utcnow()})

@@ -3,9 +3,9 @@
 `LeadService` inherits these; they rely on its `store`, `actor` and `rules`. Roles are
 enforced here, not only hidden in screens: a rep decides only their own leads and pool
 leads, a team lead decides any lead, assigns, reassigns and changes the team, and the
-review board reads and exports. A database with no team members yet enforces nothing, so
-one person triaging alone is never in their own way. Marketing's moves (hand-over,
-recycle) are not sales roles and are not checked.
+review board reads and exports, and marketing brings leads in, hands them over and
+recycles them. A database with no team members yet enforces nothing, so one person
+triaging alone is never in their own way.
 """
 
 from __future__ import annotations
@@ -170,6 +170,12 @@ class TeamWork:
             )
         if role is Role.REP and lead.owner not in (None, self.actor):
             raise RoleRefused(f"lead {lead.id} is assigned to {lead.owner}; only {lead.owner} or a team lead decides it")
+
+    def _may_market(self, what: str) -> None:
+        """Marketing's moves (import, hand-over, recycle): marketing's and the team lead's."""
+        role = self.role(fresh=False)
+        if role not in (None, Role.MARKETING, Role.LEAD):
+            raise RoleRefused(f"only marketing or a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
 
     def _may_take(self) -> None:
         if self.role(fresh=False) is Role.BOARD:
@@ -464,7 +470,10 @@ class TeamWork:
         """Columns and rows of an export (team lead or review board)."""
         role = self.role()
         if role is Role.REP:
-            raise RoleRefused(f"exports are for team leads and the review board; {self.actor} is rep")
+            raise RoleRefused(f"exports are for team leads, the review board and marketing; {self.actor} is rep")
+        if role is Role.MARKETING and kind not in ("suppression", "leads"):
+            raise RoleRefused(f"marketing exports leads and the suppression list; the {kind} export is for "
+                              "team leads and the review board")
         if kind == "returned":
             return RETURNED_COLUMNS, self._returned_rows(since, until)
         if kind == "leads":

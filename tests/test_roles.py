@@ -1,0 +1,73 @@
+"""Every command reads and changes leads through the services, with the role checks."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from storage import LeadRepository, open_database
+from triage.cli import main
+from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.services import LeadService, new_lead
+
+
+def run(url, login, *args):
+    out = io.StringIO()
+    return main(["--db", url, "--as", login, *args], out=out), out.getvalue()
+
+
+@pytest.fixture
+def team(tmp_path):
+    url = f"sqlite:///{tmp_path / 'roles.db'}"
+    repo = LeadRepository(open_database(url))
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", email=f"l{i}@firma.de")) for i in range(6)])
+    for login, role in (("lena", Role.LEAD), ("rita", Role.REP), ("ralf", Role.REP), ("bert", Role.BOARD),
+                        ("mia", Role.MARKETING)):
+        repo.add_team_member(TeamMember(login=login, name=login.title(), role=role))
+    LeadService(repo, "lena").reassign([1, 2], "rita")
+    LeadService(repo, "lena").reassign([3], "ralf")
+    return url, repo
+
+
+def listed(url, login) -> list[int]:
+    code, out = run(url, login, "list", "--json")
+    assert code == 0
+    return [lead["id"] for lead in json.loads(out)]
+
+
+def test_a_rep_lists_and_shows_only_their_own_and_the_pools_leads(team):
+    url, _ = team
+    assert listed(url, "rita") == [1, 2, 4, 5, 6]
+    assert listed(url, "bert") == listed(url, "lena") == [1, 2, 3, 4, 5, 6]
+    assert run(url, "rita", "show", "3")[0] == 1
+    assert run(url, "rita", "show", "4")[0] == 0
+
+
+def test_somebody_not_on_the_team_reads_nothing(team, capsys):
+    url, _ = team
+    assert run(url, "nobody", "list", "--json") == (1, "")
+    assert "not on the team" in capsys.readouterr().err
+    assert run(url, "nobody", "show", "1") == (1, "")
+    assert run(url, "nobody", "export", "leads", "-o", "-") == (1, "")
+
+
+def test_recycling_and_handing_over_are_marketings_moves(team):
+    url, repo = team
+    lena = LeadService(repo, "lena")
+    for lead_id in (4, 5):
+        lena.return_lead(lead_id, ReturnDecision(reason="not_ready", path="nurture"))
+    assert run(url, "rita", "recycle", "4")[0] == 1
+    assert run(url, "bert", "recycle", "4")[0] == 1
+    assert repo.get(4).stage is Stage.RETURNED
+    assert run(url, "mia", "recycle", "4")[0] == 0
+    assert run(url, "lena", "recycle", "5")[0] == 0
+    assert (repo.get(4).stage, repo.get(5).stage) == (Stage.MQL, Stage.MQL)
+
+
+def test_marketing_exports_the_suppression_list_but_not_the_returns(team):
+    url, _ = team
+    assert run(url, "mia", "export", "suppression", "-o", "-")[0] == 0
+    assert run(url, "mia", "export", "returned", "-o", "-")[0] == 1
+    assert run(url, "rita", "export", "suppression", "-o", "-")[0] == 1
