@@ -71,3 +71,26 @@ def test_marketing_exports_the_suppression_list_but_not_the_returns(team):
     assert run(url, "mia", "export", "suppression", "-o", "-")[0] == 0
     assert run(url, "mia", "export", "returned", "-o", "-")[0] == 1
     assert run(url, "rita", "export", "suppression", "-o", "-")[0] == 1
+
+
+def test_the_audit_trail_keeps_no_copy_of_a_persons_contact_data(tmp_path):
+    repo = LeadRepository(open_database(f"sqlite:///{tmp_path / 'gdpr.db'}"))
+    person = LeadData(first_name="Zebulon", last_name="Quuxmann", email="zebulon.quuxmann@gmx.de",
+                      phone="+49 30 9182736", company="Quux GmbH", job_title="Einkauf")
+    repo.add_leads([new_lead(person)])
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("email,first_name,last_name,phone,emails_opened\n"
+                        "zebulon.quuxmann@gmx.de,Zebulon,Quuxmann,+49 30 9182736,4\n", encoding="utf-8")
+    anna = LeadService(repo, "anna")
+    anna.import_file(csv_file)
+    anna.set_answer(1, "serious", "yes")
+    anna.set_grade(1, "B")
+    anna.accept(1)
+    anna.return_lead(1, ReturnDecision(reason="not_ready", path="nurture", note="call again in spring"))
+    anna.recycle(1)
+    anna.take()
+    events = repo.history(1)
+    assert len(events) >= 6
+    recorded = " ".join(json.dumps(event.model_dump(mode="json")) for event in events).casefold()
+    for value in ("zebulon", "quuxmann", "9182736", "quux gmbh"):
+        assert value not in recorded
