@@ -109,7 +109,11 @@ def open_database(url: str | None = None) -> peewee.Database:
     try:
         migrate_to_current(db)
     except peewee.DatabaseError as exc:
-        raise DatabaseError(f"cannot use database {redact(url or default_url())}: {_first_line(exc)}") from None
+        hint = ""
+        if is_postgres(db) and "permission denied" in str(exc):
+            hint = " (the schema needs migrating, which only the database's owner may do: the owner runs " \
+                   "`triage db check` or any command once)"
+        raise DatabaseError(f"cannot use database {redact(url or default_url())}: {_first_line(exc)}{hint}") from None
     return db
 
 
