@@ -111,8 +111,8 @@ def open_database(url: str | None = None) -> peewee.Database:
     except peewee.DatabaseError as exc:
         hint = ""
         if is_postgres(db) and "permission denied" in str(exc):
-            hint = " (the schema needs migrating, which only the database's owner may do: the owner runs " \
-                   "`triage db check` or any command once)"
+            hint = " (the schema needs migrating, which only the database's owner may do: the owner runs any " \
+                   "triage command once, e.g. `triage list`)"
         raise DatabaseError(f"cannot use database {redact(url or default_url())}: {_first_line(exc)}{hint}") from None
     return db
 
