@@ -17,7 +17,7 @@ from playhouse.shortcuts import ReconnectMixin
 
 from triage.errors import DatabaseError
 
-from .tables import ALL_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, RulesRow, database
+from .tables import ALL_TABLES, INTEGRATION_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, RulesRow, database
 
 ENV_VAR = "TRIAGE_DB"
 SQLITE_PRAGMAS = {
@@ -252,6 +252,35 @@ def _team_logins(db: peewee.Database) -> None:
         roles.install(db)
 
 
+#: The kind of decision an audit event is, for marketing's webhooks.
+OUTBOX_KIND = ("CASE WHEN NEW.action = 'accept' THEN 'accepted' WHEN NEW.action = 'recycle' THEN 'recycled' "
+               "WHEN NEW.to_stage = 'disqualified' THEN 'disqualified' ELSE 'returned' END")
+OUTBOX_ACTIONS = "('accept', 'return', 'recycle')"
+
+
+def _live_handover(db: peewee.Database) -> None:
+    """Version 11: `triage serve`'s tokens, answers to idempotent calls, activity signals,
+    and the outbox of decisions for marketing's webhooks, filled by a trigger on the audit
+    trail; leads are found by email (ignoring case) and external id."""
+    db.create_tables(INTEGRATION_TABLES, safe=True)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS lead_email_lower ON "lead" (lower("email"))')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS lead_external_id ON "lead" ("external_id")')
+    insert = (f'INSERT INTO "outbox" ("event_id", "lead_id", "kind", "at", "fanned_out") '
+              f'VALUES (NEW."id", NEW."lead_id", {OUTBOX_KIND}, NEW."at", FALSE)')
+    if is_postgres(db):
+        from . import roles
+
+        db.execute_sql(
+            "CREATE OR REPLACE FUNCTION triage_outbox() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+            f"SET search_path = public, pg_temp AS $$ BEGIN {insert}; RETURN NEW; END $$")
+        db.execute_sql(f'CREATE TRIGGER audit_outbox AFTER INSERT ON "audit_event" FOR EACH ROW '
+                       f'WHEN (NEW."action" IN {OUTBOX_ACTIONS}) EXECUTE FUNCTION triage_outbox()')
+        roles.grant_integration(db)
+    else:
+        db.execute_sql(f'CREATE TRIGGER IF NOT EXISTS audit_outbox AFTER INSERT ON "audit_event" '
+                       f'WHEN NEW."action" IN {OUTBOX_ACTIONS} BEGIN {insert}; END')
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
@@ -263,6 +292,7 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     8: _no_merge_key_indexes,
     9: _rules_in_the_database,
     10: _team_logins,
+    11: _live_handover,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

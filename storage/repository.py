@@ -18,7 +18,8 @@ from triage.services import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction
-from .tables import AuditRow, LeadRow, RulesRow, TeamRow
+from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, LeadRow, OutboxRow, RulesRow, SignalRow, TeamRow,
+                     TokenRow)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -788,3 +789,124 @@ class LeadRepository:
             row = RulesRow.create(version=version, stamp=stamp, text=text, adopted_by=adopted_by,
                                   adopted_at=_naive_utc(at), note=note)
         return self._rules_version(row)
+
+    # --- live hand-over: tokens, idempotent calls, signals, the outbox ----------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around several of the store's writes (they nest inside it)."""
+        with write_transaction(self.db):
+            yield
+
+    @database_errors
+    def lead_by_key(self, *, email: str = "", external_id: str = "") -> Lead | None:
+        """The lead with this external id, else with this email (ignoring case)."""
+        if external_id:
+            row = LeadRow.select().where(LeadRow.external_id == external_id).order_by(LeadRow.id).first()
+            if row is not None:
+                return _lead_from_row(row)
+        if email:
+            row = LeadRow.select().where(fn.lower(LeadRow.email) == email.lower()).order_by(LeadRow.id).first()
+            if row is not None:
+                return _lead_from_row(row)
+        return None
+
+    @database_errors
+    def mails_seen(self, lead_id: int) -> set[str]:
+        """The nurture mails (their id or link) the lead opened or clicked so far."""
+        query = (SignalRow.select(SignalRow.id, SignalRow.url)
+                 .where((SignalRow.lead == lead_id) & SignalRow.kind.in_(("email_opened", "email_clicked"))))
+        return {row.url or f"#{row.id}" for row in query}
+
+    @database_errors
+    def add_signals(self, lead_id: int, signals: Iterable[tuple[str, str, datetime]], received_at: datetime) -> None:
+        rows = [{"lead": lead_id, "kind": kind, "url": url, "at": _naive_utc(at), "received_at": _naive_utc(received_at)}
+                for kind, url, at in signals]
+        with write_transaction(self.db):
+            SignalRow.insert_many(rows).execute()
+
+    @database_errors
+    def add_token(self, name: str, token_hash: str, created_by: str, at: datetime) -> None:
+        with write_transaction(self.db):
+            if TokenRow.get_or_none(TokenRow.name == name) is not None:
+                raise DatabaseError(f"a token called {name} exists already; revoke it first")
+            TokenRow.create(name=name, token_hash=token_hash, created_by=created_by, created_at=_naive_utc(at))
+
+    @database_errors
+    def tokens(self) -> list[dict[str, Any]]:
+        return [{"name": row.name, "created_by": row.created_by, "created_at": _aware(row.created_at),
+                 "revoked_at": _aware(row.revoked_at)} for row in TokenRow.select().order_by(TokenRow.name)]
+
+    @database_errors
+    def revoke_token(self, name: str, at: datetime) -> bool:
+        with write_transaction(self.db):
+            return bool(TokenRow.update(revoked_at=_naive_utc(at))
+                        .where((TokenRow.name == name) & TokenRow.revoked_at.is_null()).execute())
+
+    @database_errors
+    def token_named_by_hash(self, token_hash: str) -> str | None:
+        row = TokenRow.get_or_none((TokenRow.token_hash == token_hash) & TokenRow.revoked_at.is_null())
+        return None if row is None else row.name
+
+    @database_errors
+    def idempotent_answer(self, token: str, key: str) -> tuple[str, int, str] | None:
+        """(request hash, status, body) of the call made before with this key, if any."""
+        row = IdempotentCallRow.get_or_none((IdempotentCallRow.token == token) & (IdempotentCallRow.key == key))
+        return None if row is None else (row.request_hash, row.status, row.body)
+
+    @database_errors
+    def keep_idempotent_answer(self, token: str, key: str, request_hash: str, status: int, body: str,
+                               at: datetime) -> None:
+        IdempotentCallRow.create(token=token, key=key, request_hash=request_hash, status=status, body=body,
+                                 at=_naive_utc(at))
+
+    @database_errors
+    def outbox_to_fan_out(self, limit: int = 500) -> list[tuple[int, int, str, AuditEvent, Lead | None]]:
+        """Decisions not yet made into deliveries: (outbox id, lead id, kind, event, lead)."""
+        rows = list(OutboxRow.select().where(~OutboxRow.fanned_out).order_by(OutboxRow.id).limit(limit))
+        events = {row.id: row for row in AuditRow.select().where(AuditRow.id.in_([r.event_id for r in rows]))} if rows else {}
+        found = []
+        for row in rows:
+            audit = events.get(row.event_id)
+            event = None if audit is None else AuditEvent(
+                id=audit.id, lead_id=row.lead_id, actor=audit.actor, at=_aware(audit.at), action=audit.action,
+                from_stage=audit.from_stage, to_stage=audit.to_stage, reason=audit.reason, path=audit.path,
+                note=audit.note)
+            found.append((row.id, row.lead_id, row.kind, event, self.get(row.lead_id)))
+        return found
+
+    @database_errors
+    def fan_out(self, outbox_id: int, deliveries: list[tuple[str, str]], at: datetime) -> None:
+        """The deliveries (url, body) of one outbox entry; it is then fanned out."""
+        with write_transaction(self.db):
+            for url, body in deliveries:
+                DeliveryRow.insert(outbox_id=outbox_id, url=url, body=body,
+                                   next_attempt_at=_naive_utc(at)).on_conflict_ignore().execute()
+            OutboxRow.update(fanned_out=True).where(OutboxRow.id == outbox_id).execute()
+
+    @database_errors
+    def due_deliveries(self, at: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        query = (DeliveryRow.select().where((DeliveryRow.state == "pending") & (DeliveryRow.next_attempt_at <= _naive_utc(at)))
+                 .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id).limit(limit))
+        return [{"id": row.id, "url": row.url, "body": row.body, "attempts": row.attempts, "outbox_id": row.outbox_id}
+                for row in query]
+
+    @database_errors
+    def record_attempt(self, delivery_id: int, *, delivered: bool, status: int | None, error: str,
+                       at: datetime, next_attempt_at: datetime) -> None:
+        with write_transaction(self.db):
+            DeliveryRow.update(
+                attempts=DeliveryRow.attempts + 1, last_status=status, last_error=error[:1000],
+                state="delivered" if delivered else "pending", delivered_at=_naive_utc(at) if delivered else None,
+                next_attempt_at=_naive_utc(next_attempt_at),
+            ).where(DeliveryRow.id == delivery_id).execute()
+
+    @database_errors
+    def deliveries(self, limit: int = 50) -> list[dict[str, Any]]:
+        query = (DeliveryRow.select(DeliveryRow, OutboxRow.kind, OutboxRow.lead_id)
+                 .join(OutboxRow, on=(OutboxRow.id == DeliveryRow.outbox_id))
+                 .order_by(DeliveryRow.id.desc()).limit(limit).objects())
+        return [{"id": row.id, "kind": row.kind, "lead_id": row.lead_id, "url": row.url,
+                 "state": row.state, "attempts": row.attempts, "last_status": row.last_status,
+                 "last_error": row.last_error, "next_attempt_at": _aware(row.next_attempt_at),
+                 "delivered_at": _aware(row.delivered_at)} for row in query]

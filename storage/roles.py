@@ -192,6 +192,31 @@ END $$""")
         db.execute_sql(f"GRANT EXECUTE ON FUNCTION {function} TO {lead}")
 
 
+def grant_integration(db: peewee.Database) -> None:
+    """Grants on the tables of `triage serve` (schema version 11): read by every member;
+    tokens made by team leads; signals, idempotent answers and deliveries written by the
+    member running the server (marketing or a team lead)."""
+    if not _is_team_database(db):
+        return
+    database = database_name(db)
+    rep, lead, board, marketing = (quoted(group_name(database, role))
+                                   for role in (Role.REP, Role.LEAD, Role.BOARD, Role.MARKETING))
+    db.execute_sql(f"GRANT SELECT ON api_token, idempotent_call, activity_signal, outbox, webhook_delivery "
+                   f"TO {rep}, {lead}, {board}, {marketing}")
+    db.execute_sql(f"GRANT INSERT, UPDATE ON api_token TO {lead}")
+    db.execute_sql(f"GRANT INSERT ON idempotent_call, activity_signal TO {lead}, {marketing}")
+    db.execute_sql(f"GRANT INSERT, UPDATE ON webhook_delivery TO {lead}, {marketing}")
+    db.execute_sql(f"GRANT UPDATE (fanned_out) ON outbox TO {lead}, {marketing}")
+    db.execute_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {rep}, {lead}, {marketing}")
+
+
+def _is_team_database(db: peewee.Database) -> bool:
+    """Whether migration 10 made this database's groups."""
+    [(found,)] = db.execute_sql("SELECT count(*) FROM pg_roles WHERE rolname = %s",
+                                (group_name(database_name(db), Role.LEAD),)).fetchall()
+    return bool(found)
+
+
 def set_login(db: peewee.Database, login: str, role: Role, password: str | None) -> None:
     """Create or change `login`'s database login in `role`'s group (the caller is a team lead)."""
     verifier = None if password is None else scram_verifier(password)

@@ -141,4 +141,85 @@ class RulesRow(BaseTable):
         table_name = "rules_version"
 
 
-ALL_TABLES = [MetaRow, LeadRow, AuditRow, TeamRow, RulesRow]
+class TokenRow(BaseTable):
+    """An API token of `triage serve`: only its SHA-256 is kept, never the token."""
+
+    name = CharField(primary_key=True)
+    token_hash = CharField(unique=True)
+    created_by = CharField()
+    created_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "api_token"
+
+
+class IdempotentCallRow(BaseTable):
+    """The answer to a call made with an Idempotency-Key, stored in the transaction of
+    what the call changed, so that a retried call changes nothing and gets the same answer."""
+
+    id = AutoField()
+    token = CharField()
+    key = CharField()
+    request_hash = CharField()
+    status = IntegerField()
+    body = TextField()
+    at = DateTimeField()
+
+    class Meta:
+        table_name = "idempotent_call"
+        indexes = ((("token", "key"), True),)
+
+
+class SignalRow(BaseTable):
+    """An activity signal from marketing automation: a mail opened, a page viewed, ..."""
+
+    id = AutoField()
+    lead = ForeignKeyField(LeadRow, on_delete="CASCADE", index=True)
+    kind = CharField()
+    url = TextField(default="")
+    at = DateTimeField()
+    received_at = DateTimeField()
+
+    class Meta:
+        table_name = "activity_signal"
+
+
+class OutboxRow(BaseTable):
+    """A decision marketing is to be told of; written by a trigger with its audit event,
+    so in the decision's own transaction, whoever made it."""
+
+    id = AutoField()
+    event_id = IntegerField()
+    lead_id = IntegerField()
+    kind = CharField()
+    at = DateTimeField()
+    #: Whether its deliveries, one per webhook that wants this kind, are made.
+    fanned_out = BooleanField(default=False, index=True)
+
+    class Meta:
+        table_name = "outbox"
+
+
+class DeliveryRow(BaseTable):
+    """One outbox entry on its way to one webhook: tried with back-off until delivered."""
+
+    id = AutoField()
+    outbox_id = IntegerField()
+    url = TextField()
+    #: The JSON sent, made once so that every attempt sends (and signs) the same bytes.
+    body = TextField()
+    attempts = IntegerField(default=0)
+    state = CharField(default="pending")  # pending, delivered
+    last_status = IntegerField(null=True)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField()
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "webhook_delivery"
+        indexes = ((("outbox_id", "url"), True), (("state", "next_attempt_at"), False))
+
+
+INTEGRATION_TABLES = [TokenRow, IdempotentCallRow, SignalRow, OutboxRow, DeliveryRow]
+ALL_TABLES = [MetaRow, LeadRow, AuditRow, TeamRow, RulesRow, *INTEGRATION_TABLES]

@@ -704,6 +704,64 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _intake(args: argparse.Namespace):
+    from .intake import Intake
+
+    return Intake(_service(args))
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from .server import serve
+
+    intake = _intake(args)
+    serve(intake, host=args.host, port=args.port, hubspot_secret=os.environ.get("TRIAGE_HUBSPOT_SECRET", ""),
+          public_url=args.public_url, print_line=lambda line: print(line, file=out, flush=True))
+    return 0
+
+
+def cmd_token_add(args: argparse.Namespace, out: TextIO) -> int:
+    token = _intake(args).add_token(args.name)
+    print(token, file=out)
+    print(f"the token for {one_line(args.name)}; it is shown this once: keep it in the automation tool",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace, out: TextIO) -> int:
+    _intake(args).revoke_token(args.name)
+    print(f"revoked the token {one_line(args.name)}", file=out)
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace, out: TextIO) -> int:
+    tokens = _intake(args).tokens()
+    if not tokens:
+        print("no tokens: `triage token add NAME` makes one", file=out)
+    for token in tokens:
+        state = f"revoked {token['revoked_at']:%Y-%m-%d %H:%M}" if token["revoked_at"] else "in use"
+        print(f"{one_line(token['name']):<20} made by {one_line(token['created_by']):<12} "
+              f"{token['created_at']:%Y-%m-%d %H:%M}  {state}", file=out)
+    return 0
+
+
+def cmd_webhooks_log(args: argparse.Namespace, out: TextIO) -> int:
+    deliveries = _intake(args).deliveries(args.limit)
+    if args.json:
+        print(json.dumps(deliveries, ensure_ascii=False, indent=2, default=str), file=out)
+        return 0
+    if not deliveries:
+        print("nothing sent yet: no decision a webhook of the rules wants", file=out)
+    for item in deliveries:
+        if item["state"] == "delivered":
+            state = f"delivered {item['delivered_at']:%Y-%m-%d %H:%M:%S} (HTTP {item['last_status']})"
+        else:
+            state = (f"pending, next try {item['next_attempt_at']:%H:%M:%S}"
+                     + (f"; last: {one_line(item['last_error'])}" if item["last_error"] else ""))
+        print(f"#{item['id']:<5} {item['kind']:<12} lead {item['lead_id']:<7} {one_line(item['url'])}  "
+              f"{counted(item['attempts'], 'attempt')}  {state}", file=out)
+    return 0
+
+
 def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
     from storage.db import SCHEMA_VERSION, check_database
 
@@ -996,6 +1054,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     scoring_command("rescore", cmd_scoring_rescore, "score every lead again by the rules in force",
                     "Score every lead that other rules scored, in batches, with progress on a terminal.")
+
+    serve = command(
+        "serve", cmd_serve, "the live hand-over: an HTTP service for marketing automation",
+        "Serve the live hand-over with marketing automation (HubSpot and its peers): POST /api/leads "
+        "(leads as `triage import` reads them), POST /api/events (activity signals: mails opened and "
+        "clicked, pages viewed, forms, demo and audit requests, which hand leads to sales as the rules' "
+        "[handover] table says), POST /webhooks/hubspot (HubSpot's signed contact events; the app secret "
+        "in $TRIAGE_HUBSPOT_SECRET), GET /api/suppression and /healthz. Every /api call needs "
+        "'Authorization: Bearer TOKEN' (triage token add). Sales' decisions go out to the rules' "
+        "[[webhooks]], signed, retried until delivered. Run by marketing or a team lead.")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
+                                                           "this machine only)")
+    serve.add_argument("--port", type=_count, default=8765, help="the port (default 8765)")
+    serve.add_argument("--public-url", default="", metavar="URL",
+                       help="the address HubSpot calls, when a proxy stands in front (for its signature)")
+
+    token = commands.add_parser("token", parents=[common], help="API tokens of triage serve: add, list, revoke",
+                                description="The tokens marketing automation sends as 'Authorization: "
+                                            "Bearer TOKEN'. Only a hash of each is stored.")
+    token.set_defaults(handler=lambda args, out: token.error("choose add, list or revoke"), command_parser=token)
+    token_commands = token.add_subparsers(title="commands", metavar="COMMAND")
+    for name, handler, help_text in (
+            ("add", cmd_token_add, "make a token and print it, once (team lead)"),
+            ("revoke", cmd_token_revoke, "stop a token working at once (team lead)"),
+            ("list", cmd_token_list, "the tokens, without their values")):
+        sub = token_commands.add_parser(name, parents=[common], help=help_text, description=help_text[0].upper()
+                                        + help_text[1:] + ".")
+        sub.set_defaults(handler=handler, command_parser=sub)
+        if name != "list":
+            sub.add_argument("name", metavar="NAME", help="what the token is for, e.g. hubspot")
+
+    webhooks = commands.add_parser("webhooks", parents=[common], help="the webhooks' deliveries: log",
+                                   description="What `triage serve` sent to the rules' [[webhooks]].")
+    webhooks.set_defaults(handler=lambda args, out: webhooks.error("choose log"), command_parser=webhooks)
+    webhook_commands = webhooks.add_subparsers(title="commands", metavar="COMMAND")
+    webhook_log = webhook_commands.add_parser(
+        "log", parents=[common], help="each delivery: delivered, or failing and when it is tried next",
+        description="The latest deliveries to the webhooks, newest first: what, where, how many attempts, "
+                    "the last answer or error, and when the next attempt is.")
+    webhook_log.set_defaults(handler=cmd_webhooks_log, command_parser=webhook_log)
+    webhook_log.add_argument("--limit", type=_count, default=50, help="how many (default 50)")
+    webhook_log.add_argument("--json", action="store_true", help="a JSON array")
     return parser
 
 

@@ -128,12 +128,61 @@ class Points(_Strict):
     activity: dict[Activity, ActivityPoints] = {}
 
 
+#: What marketing tells sales's outbox about: a decision or a recycle, by its kind.
+WebhookEvent = Literal["accepted", "returned", "disqualified", "recycled"]
+
+
+class Handover(_Strict):
+    """When marketing hands a lead to sales at once (seed 004): the `[handover]` table."""
+
+    #: Nurture finished: this many of the nurture series' mails opened or clicked.
+    nurture_mails: int = Field(default=3, ge=1)
+    #: A visit to a page whose address contains one of these is a visit to a buying page.
+    buying_pages: tuple[str, ...] = ("/pricing", "/case-studies", "/services")
+    #: A visit to a buying page hands the lead over at once.
+    on_buying_page: bool = True
+    #: A demo or audit request hands the lead over at once, as a handraiser.
+    on_demo_or_audit: bool = True
+
+    @field_validator("buying_pages")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(pattern.strip().casefold() for pattern in value if pattern.strip())
+
+
+class Webhook(_Strict):
+    """A receiver of marketing's automation tool that is told of sales' decisions at once."""
+
+    url: str = Field(pattern=r"^https?://[^\s/]+")
+    events: tuple[WebhookEvent, ...] = ("returned", "disqualified", "recycled")
+    #: The shared secret the body is signed with (HMAC-SHA256), or the name of an
+    #: environment variable of the machine running `triage serve` that holds it.
+    secret: str = ""
+    secret_env: str = ""
+
+
+class Agreement(_Strict):
+    """The volume agreement between marketing and sales (seed 004), per month."""
+
+    #: What marketing hands over.
+    mqls_per_month: int = Field(default=50, ge=0)
+
+
+#: The parts of the rules the score does not depend on, left out of its fingerprint.
+NOT_SCORED = {"sla", "handover", "webhooks", "agreement"}
+
+
 class Rules(_Strict):
     version: str = Field(min_length=1)
     checklist: ChecklistConfig = ChecklistConfig()
     points: Points = Points()
     #: Service levels; not part of the score, so not of the fingerprint either.
     sla: SlaPolicy = SlaPolicy()
+    #: The hand-over triggers, the receivers of sales' decisions and the volume agreement:
+    #: not part of the score either.
+    handover: Handover = Handover()
+    webhooks: tuple[Webhook, ...] = ()
+    agreement: Agreement = Agreement()
     #: Where the rules came from, for messages: a path, or "the default rules".
     source: str = Field(default="", exclude=True)
 
@@ -151,7 +200,7 @@ class Rules(_Strict):
     def stamp(self) -> str:
         """The version plus a fingerprint of the content: what a lead records as the rules
         that scored it, so that an edit without a new version still rescores."""
-        content = json.dumps(_canonical(self.model_dump(mode="json", exclude={"sla"})), sort_keys=True)
+        content = json.dumps(_canonical(self.model_dump(mode="json", exclude=NOT_SCORED)), sort_keys=True)
         return f"{self.version}#{hashlib.sha256(content.encode()).hexdigest()[:8]}"
 
     def feature_points(self, feature: str) -> float:
@@ -303,6 +352,20 @@ def rules_to_toml(rules: Rules, header: str = "") -> str:
         f"soon_hours = {_toml_value(sla.soon_hours)}",
         f"on_breach = {_toml_value(sla.on_breach)}",
     ]
+    handover = rules.handover
+    lines += [
+        "", "[handover]",
+        f"nurture_mails = {handover.nurture_mails}",
+        f"buying_pages = [{', '.join(_toml_value(pattern) for pattern in handover.buying_pages)}]",
+        f"on_buying_page = {str(handover.on_buying_page).lower()}",
+        f"on_demo_or_audit = {str(handover.on_demo_or_audit).lower()}",
+        "", "[agreement]", f"mqls_per_month = {rules.agreement.mqls_per_month}",
+    ]
+    for hook in rules.webhooks:
+        lines += ["", "[[webhooks]]", f"url = {_toml_value(hook.url)}",
+                  f"events = [{', '.join(_toml_value(event) for event in hook.events)}]"]
+        lines += [f"{name} = {_toml_value(getattr(hook, name))}" for name in ("secret", "secret_env")
+                  if getattr(hook, name)]
     return "\n".join(lines) + "\n"
 
 
