@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import re
+
 import pytest
 
 from storage import LeadRepository, open_database
 from triage.cli import main
+from triage.scoring import CAPPED, FLOORED
 from triage.models import Channel, Interest, LeadData, Role, Stage, TeamMember
 from triage.services import new_lead
 
@@ -129,12 +132,19 @@ def test_refusals_print_one_line_and_exit_1(seeded, capsys, args, code, message)
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_illegal_move_names_both_stages(seeded, capsys):
-    run(seeded, "accept", "1")
+def test_accepting_an_accepted_lead_says_so_and_who_accepted_it(seeded, capsys):
+    run(seeded, "accept", "1", login="bob")
     capsys.readouterr()
     assert run(seeded, "accept", "1")[0] == 1
-    assert capsys.readouterr().err.strip() == "triage: error: a lead cannot move from SAL to SAL"
+    err = capsys.readouterr().err.strip()
+    assert re.fullmatch(r"triage: error: lead 1 is already accepted by bob on \d{4}-\d\d-\d\d \d\d:\d\d", err), err
     assert LeadRepository(open_database(seeded)).history(1)[0].to_stage is Stage.SAL
+    run(seeded, "return", "2", "--reason", "no_fit", "--path", "nurture", login="carl")
+    capsys.readouterr()
+    assert run(seeded, "return", "2", "--reason", "no_fit", "--path", "nurture")[0] == 1
+    assert "lead 2 is already returned (SRL) by carl on " in capsys.readouterr().err
+    assert run(seeded, "accept", "2")[0] == 1
+    assert "lead 2 is returned (SRL): marketing recycles it" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -142,7 +152,12 @@ def test_illegal_move_names_both_stages(seeded, capsys):
     [
         (["return", "2", "--reason", "bored", "--path", "nurture"], "unknown reason 'bored'; choose from not_ready"),
         (["return", "2", "--reason", "no_fit", "--path", "bin"], "unknown path 'bin'; choose from nurture, disqualify"),
-        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "soon"], "'soon' is not a date"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "soon"],
+         "'soon' is not a day (DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD)"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "03/31/2027"],
+         "'03/31/2027' is not a day (DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD)"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "31.02.2027"],
+         "'31.02.2027' is not a day of the calendar"),
         (["list", "--stage", "hot"], "unknown stage 'hot'"),
         (["accept", "abc"], "'abc' is not a lead id"),
     ],
@@ -182,7 +197,7 @@ def test_console_script_in_a_real_process(seeded):
     assert done.returncode == 0 and "accepted #5" in done.stdout
     done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "anna", "accept", "5"],
                           capture_output=True, text=True, env=env, cwd=ROOT)
-    assert done.returncode == 1 and done.stderr.strip() == "triage: error: a lead cannot move from SAL to SAL"
+    assert done.returncode == 1 and done.stderr.startswith("triage: error: lead 5 is already accepted by carl on ")
     triage = Path(sys.executable).parent / "triage"
     done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded],
                           capture_output=True, text=True, cwd=ROOT)
@@ -210,7 +225,7 @@ def test_recycle_brings_a_returned_lead_back_and_counts(seeded, capsys):
     assert code == 0 and "returned (SRL) → MQL" in out and "recycled 1×" in out
     assert json.loads(run(seeded, "show", "6", "--json")[1])["recycle_count"] == 1
     assert run(seeded, "recycle", "7")[0] == 1
-    assert "cannot move from MQL to MQL" in capsys.readouterr().err
+    assert "lead 7 is already an MQL" in capsys.readouterr().err
 
 
 def test_show_json_has_the_score_and_a_breakdown_that_adds_up(seeded):
@@ -227,7 +242,7 @@ def test_answer_and_grade_from_the_command_line(seeded):
     after = json.loads(run(seeded, "show", "5", "--json")[1])
     assert after["overrides"] == {"creditworthy": "A"}
     credit_points = 10 - {"unknown": 0, "A": 10, "B": 5, "C": -5, "D": -15}[before["creditworthiness"]]
-    assert after["score"] == min(100, max(0, before["score"] + credit_points)) or after["score_breakdown"][-1]["reason"].startswith(("capped", "floored"))
+    assert after["score"] == min(100, max(0, before["score"] + credit_points)) or after["score_breakdown"][-1]["reason"] in (CAPPED, FLOORED)
     assert after["history"][-1]["action"] == "answer"
     assert run(seeded, "grade", "5", "B")[0] == 0 and json.loads(run(seeded, "show", "5", "--json")[1])["grade"] == "B"
     assert run(seeded, "answer", "5", "creditworthy", "derived")[0] == 0

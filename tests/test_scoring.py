@@ -114,10 +114,10 @@ def test_the_parts_always_add_up_to_the_score(rules, lead):
 
 def test_clamping_is_a_part_of_its_own(rules):
     scored = score_lead(LeadData(email="x@rival.de", country="US"), rules)
-    assert scored.score == 0 and scored.parts[-1].reason == "floored at 0"
+    assert scored.score == 0 and scored.parts[-1].reason == "raised to the minimum of 0"
     hot = parse_rules(RULES.replace("base = 40", "base = 95"), "hot.toml")
     scored = score_lead(LeadData(**COMPLETE, email="a@acme.de", interest="demo_request", channel="event"), hot)
-    assert scored.score == 100 and scored.parts[-1].reason == "capped at 100"
+    assert scored.score == 100 and scored.parts[-1].reason == "capped at the maximum of 100"
 
 
 @pytest.mark.parametrize(
