@@ -420,6 +420,10 @@ def test_the_demo_names_its_database_and_the_cli_reaches_it(home, monkeypatch, c
     assert f"no leads in sqlite:///{home / 'triage.db'}; the demo's leads are in {demo}" in capsys.readouterr().err
     assert bare("show", "3")[0] == 1
     assert "no lead with id 3; the demo's leads are in" in capsys.readouterr().err
+    assert bare()[0] == 0 and len(opened) == 2  # the app on the empty default database
+    assert f"no leads in sqlite:///{home / 'triage.db'}; the demo's leads are in" in capsys.readouterr().err
+    assert bare("--demo")[0] == 0 and opened[-1].service.store.count_leads() == 500
+    assert capsys.readouterr().err == ""
     with pytest.raises(SystemExit) as caught:
         bare("--demo", "--db", "sqlite:///x.db", "list")
     assert caught.value.code == 2 and "--demo and --db name two databases" in capsys.readouterr().err

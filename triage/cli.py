@@ -96,9 +96,13 @@ def _demo_hint(args: argparse.Namespace) -> str:
     return f"the demo's leads are in {printable(demo_file())}: add --demo, e.g. `{PROG} --demo list`"
 
 
+def _no_leads(repo) -> bool:
+    return next(iter(repo.list_leads(limit=1)), None) is None
+
+
 def _default_is_empty(args: argparse.Namespace) -> bool:
     try:
-        return _repository(args.db, create=False).count_leads() == 0
+        return _no_leads(_repository(args.db, create=False))
     except TriageError:
         return True
 
@@ -115,7 +119,12 @@ def _run_app(service) -> int:
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
-    return _run_app(_service(args))
+    service = _service(args)
+    hint = _demo_hint(args)
+    if hint and _no_leads(service.store):
+        # Shown again when the app closes: the app itself opens on the empty queue.
+        print(f"{PROG}: no leads in {printable(args.db)}; {hint}", file=sys.stderr)
+    return _run_app(service)
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
@@ -993,7 +1002,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         if args.demo and isinstance(exc, MissingDatabase):
             return _fail(f"there is no demo database yet at {exc.path}: `{PROG} demo` creates it")
         hint = _demo_hint(args)
-        if hint and (isinstance(exc, MissingDatabase) or _default_is_empty(args)):
+        if hint and isinstance(exc, MissingDatabase):
+            return _fail(f"{MissingDatabase.missing(exc.path)}; {hint}")
+        if hint and _default_is_empty(args):
             return _fail(f"{exc}; {hint}")
         return _fail(exc)
     except TriageError as exc:

@@ -75,6 +75,10 @@ class MissingDatabase(DatabaseError):
     """A SQLite file that does not exist, where a command only works on one that does."""
 
     def __init__(self, path) -> None:
-        super().__init__(f"there is no database at {path} (nothing was created); give --db URL, "
-                         "or create one with `triage seed`, `triage import PATH` or the app")
+        super().__init__(f"{self.missing(path)}; give --db URL, or create one with `triage seed`, "
+                         "`triage import PATH` or `triage` (the app)")
         self.path = path
+
+    @staticmethod
+    def missing(path) -> str:
+        return f"there is no database at {path} (nothing was created)"
