@@ -11,6 +11,7 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage.cli import main
+from triage.errors import TriageError
 from triage.models import LeadData, ReturnDecision, Role, TeamMember
 from triage.services import LeadService, new_lead
 from triage.teamwork import RETURNED_COLUMNS
@@ -129,3 +130,12 @@ def test_the_review_gives_the_screen_each_returns_note_and_verdict(repo):
     assert (items[(2, "not_ready")].reviewed, items[(2, "not_ready")].review_note) == ("confirmed", "agreed, nurture")
     assert items[(4, "no_fit")].reviewed == "overturned" and items[(4, "contract")].reviewed == ""
     assert items[(3, "capacity")].note == "full this week" and items[(3, "capacity")].handed_over_at > HANDED
+
+
+def test_a_return_is_confirmed_once(repo):
+    rita = LeadService(repo, "rita")
+    with pytest.raises(TriageError, match=r"^the return of lead 2 is confirmed already, by rita on \d{4}-"):
+        rita.confirm_return(2, "again")
+    assert [event.action for event in repo.history(2)].count("board confirm") == 1
+    # The board may still change its mind and overturn what it confirmed.
+    assert rita.overturn_return(2, "on second thought").stage.value == "mql"

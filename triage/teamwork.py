@@ -488,6 +488,14 @@ class TeamWork:
         lead = self.lead(lead_id)
         if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
             raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to confirm")
+        history = self.store.history(lead_id)
+        returns = [event for event in history if event.action == "return"]
+        if returns:
+            earlier, later = _split_history(history, returns[-1])
+            done = ReturnedLead(lead, returns[-1], later, earlier).review_event
+            if done is not None and done.action == "board confirm":
+                raise TriageError(f"the return of lead {lead_id} is confirmed already, by {done.actor} on "
+                                  f"{done.at.astimezone():%Y-%m-%d %H:%M}")
         event = AuditEvent(lead_id=lead_id, actor=self.actor, at=utcnow(), action="board confirm",
                            note=note.strip() or "return confirmed")
         return self.store.change(lead, {}, event)
