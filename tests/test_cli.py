@@ -259,6 +259,7 @@ def test_scoring_report_with_too_few_decisions_says_so(seeded):
     run(seeded, "accept", "1")
     code, out = run(seeded, "scoring", "report")
     assert code == 0 and "Too few decisions to propose new points: 1 decided (1 accepted, 0 returned)" in out
+    assert "): 1 decided lead, 1 accepted, 0 returned." in out
     data = json.loads(run(seeded, "scoring", "report", "--json")[1])
     assert data["proposed_version"] is None and data["decided"] == 1 and data["features"]
 
