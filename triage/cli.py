@@ -280,8 +280,12 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _named(service, lead_id: int, exc: IllegalMove) -> IllegalMove:
-    """The refusal again, naming who put the lead at its stage and when (from its history)."""
-    moves = [event for event in service.history(lead_id) if event.to_stage is exc.from_stage]
+    """The refusal again, naming who put the lead at its stage and when (from its history);
+    for a lead accepted and moved on (SQL, ...), who accepted it."""
+    accepted = exc.to_stage is Stage.SAL and exc.from_stage in (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY,
+                                                                 Stage.CUSTOMER)
+    stage = Stage.SAL if accepted else exc.from_stage
+    moves = [event for event in service.history(lead_id) if event.to_stage is stage]
     if not moves:
         return IllegalMove(exc.from_stage, exc.to_stage, lead_id=lead_id)
     return IllegalMove(exc.from_stage, exc.to_stage, lead_id=lead_id, by=moves[-1].actor, at=moves[-1].at)
