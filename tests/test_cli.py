@@ -463,3 +463,17 @@ def test_messages_count_in_the_right_number(tmp_path):
     rules = tmp_path / "v2.toml"
     rules.write_text((ROOT / "triage" / "default_rules.toml").read_text().replace('version = "1"', 'version = "2"'))
     assert run(url, "--rules", str(rules), "scoring", "rescore")[1].startswith("scored 1 lead with rules 2#")
+
+
+def test_accepting_a_lead_that_moved_on_names_who_accepted_it(seeded, capsys):
+    from triage.models import AuditEvent, utcnow
+
+    run(seeded, "accept", "4", login="bob")
+    repo = LeadRepository(open_database(seeded))
+    lead = repo.get(4)
+    repo.change(lead, {"stage": Stage.SQL}, AuditEvent(lead_id=4, actor="carl", at=utcnow(), action="qualify",
+                                                      from_stage=Stage.SAL, to_stage=Stage.SQL))
+    capsys.readouterr()
+    assert run(seeded, "accept", "4") == (1, "")
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"triage: error: lead 4 is already accepted by bob on [\d: -]+; it is SQL now\n", err), err
