@@ -15,7 +15,7 @@ from playhouse import db_url
 from playhouse.migrate import SchemaMigrator, migrate
 from playhouse.shortcuts import ReconnectMixin
 
-from triage.errors import DatabaseError
+from triage.errors import DatabaseError, MissingDatabase
 
 from .tables import ALL_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, RulesRow, database
 
@@ -64,12 +64,25 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
-def connect(url: str | None = None) -> peewee.Database:
-    """A peewee database for `url`, not yet migrated (see `open_database`)."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a `sqlite:///PATH` URL names; None for an in-memory or another database."""
+    if url.partition("://")[0].lower() != "sqlite":
+        return None
+    path = db_url.parse(url)["database"]
+    return None if not path or path == ":memory:" else Path(path).expanduser()
+
+
+def connect(url: str | None = None, *, create: bool = True) -> peewee.Database:
+    """A peewee database for `url`, not yet migrated (see `open_database`). Without
+    `create`, a SQLite file that does not exist is refused (MissingDatabase) instead of
+    being created, and so is its folder."""
     url = url or default_url()
     scheme = url.partition("://")[0].lower()
     if scheme == "sqlite":
         path = db_url.parse(url)["database"]
+        file = sqlite_file(url)
+        if file is not None and not create and not file.exists():
+            raise MissingDatabase(file)
         if path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -98,9 +111,10 @@ def connect(url: str | None = None) -> peewee.Database:
     )
 
 
-def open_database(url: str | None = None) -> peewee.Database:
-    """Connect, bind the tables, and bring the schema up to date."""
-    db = connect(url)
+def open_database(url: str | None = None, *, create: bool = True) -> peewee.Database:
+    """Connect, bind the tables, and bring the schema up to date; without `create`, a
+    SQLite file that does not exist is refused (MissingDatabase), not created."""
+    db = connect(url, create=create)
     try:
         db.connect(reuse_if_open=True)
     except peewee.DatabaseError as exc:
@@ -302,9 +316,10 @@ def migrate_to_current(db: peewee.Database) -> int:
 
 def check_database(url: str | None = None) -> tuple[str, int]:
     """Whether `url` is reachable, and its schema version, without migrating it:
-    (a line saying so, the schema version). Raises DatabaseError when unreachable."""
+    (a line saying so, the schema version). Raises DatabaseError when unreachable, and
+    MissingDatabase for a SQLite file that does not exist: checking creates nothing."""
     url = url or default_url()
-    db = connect(url)
+    db = connect(url, create=False)
     try:
         db.connect(reuse_if_open=True)
         database.initialize(db)

@@ -19,6 +19,7 @@ from .checklist import answers
 from .models import Lead
 from .rules import Activity, Points, Rules
 from .scoring import feature_name, features, score_lead
+from .text import counted
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,13 +70,13 @@ class CalibrationReport:
     def summary(self) -> list[str]:
         """The report's head in sentences, for the command line and the screen alike."""
         lines = [
-            f"Scoring rules version {self.rules.version} ({self.rules.source or 'proposed'}): {self.decided} "
-            f"decided leads, {self.accepted} accepted, {self.returned} returned.",
+            f"Scoring rules version {self.rules.version} ({self.rules.source or 'proposed'}): "
+            f"{counted(self.decided, 'decided lead')}, {self.accepted:,} accepted, {self.returned:,} returned.",
             self.message[:1].upper() + self.message[1:] + ".",
         ]
         if self.auc_current is not None and self.auc_proposed is not None:
             lines.append(
-                f"Ranking of the {self.held_back} held-back decisions (AUC, 0.5 is chance): "
+                f"Ranking of the {counted(self.held_back, 'held-back decision')} (AUC, 0.5 is chance): "
                 f"current {self.auc_current:.3f}, proposed {self.auc_proposed:.3f}."
             )
         return lines
@@ -211,6 +212,6 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
     report.auc_current = auc([row[3] for row in held], [row[1] for row in held])
     report.auc_proposed = auc([score_lead(row[4], proposal).score for row in held], [row[1] for row in held])
     report.message = (
-        f"proposal from {len(training)} decisions, measured on {len(held)} held back"
+        f"proposal from {counted(len(training), 'decision')}, measured on {len(held):,} held back"
     )
     return report

@@ -38,7 +38,10 @@ AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">4
 
 
 RETURNED_COLUMNS = ["lead_id", "name", "company", "email", "channel", "handed_over_at", "returned_at",
-                    "returned_by", "reason", "path", "note", "stage_now", "owner_now", "afterwards"]
+                    "returned_by", "reason", "path", "note", "review", "reviewed_by", "reviewed_at", "review_note",
+                    "stage_now", "owner_now", "afterwards"]
+#: The moves that hand a lead (again) to sales and start its SLA clock anew.
+HAND_OVERS = ("hand_over", "recycle", "board overturn")
 SUPPRESSION_COLUMNS = ["email", "lead_id", "stage", "owner", "since"]
 BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {label}" for _, label in AGE_BUCKETS),
                    "breached", "soon_due", "accepted_this_week", "returned_this_week", "leads_30_days",
@@ -51,10 +54,16 @@ def _within(moment: datetime | None, since: datetime | None, until: datetime | N
 
 @dataclass
 class ReturnedLead:
+    """One return (`event`) of a lead, with what the review board needs beside it: who
+    returned it and why (`returned_by`, `note`), the hand-over it answered, and the
+    board's verdict on it with its note."""
+
     lead: Lead
     event: AuditEvent
     #: What happened to the lead after the return (recycled, accepted, overturned, ...).
     later: list[AuditEvent]
+    #: What happened to the lead before the return, oldest first.
+    earlier: list[AuditEvent] = field(default_factory=list)
 
     @property
     def later_accepted(self) -> bool:
@@ -62,9 +71,67 @@ class ReturnedLead:
             Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
 
     @property
+    def returned_by(self) -> str:
+        return self.event.actor
+
+    @property
+    def note(self) -> str:
+        """The rep's note with the return (with the contract's end for reason contract)."""
+        return self.event.note
+
+    @property
+    def review_event(self) -> AuditEvent | None:
+        """The board's last confirm or overturn of this return, before any later return."""
+        found = None
+        for event in self.later:
+            if event.action == "return":
+                break
+            if event.action.startswith("board "):
+                found = event
+        return found
+
+    @property
     def reviewed(self) -> str:
-        done = [event.action for event in self.later if event.action.startswith("board")]
-        return done[-1].removeprefix("board ") + "ed" if done else ""
+        """"confirmed", "overturned", or "" while the board has not judged this return."""
+        event = self.review_event
+        return event.action.removeprefix("board ") + "ed" if event else ""
+
+    @property
+    def reviewed_by(self) -> str:
+        event = self.review_event
+        return event.actor if event else ""
+
+    @property
+    def reviewed_at(self) -> datetime | None:
+        event = self.review_event
+        return event.at if event else None
+
+    @property
+    def review_note(self) -> str:
+        event = self.review_event
+        return event.note if event else ""
+
+    @property
+    def handed_over_at(self) -> datetime | None:
+        """When sales got the lead that it then returned: the last hand-over (recycle,
+        overturn) before the return. The lead's own `handed_over_at` is its latest hand-over,
+        which after a recycle or an overturn lies after this return. A first hand-over that
+        a later one overwrote is not on record: then the lead's creation (an import hands a
+        lead over when it creates it)."""
+        before = [event.at for event in self.earlier if event.action in HAND_OVERS]
+        if before:
+            return before[-1]
+        if not any(event.action in HAND_OVERS for event in self.later):
+            return self.lead.handed_over_at
+        return min(self.lead.created_at, self.event.at)
+
+
+def _split_history(history: list[AuditEvent], event: AuditEvent) -> tuple[list[AuditEvent], list[AuditEvent]]:
+    """The events before and after `event` in a lead's history (oldest first)."""
+    for index, other in enumerate(history):
+        if other.id is not None and other.id == event.id:
+            return history[:index], history[index + 1:]
+    return [e for e in history if e.at < event.at], [e for e in history if e.at > event.at]
 
 
 @dataclass
@@ -427,8 +494,8 @@ class TeamWork:
         for lead_id, event in self.store.return_events(since, until):
             lead = self.store.get(lead_id)
             if lead is not None:
-                later = [e for e in self.store.history(lead_id) if e.at > event.at]
-                returns.append(ReturnedLead(lead, event, later))
+                earlier, later = _split_history(self.store.history(lead_id), event)
+                returns.append(ReturnedLead(lead, event, later, earlier))
         review = Review(since=since, until=until, returns=returns)
         handed = Counter(lead.channel.value for lead in self.store.handed_over_between(since, until))
         returned = Counter(item.lead.channel.value for item in returns)
@@ -445,6 +512,14 @@ class TeamWork:
         lead = self.lead(lead_id)
         if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
             raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to confirm")
+        history = self.store.history(lead_id)
+        returns = [event for event in history if event.action == "return"]
+        if returns:
+            earlier, later = _split_history(history, returns[-1])
+            done = ReturnedLead(lead, returns[-1], later, earlier).review_event
+            if done is not None and done.action == "board confirm":
+                raise TriageError(f"the return of lead {lead_id} is confirmed already, by {done.actor} on "
+                                  f"{done.at.astimezone():%Y-%m-%d %H:%M}")
         event = AuditEvent(lead_id=lead_id, actor=self.actor, at=utcnow(), action="board confirm",
                            note=note.strip() or "return confirmed")
         return self.store.change(lead, {}, event)
@@ -505,17 +580,23 @@ class TeamWork:
         raise TriageError(f"no export called {kind!r}; choose returned, leads, suppression or balance")
 
     def _returned_rows(self, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
+        """One row per return, its dates in the order things happened: the hand-over the
+        return answered, the return, the board's review of it; later hand-overs (a recycle,
+        an overturn) are in `afterwards`."""
         for lead_id, event in self.store.return_events(since, until):
             lead = self.store.get(lead_id)
             if lead is None:
                 continue
-            later = [later for later in self.store.history(lead_id) if later.at > event.at]
+            earlier, later = _split_history(self.store.history(lead_id), event)
+            item = ReturnedLead(lead, event, later, earlier)
             yield {
                 "lead_id": lead.id, "name": lead.name, "company": lead.company, "email": lead.email,
-                "channel": lead.channel.value, "handed_over_at": lead.handed_over_at,
+                "channel": lead.channel.value, "handed_over_at": item.handed_over_at,
                 "returned_at": event.at, "returned_by": event.actor,
                 "reason": event.reason.value if event.reason else "", "path": event.path.value if event.path else "",
-                "note": event.note, "stage_now": lead.stage.value, "owner_now": lead.owner or "",
+                "note": event.note, "review": item.reviewed, "reviewed_by": item.reviewed_by,
+                "reviewed_at": item.reviewed_at, "review_note": item.review_note,
+                "stage_now": lead.stage.value, "owner_now": lead.owner or "",
                 "afterwards": "; ".join(f"{later.at:%Y-%m-%d} {later.action} by {later.actor}" for later in later),
             }
 
