@@ -200,7 +200,7 @@ def test_console_script_in_a_real_process(seeded):
                           capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 1 and done.stderr.startswith("triage: error: lead 5 is already accepted by carl on ")
     triage = Path(sys.executable).parent / "triage"
-    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded],
+    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded, "--as", "carl"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and json.loads(done.stdout)[0]["owner"] == "carl"
     help_text = subprocess.run([str(triage), "return", "--help"], capture_output=True, text=True).stdout
@@ -222,6 +222,8 @@ def test_demo_seeds_once_and_opens_the_app_for_the_login(db, monkeypatch):
 
 def test_recycle_brings_a_returned_lead_back_and_counts(seeded, capsys):
     run(seeded, "return", "6", "--reason", "not_ready", "--path", "nurture")
+    assert run(seeded, "team", "add", "marketing", "--name", "Marketing", "--role", "marketing")[0] == 0
+    assert run(seeded, "recycle", "6", login="bob")[0] == 1  # a rep does not recycle
     code, out = run(seeded, "recycle", "6", login="marketing")
     assert code == 0 and "returned (SRL) → MQL" in out and "recycled 1×" in out
     assert json.loads(run(seeded, "show", "6", "--json")[1])["recycle_count"] == 1
@@ -463,7 +465,7 @@ def test_messages_count_in_the_right_number(tmp_path):
     assert run(url, "scoring", "rescore")[1].startswith("scored 0 leads with rules ")
     rules = tmp_path / "v2.toml"
     rules.write_text((ROOT / "triage" / "default_rules.toml").read_text().replace('version = "1"', 'version = "2"'))
-    assert run(url, "--rules", str(rules), "scoring", "rescore")[1].startswith("scored 1 lead with rules 2#")
+    assert run(url, "scoring", "adopt", str(rules))[1].splitlines()[-1].startswith("scored 1 lead with rules 2#")
 
 
 def test_accepting_a_lead_that_moved_on_names_who_accepted_it(seeded, capsys):

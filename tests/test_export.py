@@ -26,7 +26,8 @@ def db(tmp_path):
         new_lead(LeadData(first_name="Bram", last_name="de Vries", email="bram@bouw.nl", company="@Bouw")),
     ])
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD),
+                   TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
     anna = LeadService(repo, "anna")
     anna.return_lead(1, ReturnDecision(reason="other", path="disqualify", note="-rm -rf"))

@@ -25,7 +25,8 @@ def repo(tmp_path):
                                       channel="event" if i < 4 else "web_form"))
                     for i in range(1, 9)])
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD),
+                   TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
     anna = LeadService(repo, "anna")
     anna.return_lead(1, ReturnDecision(reason="no_fit", path="nurture", note="too small"))

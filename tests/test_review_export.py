@@ -33,7 +33,8 @@ def repo(url):
     repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", email=f"l{i}@firma.de"),
                              created_at=HANDED, handed_over_at=HANDED) for i in range(1, 6)])
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD),
+                   TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
     anna, rita, marketing = (LeadService(repo, login) for login in ("anna", "rita", "marketing"))
     anna.return_lead(1, ReturnDecision(reason="no_fit", path="disqualify", note="too small"))

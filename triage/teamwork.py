@@ -545,7 +545,8 @@ class TeamWork:
         """Columns and rows of an export (team lead or review board)."""
         role = self.role()
         if role is Role.REP:
-            raise RoleRefused(f"exports are for team leads, the review board and marketing; {self.actor} is rep")
+            raise RoleRefused(f"exports are for team leads and the review board (and marketing: leads and the "
+                              f"suppression list); {self.actor} is rep")
         if role is Role.MARKETING and kind not in ("suppression", "leads"):
             raise RoleRefused(f"marketing exports leads and the suppression list; the {kind} export is for "
                               "team leads and the review board")
@@ -605,7 +606,7 @@ class TeamWork:
     def balance(self, now: datetime | None = None) -> Balance:
         now = now or utcnow()
         clock = self.sla_clock()
-        members = [member for member in self.store.team() if member.role is not Role.BOARD]
+        members = [member for member in self.store.team() if member.role in (Role.REP, Role.LEAD)]
         rows = {member.login: RepBalance(member=member, ages={label: 0 for _, label in AGE_BUCKETS},
                                          away_now=member.is_away(now.date()))
                 for member in members}
