@@ -158,7 +158,7 @@ def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -
     known = KnownLeads()
     for lead_id, external_id, email, phone, first, last, company, country in rows:
         if email:
-            known.add(lead_id, ("x:" + external_id if external_id else "", "e:" + email.casefold(), "", "", ""))
+            known.add(lead_id, ("x:" + external_id if external_id else "", "e:" + email.casefold(), "", "", "", ""))
         else:
             known.add(lead_id, identity(external_id, email, phone, first, last, company, country))
     return known

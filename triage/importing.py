@@ -96,6 +96,7 @@ FALSE_WORDS = {normalise(word) for names in words.NO.values() for word in names}
 #: Columns of triage's own export that an import leaves to triage (the lead's id there, when
 #: the file has an external_id column too).
 OWN_COLUMNS = {"id"}
+FULL_NAMES = {normalise(word) for names in words.FULL_NAME.values() for word in names}
 
 
 def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -119,11 +120,9 @@ def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, s
     for header, key in zip(headers, keys, strict=True):
         if header in fields:
             continue
-        target = ALIASES.get(key, "unknown")
+        target = "last_name" if key in FULL_NAMES else ALIASES.get(key, "unknown")
         if target is None or (key in OWN_COLUMNS and target in taken):
             continue
-        if key in words.PLAIN_NAME and "first_name" in taken:
-            target = "last_name"
         if target == "unknown" or target in taken:
             unknown.append(header)
         else:
@@ -234,8 +233,9 @@ def _moment(value: str) -> datetime | None:
 
 #: A lead's identity keys, strongest first, each "" when it has none: "x:" + external id,
 #: "e:" + email (case ignored), "p:" + phone number (digits, from the country code on),
-#: "n:" + name and company (case and spaces ignored); then its last name (compared, not a key).
-Identity = tuple[str, str, str, str, str]
+#: "n:" + name and company (case and spaces ignored); then its last name and its company
+#: (compared, not keys).
+Identity = tuple[str, str, str, str, str, str]
 _NOT_DIGIT = re.compile(r"\D+")
 _CALLING = set(words.CALLING_CODES.values())
 
@@ -273,7 +273,8 @@ def identity(external_id: str, email: str, phone: str, first_name: str, last_nam
     number = phone_key(phone, country) if phone else ""
     person, firm = _folded(f"{first_name} {last_name}"), _folded(company)
     return ("x:" + external_id if external_id else "", "e:" + email.casefold() if email else "",
-            "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", _folded(last_name))
+            "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", _folded(last_name),
+            firm)
 
 
 def row_identity(row: tuple) -> Identity:
@@ -288,7 +289,7 @@ class KnownLeads:
     A key stays with the first lead that has it. A lead is found by its external id, else
     its email, else its phone number, else its name and company; by the last two only if
     nothing says it is someone else: another email or external id, another last name for
-    the same phone number, another phone number for the same name."""
+    the same phone number (or another company), another phone number for the same name."""
 
     def __init__(self) -> None:
         self.keys: dict[str, int] = {}
@@ -328,7 +329,7 @@ class KnownLeads:
             if mine and theirs and mine != theirs:
                 return False
         if kind == "p":
-            return not (keys[4] and known[4] and keys[4] != known[4])
+            return not any(mine and theirs and mine != theirs for mine, theirs in zip(keys[4:], known[4:], strict=True))
         return not (keys[2] and known[2] and keys[2] != known[2])
 
 
@@ -489,6 +490,11 @@ class Conversion:
         self._extra_at = self._at.pop("extra", None)
         self._missing = {name: value for name, value in DEFAULTS.items() if name not in self._at}
         self._unknown = [(position[column], column) for column in unknown_columns if column in position]
+        #: A column of whole names and none of first names: split into first and last name.
+        self._full_name = "first_name" not in self._at and any(
+            target == "last_name" and normalise(column) in FULL_NAMES for column, target in fields.items())
+        if self._full_name:
+            self._missing.pop("first_name", None)
 
     def _raw(self, cells: list[str]) -> dict[str, Any]:
         raw = dict(zip(self.headers, cells, strict=False))
@@ -505,6 +511,10 @@ class Conversion:
         columns: dict[str, list[Any]] = {name: [value] * count for name, value in self._missing.items()}
         for name, index in self._at.items():
             columns[name] = list(cells[index])
+        if self._full_name:
+            names = [name.strip().rpartition(" ") for name in columns["last_name"]]
+            columns["first_name"] = [first.strip() for first, _, _ in names]
+            columns["last_name"] = [last for _, _, last in names]
         for name in COUNTS:
             if name in self._at:
                 columns[name] = [text or 0 for text in columns[name]]

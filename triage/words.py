@@ -107,7 +107,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "created_at": {
         "en": ("created at", "created", "create date", "created date", "creation date", "date created",
                "date added", "lead date", "submitted", "submitted at", "submission date", "signup date",
-               "createdate", "timestamp", "date"),
+               "createdate", "created time", "timestamp", "date"),
         "de": ("erstellt am", "erstellt", "erstelldatum", "erstellungsdatum", "angelegt am", "anlagedatum",
                "eingang", "eingangsdatum", "eingegangen am", "erfasst am", "erfassungsdatum", "registriert am",
                "zeitstempel", "datum"),
@@ -154,9 +154,14 @@ NOT_IMPORTED: dict[str, tuple[str, ...]] = {
     "nl": ("levenscyclusfase", "leadstatus", "eigenaar contactpersoon", "eigenaar", "laatst gewijzigd"),
 }
 
-#: A column of this name is the last name when the file has a first name column too (German
-#: and Dutch forms ask "Vorname" and "Name"); alone, it is kept as it is.
-PLAIN_NAME = ("name", "naam")
+#: A column of a person's whole name (ad platforms' lead exports): with a first name column
+#: beside it, it is the last name (German and Dutch forms ask "Vorname" and "Name"); alone,
+#: its last word is the last name and the words before it the first name.
+FULL_NAME: dict[str, tuple[str, ...]] = {
+    "en": ("name", "full name", "fullname", "contact name", "contact person"),
+    "de": ("name", "vollstaendiger name", "kontaktname", "ansprechpartner", "ansprechpartnerin", "kontaktperson"),
+    "nl": ("naam", "volledige naam", "contactnaam", "contactpersoon"),
+}
 
 # --- values -------------------------------------------------------------------------------
 
