@@ -233,7 +233,7 @@ def _moment(value: str) -> datetime | None:
 
 #: A lead's identity keys, strongest first, each "" when it has none: "x:" + external id,
 #: "e:" + email (case ignored), "p:" + phone number (digits, from the country code on),
-#: "n:" + name and company (case and spaces ignored); then its last name and its company
+#: "n:" + name and company (case and spaces ignored); then its name and its company
 #: (compared, not keys).
 Identity = tuple[str, str, str, str, str, str]
 _NOT_DIGIT = re.compile(r"\D+")
@@ -273,8 +273,7 @@ def identity(external_id: str, email: str, phone: str, first_name: str, last_nam
     number = phone_key(phone, country) if phone else ""
     person, firm = _folded(f"{first_name} {last_name}"), _folded(company)
     return ("x:" + external_id if external_id else "", "e:" + email.casefold() if email else "",
-            "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", _folded(last_name),
-            firm)
+            "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", person, firm)
 
 
 def row_identity(row: tuple) -> Identity:
@@ -288,7 +287,7 @@ class KnownLeads:
 
     A key stays with the first lead that has it. A lead is found by its external id, else
     its email, else its phone number, else its name and company; by the last two only if
-    nothing says it is someone else: another email or external id, another last name for
+    nothing says it is someone else: another email or external id, another name for
     the same phone number (or another company), another phone number for the same name."""
 
     def __init__(self) -> None:
