@@ -276,8 +276,13 @@ def identity(external_id: str, email: str, phone: str, first_name: str, last_nam
             "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", person, firm)
 
 
-def row_identity(row: tuple) -> Identity:
-    """`identity` of a prepared row (its `RECORD_FIELDS` values)."""
+def row_identity(row: tuple, *, full: bool = True) -> Identity | tuple[str, str]:
+    """`identity` of a prepared row (its `RECORD_FIELDS` values). Not `full`: a row with an
+    email only by its external id and email (the phone and name of most rows are never
+    needed: only a lead without an email is known by them); `KnownLeads.find` then says
+    when the rest is wanted."""
+    if not full and row[EMAIL]:
+        return ("x:" + row[EXTERNAL_ID] if row[EXTERNAL_ID] else "", "e:" + row[EMAIL].casefold())
     return identity(row[EXTERNAL_ID], row[EMAIL], row[PHONE], row[FIRST_NAME], row[LAST_NAME], row[COMPANY],
                     row[COUNTRY])
 
@@ -302,8 +307,14 @@ class KnownLeads:
         for key in keys[:2] if keys[1] else keys[:4]:
             if key:
                 table.setdefault(key, lead)
-        if (not keys[1] and (keys[2] or keys[3])) or lead in self.weak:
+        if lead in self.weak:
+            self.weak[lead] = (*keys[:2], *self.weak[lead][2:]) if len(keys) == 2 else keys
+        elif not keys[1] and (keys[2] or keys[3]):
             self.weak[lead] = keys
+
+    def wants_all(self, keys: tuple) -> bool:
+        """Whether `find` needs the phone and name of a row known so far by email alone."""
+        return len(keys) == 2 and bool(self.weak)
 
     def find(self, keys: Identity) -> int | None:
         x, email = keys[0], keys[1]
@@ -669,7 +680,7 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
                 parts = shared_parts.setdefault(parts, parts)
             rows.append((*row[:CREATED_AT], dated(row[CREATED_AT]), score, parts))
         yield Batch(rows, lines, rejects, set(conversion.unknown_channels), source.progress(),
-                    [row_identity(row) for row in rows])
+                    [row_identity(row, full=False) for row in rows])
 
 
 def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:

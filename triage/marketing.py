@@ -156,6 +156,8 @@ class MarketingWork:
                 rejects.extend(batch.rejects)
                 unknown_channels |= batch.unknown_channels
                 for row, line, keys in zip(batch.rows, batch.lines, batch.identities, strict=True):
+                    if in_file.wants_all(keys) or known.wants_all(keys):
+                        keys = row_identity(row)
                     slot = in_file.find(keys)
                     if slot is not None:
                         pending[slot] = self._merge_pending(pending[slot], row, scorer)
