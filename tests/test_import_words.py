@@ -75,6 +75,12 @@ DUTCH_OTHER = (
     "de Boer;Ruud;De Boer Transport;ruud@deboer.nl;Nieuwsbrief;Prijsaanvraag;16-10-2026;;ja\n"
     "Dekker;Anouk;Dekker Media;anouk@dekker.nl;Gekochte lijst;Informatie;17-10-2026;;nee\n"
 )
+DUTCH_INFIX = (
+    "Voornaam,Tussenvoegsel,Achternaam,Bedrijfsnaam,Mobiel,Land,Herkomst,Soort aanvraag,Aanmaakdatum,Notities\n"
+    "Willem,van der,Berg,Van der Berg Techniek,06-12345678,Nederland,LinkedIn,Demo,28-11-2026 16:45,\"Eerste regel\n"
+    "tweede regel\"\n"
+    "Eva,,Jansen,Jansen Advies,,België,Google,Informatieaanvraag,29-11-2026,\n"
+)
 
 
 def test_a_german_file_imports_with_no_map(db, tmp_path):
@@ -158,6 +164,20 @@ def test_dutch_files_import_with_no_map(db, tmp_path):
     assert (meijer.created_at, meijer.notes) == (at(2026, 10, 15, 11), "Belt terug")
     assert (boer.channel, boer.interest, boer.existing_customer) == (Channel.EMAIL, Interest.QUOTE_REQUEST, True)
     assert (dekker.channel, dekker.interest) == (Channel.PURCHASED_LIST, Interest.INQUIRY)
+
+
+def test_a_dutch_file_with_the_infix_apart_and_no_emails(db, tmp_path):
+    path = tmp_path / "linkedin.csv"
+    path.write_text(DUTCH_INFIX, encoding="utf-8")
+    code, out = run(db, "import", str(path))
+    assert code == 0 and "not mapped" not in out, out
+    found = leads(db)
+    berg, jansen = found["van der Berg"], found["Jansen"]
+    assert (berg.first_name, berg.phone, berg.country, berg.channel, berg.interest) == (
+        "Willem", "06-12345678", "NL", Channel.SOCIAL, Interest.DEMO_REQUEST)
+    assert (berg.created_at, berg.notes) == (at(2026, 11, 28, 16, 45), "Eerste regel\ntweede regel")
+    assert (jansen.country, jansen.channel, jansen.interest) == ("BE", Channel.ORGANIC_SEARCH, Interest.INQUIRY)
+    assert run(db, "import", str(path))[1].splitlines()[-1] == "imported 0, merged 2, rejected 0"
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-16-le", "utf-16-be", "utf-32"])

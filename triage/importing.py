@@ -97,6 +97,7 @@ FALSE_WORDS = {normalise(word) for names in words.NO.values() for word in names}
 #: the file has an external_id column too).
 OWN_COLUMNS = {"id"}
 FULL_NAMES = {normalise(word) for names in words.FULL_NAME.values() for word in names}
+NAME_INFIXES = {normalise(word) for word in words.NAME_INFIX}
 
 
 def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -491,6 +492,11 @@ class Conversion:
         a leading apostrophe (`exporting.neutralise`); it is taken back. Not for JSON."""
         self.headers = headers
         self.delimiter = delimiter
+        infix = next((column for column in unknown_columns if normalise(column) in NAME_INFIXES), None)
+        if infix is not None and "last_name" in fields.values():  # "de" + "Vries": the last name "de Vries"
+            unknown_columns = [column for column in unknown_columns if column != infix]
+        else:
+            infix = None
         self.unknown_columns = unknown_columns
         self.unknown_channels: set[str] = set()
         self.neutralised = neutralised
@@ -500,6 +506,7 @@ class Conversion:
         self._extra_at = self._at.pop("extra", None)
         self._missing = {name: value for name, value in DEFAULTS.items() if name not in self._at}
         self._unknown = [(position[column], column) for column in unknown_columns if column in position]
+        self._infix_at = None if infix is None else position[infix]
         #: A column of whole names and none of first names: split into first and last name.
         self._full_name = "first_name" not in self._at and any(
             target == "last_name" and normalise(column) in FULL_NAMES for column, target in fields.items())
@@ -521,6 +528,9 @@ class Conversion:
         columns: dict[str, list[Any]] = {name: [value] * count for name, value in self._missing.items()}
         for name, index in self._at.items():
             columns[name] = list(cells[index])
+        if self._infix_at is not None:
+            columns["last_name"] = [f"{infix.strip()} {last.strip()}".strip()
+                                    for infix, last in zip(cells[self._infix_at], columns["last_name"], strict=True)]
         if self._full_name:
             names = [name.strip().rpartition(" ") for name in columns["last_name"]]
             columns["first_name"] = [first.strip() for first, _, _ in names]

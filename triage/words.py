@@ -40,14 +40,14 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "email": {
         "en": ("email", "e mail", "email address", "e mail address", "mail", "work email", "business email",
                "email 1"),
-        "de": ("e mail adresse", "emailadresse", "mailadresse", "e mail geschaeftlich", "geschaeftliche e mail"),
-        "nl": ("e mailadres", "emailadres", "e mail adres", "mailadres", "zakelijk e mailadres"),
+        "de": ("e mail adresse", "emailadresse", "email adresse", "mailadresse", "e mail geschaeftlich", "geschaeftliche e mail"),
+        "nl": ("e mailadres", "emailadres", "e mail adres", "email adres", "mailadres", "zakelijk e mailadres"),
     },
     "phone": {
         "en": ("phone", "phone number", "telephone", "telephone number", "tel", "work phone", "business phone",
                "office phone", "mobile", "mobile phone", "mobile phone number", "mobilephone", "cell", "cell phone",
                "phone 1"),
-        "de": ("telefon", "telefonnummer", "tel nr", "telefon geschaeftlich", "geschaeftliche telefonnummer",
+        "de": ("telefon", "telefonnummer", "telefonnr", "tel nr", "telefon geschaeftlich", "geschaeftliche telefonnummer",
                "rufnummer", "mobil", "mobiltelefon", "mobilnummer", "mobiltelefonnummer", "handy", "handynummer"),
         "nl": ("telefoon", "telefoonnummer", "tel nr", "telefoon zakelijk", "zakelijk telefoonnummer", "mobiel",
                "mobiel nummer", "mobiele telefoon", "mobiele telefoonnummer", "gsm", "gsm nummer"),
@@ -100,18 +100,22 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("notes", "note", "comment", "comments", "remarks", "remark", "message", "your message", "description",
                "additional information", "details"),
         "de": ("notiz", "notizen", "bemerkung", "bemerkungen", "kommentar", "kommentare", "anmerkung", "anmerkungen",
-               "nachricht", "ihre nachricht", "mitteilung", "beschreibung", "hinweis", "hinweise", "freitext"),
+               "nachricht", "ihre nachricht", "mitteilung", "beschreibung", "hinweis", "hinweise", "freitext",
+               "zusatzinfo", "zusatzinformationen"),
         "nl": ("notitie", "notities", "opmerking", "opmerkingen", "commentaar", "toelichting", "bericht",
-               "uw bericht", "je bericht", "omschrijving", "beschrijving", "aantekening", "aantekeningen"),
+               "uw bericht", "je bericht", "omschrijving", "beschrijving", "aantekening", "aantekeningen",
+               "aanvullende informatie", "extra informatie"),
     },
     "created_at": {
         "en": ("created at", "created", "create date", "created date", "creation date", "date created",
                "date added", "lead date", "submitted", "submitted at", "submission date", "signup date",
                "createdate", "created time", "timestamp", "date"),
         "de": ("erstellt am", "erstellt", "erstelldatum", "erstellungsdatum", "angelegt am", "anlagedatum",
-               "eingang", "eingangsdatum", "eingegangen am", "erfasst am", "erfassungsdatum", "registriert am",
+               "datum der erstellung", "datum erstellt", "anlegedatum", "eingang", "eingangsdatum", "eingegangen am",
+               "erfasst am", "erfassungsdatum", "registriert am",
                "zeitstempel", "datum"),
-        "nl": ("aangemaakt op", "aangemaakt", "datum aangemaakt", "aanmaakdatum", "gemaakt op", "toegevoegd op",
+        "nl": ("aangemaakt op", "aangemaakt", "datum aangemaakt", "aanmaakdatum", "creatiedatum", "gecreeerd op",
+               "gemaakt op", "toegevoegd op", "ingevoerd op",
                "ingediend op", "ontvangen op", "datum ontvangst", "aanmelddatum", "inschrijfdatum", "tijdstempel",
                "datum"),
     },
@@ -153,6 +157,10 @@ NOT_IMPORTED: dict[str, tuple[str, ...]] = {
     "de": ("lebenszyklusphase", "lead status", "kontaktinhaber", "besitzer", "zuletzt geaendert"),
     "nl": ("levenscyclusfase", "leadstatus", "eigenaar contactpersoon", "eigenaar", "laatst gewijzigd"),
 }
+
+#: The Dutch infix of a last name ("de", "van der") in a column of its own: it goes before the
+#: last name, as in "de Vries".
+NAME_INFIX = ("tussenvoegsel", "tussenvoegsels", "tussenv", "voorvoegsel", "voorvoegsels", "infix", "namenszusatz")
 
 #: A column of a person's whole name (ad platforms' lead exports): with a first name column
 #: beside it, it is the last name (German and Dutch forms ask "Vorname" and "Name"); alone,
@@ -283,24 +291,26 @@ INTERESTS: dict[Interest, dict[str, tuple[str, ...]]] = {
                "adviesgesprek", "kennismakingsgesprek", "terugbelverzoek", "proefversie", "proefperiode",
                "gratis proefperiode"),
     },
-    Interest.QUOTE_REQUEST: {
+    Interest.QUOTE_REQUEST: {  # and a high interest level: a concrete request
         "en": ("quote", "quote request", "request a quote", "quotation", "quotation request", "rfq", "rfp",
-               "pricing", "price request", "price inquiry", "pricing request", "proposal", "offer", "estimate"),
+               "pricing", "price request", "price inquiry", "pricing request", "proposal", "offer", "estimate",
+               "high", "very high", "hot"),
         "de": ("angebot", "angebotsanfrage", "angebot angefragt", "angebotsanforderung", "preisanfrage",
-               "preisauskunft", "preise", "preisinformation", "kostenvoranschlag"),
+               "preisauskunft", "preise", "preisinformation", "kostenvoranschlag", "hoch", "sehr hoch", "heiss"),
         "nl": ("offerte", "offerteaanvraag", "offerte aanvraag", "offerte aangevraagd", "prijsopgave",
-               "prijsaanvraag", "prijsofferte", "prijzen", "prijsinformatie", "aanbieding", "voorstel"),
+               "prijsaanvraag", "prijsofferte", "prijzen", "prijsinformatie", "aanbieding", "voorstel", "hoog",
+               "zeer hoog", "heet"),
     },
     Interest.INQUIRY: {
         "en": ("inquiry", "enquiry", "general inquiry", "general enquiry", "question", "information", "info",
                "information request", "contact", "contact request", "request", "general", "download",
-               "whitepaper", "ebook", "brochure", "newsletter signup", ""),
+               "whitepaper", "ebook", "brochure", "newsletter signup", "medium", "low", "cold", "warm", ""),
         "de": ("anfrage", "allgemeine anfrage", "frage", "information", "informationen", "infomaterial",
                "kontaktanfrage", "kontakt", "auskunft", "download", "whitepaper", "newsletter anmeldung",
-               "produktinformation"),
+               "produktinformation", "mittel", "niedrig", "gering", "kalt"),
         "nl": ("aanvraag", "algemene vraag", "algemene aanvraag", "vraag", "informatie", "informatieaanvraag",
                "info aanvraag", "contactaanvraag", "contact", "download", "whitepaper", "nieuwsbrief aanmelding",
-               "brochure"),
+               "brochure", "gemiddeld", "laag", "koud"),
     },
 }
 
