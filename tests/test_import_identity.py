@@ -157,3 +157,16 @@ async def test_the_review_board_cannot_import_in_the_app(db, tmp_path):
         await settle(app, pilot)
         assert any("review board" in str(n.message) and n.title == "Not imported" for n in app._notifications)
     assert stored(db) == []
+
+
+def test_an_external_id_or_email_wins_over_a_phone_in_the_file(db, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text("Record ID,Last Name,Company Name,Phone\n7,Brandt,Acme,+49 30 111111\n", encoding="utf-8")
+    run(db, "import", str(first))
+    second = tmp_path / "second.csv"
+    second.write_text("Record ID,Last Name,Company Name,Phone,Job title\n"
+                      ",Brandt,Acme,+49 30 222222,\n"   # new: no id, another phone than lead 7's
+                      "7,Brandt,Acme,+49 30 222222,CTO\n", encoding="utf-8")  # the stored lead 7, by its id
+    assert run(db, "import", str(second))[1].splitlines()[-1] == "imported 1, merged 1, rejected 0"
+    by_id = {lead.external_id: lead for lead in stored(db)}
+    assert (by_id["7"].job_title, by_id["7"].phone, by_id[""].job_title) == ("CTO", "+49 30 111111", "")

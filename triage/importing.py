@@ -313,19 +313,34 @@ class KnownLeads:
         elif not keys[1] and (keys[2] or keys[3]):
             self.weak[lead] = keys
 
+    def clear(self) -> None:
+        self.keys.clear()
+        self.weak.clear()
+
     def wants_all(self, keys: tuple) -> bool:
         """Whether `find` needs the phone and name of a row known so far by email alone."""
         return len(keys) == 2 and bool(self.weak)
 
     def find(self, keys: Identity) -> int | None:
+        found = self.find_strong(keys)
+        return self.find_weak(keys) if found is None else found
+
+    def find_strong(self, keys: Identity) -> int | None:
+        """The lead with the same external id, else the same email."""
         x, email = keys[0], keys[1]
         table = self.keys
         if x and x in table:
             return table[x]
         if email and email in table:
             return table[email]
+        return None
+
+    def find_weak(self, keys: Identity) -> int | None:
+        """The lead with the same phone number, else the same name and company, if nothing
+        says it is someone else."""
         if not self.weak:
             return None
+        table = self.keys
         for key in keys[2:4]:
             lead = table.get(key) if key else None
             if lead is not None and self._fits(self.weak.get(lead), keys, key[0]):

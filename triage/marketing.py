@@ -149,7 +149,7 @@ class MarketingWork:
             summary.imported += len(pending)
             pending.clear()
             pending_keys.clear()
-            in_file.__init__()
+            in_file.clear()
 
         with self.store.import_session() as session:
             for batch in reading.batches:
@@ -158,23 +158,27 @@ class MarketingWork:
                 for row, line, keys in zip(batch.rows, batch.lines, batch.identities, strict=True):
                     if in_file.wants_all(keys) or known.wants_all(keys):
                         keys = row_identity(row)
-                    slot = in_file.find(keys)
+                    # the same external id or email in this file or stored, before a phone or a name
+                    slot = in_file.find_strong(keys)
+                    lead_id = None if slot is not None else known.find_strong(keys)
+                    if slot is None and lead_id is None:
+                        slot = in_file.find_weak(keys)
+                        lead_id = None if slot is not None else known.find_weak(keys)
                     if slot is not None:
                         pending[slot] = self._merge_pending(pending[slot], row, scorer)
                         pending_keys[slot] = row_identity(pending[slot])
                         in_file.add(slot, pending_keys[slot])
-                    else:
-                        lead_id = known.find(keys)
-                        if lead_id is None:
-                            in_file.add(len(pending), keys)
-                            pending.append(row)
-                            pending_keys.append(keys)
-                            continue
+                    elif lead_id is not None:
                         merged = self._merge_stored(session, lead_id, row, f"merged from {path.name}, line {line}", now)
                         if merged is not None:  # it may have a key more now (an email it lacked)
                             known.add(lead_id, identity(merged.external_id, merged.email, merged.phone,
                                                         merged.first_name, merged.last_name, merged.company,
                                                         merged.country))
+                    else:
+                        in_file.add(len(pending), keys)
+                        pending.append(row)
+                        pending_keys.append(keys)
+                        continue
                     summary.merged += 1
                 if len(pending) >= BATCH:
                     flush(session)
