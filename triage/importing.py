@@ -4,6 +4,11 @@ This module turns a file into validated leads and rejected rows; storing them is
 service's and the store's business. Nothing is dropped silently: a row that does not
 validate is kept, unchanged, with the reason; a column or channel value we do not know is
 kept with the lead (in `extra`) and reported.
+
+Marketing's own words, in English, German and Dutch, are the tables of `triage.words`. Text
+comes in UTF-8, UTF-16 or UTF-32 (with a byte-order mark or without) or Windows-1252. A
+triage export reads back field for field: the apostrophe its CSV puts before a formula start
+is taken back. `KnownLeads` says which rows are the same lead.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing_extensions import TypedDict
 from . import words
 from .dates import DAY_FORMATS, parse_day, parse_decimal
 from .errors import TriageError
+from .exporting import FORMULA_STARTS
 from .models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
 from .scoring import FastScorer
 
@@ -52,9 +58,7 @@ CANONICAL = (
     "country", "channel", "interest", "existing_customer", "creditworthiness", "notes", "created_at",
     "emails_opened", "emails_clicked", "pages_visited", "forms_filled",
 )
-#: Formula starts an export neutralised in a CSV cell with a leading apostrophe; the import
-#: takes that apostrophe back (`exporting.FORMULA_STARTS`, here to keep the domain's layers).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 class UnreadableFile(TriageError):
     """The file cannot be read as leads at all (exit 2)."""
@@ -628,6 +632,7 @@ class Conversion:
         return checked, lines, rejects
 
 
+#: What an export neutralises in a CSV cell with a leading apostrophe, which is taken back.
 _STARTS = frozenset(FORMULA_STARTS)
 
 
