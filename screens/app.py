@@ -170,7 +170,7 @@ class TriageApp(App[None]):
                 Path(path).expanduser(),
                 progress=lambda share: self.call_from_thread(self._rescore_progress, round(share * 1000), 1000),
             )
-            assigned = self.service.assign_imported() if summary.imported else 0
+            assigned = self.service.assign_imported(summary) if summary.imported else 0
         except TriageError as exc:
             self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
                                   markup=False, timeout=10)

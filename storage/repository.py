@@ -11,7 +11,7 @@ import peewee
 from peewee import Tuple, fn
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.importing import RECORD_FIELDS
+from triage.importing import RECORD_FIELDS, KnownLeads, identity
 from triage.models import AuditEvent, Interest, Lead, QueueRow, ScorePart, Stage, TeamMember
 from triage.services import QueuePage, QueueView
 
@@ -151,15 +151,17 @@ class _Statements:
                 event.reason, event.path, event.note)
 
 
-def _merge_keys(rows: Iterable[tuple[int, str, str]]) -> dict[str, int]:
-    """An import's merge keys ("e:" + lower-cased email, "x:" + external id) to lead ids."""
-    keys: dict[str, int] = {}
-    for lead_id, email, external_id in rows:
+def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -> KnownLeads:
+    """Every stored lead's identity for an import (`triage.importing.KnownLeads`), from
+    (id, external id, email, phone, first name, last name, company, country). A lead with
+    an email is known by it and its external id alone: its phone and name are not read."""
+    known = KnownLeads()
+    for lead_id, external_id, email, phone, first, last, company, country in rows:
         if email:
-            keys.setdefault("e:" + email.casefold(), lead_id)
-        if external_id:
-            keys.setdefault("x:" + external_id, lead_id)
-    return keys
+            known.add(lead_id, ("x:" + external_id if external_id else "", "e:" + email.casefold(), "", "", "", ""))
+        else:
+            known.add(lead_id, identity(external_id, email, phone, first, last, company, country))
+    return known
 
 
 class ImportSession:
@@ -458,9 +460,23 @@ class LeadRepository:
         return count
 
     @database_errors
-    def import_keys(self) -> dict[str, int]:
-        """Every stored lead's merge keys: "e:" + lower-cased email, "x:" + external id."""
-        return _merge_keys(LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.external_id).tuples().iterator())
+    def import_keys(self) -> KnownLeads:
+        """Every stored lead's identity keys for an import (see `_merge_keys`)."""
+        return _merge_keys(LeadRow.select(
+            LeadRow.id, LeadRow.external_id, LeadRow.email, LeadRow.phone, LeadRow.first_name, LeadRow.last_name,
+            LeadRow.company, LeadRow.country).tuples().iterator())
+
+    @database_errors
+    def pool_leads_among(self, lead_ids: list[int], chunk: int = 500) -> list[Lead]:
+        """Those of `lead_ids` that are MQLs in the unassigned pool, in queue order."""
+        found: list[tuple[str, int, Lead]] = []
+        for start in range(0, len(lead_ids), chunk):
+            query = LeadRow.select().where(
+                LeadRow.id.in_(lead_ids[start:start + chunk]) & (LeadRow.stage == Stage.MQL.value)
+                & LeadRow.owner.is_null())
+            found.extend((row.queue_key, row.id, _lead_from_row(row)) for row in query.namedtuples())
+        found.sort(key=lambda item: item[:2])
+        return [lead for _, _, lead in found]
 
     @contextmanager
     def import_session(self) -> Iterator["ImportSession"]:

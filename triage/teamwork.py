@@ -27,6 +27,7 @@ from .scoring import score_lead
 from .sla import BusinessClock, SlaState, SlaStatus
 
 if TYPE_CHECKING:
+    from .marketing import ImportSummary
     from .rules import Rules
 
 #: How long a service trusts what it read of its actor's role.
@@ -355,13 +356,15 @@ class TeamWork:
             outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
         return outcome
 
-    def assign_imported(self) -> int:
-        """After an import: the engine assigns the pool when the team has reps to give it to
-        (the push model); the import's actor needs no role for this."""
-        if not any(member.role is Role.REP for member in self.store.team()):
+    def assign_imported(self, summary: ImportSummary) -> int:
+        """After an import: the engine assigns the leads that import created, those still in
+        the pool, when the team has reps to give them to (the push model). The rest of the
+        pool (leads a team lead released, say) stays where it is; the import's actor needs no
+        role for this (the review board cannot import)."""
+        if not summary.new_lead_ids or not any(member.role is Role.REP for member in self.store.team()):
             return 0
         now = utcnow()
-        pool = self.store.pool_leads()
+        pool = self.store.pool_leads_among(summary.new_lead_ids)
         leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
                  for index, lead in enumerate(pool)]
         outcome = assign(leads, self._rep_loads(now), now)
@@ -524,11 +527,10 @@ class TeamWork:
             raise RoleRefused(f"exports are for team leads and the review board; {self.actor} is rep")
         if kind == "returned":
             return RETURNED_COLUMNS, self._returned_rows(since, until)
-        if kind == "leads":
-            columns = ["id", *Lead.model_fields]
+        if kind == "leads":  # the values as they are: each format writes them its way
+            columns = ["id", *(name for name in Lead.model_fields if name != "id")]
             return columns, (
-                {"id": lead.id, **lead.model_dump(mode="json")} for lead in self.store.list_leads()
-                if _within(lead.created_at, since, until)
+                lead.model_dump() for lead in self.store.list_leads() if _within(lead.created_at, since, until)
             )
         if kind == "suppression":
             working = {Stage.SAL, Stage.SQL, Stage.OPPORTUNITY}
