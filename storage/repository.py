@@ -122,12 +122,12 @@ class _Statements:
         assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
         self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
         audit_columns = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
-        self.audit = f'INSERT INTO "audit_event" ({audit_columns}) VALUES ({", ".join([param] * 9)})'
+        self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
         # PostgreSQL: the change and its audit event, or the take and its event, as one
         # statement: one round trip instead of four, and atomic without a transaction.
         self.update_logged = (
-            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}) '
-            f'SELECT "id", {", ".join([param] * 8)} FROM changed RETURNING "lead_id"'
+            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}, "prior") '
+            f'SELECT "id", {", ".join([param] * 9)} FROM changed RETURNING "lead_id"'
         )
         self.take_logged = (
             f'WITH picked AS (SELECT "id" FROM "lead" WHERE "stage" = {param} AND "owner" IS NULL '
@@ -148,7 +148,7 @@ class _Statements:
 
     def audit_values(self, lead_id: int, event: AuditEvent) -> tuple:
         return (lead_id, event.actor, _naive_utc(event.at), event.action, event.from_stage, event.to_stage,
-                event.reason, event.path, event.note)
+                event.reason, event.path, event.note, AuditRow.prior.db_value(event.prior))
 
 
 def _merge_keys(rows: Iterable[tuple[int, str, str]]) -> dict[str, int]:
@@ -288,7 +288,7 @@ class LeadRepository:
             AuditEvent(
                 id=row.id, lead_id=lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
                 from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason,
-                path=row.path, note=row.note,
+                path=row.path, note=row.note, prior=row.prior,
             )
             for row in query
         ]
@@ -667,6 +667,21 @@ class LeadRepository:
             .tuples()
         )
         return list(query)
+
+    @database_errors
+    def last_event(self, actor: str, actions: tuple[str, ...]) -> AuditEvent | None:
+        """`actor`'s newest audit event of `actions`, on any lead."""
+        row = (
+            AuditRow.select()
+            .where((AuditRow.actor == actor) & AuditRow.action.in_(actions))
+            .order_by(AuditRow.id.desc())
+            .first()
+        )
+        if row is None:
+            return None
+        return AuditEvent(id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
+                          from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason, path=row.path,
+                          note=row.note, prior=row.prior)
 
     @database_errors
     def return_events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[int, AuditEvent]]:
