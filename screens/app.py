@@ -13,9 +13,9 @@ from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.worker import get_current_worker
 
 from triage.errors import StaleLead, TriageError
-from triage.models import QueueRow, ReturnDecision, utcnow
+from triage.models import QueueRow, ReturnDecision, ReturnReason, utcnow
 from triage.services import LeadService, QueueView
-from triage.text import one_line
+from triage.text import counted, one_line
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .commands import TriageCommands
@@ -24,7 +24,7 @@ from .help_screen import HelpScreen
 from .lead_detail import LeadDetail
 from .note_dialog import NoteDialog
 from .lead_queue import LeadQueue
-from .return_dialog import ReturnDialog
+from .return_dialog import PATH_KEYS, REASON_KEYS, ReturnDialog
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
 FILTER_DELAY = 0.15
@@ -40,18 +40,24 @@ class TriageApp(App[None]):
     TITLE = "triage"
     CSS_PATH = ["app.tcss", "lead_queue.tcss", "lead_detail.tcss"]
     COMMANDS = App.COMMANDS | {TriageCommands}
+    #: The Footer shows what a rep uses most, and always help and quit (it must fit 80
+    #: columns); every other key is listed by `?` and offered by the command palette.
     BINDINGS = [
         Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL"),
         Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason"),
-        Binding("t", "take", "Take next", tooltip="Take the next lead from the unassigned pool as your own"),
-        Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
-        Binding("b", "balance", "Balance", tooltip="The team's queues, SLA and fairness (team lead)"),
-        Binding("i", "import_file", "Import", tooltip="Import leads from a CSV, JSON or XLSX file"),
-        Binding("v", "review_board", "Review", tooltip="The review board's returns of a period"),
-        Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last accept or return, while nobody changed the lead since"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
         Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool"),
-        Binding("ctrl+r,f5", "refresh", "Refresh", tooltip="Read the queue again"),
+        Binding("t", "take", "Take next", show=False,
+                tooltip="Take the next lead from the unassigned pool as your own"),
+        Binding("c", "checklist", "Checklist", show=False,
+                tooltip="Confirm or override a checklist answer, or grade the lead"),
+        Binding("b", "balance", "Balance", show=False, tooltip="The team's queues, SLA and fairness (team lead)"),
+        Binding("i", "import_file", "Import", show=False, tooltip="Import leads from a CSV, JSON or XLSX file"),
+        Binding("v", "review_board", "Review", show=False, tooltip="The review board's returns of a period"),
+        Binding("s", "scoring", "Scoring", show=False, tooltip="What the decisions say about the scoring rules"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="Read the queue again"),
+        Binding("f5", "refresh", "Refresh", show=False, tooltip="Read the queue again"),
         Binding("question_mark", "help", "Help", tooltip="List every key"),
         Binding("q", "quit", "Quit"),
     ]
@@ -299,8 +305,8 @@ class TriageApp(App[None]):
 
     def _show_count(self, view: QueueView, text: str, count: int) -> None:
         if (view, text) == (self.view, self.filter_text):
-            what = "lead matches" if text and count == 1 else "leads match" if text else "MQLs"
-            self.queue.border_subtitle = f"{count:,} {what}"
+            shown = counted(count, "lead") + (" match" if count != 1 else " matches") if text else counted(count, "MQL")
+            self.queue.border_subtitle = shown
             self._counted = (view, text)
 
     # --- the highlighted lead ------------------------------------------------------
@@ -332,11 +338,15 @@ class TriageApp(App[None]):
         if not worker.is_cancelled:
             self.call_from_thread(self.detail.show, lead, history, items, sla)
 
+    @on(LeadDetail.QueueMove)
+    def _queue_move(self, event: LeadDetail.QueueMove) -> None:
+        getattr(self.queue, f"action_{event.action}")()
+
     # --- decisions -----------------------------------------------------------------
 
     #: The queue's actions: off while another screen (a dialog, the balance) is on top.
-    QUEUE_ACTIONS = frozenset({"accept", "return_lead", "checklist", "take", "filter", "toggle_view", "refresh",
-                               "balance", "review_board", "scoring", "import_file"})
+    QUEUE_ACTIONS = frozenset({"accept", "return_lead", "undo", "checklist", "take", "filter", "toggle_view",
+                               "refresh", "balance", "review_board", "scoring", "import_file"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.QUEUE_ACTIONS and any(
@@ -397,6 +407,33 @@ class TriageApp(App[None]):
         self.notify(message, markup=False, timeout=3)
         self.count_queue(self.view, self.filter_text)
 
+    def action_undo(self) -> None:
+        if self._deciding:  # undo what the rep sees decided, not the decision before it
+            self.notify("A decision is being stored: press u again in a moment", markup=False, timeout=3)
+        else:
+            self.undo_last()
+
+    @work(thread=True, exclusive=True, group="undo")
+    def undo_last(self) -> None:
+        """Undo the rep's last accept or return (the service checks nobody changed it since)."""
+        try:
+            lead, undone = self.service.undo_last()
+        except TriageError as exc:
+            self.call_from_thread(self._undo_refused, exc)
+            return
+        where = ("your MQLs" if lead.owner == self.service.actor else "the unassigned pool" if lead.owner is None
+                 else f"{one_line(lead.owner)}'s MQLs")
+        verb = "accept" if undone.action == "accept" else "return"
+        message = f"Undid your {verb} of {one_line(lead.name) or 'a lead'} (#{lead.id}): {lead.stage.label} in {where} again"
+        self.call_from_thread(self._decided_again, message)
+
+    def _undo_refused(self, exc: TriageError) -> None:
+        self.notify(one_line(exc), title="Not undone", severity="warning", markup=False, timeout=8)
+
+    def _decided_again(self, message: str) -> None:
+        self.notify(message, markup=False, timeout=5)
+        self.show_view(self.view, keep_position=True)
+
     def _refused(self, exc: TriageError, reload: bool) -> None:
         self.notify(one_line(exc), title="Not stored", severity="error", markup=False, timeout=8)
         if reload:
@@ -440,26 +477,33 @@ class TriageApp(App[None]):
         self.show_view(self.view, keep_position=True)
 
     def _keys(self, bindings: list[Binding]) -> list[tuple[str, str]]:
-        return [
-            (" / ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(",")), binding.description)
-            for binding in bindings
-        ]
+        """(keys, description) per action: the keys of one action on one line."""
+        keys: dict[tuple[str, str], list[str]] = {}
+        for binding in bindings:
+            shown = keys.setdefault((binding.action, binding.description), [])
+            shown += [self.get_key_display(Binding(key, "")) for key in binding.key.split(",")]
+        return [(" / ".join(shown), description) for (_, description), shown in keys.items()]
 
     def key_bindings(self) -> list[tuple[str, str]]:
         """Every binding of the app and the queue, as (keys, description)."""
         return self._keys([*self.BINDINGS, *LeadQueue.BINDINGS]) + self._keys([
-            Binding("ctrl+p", "", "Command palette: every action by name"),
-            Binding("escape", "", "In the filter: clear it and go back to the queue"),
-            Binding("enter", "", "In the filter: go back to the queue, keeping the filter"),
-        ])
+            Binding("ctrl+p", "ctrl+p", "Command palette: every action by name"),
+            Binding("tab", "tab", "Next panel: queue, lead, filter (bright border: focus)"),
+            Binding("shift+tab", "shift+tab", "Previous panel"),
+            Binding("escape", "escape", "In the filter: clear it and go back to the queue"),
+            Binding("enter", "enter", "In the filter: back to the queue, keeping the filter"),
+        ]) + [("j / k / g / G", "In the lead panel: move the queue (↑ ↓ scroll the panel)")]
 
     def dialog_key_bindings(self) -> list[tuple[str, str]]:
         """The return dialog's keys, as (keys, description)."""
+        first, last = REASON_KEYS[ReturnReason.NOT_READY], REASON_KEYS[ReturnReason.OTHER]
         return [
+            (f"{first} … {last}", "Choose the reason with the digit beside it"),
+            (" / ".join(PATH_KEYS.values()), "Choose the path: " + " or ".join(path.value for path in PATH_KEYS)),
             ("↑ / ↓", "Choose a reason or a path"),
-            ("enter", "Next field; in the note: return the lead"),
+            ("enter", "Next field; in the note or date: return the lead"),
             ("tab / ⇧tab", "Next / previous field"),
-            *self._keys(ReturnDialog.BINDINGS),
+            *self._keys([binding for binding in ReturnDialog.BINDINGS if binding.action in ("cancel", "submit")]),
         ]
 
     def action_help(self) -> None:

@@ -41,5 +41,8 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(keys), Text(description))
         return table
 
+    def on_mount(self) -> None:
+        self.query_one("#help-box").border_subtitle = "↑ ↓ PgUp PgDn scroll · Esc closes"
+
     def action_close(self) -> None:
         self.dismiss(None)

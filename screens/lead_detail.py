@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.content import Content
 from textual.widgets import Static
 
@@ -105,7 +107,34 @@ def lead_content(
 
 
 class LeadDetail(VerticalScroll):
-    """Shows one lead; the app loads it in a worker and calls `show`."""
+    """Shows one lead; the app loads it in a worker and calls `show`.
+
+    With focus here the arrows and page keys scroll the panel, while the queue's own
+    letters (j k g G) still move through the queue: the rep reads a long history without
+    losing the way through the leads."""
+
+    BINDINGS = [
+        Binding("j", "queue('cursor_down')", "Next lead", show=False),
+        Binding("k", "queue('cursor_up')", "Previous lead", show=False),
+        Binding("g", "queue('first')", "First lead", show=False),
+        Binding("G", "queue('last')", "Last lead", show=False),
+    ]
+
+    class QueueMove(Message):
+        """A queue key pressed here: the app moves the queue (`action` is a LeadQueue action)."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
+
+    def action_queue(self, action: str) -> None:
+        self.post_message(self.QueueMove(action))
+
+    def on_focus(self) -> None:
+        self.border_subtitle = "↑↓ scroll · j k lead · Tab back"
+
+    def on_blur(self) -> None:
+        self.border_subtitle = ""
 
     def compose(self):
         yield Static(Content.styled("No lead selected.", "italic $text-muted"), id="lead-detail-body")
