@@ -59,7 +59,9 @@ class TriageApp(App[None]):
         Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="Read the queue again"),
         Binding("f5", "refresh", "Refresh", show=False, tooltip="Read the queue again"),
         Binding("question_mark", "help", "Help", tooltip="List every key"),
+        Binding("f1", "help", "Help", show=False, tooltip="List every key (also while typing)"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
     def __init__(self, service: LeadService, poll_seconds: float = POLL_SECONDS) -> None:

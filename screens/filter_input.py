@@ -8,7 +8,12 @@ from textual.widgets import Input
 
 
 class FilterInput(Input):
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
+    #: While typing, ? and q are letters: help and quit stay in reach, and in the Footer.
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter"),
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
     class Cleared(Message):
         """The rep dropped the filter; the app shows the whole queue again."""

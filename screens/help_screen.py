@@ -15,7 +15,13 @@ class HelpScreen(ModalScreen[None]):
     """Lists (keys, description) pairs handed over by the app."""
 
     CSS_PATH = "help_screen.tcss"
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
+    BINDINGS = [
+        Binding("escape", "close", "Close help"),
+        Binding("q", "close", "Close help", show=False),
+        Binding("question_mark", "close", "Close help", show=False),
+        Binding("f1", "close", "Close help", show=False),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
     def __init__(self, keys: list[tuple[str, str]], dialog_keys: list[tuple[str, str]] | None = None) -> None:
         super().__init__()

@@ -38,6 +38,8 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Return lead"),
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit"),
         *(Binding(key, f"reason('{reason.value}')", f"Reason {reason.value}", show=False)
           for reason, key in REASON_KEYS.items()),
         *(Binding(key, f"path('{path.value}')", f"Path {path.value}", show=False) for path, key in PATH_KEYS.items()),
