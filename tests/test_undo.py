@@ -114,3 +114,24 @@ def test_a_decision_stored_without_its_prior_state_is_not_undone(repo):
     with pytest.raises(TriageError, match="stored before triage kept what an undo needs"):
         LeadService(repo, "anna").undo_last()
     assert repo.get(1).stage is Stage.SAL
+
+
+def test_triage_undo_on_the_command_line(tmp_path, capsys):
+    import io
+
+    from triage.cli import main
+
+    url = "sqlite:///" + str(tmp_path / "cli.db")
+    repo = LeadRepository(open_database(url))
+    repo.add_leads([new_lead(LeadData(first_name="Anna", last_name="Müller"), actor="marketing")])
+
+    def run(*args):
+        out = io.StringIO()
+        return main(["--db", url, "--as", "anna", *args], out=out), out.getvalue()
+
+    assert run("return", "1", "--reason", "no_fit", "--path", "disqualify")[0] == 0
+    code, printed = run("undo")
+    assert code == 0 and printed == "undid your return of #1 Anna Müller: MQL, in the unassigned pool again\n"
+    assert repo.get(1).stage is Stage.MQL and repo.history(1)[-1].action == "undo"
+    code, printed = run("undo")
+    assert code != 0 and "nothing to undo" in capsys.readouterr().err

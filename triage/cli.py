@@ -266,6 +266,14 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
+    lead, undone = _service(args).undo_last()
+    print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
+          f"{lead.stage.label}, {('owned by ' + one_line(lead.owner)) if lead.owner else 'in the unassigned pool'} again",
+          file=out)
+    return 0
+
+
 def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     lead = service.recycle(args.id)
@@ -705,6 +713,11 @@ def build_parser() -> argparse.ArgumentParser:
     ret.add_argument("--note", metavar="TEXT", help="a note for the review board (required with reason other)")
     ret.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
                      help="when the contract ends (only with reason contract)")
+
+    command("undo", cmd_undo, "undo your last accept or return",
+            "Undo your last accept or return: the lead is back as it was before (stage and owner), "
+            "with an undo in its history. Refused when anyone changed the lead since, or when "
+            "your last decision is undone already.")
 
     command("recycle", cmd_recycle, "hand a nurtured lead back to sales as an MQL",
             "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
