@@ -227,3 +227,14 @@ async def test_one_lead_is_one_mql(repo):
         await pilot.pause(0.3)
         await settle(app, pilot)
         assert app.query_one(LeadQueue).border_subtitle == "1 lead matches"
+
+
+async def test_the_checklist_dialog_shows_questions_and_answers_at_80x24(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "c", "enter")  # the channel's answers
+        for text in ("channel", "grade", "Answer", "as the data says", "web form", "email", "event", "f1 Help"):
+            assert on_screen(app, text), text
+        await press(app, pilot, "down", "enter")  # web form
+        assert seeded.get(1).overrides == {"channel": "web_form"}
