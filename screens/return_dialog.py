@@ -55,14 +55,13 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         with VerticalScroll(id="return-box"):
             yield Label(Text("Return ") + Text(one_line(self.lead_name), style="bold") + number + Text(" to marketing"),
                         id="return-title")
-            yield Label(f"Reason (press {REASON_KEYS[ReturnReason.NOT_READY]}-{REASON_KEYS[ReturnReason.OTHER]})",
-                        classes="field-label")
+            yield Label(classes="field-label", id="return-reason-label")
             yield OptionList(
                 *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {reason.label}"),
                          id=reason.value) for reason in ReturnReason),
                 id="return-reason",
             )
-            yield Label("Path (press n or d)", classes="field-label")
+            yield Label(classes="field-label", id="return-path-label")
             yield OptionList(
                 *(Option(Text.assemble((f"{PATH_KEYS[path]} ", "bold"), label), id=path.value)
                   for path, label in PATH_LABELS.items()),
@@ -85,6 +84,8 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     def on_mount(self) -> None:
         for selector in ("#return-reason", "#return-path"):
             self.query_one(selector, OptionList).highlighted = 0
+        self._label("#return-reason-label", "Reason", "press 1-8", ReturnReason.NOT_READY.value)
+        self._label("#return-path-label", "Path", "press n or d", ReturnPath.NURTURE.value)
         self._show_until(False)
         for selector in ("#return-note-error", "#return-until-error"):
             self.query_one(selector).display = False
@@ -98,6 +99,15 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     @on(OptionList.OptionHighlighted, "#return-reason")
     def _reason_changed(self, event: OptionList.OptionHighlighted) -> None:
         self._show_until(event.option.id == ReturnReason.CONTRACT.value)
+        self._label("#return-reason-label", "Reason", "press 1-8", event.option.id)
+
+    @on(OptionList.OptionHighlighted, "#return-path")
+    def _path_changed(self, event: OptionList.OptionHighlighted) -> None:
+        self._label("#return-path-label", "Path", "press n or d", event.option.id)
+
+    def _label(self, selector: str, name: str, keys: str, chosen: str | None) -> None:
+        """The field's label names the choice, which shows without colour too."""
+        self.query_one(selector, Label).update(Text.assemble(f"{name} ({keys}): ", (chosen or "", "bold")))
 
     # Focus moves at once (set_focus), not on the next idle (focus()), so that keys typed
     # right after Enter land in the next field.

@@ -80,11 +80,12 @@ async def test_the_return_dialog_shows_every_field_and_its_error_on_screen(many,
         await settle(app, pilot)
         await press(app, pilot, "r")
         assert isinstance(app.screen, ReturnDialog)
-        for text in ("Reason (press 1-8)", "1 not_ready", "8 other", "Path (press n or d)",
+        for text in ("Reason (press 1-8): not_ready", "1 not_ready", "8 other", "Path (press n or d): nurture",
                      "n nurture", "d disqualify", "Note", "Return lead", "Cancel", "esc Cancel"):
             assert on_screen(app, text), text
         await press(app, pilot, "8", "n", "enter")  # other, nurture, no note
         assert isinstance(app.screen, ReturnDialog)
+        assert on_screen(app, "Reason (press 1-8): other")
         assert on_screen(app, "reason 'other' needs a note saying why")
         assert app.focused is app.screen.query_one("#return-note")
         await press(app, pilot, "3")  # types into the note: digits pick reasons only in the lists
