@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -104,6 +104,16 @@ class TriageApp(App[None]):
         self.rescore_leads()
         self._marker: tuple[int, int] | None = None
         self.set_interval(self.poll_seconds, self.look_for_changes)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a text field has focus was typed
+        before focus got there (Textual routes a key to the widget focused when it
+        arrived: "/" and "jansen" at once, or "r", "8", "n" and the note): it belongs in
+        that field, never to a single-letter key such as `a`."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.prevent_default()  # Textual's own handler (the bindings) is skipped
+            focused.insert_text_at_cursor(event.character)
 
     # --- other reps' changes -------------------------------------------------------
 
@@ -223,7 +233,7 @@ class TriageApp(App[None]):
         self.show_view(QueueView.MINE)
 
     def action_checklist(self) -> None:
-        row = self.queue.current
+        row = self._settled_row("c")
         if row is not None:
             self.open_checklist(row)
 
@@ -340,9 +350,12 @@ class TriageApp(App[None]):
         if not worker.is_cancelled:
             self.call_from_thread(self.detail.show, lead, history, items, sla)
 
-    @on(LeadDetail.QueueMove)
-    def _queue_move(self, event: LeadDetail.QueueMove) -> None:
-        getattr(self.queue, f"action_{event.action}")()
+    #: The queue's moves the lead panel offers with its own keys (j k g G).
+    QUEUE_MOVES = frozenset({"cursor_down", "cursor_up", "first", "last"})
+
+    def action_queue_move(self, move: str) -> None:
+        if move in self.QUEUE_MOVES:
+            getattr(self.queue, f"action_{move}")()
 
     # --- decisions -----------------------------------------------------------------
 
@@ -359,14 +372,23 @@ class TriageApp(App[None]):
             return True if self.queue.current is not None else None
         return True
 
+    def _settled_row(self, key: str) -> QueueRow | None:
+        """The lead under the cursor, unless the queue is about to show other leads (keys
+        typed at once: "/", a name, Enter, "a"): then nothing is decided on a lead the rep
+        has not seen."""
+        if self.queue.replacing:
+            self.notify(f"The queue is being read: press {key} again once it shows", markup=False, timeout=3)
+            return None
+        return self.queue.current
+
     def action_accept(self) -> None:
-        row = self.queue.current
+        row = self._settled_row("a")
         if row is not None and row.id not in self._deciding:
             self._deciding.add(row.id)
             self.decide(row, None)
 
     def action_return_lead(self) -> None:
-        row = self.queue.current
+        row = self._settled_row("r")
         if row is None or row.id in self._deciding:
             return
 
@@ -444,7 +466,7 @@ class TriageApp(App[None]):
     # --- filter, views, help -------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.set_focus(self.query_one("#filter", Input))  # at once: the next key typed is for the filter
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -458,19 +480,20 @@ class TriageApp(App[None]):
             self.filter_text = text
             self.show_view(self.view)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
+    def action_keep_filter(self) -> None:
+        """Enter in the filter: filter now and go back to the queue."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self.apply_filter(event.value)
-        self.queue.focus()
+        self.apply_filter(self.query_one("#filter", Input).value)
+        self.set_focus(self.queue)  # at once: a key typed right after Enter is for the queue
 
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self) -> None:
+    def action_clear_filter(self) -> None:
+        """Escape in the filter: the whole queue again."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
+        self.query_one("#filter", Input).value = ""
         self.apply_filter("")
-        self.queue.focus()
+        self.set_focus(self.queue)
 
     def action_toggle_view(self) -> None:
         self.show_view(QueueView.POOL if self.view is QueueView.MINE else QueueView.MINE)

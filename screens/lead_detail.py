@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.content import Content
 from textual.widgets import Static
 
@@ -113,25 +112,17 @@ class LeadDetail(VerticalScroll):
     letters (j k g G) still move through the queue: the rep reads a long history without
     losing the way through the leads."""
 
+    #: The app moves the queue (`TriageApp.action_queue_move`) at once, before the next
+    #: key, so that `j` then `a` typed together accept the lead `j` moved to.
     BINDINGS = [
-        Binding("j", "queue('cursor_down')", "Next lead", show=False),
-        Binding("k", "queue('cursor_up')", "Previous lead", show=False),
-        Binding("g", "queue('first')", "First lead", show=False),
-        Binding("G", "queue('last')", "Last lead", show=False),
+        Binding("j", "app.queue_move('cursor_down')", "Next lead", show=False),
+        Binding("k", "app.queue_move('cursor_up')", "Previous lead", show=False),
+        Binding("g", "app.queue_move('first')", "First lead", show=False),
+        Binding("G", "app.queue_move('last')", "Last lead", show=False),
     ]
 
-    class QueueMove(Message):
-        """A queue key pressed here: the app moves the queue (`action` is a LeadQueue action)."""
-
-        def __init__(self, action: str) -> None:
-            super().__init__()
-            self.action = action
-
-    def action_queue(self, action: str) -> None:
-        self.post_message(self.QueueMove(action))
-
     def on_focus(self) -> None:
-        self.border_subtitle = "↑↓ scroll · j k lead · Tab back"
+        self.border_subtitle = "↑↓ scroll · j k move queue"
 
     def on_blur(self) -> None:
         self.border_subtitle = ""

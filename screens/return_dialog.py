@@ -22,6 +22,8 @@ from triage.dates import parse_day
 from triage.models import ReturnDecision, ReturnPath, ReturnReason
 from triage.text import one_line
 
+from .field_input import FieldInput
+
 PATH_LABELS = {
     ReturnPath.NURTURE: "nurture: back to marketing, may come back as MQL",
     ReturnPath.DISQUALIFY: "disqualify: will never be a customer",
@@ -35,6 +37,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     """Dismisses with the decision, or with None when cancelled."""
 
     CSS_PATH = "return_dialog.tcss"
+    AUTO_FOCUS = "#return-reason"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Return lead"),
@@ -69,12 +72,14 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
             )
             with Horizontal(classes="field-row", id="return-note-row"):
                 yield Label("Note", classes="field-name")
-                yield Input(placeholder="why (needed for reason other); Enter returns the lead",
+                yield FieldInput(placeholder="why (needed for reason other); Enter returns the lead",
                             id="return-note")
             yield Static("", id="return-note-error", classes="field-error")
+            # Always shown, so that Tab and the fields never move while a rep types.
             with Horizontal(classes="field-row", id="return-until-row"):
                 yield Label("Until", classes="field-name")
-                yield Input(placeholder="the contract's end, e.g. 31.03.2027 (optional)", id="return-until")
+                yield FieldInput(placeholder="for reason contract: when it ends, e.g. 31.03.2027 (optional)",
+                                 id="return-until")
             yield Static("", id="return-until-error", classes="field-error")
             with Horizontal(id="return-buttons"):
                 yield Button("Return lead", variant="warning", id="return-submit", compact=True)
@@ -82,23 +87,19 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Keys typed right after `r` (a reason's digit, a path's letter) may be handled
+        # before this runs: keep what they chose, and their focus.
         for selector in ("#return-reason", "#return-path"):
-            self.query_one(selector, OptionList).highlighted = 0
-        self._label("#return-reason-label", "Reason", "press 1-8", ReturnReason.NOT_READY.value)
-        self._label("#return-path-label", "Path", "press n or d", ReturnPath.NURTURE.value)
-        self._show_until(False)
-        for selector in ("#return-note-error", "#return-until-error"):
-            self.query_one(selector).display = False
-        self.query_one("#return-reason").focus()
-
-    def _show_until(self, shown: bool) -> None:
-        self.query_one("#return-until-row").display = shown
-        if not shown:
-            self._error("#return-until-error", "")
+            options = self.query_one(selector, OptionList)
+            if options.highlighted is None:
+                options.highlighted = 0
+        self._label("#return-reason-label", "Reason", "press 1-8", self._chosen("#return-reason"))
+        self._label("#return-path-label", "Path", "press n or d", self._chosen("#return-path"))
+        if self.focused is None:
+            self.set_focus(self.query_one("#return-reason"))
 
     @on(OptionList.OptionHighlighted, "#return-reason")
     def _reason_changed(self, event: OptionList.OptionHighlighted) -> None:
-        self._show_until(event.option.id == ReturnReason.CONTRACT.value)
         self._label("#return-reason-label", "Reason", "press 1-8", event.option.id)
 
     @on(OptionList.OptionHighlighted, "#return-path")
@@ -123,7 +124,6 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         """A reason's key: choose it and go on to the path."""
         reasons = self.query_one("#return-reason", OptionList)
         reasons.highlighted = reasons.get_option_index(value)
-        self._show_until(value == ReturnReason.CONTRACT.value)
         self.set_focus(self.query_one("#return-path"))
 
     def action_path(self, value: str) -> None:
@@ -159,11 +159,16 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         reason = self._chosen("#return-reason")
         until_input = self.query_one("#return-until", Input)
         until = None
-        if until_input.value.strip() and reason == ReturnReason.CONTRACT.value:
+        if until_input.value.strip():
             try:
                 until = parse_day(until_input.value)
             except ValueError as exc:
                 self._error("#return-until-error", one_line(exc))
+                self.set_focus(until_input)
+                return None
+            if reason != ReturnReason.CONTRACT.value:
+                self._error("#return-until-error", "an end date only goes with reason 3 contract: "
+                                                   "choose it, or clear the date")
                 self.set_focus(until_input)
                 return None
         try:

@@ -3,6 +3,7 @@ the return dialog, undo, focus, help. Keys through the Pilot; what is on screen 
 from the rendered lines."""
 
 import pytest
+from textual import events
 from textual.color import Color
 from textual.widgets import Input
 
@@ -90,8 +91,11 @@ async def test_the_return_dialog_shows_every_field_and_its_error_on_screen(many,
         assert app.focused is app.screen.query_one("#return-note")
         await press(app, pilot, "3")  # types into the note: digits pick reasons only in the lists
         assert app.screen.query_one("#return-note", Input).value == "3"
-        await press(app, pilot, "shift+tab", "shift+tab", "3")  # back to the reasons: contract
-        assert on_screen(app, "Until")
+        await press(app, pilot, "tab", *"31.03.2027", "enter")  # a date, but reason other
+        assert on_screen(app, "an end date only goes with reason 3 contract")
+        assert app.focused is app.screen.query_one("#return-until") and many.get(1).stage is Stage.MQL
+        app.screen.query_one("#return-until", Input).value = ""
+        await press(app, pilot, "shift+tab", "shift+tab", "shift+tab", "3")  # back to the reasons: contract
         await press(app, pilot, "tab", "tab", *"31.02.2027", "enter")  # after the note: the date
         assert isinstance(app.screen, ReturnDialog)
         assert on_screen(app, "'31.02.2027' is not a day of the calendar")
@@ -185,7 +189,7 @@ async def test_focus_shows_and_the_queue_keys_work_from_the_lead_panel(many):
         await press(app, pilot, "tab")
         assert app.focused is detail
         assert border_colour(detail) == accent and border_colour(queue) != accent
-        assert on_screen(app, "j k lead")
+        assert on_screen(app, "j k move queue")
         await press(app, pilot, "j", "j")
         assert queue.current.id == 3 and "Rep2 Lead0002" in detail.query_one("#lead-detail-body").render().plain
         await press(app, pilot, "k")
@@ -239,3 +243,69 @@ async def test_the_checklist_dialog_shows_questions_and_answers_at_80x24(seeded)
             assert on_screen(app, text), text
         await press(app, pilot, "down", "enter")  # web form
         assert seeded.get(1).overrides == {"channel": "web_form"}
+
+
+SPECIAL = {"/": "slash", ".": "full_stop", "-": "minus", " ": "space"}
+
+
+async def burst(app, pilot, *keys):
+    """Keys as a fast typist or `tmux send-keys` sends them: all at once, none waiting for
+    the one before to be handled. A key name (tab, enter, escape) or a text to type."""
+    for key in keys:
+        if key in ("tab", "enter", "escape"):
+            app.post_message(events.Key(key, {"tab": "\t", "enter": "\r", "escape": "\x1b"}[key]))
+        else:
+            for character in key:
+                app.post_message(events.Key(SPECIAL.get(character, character), character))
+    await settle(app, pilot)
+
+
+async def test_a_name_typed_at_once_after_slash_goes_into_the_filter(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await burst(app, pilot, "/jansen")  # a, n, s are keys of the queue: none may fire
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+        assert app.query_one("#filter", Input).value == "jansen"
+        assert all(seeded.get(i).stage is Stage.MQL for i in range(1, 5))
+        assert [row.last_name for row in app.query_one(LeadQueue).rows] == ["Jansen"]
+
+
+async def test_enter_then_a_at_once_never_decides_a_lead_the_rep_has_not_seen(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await burst(app, pilot, "/", "schmidt", "enter", "a")
+        assert app.query_one("#filter", Input).value == "schmidt"
+        assert all(seeded.get(i).stage is Stage.MQL for i in range(1, 5))  # not Anna Müller, first before
+        assert any("The queue is being read: press a again" in m for m in messages(app)), messages(app)
+        await press(app, pilot, "a")
+        assert seeded.get(3).stage is Stage.SAL
+
+
+async def test_a_return_typed_at_once_lands_in_its_fields(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await burst(app, pilot, "r", "8", "n", "spam", "enter")
+        assert not isinstance(app.screen, ReturnDialog)
+        [event] = seeded.history(1)
+        assert (event.reason, event.path, event.note) == ("other", "nurture", "spam")
+        await burst(app, pilot, "r", "3", "d", "tab", "31.3.27", "enter")
+        [event] = seeded.history(2)
+        assert (event.reason, event.path, event.note) == ("contract", "disqualify", "contract until 2027-03-31")
+        await burst(app, pilot, "r", "3", "d", "tab", "31.3.2o27", "enter")  # a typo: nothing lost
+        assert isinstance(app.screen, ReturnDialog)
+        assert app.screen.query_one("#return-until", Input).value == "31.3.2o27"
+        assert app.screen.query_one("#return-note", Input).value == ""
+        assert on_screen(app, "'31.3.2o27' is not a day")
+
+
+async def test_queue_keys_typed_at_once_in_the_lead_panel_move_before_the_decision(seeded):
+    app = TriageApp(LeadService(seeded, "anna"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await burst(app, pilot, "tab", "j", "j", "a")
+        assert seeded.get(3).stage is Stage.SAL
+        assert [seeded.get(i).stage for i in (1, 2, 4)] == [Stage.MQL] * 3
