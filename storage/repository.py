@@ -546,17 +546,23 @@ class LeadRepository:
         return len(rows)
 
     def decided_leads(self, chunk: int = 500) -> Iterator[tuple[Lead, bool]]:
-        """Every lead sales decided, with True when its latest decision was to accept."""
+        """Every lead sales decided, with True when its latest decision was to accept; an
+        undone decision does not count (the one before it does again)."""
         try:
-            latest: dict[int, bool] = {}
+            decisions: dict[int, list[bool]] = {}
             query = (
                 AuditRow.select(AuditRow.lead, AuditRow.action)
-                .where(AuditRow.action.in_(("accept", "return")))
+                .where(AuditRow.action.in_(("accept", "return", "undo")))
                 .order_by(AuditRow.id)
                 .tuples()
             )
             for lead_id, action in query.iterator():
-                latest[lead_id] = action == "accept"
+                if action == "undo":
+                    if decisions.get(lead_id):
+                        decisions[lead_id].pop()
+                else:
+                    decisions.setdefault(lead_id, []).append(action == "accept")
+            latest = {lead_id: made[-1] for lead_id, made in decisions.items() if made}
             ids = sorted(latest)
             for start in range(0, len(ids), chunk):
                 for row in LeadRow.select().where(LeadRow.id.in_(ids[start:start + chunk])).order_by(LeadRow.id):
@@ -685,8 +691,14 @@ class LeadRepository:
 
     @database_errors
     def return_events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[int, AuditEvent]]:
-        """(lead id, event) of every return in the period, oldest first."""
-        where = AuditRow.action == "return"
+        """(lead id, event) of every return in the period that was not undone, oldest first."""
+        following, undo = AuditRow.alias(), AuditRow.alias()
+        next_event = following.select(fn.MIN(following.id)).where(
+            (following.lead == AuditRow.lead) & (following.id > AuditRow.id)
+        )
+        where = (AuditRow.action == "return") & ~fn.EXISTS(
+            undo.select(undo.id).where((undo.id == next_event) & (undo.action == "undo"))
+        )
         if since is not None:
             where &= AuditRow.at >= _naive_utc(since)
         if until is not None:

@@ -135,3 +135,17 @@ def test_triage_undo_on_the_command_line(tmp_path, capsys):
     assert repo.get(1).stage is Stage.MQL and repo.history(1)[-1].action == "undo"
     code, printed = run("undo")
     assert code != 0 and "nothing to undo" in capsys.readouterr().err
+
+
+def test_an_undone_decision_counts_neither_for_the_scoring_nor_for_the_review_board(repo):
+    anna = LeadService(repo, "anna")
+    anna.accept(1)
+    anna.return_lead(2, ReturnDecision(reason="no_fit", path="nurture"))
+    assert {lead.id: accepted for lead, accepted in repo.decided_leads()} == {1: True, 2: False}
+    assert [lead_id for lead_id, _ in repo.return_events()] == [2]
+    anna.undo_last()  # the return of lead 2
+    assert {lead.id: accepted for lead, accepted in repo.decided_leads()} == {1: True}
+    assert repo.return_events() == []
+    anna.return_lead(2, ReturnDecision(reason="not_ready", path="nurture"))  # decided again: counts
+    assert [event.reason for _, event in repo.return_events()] == ["not_ready"]
+    assert {lead.id: accepted for lead, accepted in repo.decided_leads()} == {1: True, 2: False}
