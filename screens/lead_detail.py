@@ -51,8 +51,16 @@ def lead_content(
 
     line((f"#{lead.id} ", "$text-muted"),
          _data(" ".join(p for p in (lead.salutation, lead.name) if p) or "(no name)", "bold"))
-    line(_data(lead.job_title or "no job title"), (" at ", "$text-muted"),
-         _data(lead.company or "no company", "bold"), (f"  {lead.country or '--'}", "$text-muted"))
+    role: list[Part]
+    if lead.job_title and lead.company:
+        role = [_data(lead.job_title), (" at ", "$text-muted"), _data(lead.company, "bold")]
+    elif lead.company:
+        role = [_data(lead.company, "bold"), ("  (no job title)", "$text-muted")]
+    elif lead.job_title:
+        role = [_data(lead.job_title), ("  (no company)", "$text-muted")]
+    else:
+        role = [("no job title, no company", "$text-muted")]
+    line(*role, (f"  {lead.country or '--'}", "$text-muted"))
     line()
     field("email", _data(lead.email or "-"))
     field("phone", _data(lead.phone or "-"))

@@ -309,3 +309,18 @@ async def test_queue_keys_typed_at_once_in_the_lead_panel_move_before_the_decisi
         await burst(app, pilot, "tab", "j", "j", "a")
         assert seeded.get(3).stage is Stage.SAL
         assert [seeded.get(i).stage for i in (1, 2, 4)] == [Stage.MQL] * 3
+
+
+@pytest.mark.parametrize("data, shown", [
+    (dict(job_title="Einkaufsleiter", company="Acme GmbH"), "Einkaufsleiter at Acme GmbH"),
+    (dict(job_title="", company="Acme GmbH"), "Acme GmbH  (no job title)"),
+    (dict(job_title="Einkaufsleiter", company=""), "Einkaufsleiter  (no company)"),
+    (dict(job_title="", company=""), "no job title, no company"),
+])
+async def test_the_lead_panel_says_job_and_company_in_words(repo, data, shown):
+    repo.add_leads([lead(0, **data)])
+    app = TriageApp(LeadService(repo, "anna"))
+    async with app.run_test(size=(128, 34)) as pilot:
+        await settle(app, pilot)
+        body = app.query_one(LeadDetail).query_one("#lead-detail-body").render().plain
+        assert shown in body and "no job title at" not in body
