@@ -8,9 +8,13 @@ from triage.models import AuditEvent, LeadData, ReturnDecision, Stage, TeamMembe
 from triage.services import LeadService, new_lead
 
 
-@pytest.fixture
-def repo(tmp_path):
-    repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "undo.db")))
+@pytest.fixture(params=["sqlite", "postgres"])
+def repo(request, tmp_path):
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path / "undo.db")
+    else:
+        url = request.getfixturevalue("pg_url")
+    repo = LeadRepository(open_database(url))
     repo.add_leads([
         new_lead(LeadData(first_name="Anna", last_name="Müller", company="Acme GmbH"), actor="marketing"),
         new_lead(LeadData(first_name="Bram", last_name="de Vries"), owner="anna", actor="marketing"),
