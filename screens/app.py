@@ -513,11 +513,11 @@ class TriageApp(App[None]):
         """Every binding of the app and the queue, as (keys, description)."""
         return self._keys([*self.BINDINGS, *LeadQueue.BINDINGS]) + self._keys([
             Binding("ctrl+p", "ctrl+p", "Command palette: every action by name"),
-            Binding("tab", "tab", "Next panel: queue, lead, filter (bright border: focus)"),
+            Binding("tab", "tab", "Next panel: queue, lead, filter (bright border)"),
             Binding("shift+tab", "shift+tab", "Previous panel"),
             Binding("escape", "escape", "In the filter: clear it and go back to the queue"),
             Binding("enter", "enter", "In the filter: back to the queue, keeping the filter"),
-        ]) + [("j / k / g / G", "In the lead panel: move the queue (↑ ↓ scroll the panel)")]
+        ]) + [("j / k / g / G", "In the lead panel: move the queue; ↑ ↓ scroll it")]
 
     def dialog_key_bindings(self) -> list[tuple[str, str]]:
         """The return dialog's keys, as (keys, description)."""

@@ -167,8 +167,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 self.set_focus(until_input)
                 return None
             if reason != ReturnReason.CONTRACT.value:
-                self._error("#return-until-error", "an end date only goes with reason 3 contract: "
-                                                   "choose it, or clear the date")
+                self._error("#return-until-error", "a date only goes with reason 3 contract")
                 self.set_focus(until_input)
                 return None
         try:

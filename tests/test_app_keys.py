@@ -92,7 +92,7 @@ async def test_the_return_dialog_shows_every_field_and_its_error_on_screen(many,
         await press(app, pilot, "3")  # types into the note: digits pick reasons only in the lists
         assert app.screen.query_one("#return-note", Input).value == "3"
         await press(app, pilot, "tab", *"31.03.2027", "enter")  # a date, but reason other
-        assert on_screen(app, "an end date only goes with reason 3 contract")
+        assert on_screen(app, "a date only goes with reason 3 contract")
         assert app.focused is app.screen.query_one("#return-until") and many.get(1).stage is Stage.MQL
         app.screen.query_one("#return-until", Input).value = ""
         await press(app, pilot, "shift+tab", "shift+tab", "shift+tab", "3")  # back to the reasons: contract
