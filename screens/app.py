@@ -445,10 +445,10 @@ class TriageApp(App[None]):
         except TriageError as exc:
             self.call_from_thread(self._undo_refused, exc)
             return
-        where = ("your MQLs" if lead.owner == self.service.actor else "the unassigned pool" if lead.owner is None
-                 else f"{one_line(lead.owner)}'s MQLs")
-        verb = "accept" if undone.action == "accept" else "return"
-        message = f"Undid your {verb} of {one_line(lead.name) or 'a lead'} (#{lead.id}): {lead.stage.label} in {where} again"
+        where = ("your queue" if lead.owner == self.service.actor else "the unassigned pool" if lead.owner is None
+                 else f"{one_line(lead.owner)}'s queue")
+        message = (f"Undid your {undone.action} of {one_line(lead.name) or 'a lead'} (#{lead.id}): "
+                   f"back to {lead.stage.label}, in {where}")
         self.call_from_thread(self._decided_again, message)
 
     def _undo_refused(self, exc: TriageError) -> None:

@@ -140,7 +140,7 @@ async def test_u_undoes_the_last_accept_and_the_lead_is_back_at_the_cursor(seede
         assert (restored.stage, restored.owner) == (Stage.MQL, None)
         assert [event.action for event in seeded.history(1)] == ["accept", "undo"]
         assert queue.current.id == 1 and queue.border_subtitle == "4 MQLs"
-        assert any("Undid your accept of Anna Müller (#1): MQL in the unassigned pool again" in m
+        assert any("Undid your accept of Anna Müller (#1): back to MQL, in the unassigned pool" in m
                    for m in messages(app)), messages(app)
         await press(app, pilot, "u")
         assert any("nothing to undo: your last decision is undone already" in m for m in messages(app))

@@ -135,7 +135,7 @@ def test_triage_undo_on_the_command_line(tmp_path, capsys):
 
     assert run("return", "1", "--reason", "no_fit", "--path", "disqualify")[0] == 0
     code, printed = run("undo")
-    assert code == 0 and printed == "undid your return of #1 Anna Müller: MQL, in the unassigned pool again\n"
+    assert code == 0 and printed == "undid your return of #1 Anna Müller: back to MQL, in the unassigned pool\n"
     assert repo.get(1).stage is Stage.MQL and repo.history(1)[-1].action == "undo"
     code, printed = run("undo")
     assert code != 0 and "nothing to undo" in capsys.readouterr().err

@@ -268,9 +268,9 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
     lead, undone = _service(args).undo_last()
+    where = f"owned by {one_line(lead.owner)}" if lead.owner else "in the unassigned pool"
     print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
-          f"{lead.stage.label}, {('owned by ' + one_line(lead.owner)) if lead.owner else 'in the unassigned pool'} again",
-          file=out)
+          f"back to {lead.stage.label}, {where}", file=out)
     return 0
 
 
