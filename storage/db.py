@@ -238,6 +238,12 @@ def _no_merge_key_indexes(db: peewee.Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS lead_external_id')
 
 
+def _audit_prior(db: peewee.Database) -> None:
+    """Version 9: an accept or return keeps the lead's stage and owner from before it, so
+    the rep can undo it."""
+    _add_missing_columns(db, "audit_event", {"prior": peewee.TextField(null=True)})
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
@@ -247,6 +253,7 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     6: _import_columns,
     7: _rules_version_index,
     8: _no_merge_key_indexes,
+    9: _audit_prior,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -122,12 +122,12 @@ class _Statements:
         assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
         self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
         audit_columns = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
-        self.audit = f'INSERT INTO "audit_event" ({audit_columns}) VALUES ({", ".join([param] * 9)})'
+        self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
         # PostgreSQL: the change and its audit event, or the take and its event, as one
         # statement: one round trip instead of four, and atomic without a transaction.
         self.update_logged = (
-            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}) '
-            f'SELECT "id", {", ".join([param] * 8)} FROM changed RETURNING "lead_id"'
+            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}, "prior") '
+            f'SELECT "id", {", ".join([param] * 9)} FROM changed RETURNING "lead_id"'
         )
         self.take_logged = (
             f'WITH picked AS (SELECT "id" FROM "lead" WHERE "stage" = {param} AND "owner" IS NULL '
@@ -148,7 +148,7 @@ class _Statements:
 
     def audit_values(self, lead_id: int, event: AuditEvent) -> tuple:
         return (lead_id, event.actor, _naive_utc(event.at), event.action, event.from_stage, event.to_stage,
-                event.reason, event.path, event.note)
+                event.reason, event.path, event.note, AuditRow.prior.db_value(event.prior))
 
 
 def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -> KnownLeads:
@@ -290,7 +290,7 @@ class LeadRepository:
             AuditEvent(
                 id=row.id, lead_id=lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
                 from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason,
-                path=row.path, note=row.note,
+                path=row.path, note=row.note, prior=row.prior,
             )
             for row in query
         ]
@@ -562,17 +562,23 @@ class LeadRepository:
         return len(rows)
 
     def decided_leads(self, chunk: int = 500) -> Iterator[tuple[Lead, bool]]:
-        """Every lead sales decided, with True when its latest decision was to accept."""
+        """Every lead sales decided, with True when its latest decision was to accept; an
+        undone decision does not count (the one before it does again)."""
         try:
-            latest: dict[int, bool] = {}
+            decisions: dict[int, list[bool]] = {}
             query = (
                 AuditRow.select(AuditRow.lead, AuditRow.action)
-                .where(AuditRow.action.in_(("accept", "return")))
+                .where(AuditRow.action.in_(("accept", "return", "undo")))
                 .order_by(AuditRow.id)
                 .tuples()
             )
             for lead_id, action in query.iterator():
-                latest[lead_id] = action == "accept"
+                if action == "undo":
+                    if decisions.get(lead_id):
+                        decisions[lead_id].pop()
+                else:
+                    decisions.setdefault(lead_id, []).append(action == "accept")
+            latest = {lead_id: made[-1] for lead_id, made in decisions.items() if made}
             ids = sorted(latest)
             for start in range(0, len(ids), chunk):
                 for row in LeadRow.select().where(LeadRow.id.in_(ids[start:start + chunk])).order_by(LeadRow.id):
@@ -685,9 +691,30 @@ class LeadRepository:
         return list(query)
 
     @database_errors
+    def last_event(self, actor: str, actions: tuple[str, ...]) -> AuditEvent | None:
+        """`actor`'s newest audit event of `actions`, on any lead."""
+        row = (
+            AuditRow.select()
+            .where((AuditRow.actor == actor) & AuditRow.action.in_(actions))
+            .order_by(AuditRow.id.desc())
+            .first()
+        )
+        if row is None:
+            return None
+        return AuditEvent(id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
+                          from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason, path=row.path,
+                          note=row.note, prior=row.prior)
+
+    @database_errors
     def return_events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[int, AuditEvent]]:
-        """(lead id, event) of every return in the period, oldest first."""
-        where = AuditRow.action == "return"
+        """(lead id, event) of every return in the period that was not undone, oldest first."""
+        following, undo = AuditRow.alias(), AuditRow.alias()
+        next_event = following.select(fn.MIN(following.id)).where(
+            (following.lead == AuditRow.lead) & (following.id > AuditRow.id)
+        )
+        where = (AuditRow.action == "return") & ~fn.EXISTS(
+            undo.select(undo.id).where((undo.id == next_event) & (undo.action == "undo"))
+        )
         if since is not None:
             where &= AuditRow.at >= _naive_utc(since)
         if until is not None:

@@ -327,6 +327,14 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
+    lead, undone = _service(args).undo_last()
+    where = f"owned by {one_line(lead.owner)}" if lead.owner else "in the unassigned pool"
+    print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
+          f"back to {lead.stage.label}, {where}", file=out)
+    return 0
+
+
 def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
@@ -685,7 +693,7 @@ def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
 EXISTING_ONLY = frozenset({
     cmd_list, cmd_show, cmd_accept, cmd_return, cmd_recycle, cmd_take, cmd_answer, cmd_grade,
     cmd_scoring_rescore, cmd_scoring_report, cmd_team_list, cmd_team_set, cmd_team_away,
-    cmd_assign, cmd_reassign, cmd_sla, cmd_export, cmd_db_check,
+    cmd_assign, cmd_reassign, cmd_sla, cmd_export, cmd_db_check, cmd_undo,
 })
 
 
@@ -823,6 +831,11 @@ def build_parser() -> argparse.ArgumentParser:
     ret.add_argument("--note", metavar="TEXT", help="a note for the review board (required with reason other)")
     ret.add_argument("--until", type=_date, metavar="DAY",
                      help=f"when the contract ends, {DAY_FORMATS} (only with reason contract)")
+
+    command("undo", cmd_undo, "undo your last accept or return",
+            "Undo your last accept or return: the lead is back as it was before (stage and owner), "
+            "with an undo in its history. Refused when anyone changed the lead since, or when "
+            "your last decision is undone already.")
 
     command("recycle", cmd_recycle, "hand a nurtured lead back to sales as an MQL",
             "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
