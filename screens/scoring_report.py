@@ -104,10 +104,21 @@ class ScoringReport(Screen[bool]):
         return True
 
     def action_adopt(self) -> None:
-        report = self.report
-        if report is None or report.proposal is None:
-            return
+        if self.report is not None and self.report.proposal is not None:
+            self._may_adopt(self.report)
 
+    @work(thread=True, exclusive=True, group="scoring-report")
+    def _may_adopt(self, report: CalibrationReport) -> None:
+        """Refused before the question for anyone but a team lead."""
+        try:
+            self.service.require_team_lead("adopt new scoring rules")
+        except TriageError as exc:
+            self.app.call_from_thread(
+                self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8)
+            return
+        self.app.call_from_thread(self._ask_adopt, report)
+
+    def _ask_adopt(self, report: CalibrationReport) -> None:
         def auc(value: float | None) -> str:
             return "-" if value is None else f"{value:.3f}"
 
