@@ -192,9 +192,11 @@ async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules
                        f"proposed (version 2): {report.auc_proposed:.3f}")
         await press(app, pilot, "enter")  # the focused button, No, with a warning
         assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
-        await press(app, pilot, "A", "n")
+        await press(app, pilot, "A")
+        await press(app, pilot, "n")
         assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
-        await press(app, pilot, "A", "escape")
+        await press(app, pilot, "A")
+        await press(app, pilot, "escape")
         assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
         assert LeadService(repo, "lena").rules.version == "1"
 
