@@ -80,7 +80,7 @@ class ReviewBoard(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("question_mark", "help", "Help"),
-        Binding("enter", "open", "Open", tooltip="The return's note, the lead's checklist and history"),
+        Binding("enter", "open", "Open", tooltip="The return's note, the lead's checklist and history", priority=True),
         Binding("c", "confirm", "Confirm"),
         Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales, with a note"),
         Binding("p", "period", "Period", tooltip="7, 30 or 90 days"),
