@@ -100,8 +100,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def load(self, path: Path, mapping: dict[str, str]) -> None:
         try:
             shown = preview(path, mapping=mapping, rules=self.rules)
-        except TriageError as exc:
-            self.app.call_from_thread(self._path_error, one_line(exc))
+        except TriageError as exc:  # the path is right above: its name says which file
+            self.app.call_from_thread(self._path_error, one_line(str(exc).replace(str(path), path.name)))
             return
         self.app.call_from_thread(self._show, shown)
 
@@ -212,7 +212,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         if path is None:
             self._path_error("give the path of a file of leads")
         elif shown is None or shown.path != path:
-            self.notify("First the preview: check it, then Ctrl+S imports", markup=False, timeout=4)
+            self.query_one("#import-summary", Static).update(
+                Text(f"Reading {one_line(path.name)}: first the preview, then Ctrl+S imports.", style="italic"))
             self.load(path, {})
         elif shown.problem:
             self.notify(shown.problem, title="Not imported", severity="error", markup=False, timeout=8)
