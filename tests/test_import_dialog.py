@@ -86,3 +86,27 @@ async def test_ctrl_s_before_the_preview_shows_the_preview_first(repo, tmp_path)
         assert in_view(app, "2 to import, 2 rejected")
         await press(app, pilot, "ctrl+s")
         assert repo.count_leads() == 2
+
+
+@pytest.mark.parametrize("reader", ["here", "reader processes"])
+async def test_the_app_imports_through_the_preview_with_the_same_rules(repo, tmp_path, monkeypatch, reader):
+    """What tests/test_import.py's app test does, with the preview's Ctrl+S."""
+    from screens.lead_queue import LeadQueue
+
+    if reader == "reader processes":  # as for a big file: the app's own workers run beside them
+        import triage.importing
+
+        monkeypatch.setenv("TRIAGE_READER_PROCESS_BYTES", "1")
+        monkeypatch.setattr(triage.importing, "prepare", None)  # read here, it would fail: readers do it
+    path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
+    app = TriageApp(LeadService(repo, "marketing"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "i")
+        await press(app, pilot, *str(path), "enter")
+        await press(app, pilot, "ctrl+s")
+        await settle(app, pilot)
+        assert app.view.value == "pool"  # where imported MQLs wait
+        assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "de Vries"]
+        assert any("imported 2, merged 0, rejected 2" in str(n.message) and "rejects.csv" in str(n.message)
+                   for n in app._notifications)
