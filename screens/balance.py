@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -122,6 +122,7 @@ class BalanceScreen(Screen[None]):
                 key=member.login,
             )
         table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.refresh_bindings()
         with_reps = balance.breached - pool.breached
         self.query_one("#balance-summary", Static).update(
             f"SLA: {counted(balance.breached, 'open MQL')} breached ({pool.breached:,} in the pool, "
@@ -137,6 +138,16 @@ class BalanceScreen(Screen[None]):
             return None
         login = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((row.member for row in self.balance.reps if row.member.login == login), None)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A rep's keys are greyed on the pool's row."""
+        if action in ("to_pool", "edit_member") and self.is_mounted and self._selected_member() is None:
+            return None
+        return True
 
     def _refused(self, exc: TriageError) -> None:
         self.notify(one_line(exc), title="Not done", severity="error", markup=False, timeout=8)

@@ -140,6 +140,7 @@ class ReviewBoard(Screen[None]):
             )
         if review.returns:
             table.move_cursor(row=min(cursor, len(review.returns) - 1))
+        self.refresh_bindings()
 
     def _selected(self) -> int | None:
         item = self._selected_return()
@@ -151,6 +152,12 @@ class ReviewBoard(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((item for item in self.review.returns if f"{item.lead.id}:{item.event.id}" == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys for a return are greyed while there is none."""
+        if action in ("open", "confirm", "overturn") and self.is_mounted and self._selected_return() is None:
+            return None
+        return True
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
