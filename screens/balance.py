@@ -66,7 +66,7 @@ class BalanceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="balance-box"):
-            yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             yield Static("Reading the team's queues…", id="balance-summary", markup=False)
         yield Footer()
 

@@ -170,7 +170,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def _show_rows(self, shown: Preview) -> None:
         # A fresh table each time: a DataTable cleared of its columns keeps the old widths.
         old = self.query_one(".import-rows", DataTable)
-        table = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row")
+        table = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row", fixed_columns=2)
         refocus = old.has_focus
         self.query_one("#import-box").mount(table, after=old)
         old.remove()

@@ -97,7 +97,7 @@ class ReviewBoard(Screen[None]):
         with Vertical(id="review-box"):
             with VerticalScroll(id="review-groups"):
                 yield Static("Reading the returns…", id="review-summary")
-            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         yield Footer()
 
     def on_mount(self) -> None:
