@@ -57,6 +57,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         self.preview: Preview | None = None
         #: The columns the import leaves out by their names, for the file shown.
         self._left_out: set[str] = set()
+        #: One Select per column of the file shown, in the order of its columns.
+        self._selects: list[Select] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-box"):
@@ -124,8 +126,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
 
     def _sync_columns(self, shown: Preview) -> bool:
         """Each column's Select to what the preview says; False when one cannot show it."""
-        for index, column in enumerate(shown.headers):
-            select = self.query_one(f"#import-column-{index}", Select)
+        for select, column in zip(self._selects, shown.headers, strict=True):
             if select.value != self._choice(shown, column):
                 try:
                     select.value = self._choice(shown, column)
@@ -140,16 +141,18 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def _build_columns(self, shown: Preview) -> None:
         box = self.query_one("#import-columns", VerticalScroll)
         box.remove_children()
-        lines = []
-        for index, column in enumerate(shown.headers):
-            lines.append(Horizontal(
-                Label(Text(one_line(column) or f"(column {index + 1})"), classes="import-column-name"),
-                Select(column_options(column in self._left_out), value=self._choice(shown, column), allow_blank=False,
-                       compact=True, id=f"import-column-{index}"),
-                classes="import-column",
-            ))
-        box.mount_all(lines)
+        self._selects = [Select(column_options(column in self._left_out), value=self._choice(shown, column),
+                                allow_blank=False, compact=True, classes="import-column-field")
+                         for column in shown.headers]
+        box.mount_all(
+            Horizontal(Label(Text(one_line(column) or f"(column {index + 1})"), classes="import-column-name"), select,
+                       classes="import-column")
+            for index, (column, select) in enumerate(zip(shown.headers, self._selects, strict=True)))
         box.display = True
+
+    def column_select(self, index: int) -> Select:
+        """The Select of the file's `index`th column."""
+        return self._selects[index]
 
     def _show_summary(self, shown: Preview) -> None:
         kind = shown.kind.upper() + (f", {shown.encoding}, delimiter {shown.delimiter!r}" if shown.kind == "csv" else "")
@@ -193,10 +196,9 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     @on(Select.Changed)
     def _column_changed(self, event: Select.Changed) -> None:
         shown = self.preview
-        select_id = event.select.id or ""
-        if shown is None or not select_id.startswith("import-column-"):
+        if shown is None or event.select not in self._selects:
             return
-        column = shown.headers[int(select_id.rpartition("-")[2])]
+        column = shown.headers[self._selects.index(event.select)]
         if event.value == self._choice(shown, column):
             return  # the preview set it
         if event.value == LEFT_OUT:

@@ -45,11 +45,11 @@ async def test_the_import_dialog_previews_lets_a_column_change_field_then_import
         assert in_view(app, "✘ line 3 rejected: email: 'kaputt' is not an email address")
         footer = terminal_lines(app)[-1]
         assert "Cancel" in footer and "Import" in footer
-        colour = dialog.query_one("#import-column-6", Select)
-        assert colour.value == KEEP and dialog.query_one("#import-column-7", Select).value == "-"
+        colour = dialog.column_select(6)
+        assert colour.value == KEEP and dialog.column_select(7).value == "-"
         colour.focus()
         await press(app, pilot, "enter", *"notes", "enter")  # open the list, pick notes
-        assert colour.value == "notes" and dialog.query_one("#import-column-5", Select).value == KEEP
+        assert colour.value == "notes" and dialog.column_select(5).value == KEEP
         assert in_view(app, "kept unmapped (in extra): notes")
         assert dialog.preview.rows[0].values["notes"] == "blue"
         assert repo.count_leads() == 0  # nothing imported yet
@@ -110,3 +110,20 @@ async def test_the_app_imports_through_the_preview_with_the_same_rules(repo, tmp
         assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "de Vries"]
         assert any("imported 2, merged 0, rejected 2" in str(n.message) and "rejects.csv" in str(n.message)
                    for n in app._notifications)
+
+
+async def test_another_file_after_the_first_shows_its_own_columns(repo, tmp_path):
+    first = write(tmp_path / "first.csv", [HEADER, *ROWS])
+    second = write(tmp_path / "second.csv", ["email;company", "eva@firma.de;Firma"])
+    app = TriageApp(LeadService(repo, "marketing"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "i")
+        await press(app, pilot, *str(first), "enter")
+        dialog = app.screen
+        assert len(dialog.query(".import-column")) == 8
+        await press(app, pilot, *["backspace"] * len("first.csv"), *"second.csv", "enter")
+        assert [select.value for select in dialog.query(".import-column-field").results(Select)] == ["email", "company"]
+        assert in_view(app, "second.csv (CSV", "All 1 row as stored: 1 to import, 0 rejected")
+        await press(app, pilot, "ctrl+s")
+        assert [lead.email for lead in repo.list_leads()] == ["eva@firma.de"]
