@@ -155,7 +155,9 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         return self._selects[index]
 
     def _show_summary(self, shown: Preview) -> None:
-        kind = shown.kind.upper() + (f", {shown.encoding}, delimiter {shown.delimiter!r}" if shown.kind == "csv" else "")
+        kind = shown.kind.upper()
+        if shown.kind == "csv":
+            kind += f", {shown.encoding}, delimiter {shown.delimiter!r}"
         parts = [f"{one_line(shown.path.name)} ({kind}): {counted(len(shown.headers), 'column')}, "
                  f"{len(shown.fields)} to fields"]
         if shown.unmapped:

@@ -121,7 +121,8 @@ class MemberDialog(ModalScreen[TeamMember | None]):
             if why and first is None:
                 first = self.query_one(f"#member-{name}")
         box = self.query_one("#member-error", Static)
-        leftover = [f"{name}: {why}" for name, why in errors.items() if name not in dict.fromkeys(n for n, *_ in FIELDS)]
+        named = {name for name, *_ in FIELDS}
+        leftover = [f"{name}: {why}" for name, why in errors.items() if name not in named]
         text = "; ".join(filter(None, [general, *leftover]))
         box.update(Text(one_line(text)))
         box.display = bool(text)

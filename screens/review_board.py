@@ -47,8 +47,8 @@ def review_content(review: Review) -> Content:
         parts.extend(items)
         parts.append(("\n", ""))
 
-    line((f"{counted(len(review.returns), 'return')} from {review.since:%d %b} to {review.until - timedelta(seconds=1):%d %b %Y}",
-          "bold"))
+    last_day = review.until - timedelta(seconds=1)
+    line((f"{counted(len(review.returns), 'return')} from {review.since:%d %b} to {last_day:%d %b %Y}", "bold"))
     for title, counts in (("By reason", review.by_reason), ("By rep", review.by_rep)):
         line()
         line((title, "bold underline"))

@@ -30,7 +30,8 @@ def test_capacity_as_people_type_it(typed, capacity):
     assert errors == {} and values["capacity"] == capacity
 
 
-@pytest.mark.parametrize("since, until", [("31.03.2027", "2.4.2027"), ("31-3-27", "2-4-27"), ("2027-03-31", "2027-04-02")])
+@pytest.mark.parametrize("since, until", [
+    ("31.03.2027", "2.4.2027"), ("31-3-27", "2-4-27"), ("2027-03-31", "2027-04-02")])
 def test_away_days_as_people_type_them(since, until):
     values, errors = member_values(form(**{"away-from": since, "away-until": until}))
     assert errors == {} and (values["period"].since, values["period"].until) == (date(2027, 3, 31), date(2027, 4, 2))
