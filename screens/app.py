@@ -171,21 +171,27 @@ class TriageApp(App[None]):
         self._open_over_queue(BalanceScreen(self.service))
 
     def action_import_file(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path and path.strip():
-                self.import_file(path.strip())
+        """The path, then a preview of what the import will make of the file; then import."""
+        from .import_dialog import ImportDialog, ImportRequest
 
-        self.push_screen(NoteDialog("Import leads from a file (CSV, JSON or XLSX)", "path, e.g. ~/leads.csv"), chosen)
+        def chosen(request: ImportRequest | None) -> None:
+            if request is not None:
+                self.import_file(str(request.path), request.mapping)
+
+        self.push_screen(ImportDialog(self.service.rules), chosen)
 
     @work(thread=True, exclusive=True, group="rescore")
-    def import_file(self, path: str) -> None:
-        """The same import as `triage import`, with the progress bar of the main screen."""
+    def import_file(self, path: str, mapping: dict[str, str] | None = None) -> None:
+        """The same import as `triage import`, with the mapping the preview showed and the
+        progress bar of the main screen."""
         from pathlib import Path
+
+        from triage.text import counted
 
         self.call_from_thread(self._rescore_started)
         try:
             summary = self.service.import_file(
-                Path(path).expanduser(),
+                Path(path).expanduser(), mapping=mapping or None,
                 progress=lambda share: self.call_from_thread(self._rescore_progress, round(share * 1000), 1000),
             )
             assigned = self.service.assign_imported(summary) if summary.imported else 0
@@ -195,7 +201,11 @@ class TriageApp(App[None]):
             return
         finally:
             self.call_from_thread(self._rescore_hidden)
-        message = summary.line() + (f"; {assigned} assigned to the reps" if assigned else "")
+        message = summary.line() + (f"; {counted(assigned, 'lead')} assigned to the reps" if assigned else "")
+        if summary.unknown_columns:
+            message += f". Not mapped, kept with each lead: {', '.join(summary.unknown_columns)}"
+        if summary.unknown_channels:
+            message += f". Channels triage does not know (kept): {', '.join(summary.unknown_channels)}"
         if summary.rejects_path:
             message += f". Rejected rows with the reason: {summary.rejects_path}"
         self.call_from_thread(self.notify, one_line(message), title="Import", markup=False,
