@@ -22,7 +22,6 @@ from .commands import TriageCommands
 from .filter_input import FilterInput
 from .help_screen import HelpScreen
 from .lead_detail import LeadDetail
-from .note_dialog import NoteDialog
 from .lead_queue import LeadQueue
 from .return_dialog import PATH_KEYS, REASON_KEYS, ReturnDialog
 

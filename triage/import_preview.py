@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 #: How many rows a preview converts.
 PREVIEW_ROWS = 20
 #: A mapping's target for a column to keep unmapped, in the lead's `extra`, even when its
-#: name would give it a field (`importing.column_map` keeps such columns).
-KEEP = "unknown"
+#: name would give it a field.
+KEEP = importing.KEEP
 #: The fields one of which a file must have a column for (else the import refuses it).
 WHO_FIELDS = ("email", "last_name", "company", "external_id")
 

@@ -104,6 +104,10 @@ FULL_NAMES = {normalise(word) for names in words.FULL_NAME.values() for word in 
 NAME_INFIXES = {normalise(word) for word in words.NAME_INFIX}
 
 
+#: A mapping's target for a column to keep unmapped, with the lead in `extra`.
+KEEP = "unknown"
+
+
 def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Which field each column fills, and the columns we do not know (kept in `extra`).
 
@@ -118,12 +122,15 @@ def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, s
     taken: set[str] = set()
     for header, key in zip(headers, keys, strict=True):
         target = wanted.get(key) or canonical.get(key)
-        if target is not None and target not in taken:
+        if target is not None and target != KEEP and target not in taken:
             fields[header] = target
             taken.add(target)
     unknown: list[str] = []
     for header, key in zip(headers, keys, strict=True):
         if header in fields:
+            continue
+        if wanted.get(key) == KEEP:  # the user chose to keep it as it is, in `extra`
+            unknown.append(header)
             continue
         target = "last_name" if key in FULL_NAMES else ALIASES.get(key, "unknown")
         if target is None or (key in OWN_COLUMNS and target in taken):
