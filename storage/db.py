@@ -251,14 +251,20 @@ def _no_merge_key_indexes(db: peewee.Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS lead_external_id')
 
 
+def _audit_prior(db: peewee.Database) -> None:
+    """Version 9: an accept or return keeps the lead's stage and owner from before it, so
+    the rep can undo it."""
+    _add_missing_columns(db, "audit_event", {"prior": peewee.TextField(null=True)})
+
+
 def _rules_in_the_database(db: peewee.Database) -> None:
-    """Version 9: the rules in force are rows of the database, versioned, not a file on
+    """Version 10: the rules in force are rows of the database, versioned, not a file on
     each member's machine."""
     db.create_tables([RulesRow], safe=True)
 
 
 def _team_logins(db: peewee.Database) -> None:
-    """Version 10, PostgreSQL only: a login per team member in a group per role, with grants
+    """Version 11, PostgreSQL only: a login per team member in a group per role, with grants
     and row-level security (see `storage.roles`). The owner running it is the first team lead."""
     if is_postgres(db):
         from . import roles
@@ -275,8 +281,9 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     6: _import_columns,
     7: _rules_version_index,
     8: _no_merge_key_indexes,
-    9: _rules_in_the_database,
-    10: _team_logins,
+    9: _audit_prior,
+    10: _rules_in_the_database,
+    11: _team_logins,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -84,14 +84,14 @@ def test_balance_as_xlsx_read_back(db, tmp_path):
     assert {row[0] for row in values[1:]} == {"lena", "anna"}
 
 
-def test_xlsx_cells_are_text_not_formulas(db, tmp_path):
+def test_xlsx_cells_are_text_not_formulas_and_carry_no_apostrophe(db, tmp_path):
     path = tmp_path / "leads.xlsx"
     assert run(db, "export", "leads", "-o", str(path))[0] == 0
     sheet = load_workbook(path).worksheets[0]
     header = [cell.value for cell in sheet[1]]
     evil = {name: cell for name, cell in zip(header, sheet[2])}
-    assert evil["first_name"].value == "'=HYPERLINK(\"http://evil\")" and evil["first_name"].data_type == "s"
-    assert evil["company"].value.startswith("'+cmd")
+    assert evil["first_name"].value == "=HYPERLINK(\"http://evil\")" and evil["first_name"].data_type == "s"
+    assert evil["company"].value == "+cmd|' /C calc'!A0" and evil["company"].data_type == "s"
 
 
 def test_date_filters(db):

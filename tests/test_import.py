@@ -373,7 +373,9 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")
-        await press(app, pilot, *str(path), "enter")
+        await press(app, pilot, *str(path), "enter")  # the preview first
+        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         await settle(app, pilot)
         assert app.view.value == "pool"  # where imported MQLs wait
         assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "Weiß", "de Vries"]
@@ -381,4 +383,5 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
                    for n in app._notifications)
         await press(app, pilot, "i")
         await press(app, pilot, *str(tmp_path / "missing.csv"), "enter")
-        assert any("no such file" in str(n.message) for n in app._notifications)
+        await settle(app, pilot)
+        assert "no such file" in str(app.screen.query_one("#import-path-error").render())

@@ -389,6 +389,14 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
+    lead, undone = _service(args).undo_last()
+    where = f"owned by {one_line(lead.owner)}" if lead.owner else "in the unassigned pool"
+    print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
+          f"back to {lead.stage.label}, {where}", file=out)
+    return 0
+
+
 def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
@@ -717,6 +725,7 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from .importing import UnreadableFile, parse_mapping
+    from .text import counted
 
     service = _service(args)
     bar = _progress("importing", sys.stderr)
@@ -729,17 +738,22 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     if summary.unknown_columns:
-        print(f"columns triage has no field for, kept with each lead: {one_line(', '.join(summary.unknown_columns))}",
+        print(f"columns not mapped to a field, kept with each lead: {one_line(', '.join(summary.unknown_columns))} "
+              "(--map COLUMN=FIELD to read one as a field)", file=out)
+    if summary.ignored_columns:
+        print(f"columns not imported (triage keeps its own): {one_line(', '.join(summary.ignored_columns))}",
               file=out)
     if summary.unknown_channels:
+        more = len(summary.unknown_channels) - 20
         print(f"channels not known, kept with the lead as channel other: "
-              f"{one_line(', '.join(summary.unknown_channels[:20]))}", file=out)
+              f"{one_line(', '.join(summary.unknown_channels[:20]))}{f' and {more} more' if more > 0 else ''}",
+              file=out)
     if summary.rejects_path:
         print(f"rejected rows, unchanged, with the reason: {printable(summary.rejects_path)}", file=out)
     if summary.imported:
-        assigned = service.assign_imported()
+        assigned = service.assign_imported(summary)
         if assigned:
-            print(f"assigned {assigned} new MQLs to the reps", file=out)
+            print(f"assigned {counted(assigned, 'new MQL')} to the reps", file=out)
     print(summary.line(), file=out)
     return summary.exit_code
 
@@ -747,7 +761,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from datetime import datetime, time, timezone
 
-    from .exporting import write_csv, write_json, write_xlsx
+    from .exporting import EXCEL_STYLES, CsvStyle, write_csv, write_json, write_xlsx
 
     fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
     if fmt not in ("csv", "xlsx", "json"):
@@ -756,16 +770,27 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("an XLSX workbook needs a file: -o PATH.xlsx")
     since = datetime.combine(args.since, time(0), tzinfo=timezone.utc) if args.since else None
     until = datetime.combine(args.until + timedelta(days=1), time(0), tzinfo=timezone.utc) if args.until else None
+    style = EXCEL_STYLES[args.excel] if args.excel else CsvStyle()
+    if args.delimiter is not None:
+        style = CsvStyle(args.delimiter, style.decimal_comma)
+    if fmt != "csv" and (args.excel or args.delimiter is not None):
+        raise UsageError("--excel and --delimiter are for CSV files")
     columns, rows = _service(args).export_rows(args.kind, since, until)
+
+    def write(stream: TextIO) -> int:
+        if fmt == "csv":
+            return write_csv(stream, columns, rows, style)
+        return write_json(stream, columns, rows)
+
     if fmt == "xlsx":
         count = write_xlsx(args.output, columns, rows, args.kind)
     elif args.output == "-":
-        count = (write_csv if fmt == "csv" else write_json)(out, columns, rows)
+        count = write(out)
     else:
         encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
         try:
             with open(args.output, "w", encoding=encoding, newline="") as stream:
-                count = (write_csv if fmt == "csv" else write_json)(stream, columns, rows)
+                count = write(stream)
         except OSError as exc:
             raise TriageError(f"cannot write {args.output}: {exc.strerror}") from None
     if args.output != "-":
@@ -788,7 +813,7 @@ def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
 EXISTING_ONLY = frozenset({
     cmd_list, cmd_show, cmd_accept, cmd_return, cmd_recycle, cmd_take, cmd_answer, cmd_grade,
     cmd_scoring_rescore, cmd_scoring_report, cmd_team_list, cmd_team_set, cmd_team_away,
-    cmd_assign, cmd_reassign, cmd_sla, cmd_export, cmd_db_check, cmd_scoring_show, cmd_scoring_adopt,
+    cmd_assign, cmd_reassign, cmd_sla, cmd_export, cmd_db_check, cmd_undo, cmd_scoring_show, cmd_scoring_adopt,
     cmd_scoring_history, cmd_scoring_revert, cmd_team_remove,
 })
 
@@ -818,6 +843,13 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
     return value
+
+
+def _delimiter(text: str) -> str:
+    given = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ","}.get(text.lower(), text)
+    if given not in (",", ";", "\t", "|"):
+        raise argparse.ArgumentTypeError(f"{text!r}: use ',', ';', 'tab' or '|'")
+    return given
 
 
 def _lead_id(text: str) -> int:
@@ -920,6 +952,11 @@ def build_parser() -> argparse.ArgumentParser:
     ret.add_argument("--note", metavar="TEXT", help="a note for the review board (required with reason other)")
     ret.add_argument("--until", type=_date, metavar="DAY",
                      help=f"when the contract ends, {DAY_FORMATS} (only with reason contract)")
+
+    command("undo", cmd_undo, "undo your last accept or return",
+            "Undo your last accept or return: the lead is back as it was before (stage and owner), "
+            "with an undo in its history. Refused when anyone changed the lead since, or when "
+            "your last decision is undone already.")
 
     command("recycle", cmd_recycle, "hand a nurtured lead back to sales as an MQL",
             "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
@@ -1055,12 +1092,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = command(
         "import", cmd_import, "import leads from a CSV, JSON or XLSX file",
-        "Import marketing's leads as MQLs in the unassigned pool, all or nothing. CSV with comma, "
-        "semicolon or tab, UTF-8 (with or without BOM) or Windows-1252; JSON as an array of objects "
-        "or one object per line; XLSX. Columns by their names (first_name, email, company, ...), "
-        "HubSpot's export names, or --map. Duplicates by email or external id are merged. Rows that "
-        "do not validate go, unchanged, to PATH.rejects.csv with the reason. Exit 0 when all rows "
-        "were imported, 1 when some were rejected, 2 when the file cannot be read.")
+        "Import marketing's leads as MQLs in the unassigned pool, all or nothing; the new ones go to "
+        "the reps when the team has any. CSV with comma, semicolon or tab, UTF-8 (with or without BOM), "
+        "UTF-16 or UTF-32 (Excel's Unicode Text, ad platforms' lead exports) or Windows-1252; JSON as an "
+        "array of objects or one object per line; XLSX; triage's own exports. Columns and values by their "
+        "names in English, German or Dutch (first_name, Vorname, Voornaam, Kanal, Bron, Messe, "
+        "Demo-aanvraag, ...), HubSpot's export names, or --map. Dates as 24.11.2026, 24-11-26 or "
+        "2026-11-24, with a time or without. The same lead (external id, else email, else phone, else "
+        "name and company) is merged, not doubled. Rows that do not validate go, unchanged, to "
+        "PATH.rejects.csv with the reason. Not for the review board. Exit 0 when all rows were "
+        "imported, 1 when some were rejected, 2 when the file cannot be read.")
     importer.add_argument("path", metavar="PATH", help="the file")
     importer.add_argument("--encoding", metavar="NAME", help="the CSV's encoding when detection is wrong (e.g. cp1252)")
     importer.add_argument("--map", action="append", metavar="COLUMN=FIELD",
@@ -1071,13 +1112,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Export for the review board and marketing: returned (every return with reason, path, note, rep, "
         "channel, dates and what became of the lead later), leads (every field), suppression (emails "
         "marketing must not contact now: leads sales is working), balance (per rep figures). CSV is "
-        "UTF-8 with a byte-order mark for Excel; cells that would run as formulas are neutralised.")
+        "UTF-8 with a byte-order mark for Excel; a cell that would run as a formula gets a leading "
+        "apostrophe, which triage import takes back. XLSX cells are typed (text, numbers, dates) with a "
+        "frozen header and a filter. Dates and times are ISO 8601 (2026-11-24T09:30:00+00:00) in CSV "
+        "and JSON. An export of leads imports again field for field.")
     export.add_argument("kind", choices=["returned", "leads", "suppression", "balance"], metavar="KIND",
                         help="returned, leads, suppression or balance")
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file, or - for standard output")
     export.add_argument("--format", choices=["csv", "xlsx", "json"], help="default: from the file's suffix, else csv")
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day on (returned: by return date)")
     export.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="up to and including this day")
+    export.add_argument("--excel", choices=["de", "en", "nl"], metavar="LANG",
+                        help="CSV for the Excel of this language: de or nl (German, Dutch: semicolons, "
+                             "decimal commas), en (commas, decimal points; the default)")
+    export.add_argument("--delimiter", type=_delimiter, metavar="CHAR",
+                        help="the CSV's delimiter: ',', ';', 'tab' or '|' (default ','; ';' with --excel de or nl)")
 
     database = commands.add_parser(
         "db", parents=[common], help="the database: check that it is reachable and migrated",
