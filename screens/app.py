@@ -169,8 +169,19 @@ class TriageApp(App[None]):
 
         self._open_over_queue(BalanceScreen(self.service))
 
+    @work(thread=True, exclusive=True, group="import")
     def action_import_file(self) -> None:
-        """The path, then a preview of what the import will make of the file; then import."""
+        """The path, then a preview of what the import will make of the file; then import.
+        Whoever may not import is told so before typing a path."""
+        try:
+            self.service.check_may_import()
+        except TriageError as exc:
+            self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
+                                  markup=False, timeout=10)
+            return
+        self.call_from_thread(self._open_import_dialog)
+
+    def _open_import_dialog(self) -> None:
         from .import_dialog import ImportDialog, ImportRequest
 
         def chosen(request: ImportRequest | None) -> None:

@@ -171,7 +171,7 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmat
         assert "nothing new to propose" in summary and "Press A" not in summary
         assert f"current {report.auc_proposed:.3f}" in summary
         await press(app, pilot, "A")
-        assert isinstance(app.screen, ScoringReport) and load_rules(rules_file).version == "2"
+        assert isinstance(app.screen, ScoringReport) and LeadService(repo, "lena").rules_in_force().version == "2"
 
 
 async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules(repo, tmp_path, monkeypatch):
@@ -224,5 +224,5 @@ async def test_the_scoring_report_at_80x24_keeps_back_and_help_in_view_and_help_
         footer = terminal_lines(app)[-1]
         assert "Back" in footer and "Help" in footer and "Adopt" in footer
         await press(app, pilot, "question_mark")
-        assert in_view(app, "Make the proposed points the rules in force", "Read the rules file again")
+        assert in_view(app, "Make the proposed points the rules in force", "Read the team's rules in force again")
         assert not in_view(app, "Accept the lead")  # the queue's keys are not this screen's

@@ -5,16 +5,19 @@ from pathlib import Path
 from test_scoring import synthetic_decisions
 
 from triage.calibration import calibrate
-from triage.rules import default_rules, load_rules, save_rules
+from triage.rules import default_rules, parse_rules, rules_to_toml
+
+
+def adopted(rules):
+    """The rules as an adoption stores them and reads them back: as TOML text."""
+    return parse_rules(rules_to_toml(rules), "rules #1 in the database")
 
 
 def test_right_after_adopting_the_report_does_not_propose_the_rules_in_force(tmp_path: Path):
     decisions = synthetic_decisions(600, seed=3)
     first = calibrate(decisions, default_rules())
     assert first.proposal is not None and first.auc_proposed > first.auc_current
-    path = tmp_path / "rules.toml"
-    save_rules(first.proposal, path)  # adopted: written, read back as the rules in force
-    again = calibrate(decisions, load_rules(path))
+    again = calibrate(decisions, adopted(first.proposal))
     assert again.proposal is None and again.base_proposed is None
     assert "nothing new to propose" in again.message
     assert again.auc_current == first.auc_proposed  # the ranking of the rules in force is still shown
@@ -24,10 +27,8 @@ def test_right_after_adopting_the_report_does_not_propose_the_rules_in_force(tmp
 
 def test_more_decisions_after_adopting_can_propose_again(tmp_path: Path):
     first = calibrate(synthetic_decisions(600, seed=3), default_rules())
-    path = tmp_path / "rules.toml"
-    save_rules(first.proposal, path)
-    later = calibrate(synthetic_decisions(900, seed=11), load_rules(path))
-    assert later.proposal is not None and later.proposal.points != load_rules(path).points
+    later = calibrate(synthetic_decisions(900, seed=11), adopted(first.proposal))
+    assert later.proposal is not None and later.proposal.points != adopted(first.proposal).points
 
 
 def test_a_proposal_that_ranks_worse_says_so():

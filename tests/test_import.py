@@ -218,6 +218,7 @@ def test_new_mqls_are_pushed_to_the_reps_when_there_is_a_team(db, tmp_path):
     repo = LeadRepository(open_database(db))
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna"))
+    repo.add_team_member(TeamMember(login="marketing", name="Marketing", role=Role.MARKETING))
     path = write(tmp_path / "leads.csv", csv_text(","))
     code, out = run(db, "import", str(path))
     assert code == 0 and "assigned 3 new MQLs to the reps" in out

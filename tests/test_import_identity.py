@@ -92,7 +92,8 @@ def test_external_ids_tell_apart_namesakes(db, tmp_path):
 def _team(db):
     repo = LeadRepository(open_database(db))
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD),
+                   TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
     return repo
 
@@ -132,12 +133,13 @@ def test_the_review_board_does_not_import(db, tmp_path, capsys):
     path = tmp_path / "missing.csv"  # refused before the file is read: not "no such file"
     assert run(db, "import", str(path), login="rita") == (1, "")
     err = capsys.readouterr().err
-    assert "rita is review board, which reads and exports leads" in err and "no such file" not in err
+    assert "only marketing or a team lead may import leads; rita is review board" in err and "no such file" not in err
     with pytest.raises(RoleRefused):
         LeadService(LeadRepository(open_database(db)), "rita").import_file(path)
     assert stored(db) == []
     path.write_text("email,last_name\na@firma.de,A\n", encoding="utf-8")
-    assert run(db, "import", str(path), login="anna")[0] == 0  # a rep may, and so may marketing and a team lead
+    assert run(db, "import", str(path), login="anna")[0] == 1  # nor does a rep: marketing and team leads do
+    assert run(db, "import", str(path), login="marketing")[0] == 0
     assert [lead.stage for lead in stored(db)] == [Stage.MQL]
 
 

@@ -6,7 +6,7 @@ database are merged, not doubled: the same lead is the one with the same externa
 the same email (ignoring case), else the same phone number, else the same name and company
 (`importing.KnownLeads`). Blank fields are filled, activity counts take the higher figure,
 and a merge that changes nothing stores nothing, so importing the same file again changes
-nothing. The review board does not import.
+nothing. Importing is marketing's move and a team lead's.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
-from .models import ROLE_LABELS, AuditEvent, Channel, Credit, Interest, Lead, LeadData, Role, utcnow
+from .models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
 from .scoring import FastScorer, score_lead
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class MarketingWork:
 
         `separate_process`: read, check and score the file in reader processes while this
         one stores; by default for a big CSV file (`importing.READER_PROCESS_BYTES`)."""
-        self._may_import()
+        self.check_may_import()
         collecting = gc.isenabled()
         gc.disable()  # a million rows of plain values and no cycles: the collector only slows it down
         try:
@@ -116,15 +116,10 @@ class MarketingWork:
             if collecting:
                 gc.enable()
 
-    def _may_import(self) -> None:
-        """Marketing, reps and team leads import; the review board reads and exports. Asked
-        before the file is opened."""
-        member, _ = self.store.membership(self.actor)
-        if member is not None and member.role is Role.BOARD:
-            from .teamwork import RoleRefused
-
-            raise RoleRefused(f"{self.actor} is {ROLE_LABELS[Role.BOARD]}, which reads and exports leads; "
-                              "marketing, reps and team leads import them")
+    def check_may_import(self) -> None:
+        """Importing is marketing's move (and a team lead's); the review board reads and
+        exports, reps decide. Asked before the file is opened."""
+        self._may_market("import leads")  # type: ignore[attr-defined]
 
     def _import(self, path: Path, encoding: str | None, mapping: dict[str, str] | None,
                 progress: Callable[[float], None] | None, separate_process: bool | None) -> ImportSummary:
