@@ -497,7 +497,7 @@ class TeamWork:
         leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
                  for index, lead in enumerate(pool)]
         outcome = assign(leads, self._rep_loads(now), now)
-        events = [AuditEvent(lead_id=a.lead_id, actor="triage", at=now, action="assign", note=a.reason)
+        events = [AuditEvent(lead_id=a.lead_id, actor=self.actor, at=now, action="assign", note=a.reason)
                   for a in outcome.assignments]
         return len(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
 
