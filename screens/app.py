@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -13,18 +13,17 @@ from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.worker import get_current_worker
 
 from triage.errors import StaleLead, TriageError
-from triage.models import QueueRow, ReturnDecision, utcnow
+from triage.models import QueueRow, ReturnDecision, ReturnReason, utcnow
 from triage.services import LeadService, QueueView
-from triage.text import one_line
+from triage.text import counted, one_line
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .commands import TriageCommands
 from .filter_input import FilterInput
 from .help_screen import HelpScreen
 from .lead_detail import LeadDetail
-from .note_dialog import NoteDialog
 from .lead_queue import LeadQueue
-from .return_dialog import ReturnDialog
+from .return_dialog import PATH_KEYS, REASON_KEYS, ReturnDialog
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
 FILTER_DELAY = 0.15
@@ -40,20 +39,28 @@ class TriageApp(App[None]):
     TITLE = "triage"
     CSS_PATH = ["app.tcss", "lead_queue.tcss", "lead_detail.tcss"]
     COMMANDS = App.COMMANDS | {TriageCommands}
+    #: The Footer shows what a rep uses most, and always help and quit (it must fit 80
+    #: columns); every other key is listed by `?` and offered by the command palette.
     BINDINGS = [
         Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL"),
         Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason"),
-        Binding("t", "take", "Take next", tooltip="Take the next lead from the unassigned pool as your own"),
-        Binding("c", "checklist", "Checklist", tooltip="Confirm or override a checklist answer, or grade the lead"),
-        Binding("b", "balance", "Balance", tooltip="The team's queues, SLA and fairness (team lead)"),
-        Binding("i", "import_file", "Import", tooltip="Import leads from a CSV, JSON or XLSX file"),
-        Binding("v", "review_board", "Review", tooltip="The review board's returns of a period"),
-        Binding("s", "scoring", "Scoring", tooltip="What the decisions say about the scoring rules"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last accept or return, while nobody changed the lead since"),
         Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email"),
         Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool"),
-        Binding("ctrl+r,f5", "refresh", "Refresh", tooltip="Read the queue again"),
+        Binding("t", "take", "Take next", show=False,
+                tooltip="Take the next lead from the unassigned pool as your own"),
+        Binding("c", "checklist", "Checklist", show=False,
+                tooltip="Confirm or override a checklist answer, or grade the lead"),
+        Binding("b", "balance", "Balance", show=False, tooltip="The team's queues, SLA and fairness (team lead)"),
+        Binding("i", "import_file", "Import", show=False, tooltip="Import leads from a CSV, JSON or XLSX file"),
+        Binding("v", "review_board", "Review", show=False, tooltip="The review board's returns of a period"),
+        Binding("s", "scoring", "Scoring", show=False, tooltip="What the decisions say about the scoring rules"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="Read the queue again"),
+        Binding("f5", "refresh", "Refresh", show=False, tooltip="Read the queue again"),
         Binding("question_mark", "help", "Help", tooltip="List every key"),
+        Binding("f1", "help", "Help", show=False, tooltip="List every key (also while typing)"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
     def __init__(self, service: LeadService, poll_seconds: float = POLL_SECONDS) -> None:
@@ -96,6 +103,16 @@ class TriageApp(App[None]):
         self.rescore_leads()
         self._marker: tuple[int, int] | None = None
         self.set_interval(self.poll_seconds, self.look_for_changes)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a text field has focus was typed
+        before focus got there (Textual routes a key to the widget focused when it
+        arrived: "/" and "jansen" at once, or "r", "8", "n" and the note): it belongs in
+        that field, never to a single-letter key such as `a`."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.prevent_default()  # Textual's own handler (the bindings) is skipped
+            focused.insert_text_at_cursor(event.character)
 
     # --- other reps' changes -------------------------------------------------------
 
@@ -152,32 +169,53 @@ class TriageApp(App[None]):
 
         self._open_over_queue(BalanceScreen(self.service))
 
+    @work(thread=True, exclusive=True, group="import")
     def action_import_file(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path and path.strip():
-                self.import_file(path.strip())
+        """The path, then a preview of what the import will make of the file; then import.
+        Whoever may not import is told so before typing a path."""
+        try:
+            self.service.check_may_import()
+        except TriageError as exc:
+            self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
+                                  markup=False, timeout=10)
+            return
+        self.call_from_thread(self._open_import_dialog)
 
-        self.push_screen(NoteDialog("Import leads from a file (CSV, JSON or XLSX)", "path, e.g. ~/leads.csv"), chosen)
+    def _open_import_dialog(self) -> None:
+        from .import_dialog import ImportDialog, ImportRequest
+
+        def chosen(request: ImportRequest | None) -> None:
+            if request is not None:
+                self.import_file(str(request.path), request.mapping)
+
+        self.push_screen(ImportDialog(self.service.rules), chosen)
 
     @work(thread=True, exclusive=True, group="rescore")
-    def import_file(self, path: str) -> None:
-        """The same import as `triage import`, with the progress bar of the main screen."""
+    def import_file(self, path: str, mapping: dict[str, str] | None = None) -> None:
+        """The same import as `triage import`, with the mapping the preview showed and the
+        progress bar of the main screen."""
         from pathlib import Path
+
+        from triage.text import counted
 
         self.call_from_thread(self._rescore_started)
         try:
             summary = self.service.import_file(
-                Path(path).expanduser(),
+                Path(path).expanduser(), mapping=mapping or None,
                 progress=lambda share: self.call_from_thread(self._rescore_progress, round(share * 1000), 1000),
             )
-            assigned = self.service.assign_imported() if summary.imported else 0
+            assigned = self.service.assign_imported(summary) if summary.imported else 0
         except TriageError as exc:
             self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
                                   markup=False, timeout=10)
             return
         finally:
             self.call_from_thread(self._rescore_hidden)
-        message = summary.line() + (f"; {assigned} assigned to the reps" if assigned else "")
+        message = summary.line() + (f"; {counted(assigned, 'lead')} assigned to the reps" if assigned else "")
+        if summary.unknown_columns:
+            message += f". Not mapped, kept with each lead: {', '.join(summary.unknown_columns)}"
+        if summary.unknown_channels:
+            message += f". Channels triage does not know (kept): {', '.join(summary.unknown_channels)}"
         if summary.rejects_path:
             message += f". Rejected rows with the reason: {summary.rejects_path}"
         self.call_from_thread(self.notify, one_line(message), title="Import", markup=False,
@@ -215,7 +253,7 @@ class TriageApp(App[None]):
         self.show_view(QueueView.MINE)
 
     def action_checklist(self) -> None:
-        row = self.queue.current
+        row = self._settled_row("c")
         if row is not None:
             self.open_checklist(row)
 
@@ -299,8 +337,8 @@ class TriageApp(App[None]):
 
     def _show_count(self, view: QueueView, text: str, count: int) -> None:
         if (view, text) == (self.view, self.filter_text):
-            what = "lead matches" if text and count == 1 else "leads match" if text else "MQLs"
-            self.queue.border_subtitle = f"{count:,} {what}"
+            shown = counted(count, "lead") + (" match" if count != 1 else " matches") if text else counted(count, "MQL")
+            self.queue.border_subtitle = shown
             self._counted = (view, text)
 
     # --- the highlighted lead ------------------------------------------------------
@@ -332,11 +370,18 @@ class TriageApp(App[None]):
         if not worker.is_cancelled:
             self.call_from_thread(self.detail.show, lead, history, items, sla)
 
+    #: The queue's moves the lead panel offers with its own keys (j k g G).
+    QUEUE_MOVES = frozenset({"cursor_down", "cursor_up", "first", "last"})
+
+    def action_queue_move(self, move: str) -> None:
+        if move in self.QUEUE_MOVES:
+            getattr(self.queue, f"action_{move}")()
+
     # --- decisions -----------------------------------------------------------------
 
     #: The queue's actions: off while another screen (a dialog, the balance) is on top.
-    QUEUE_ACTIONS = frozenset({"accept", "return_lead", "checklist", "take", "filter", "toggle_view", "refresh",
-                               "balance", "review_board", "scoring", "import_file"})
+    QUEUE_ACTIONS = frozenset({"accept", "return_lead", "undo", "checklist", "take", "filter", "toggle_view",
+                               "refresh", "balance", "review_board", "scoring", "import_file"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.QUEUE_ACTIONS and any(
@@ -347,14 +392,23 @@ class TriageApp(App[None]):
             return True if self.queue.current is not None else None
         return True
 
+    def _settled_row(self, key: str) -> QueueRow | None:
+        """The lead under the cursor, unless the queue is about to show other leads (keys
+        typed at once: "/", a name, Enter, "a"): then nothing is decided on a lead the rep
+        has not seen."""
+        if self.queue.replacing:
+            self.notify(f"The queue is being read: press {key} again once it shows", markup=False, timeout=3)
+            return None
+        return self.queue.current
+
     def action_accept(self) -> None:
-        row = self.queue.current
+        row = self._settled_row("a")
         if row is not None and row.id not in self._deciding:
             self._deciding.add(row.id)
             self.decide(row, None)
 
     def action_return_lead(self) -> None:
-        row = self.queue.current
+        row = self._settled_row("r")
         if row is None or row.id in self._deciding:
             return
 
@@ -397,6 +451,33 @@ class TriageApp(App[None]):
         self.notify(message, markup=False, timeout=3)
         self.count_queue(self.view, self.filter_text)
 
+    def action_undo(self) -> None:
+        if self._deciding:  # undo what the rep sees decided, not the decision before it
+            self.notify("A decision is being stored: press u again in a moment", markup=False, timeout=3)
+        else:
+            self.undo_last()
+
+    @work(thread=True, exclusive=True, group="undo")
+    def undo_last(self) -> None:
+        """Undo the rep's last accept or return (the service checks nobody changed it since)."""
+        try:
+            lead, undone = self.service.undo_last()
+        except TriageError as exc:
+            self.call_from_thread(self._undo_refused, exc)
+            return
+        where = ("your queue" if lead.owner == self.service.actor else "the unassigned pool" if lead.owner is None
+                 else f"{one_line(lead.owner)}'s queue")
+        message = (f"Undid your {undone.action} of {one_line(lead.name) or 'a lead'} (#{lead.id}): "
+                   f"back to {lead.stage.label}, in {where}")
+        self.call_from_thread(self._decided_again, message)
+
+    def _undo_refused(self, exc: TriageError) -> None:
+        self.notify(one_line(exc), title="Not undone", severity="warning", markup=False, timeout=8)
+
+    def _decided_again(self, message: str) -> None:
+        self.notify(message, markup=False, timeout=5)
+        self.show_view(self.view, keep_position=True)
+
     def _refused(self, exc: TriageError, reload: bool) -> None:
         self.notify(one_line(exc), title="Not stored", severity="error", markup=False, timeout=8)
         if reload:
@@ -405,7 +486,7 @@ class TriageApp(App[None]):
     # --- filter, views, help -------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.set_focus(self.query_one("#filter", Input))  # at once: the next key typed is for the filter
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -419,19 +500,20 @@ class TriageApp(App[None]):
             self.filter_text = text
             self.show_view(self.view)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
+    def action_keep_filter(self) -> None:
+        """Enter in the filter: filter now and go back to the queue."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self.apply_filter(event.value)
-        self.queue.focus()
+        self.apply_filter(self.query_one("#filter", Input).value)
+        self.set_focus(self.queue)  # at once: a key typed right after Enter is for the queue
 
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self) -> None:
+    def action_clear_filter(self) -> None:
+        """Escape in the filter: the whole queue again."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
+        self.query_one("#filter", Input).value = ""
         self.apply_filter("")
-        self.queue.focus()
+        self.set_focus(self.queue)
 
     def action_toggle_view(self) -> None:
         self.show_view(QueueView.POOL if self.view is QueueView.MINE else QueueView.MINE)
@@ -440,26 +522,33 @@ class TriageApp(App[None]):
         self.show_view(self.view, keep_position=True)
 
     def _keys(self, bindings: list[Binding]) -> list[tuple[str, str]]:
-        return [
-            (" / ".join(self.get_key_display(Binding(key, "")) for key in binding.key.split(",")), binding.description)
-            for binding in bindings
-        ]
+        """(keys, description) per action: the keys of one action on one line."""
+        keys: dict[tuple[str, str], list[str]] = {}
+        for binding in bindings:
+            shown = keys.setdefault((binding.action, binding.description), [])
+            shown += [self.get_key_display(Binding(key, "")) for key in binding.key.split(",")]
+        return [(" / ".join(shown), description) for (_, description), shown in keys.items()]
 
     def key_bindings(self) -> list[tuple[str, str]]:
         """Every binding of the app and the queue, as (keys, description)."""
         return self._keys([*self.BINDINGS, *LeadQueue.BINDINGS]) + self._keys([
-            Binding("ctrl+p", "", "Command palette: every action by name"),
-            Binding("escape", "", "In the filter: clear it and go back to the queue"),
-            Binding("enter", "", "In the filter: go back to the queue, keeping the filter"),
-        ])
+            Binding("ctrl+p", "ctrl+p", "Command palette: every action by name"),
+            Binding("tab", "tab", "Next panel: queue, lead, filter (bright border)"),
+            Binding("shift+tab", "shift+tab", "Previous panel"),
+            Binding("escape", "escape", "In the filter: clear it and go back to the queue"),
+            Binding("enter", "enter", "In the filter: back to the queue, keeping the filter"),
+        ]) + [("j / k / g / G", "In the lead panel: move the queue; ↑ ↓ scroll it")]
 
     def dialog_key_bindings(self) -> list[tuple[str, str]]:
         """The return dialog's keys, as (keys, description)."""
+        first, last = REASON_KEYS[ReturnReason.NOT_READY], REASON_KEYS[ReturnReason.OTHER]
         return [
+            (f"{first} … {last}", "Choose the reason with the digit beside it"),
+            (" / ".join(PATH_KEYS.values()), "Choose the path: " + " or ".join(path.value for path in PATH_KEYS)),
             ("↑ / ↓", "Choose a reason or a path"),
-            ("enter", "Next field; in the note: return the lead"),
+            ("enter", "Next field; in the note or date: return the lead"),
             ("tab / ⇧tab", "Next / previous field"),
-            *self._keys(ReturnDialog.BINDINGS),
+            *self._keys([binding for binding in ReturnDialog.BINDINGS if binding.action in ("cancel", "submit")]),
         ]
 
     def action_help(self) -> None:

@@ -2,15 +2,18 @@
 
 Per rep: open leads against their cap (or, without a cap, against the most loaded rep) as
 a bar, open leads by age in business hours, SLA breaches and soon-due leads, accepted and
-returned this week, and leads and points given over the window. Below, the fairness
-figures of the team. A team lead assigns the pool or sends a rep's open leads back to it
-from here; the services refuse anyone else.
+returned this week, and leads and points given over the window. The unassigned pool has a
+row of its own: its SLA clocks run too. Below, the fairness figures of the team and the
+SLA in total. A team lead assigns the pool or sends a rep's open leads back to it from
+here, each after a confirmation with the count; the services refuse anyone else.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,14 +21,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.errors import TriageError
-from triage.models import ROLE_LABELS
+from triage.models import ROLE_LABELS, TeamMember
 from triage.services import LeadService
 from triage.teamwork import AGE_BUCKETS, Balance
-from triage.text import one_line
+from triage.text import counted, one_line
 
+from .confirm_dialog import ConfirmDialog
 from .member_dialog import MemberDialog
+from .screen_commands import ScreenCommands, show_keys
 
 BAR_WIDTH = 12
+#: The row key of the unassigned pool's row.
+POOL = "\x00pool"
 
 
 def load_bar(open_leads: int, limit: int) -> Text:
@@ -34,15 +41,21 @@ def load_bar(open_leads: int, limit: int) -> Text:
     return Text("█" * filled, style=style) + Text("░" * (BAR_WIDTH - filled), style="dim")
 
 
+def number(value: int, style: str = "") -> Text:
+    return Text(str(value), style=style if value else "", justify="right")
+
+
 class BalanceScreen(Screen[None]):
     CSS_PATH = "balance.tcss"
+    COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("escape", "close", "Back"),
+        Binding("question_mark", "help", "Help"),
         Binding("A", "assign_pool", "Assign pool", tooltip="Assign the unassigned pool to the reps (team lead)"),
-        Binding("P", "to_pool", "Rep's leads to pool", tooltip="Send the selected rep's open leads back to the pool"),
-        Binding("n", "add_member", "Add member", tooltip="Add a member to the team (team lead)"),
-        Binding("e", "edit_member", "Edit member", tooltip="Change the selected member (team lead)"),
-        Binding("ctrl+r,f5", "reload", "Refresh"),
+        Binding("P", "to_pool", "Release rep", tooltip="Send the selected rep's open leads back to the pool"),
+        Binding("n", "add_member", "Add", tooltip="Add a member to the team (team lead)"),
+        Binding("e", "edit_member", "Edit", tooltip="Change the selected member (team lead)"),
+        Binding("ctrl+r,f5", "reload", "Refresh", show=False),
     ]
 
     def __init__(self, service: LeadService) -> None:
@@ -53,15 +66,16 @@ class BalanceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="balance-box"):
-            yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             yield Static("Reading the team's queues…", id="balance-summary", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Team balance"
         table = self.query_one(DataTable)
-        table.add_columns("rep", "role", "cap.", "open", "", *(label for _, label in AGE_BUCKETS),
-                          "breached", "soon", "acc. wk", "ret. wk", "30 d leads", "30 d points")
+        table.add_columns("rep", "role", "capacity", "open", "open of cap",
+                          *(f"age {label}" for _, label in AGE_BUCKETS),
+                          "breached", "soon due", "accepted wk", "returned wk", "leads 30 d", "points 30 d")
         table.focus()
         self.load()
 
@@ -83,6 +97,13 @@ class BalanceScreen(Screen[None]):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
+        pool = balance.pool
+        table.add_row(
+            Text("unassigned pool", style="italic"), "", "", number(pool.open_leads), "",
+            *(number(pool.ages[label]) for _, label in AGE_BUCKETS),
+            number(pool.breached, "bold red"), number(pool.soon_due, "yellow"), "", "", "", "",
+            key=POOL,
+        )
         most = max((row.open_leads for row in balance.reps), default=0)
         for row in balance.reps:
             member = row.member
@@ -91,80 +112,130 @@ class BalanceScreen(Screen[None]):
             if row.away_now:
                 name += Text(" (away)", style="italic dim")
             table.add_row(
-                name, ROLE_LABELS[member.role], f"{member.capacity:g}",
+                name, ROLE_LABELS[member.role], Text(f"{member.capacity:g}", justify="right"),
                 Text(f"{row.open_leads}" + (f"/{member.cap}" if member.cap is not None else ""), justify="right"),
                 load_bar(row.open_leads, limit),
-                *(Text(str(row.ages[label]), justify="right") for _, label in AGE_BUCKETS),
-                Text(str(row.breached), style="bold red" if row.breached else "", justify="right"),
-                Text(str(row.soon_due), style="yellow" if row.soon_due else "", justify="right"),
-                Text(str(row.accepted_this_week), justify="right"), Text(str(row.returned_this_week), justify="right"),
-                Text(str(row.window_count), justify="right"), Text(str(row.window_score), justify="right"),
+                *(number(row.ages[label]) for _, label in AGE_BUCKETS),
+                number(row.breached, "bold red"), number(row.soon_due, "yellow"),
+                number(row.accepted_this_week), number(row.returned_this_week),
+                number(row.window_count), number(row.window_score),
                 key=member.login,
             )
-        if balance.reps:
-            table.move_cursor(row=min(cursor, len(balance.reps) - 1))
-        breached = sum(row.breached for row in balance.reps)
+        table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.refresh_bindings()
+        with_reps = balance.breached - pool.breached
         self.query_one("#balance-summary", Static).update(
-            f"Fairness over {balance.window_days} days, spread of leads per unit of capacity "
-            f"(max − min) / mean: {balance.count_spread:.2f}; of points per capacity: "
-            f"{balance.score_spread:.2f} (0 is perfectly even).\n"
-            f"SLA: {breached} open MQLs breached, {sum(row.soon_due for row in balance.reps)} soon due."
+            f"SLA: {counted(balance.breached, 'open MQL')} breached ({pool.breached:,} in the pool, "
+            f"{with_reps:,} with the reps), {balance.soon_due:,} soon due.\n"
+            f"Fairness over {balance.window_days} days, spread (max − min) / mean of leads per unit of "
+            f"capacity: {balance.count_spread:.2f}; of points: {balance.score_spread:.2f} (0 is even)."
         )
 
-    def _selected_login(self) -> str | None:
+    def _selected_member(self) -> TeamMember | None:
+        """The highlighted team member; None on the pool's row."""
         table = self.query_one(DataTable)
-        if not table.row_count:
+        if not table.row_count or self.balance is None:
             return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        login = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((row.member for row in self.balance.reps if row.member.login == login), None)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A rep's keys are greyed on the pool's row."""
+        if action in ("to_pool", "edit_member") and self.is_mounted and self._selected_member() is None:
+            return None
+        return True
+
+    def _refused(self, exc: TriageError) -> None:
+        self.notify(one_line(exc), title="Not done", severity="error", markup=False, timeout=8)
+
+    # --- assigning the pool, releasing a rep's leads -----------------------------------
 
     def action_assign_pool(self) -> None:
-        self._team_lead_act("assign")
+        self._plan_assignment()
+
+    @work(thread=True, exclusive=True, group="balance-act")
+    def _plan_assignment(self) -> None:
+        """What `A` would do, for the question; refused here already for anyone but a team lead."""
+        try:
+            outcome = self.service.assign_pool(dry_run=True)
+        except TriageError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self._ask_assign, outcome)
+
+    def _ask_assign(self, outcome) -> None:
+        if not outcome.assignments:
+            why = f": {one_line(outcome.unassigned[0][1])}" if outcome.unassigned else ""
+            self.notify(f"Nothing to assign; {counted(len(outcome.unassigned), 'MQL')} in the pool{why}",
+                        markup=False, timeout=6)
+            return
+        per_rep = Counter(assignment.login for assignment in outcome.assignments)
+        names = {row.member.login: row.member.name or row.member.login for row in self.balance.reps} \
+            if self.balance else {}
+        details = "\n".join(f"{one_line(names.get(login, login))[:24]:<25} {counted(count, 'lead')}"
+                            for login, count in per_rep.most_common())
+        if outcome.unassigned:
+            details += (f"\n{counted(len(outcome.unassigned), 'MQL')} stay in the pool: "
+                        f"{one_line(outcome.unassigned[0][1])}")
+        question = (f"Assign {counted(len(outcome.assignments), 'pool MQL')} to "
+                    f"{counted(len(per_rep), 'rep')}?")
+        self.app.push_screen(ConfirmDialog(question, details, yes="Assign"),
+                             lambda yes: yes and self._team_lead_act("assign"))
 
     def action_to_pool(self) -> None:
-        login = self._selected_login()
-        if login is not None:
-            self._team_lead_act("to_pool", login)
+        member = self._selected_member()
+        if member is None or self.balance is None:
+            return
+        row = next(row for row in self.balance.reps if row.member is member)
+        if not row.open_leads:
+            self.notify(f"{one_line(member.name or member.login)} has no open MQLs", markup=False, timeout=4)
+            return
+        question = (f"Send {counted(row.open_leads, 'open MQL')} of {one_line(member.name or member.login)} "
+                    "back to the pool?")
+        self.app.push_screen(
+            ConfirmDialog(question, "They wait there to be assigned again or taken.", yes="Release"),
+            lambda yes: yes and self._team_lead_act("to_pool", member.login))
 
     @work(thread=True, exclusive=True, group="balance-act")
     def _team_lead_act(self, what: str, login: str | None = None) -> None:
         try:
             if what == "assign":
                 outcome = self.service.assign_pool()
-                message = (f"Assigned {len(outcome.assignments)} leads; "
-                           f"{len(outcome.unassigned)} stay in the pool")
+                message = (f"Assigned {counted(len(outcome.assignments), 'lead')}; "
+                           f"{len(outcome.unassigned):,} stay in the pool")
             else:
                 done = self.service.release(login or "")
-                message = f"{len(done)} open leads of {login} back to the pool"
+                message = f"{counted(len(done), 'open lead')} of {login} back to the pool"
         except TriageError as exc:
-            self.app.call_from_thread(
-                self.notify, one_line(exc), title="Not done", severity="error", markup=False, timeout=8)
+            self.app.call_from_thread(self._refused, exc)
             return
         self.app.call_from_thread(self.notify, message, markup=False, timeout=4)
         self.app.call_from_thread(self.load)
 
+    # --- the team ----------------------------------------------------------------------
+
     def action_add_member(self) -> None:
-        self.app.push_screen(MemberDialog(), lambda fields: fields and self._save_member(fields, True))
+        self.app.push_screen(MemberDialog(self.service), self._member_saved)
 
     def action_edit_member(self) -> None:
-        login = self._selected_login()
-        member = next((row.member for row in self.balance.reps if row.member.login == login), None) if self.balance else None
+        member = self._selected_member()
         if member is not None:
-            self.app.push_screen(MemberDialog(member), lambda fields: fields and self._save_member(fields, False))
+            self.app.push_screen(MemberDialog(self.service, member), self._member_saved)
 
-    @work(thread=True, exclusive=True, group="balance-act")
-    def _save_member(self, fields: dict, new: bool) -> None:
-        try:
-            member = self.service.save_member(fields, new=new)
-        except TriageError as exc:
-            self.app.call_from_thread(
-                self.notify, one_line(exc), title="Not saved", severity="error", markup=False, timeout=8)
-            return
-        verb = "Added" if new else "Changed"
-        self.app.call_from_thread(self.notify, f"{verb} {one_line(member.login)}", markup=False, timeout=3)
-        self.app.call_from_thread(self.load)
+    def _member_saved(self, member: TeamMember | None) -> None:
+        if member is not None:
+            self.notify(f"Saved {one_line(member.login)}", markup=False, timeout=3)
+            self.load()
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_help(self) -> None:
+        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -29,7 +29,11 @@ Choice = tuple[str, str | None]
 
 class ChecklistDialog(ModalScreen[Choice | None]):
     CSS_PATH = "checklist_dialog.tcss"
-    BINDINGS = [Binding("escape", "back", "Back / cancel")]
+    BINDINGS = [
+        Binding("escape", "back", "Back / cancel"),
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
     def __init__(self, lead_name: str, lead_id: int, items: list[ChecklistItem], grade: str) -> None:
         super().__init__()

@@ -19,10 +19,15 @@ class TriageCommands(Provider):
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         app = self.app
+        keys: dict[str, list[str]] = {}
+        for binding in app.BINDINGS:  # one command per action, with all of its keys
+            keys.setdefault(binding.action, []).append(app.get_key_display(binding))
+        offered = set()
         for binding in app.BINDINGS:
-            if binding.action == "quit" or app.check_action(binding.action, ()) is not True:
+            if binding.action in offered or binding.action == "quit" or app.check_action(binding.action, ()) is not True:
                 continue  # quit is a system command already
-            title = f"{binding.description} ({app.get_key_display(binding)})"
+            offered.add(binding.action)
+            title = f"{binding.description} ({', '.join(keys[binding.action])})"
             yield title, binding.tooltip or binding.description, partial(app.run_action, binding.action)
         queues = self.screen.query(LeadQueue)
         if queues:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Input
+
+from .field_input import FieldInput
 
 
-class FilterInput(Input):
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
+class FilterInput(FieldInput):
+    """Enter and Escape are app actions, done at once (`TriageApp.action_keep_filter`,
+    `action_clear_filter`): a key typed right after them (`/`, a name, Enter, `a`) is
+    for the queue, not the filter."""
 
-    class Cleared(Message):
-        """The rep dropped the filter; the app shows the whole queue again."""
-
-    def action_clear_filter(self) -> None:
-        self.value = ""
-        self.post_message(self.Cleared())
+    #: While typing, ? and q are letters: help and quit stay in reach, and in the Footer.
+    BINDINGS = [
+        Binding("escape", "app.clear_filter", "Clear filter"),
+        Binding("enter", "app.keep_filter", "Back to the queue", show=False),
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]

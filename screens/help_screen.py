@@ -15,7 +15,13 @@ class HelpScreen(ModalScreen[None]):
     """Lists (keys, description) pairs handed over by the app."""
 
     CSS_PATH = "help_screen.tcss"
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
+    BINDINGS = [
+        Binding("escape", "close", "Close help"),
+        Binding("q", "close", "Close help", show=False),
+        Binding("question_mark", "close", "Close help", show=False),
+        Binding("f1", "close", "Close help", show=False),
+        Binding("ctrl+q", "app.quit", "Quit"),
+    ]
 
     def __init__(self, keys: list[tuple[str, str]], dialog_keys: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
@@ -40,6 +46,9 @@ class HelpScreen(ModalScreen[None]):
         for keys, description in pairs:
             table.add_row(Text(keys), Text(description))
         return table
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").border_subtitle = "↑ ↓ PgUp PgDn scroll · Esc closes"
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -50,8 +51,16 @@ def lead_content(
 
     line((f"#{lead.id} ", "$text-muted"),
          _data(" ".join(p for p in (lead.salutation, lead.name) if p) or "(no name)", "bold"))
-    line(_data(lead.job_title or "no job title"), (" at ", "$text-muted"),
-         _data(lead.company or "no company", "bold"), (f"  {lead.country or '--'}", "$text-muted"))
+    role: list[Part]
+    if lead.job_title and lead.company:
+        role = [_data(lead.job_title), (" at ", "$text-muted"), _data(lead.company, "bold")]
+    elif lead.company:
+        role = [_data(lead.company, "bold"), ("  (no job title)", "$text-muted")]
+    elif lead.job_title:
+        role = [_data(lead.job_title), ("  (no company)", "$text-muted")]
+    else:
+        role = [("no job title, no company", "$text-muted")]
+    line(*role, (f"  {lead.country or '--'}", "$text-muted"))
     line()
     field("email", _data(lead.email or "-"))
     field("phone", _data(lead.phone or "-"))
@@ -105,7 +114,26 @@ def lead_content(
 
 
 class LeadDetail(VerticalScroll):
-    """Shows one lead; the app loads it in a worker and calls `show`."""
+    """Shows one lead; the app loads it in a worker and calls `show`.
+
+    With focus here the arrows and page keys scroll the panel, while the queue's own
+    letters (j k g G) still move through the queue: the rep reads a long history without
+    losing the way through the leads."""
+
+    #: The app moves the queue (`TriageApp.action_queue_move`) at once, before the next
+    #: key, so that `j` then `a` typed together accept the lead `j` moved to.
+    BINDINGS = [
+        Binding("j", "app.queue_move('cursor_down')", "Next lead", show=False),
+        Binding("k", "app.queue_move('cursor_up')", "Previous lead", show=False),
+        Binding("g", "app.queue_move('first')", "First lead", show=False),
+        Binding("G", "app.queue_move('last')", "Last lead", show=False),
+    ]
+
+    def on_focus(self) -> None:
+        self.border_subtitle = "↑↓ scroll · j k move queue"
+
+    def on_blur(self) -> None:
+        self.border_subtitle = ""
 
     def compose(self):
         yield Static(Content.styled("No lead selected.", "italic $text-muted"), id="lead-detail-body")

@@ -139,6 +139,9 @@ class LeadQueue(Widget, can_focus=True):
         self.more_after = False
         self.more_before = False
         self.fetching = False
+        #: The rows shown are about to be replaced (another view or filter, Home or End
+        #: past the buffer): the lead under the cursor is not the one the rep will see.
+        self.replacing = False
         self.empty_text = "No leads here."
         self._fetcher: Fetcher | None = None
         self._generation = 0
@@ -167,6 +170,7 @@ class LeadQueue(Widget, can_focus=True):
         self._generation += 1
         self._pending.clear()
         self.fetching = True
+        self.replacing = not keep_position or not self.rows
         start = None
         if keep_position and self.rows:
             anchor = self.rows[max(0, self.cursor - 1)] if self.cursor else None
@@ -206,7 +210,7 @@ class LeadQueue(Widget, can_focus=True):
     def _fetch_failed(self, job: _Fetch, exc: Exception) -> None:
         self._pending.discard(job.direction)
         if job.generation == self._generation:
-            self.fetching = False
+            self.fetching = self.replacing = False
             self.app.notify(f"Could not read the queue: {one_line(exc)}", severity="error", markup=False)
             self.refresh()
 
@@ -217,7 +221,7 @@ class LeadQueue(Widget, can_focus=True):
         self._now = datetime.now(timezone.utc)
         if job.direction in ("reset", "end"):
             self._sla_cache.clear()
-            self.fetching = False
+            self.fetching = self.replacing = False
             # A fresh page: the detail reloads even on the same lead, and clears on an empty one.
             self._highlighted = -1
             self.rows = list(page.rows)
@@ -313,6 +317,7 @@ class LeadQueue(Widget, can_focus=True):
         if self.more_before:
             self._generation += 1
             self._pending.clear()
+            self.replacing = True
             self._fetch("reset")
         else:
             self._move(-self.cursor)
@@ -321,6 +326,7 @@ class LeadQueue(Widget, can_focus=True):
         if self.more_after:
             self._generation += 1
             self._pending.clear()
+            self.replacing = True
             self._fetch("end", before=LAST_KEY)
         else:
             self._move(len(self.rows))

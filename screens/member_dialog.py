@@ -1,65 +1,136 @@
 """The modal where a team lead adds a team member or changes one.
 
-Dismisses with the fields as typed (the service validates them and says what is wrong),
-or None when cancelled. Nothing is stored here.
+Ctrl+S (or Enter in a field) saves through the service, in a worker. When the service
+refuses, the dialog stays open with every field as typed and the reason under the field it
+concerns; it closes with the saved member, or None when cancelled.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Select
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static
 
+from triage.dates import DAY_FORMATS
+from triage.errors import TriageError
 from triage.models import ROLE_LABELS, Role, TeamMember
+from triage.services import LeadService
+from triage.teamwork import MemberInvalid
+from triage.text import one_line
+
+#: (form field, label, placeholder) of each line of the form.
+FIELDS = (
+    ("login", "Login", "e.g. kberg"),
+    ("name", "Name", "e.g. Kim Berg"),
+    ("role", "Role", ""),
+    ("capacity", "Capacity", "1 full time, 0,5 half"),
+    ("cap", "Cap on open leads", "empty: no cap"),
+    ("countries", "Countries covered", "e.g. DE,AT (empty: all)"),
+    ("languages", "Languages covered", "e.g. de,nl (empty: all)"),
+    ("away-from", "Away from", "e.g. 24.12.2026"),
+    ("away-until", "Away until (incl.)", "e.g. 2.1.27"),
+)
 
 
-class MemberDialog(ModalScreen[dict | None]):
+class MemberDialog(ModalScreen[TeamMember | None]):
     CSS_PATH = "member_dialog.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, member: TeamMember | None = None) -> None:
+    def __init__(self, service: LeadService, member: TeamMember | None = None) -> None:
         super().__init__()
+        self.service = service
         self.member = member
+
+    def _value(self, name: str) -> str:
+        member = self.member
+        if member is None:
+            return {"capacity": "1"}.get(name, "")
+        return {
+            "login": member.login, "name": member.name, "capacity": f"{member.capacity:g}",
+            "cap": "" if member.cap is None else str(member.cap), "countries": ",".join(member.countries),
+            "languages": ",".join(member.languages),
+        }.get(name, "")
 
     def compose(self) -> ComposeResult:
         member = self.member
-        with Vertical(id="member-box"):
-            yield Label(Text("Change " + member.login if member else "Add a team member", style="bold"))
-            yield Label("Login", classes="field-label")
-            yield Input(member.login if member else "", id="member-login", disabled=member is not None)
-            yield Label("Name", classes="field-label")
-            yield Input(member.name if member else "", id="member-name")
-            yield Label("Role", classes="field-label")
-            yield Select([(ROLE_LABELS[role], role.value) for role in Role], allow_blank=False,
-                         value=(member.role if member else Role.REP).value, id="member-role")
-            yield Label("Capacity (1 full time, 0.5 half) and cap on open leads (empty: none)", classes="field-label")
-            yield Input(f"{member.capacity:g}" if member else "1", id="member-capacity")
-            yield Input("" if member is None or member.cap is None else str(member.cap), id="member-cap",
-                        placeholder="no cap")
-            yield Label("Countries and languages covered, comma-separated (empty: all)", classes="field-label")
-            yield Input(",".join(member.countries) if member else "", id="member-countries", placeholder="DE,AT")
-            yield Input(",".join(member.languages) if member else "", id="member-languages", placeholder="de,nl")
-            yield Label("Away: from and until (both days included), to add an away period", classes="field-label")
-            yield Input("", id="member-away-from", placeholder="YYYY-MM-DD")
-            yield Input("", id="member-away-until", placeholder="YYYY-MM-DD")
+        with VerticalScroll(id="member-box"):
+            yield Label(Text("Change " + one_line(member.login) if member else "Add a team member", style="bold"),
+                        id="member-title")
+            for name, label, placeholder in FIELDS:
+                with Horizontal(classes="member-line"):
+                    yield Label(label, classes="field-label")
+                    if name == "role":
+                        yield Select([(ROLE_LABELS[role], role.value) for role in Role], allow_blank=False,
+                                     value=(member.role if member else Role.REP).value, id="member-role",
+                                     compact=True)
+                    else:
+                        yield Input(self._value(name), placeholder=placeholder, id=f"member-{name}", compact=True,
+                                    disabled=name == "login" and member is not None)
+                yield Static("", id=f"member-{name}-error", classes="field-error", markup=False)
             if member and member.away:
-                yield Label(Text("Away already: " + ", ".join(f"{p.since}..{p.until}" for p in member.away),
-                                 style="italic"))
+                yield Label(Text("Away already: " + ", ".join(f"{p.since:%d.%m.%Y}–{p.until:%d.%m.%Y}"
+                                                               for p in member.away), style="italic"))
+            yield Label(Text(f"Days as {DAY_FORMATS}.", style="dim"))
+            yield Static("", id="member-error", classes="field-error", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        for error in self.query(".field-error"):
+            error.display = False
         self.set_focus(self.query_one("#member-name" if self.member else "#member-login", Input))
 
+    def fields(self) -> dict[str, str]:
+        """The form as typed."""
+        value = {name: self.query_one(f"#member-{name}", Input).value for name, *_ in FIELDS if name != "role"}
+        value["role"] = str(self.query_one("#member-role", Select).value)
+        return value
+
     @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
     def action_save(self) -> None:
-        value = {name: self.query_one(f"#member-{name}", Input).value.strip()
-                 for name in ("login", "name", "capacity", "cap", "countries", "languages", "away-from", "away-until")}
-        value["role"] = self.query_one("#member-role", Select).value
-        self.dismiss(value)
+        self.save(self.fields())
+
+    @work(thread=True, exclusive=True, group="member-save")
+    def save(self, fields: dict[str, str]) -> None:
+        try:
+            member = self.service.save_member(fields, new=self.member is None)
+        except MemberInvalid as exc:
+            self.app.call_from_thread(self._show_errors, exc.errors, "")
+            return
+        except TriageError as exc:
+            self.app.call_from_thread(self._show_errors, {}, one_line(exc))
+            return
+        self.app.call_from_thread(self.dismiss, member)
+
+    def _show_errors(self, errors: dict[str, str], general: str) -> None:
+        """Each reason under its field; the first such field gets the focus."""
+        first: Widget | None = None
+        for name, *_ in FIELDS:
+            error = self.query_one(f"#member-{name}-error", Static)
+            why = errors.get(name, "")
+            error.update(Text("↑ " + one_line(why)) if why else "")
+            error.display = bool(why)
+            if why and first is None:
+                first = self.query_one(f"#member-{name}")
+        box = self.query_one("#member-error", Static)
+        named = {name for name, *_ in FIELDS}
+        leftover = [f"{name}: {why}" for name, why in errors.items() if name not in named]
+        text = "; ".join(filter(None, [general, *leftover]))
+        box.update(Text(one_line(text)))
+        box.display = bool(text)
+        if first is not None and not first.disabled:
+            first.focus()
+            first.scroll_visible()
+        elif text:
+            box.scroll_visible()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

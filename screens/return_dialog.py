@@ -1,8 +1,12 @@
-"""The modal for returning a lead: reason, path, note. Escape cancels and changes nothing."""
+"""The modal for returning a lead: reason, path, note. Escape cancels and changes nothing.
+
+Compact enough for an 80x24 terminal: every field, its error and the buttons are on
+screen at once. A digit picks a reason and a letter a path (shown beside each); a
+dialog that cannot return the lead keeps every field as typed and says why beside the
+field that is wrong.
+"""
 
 from __future__ import annotations
-
-from datetime import date
 
 from pydantic import ValidationError
 from rich.text import Text
@@ -14,22 +18,34 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from triage.dates import parse_day
 from triage.models import ReturnDecision, ReturnPath, ReturnReason
 from triage.text import one_line
+
+from .field_input import FieldInput
 
 PATH_LABELS = {
     ReturnPath.NURTURE: "nurture: back to marketing, may come back as MQL",
     ReturnPath.DISQUALIFY: "disqualify: will never be a customer",
 }
+#: The one key that picks each reason and each path, shown beside it.
+REASON_KEYS = {reason: str(number) for number, reason in enumerate(ReturnReason, start=1)}
+PATH_KEYS = {ReturnPath.NURTURE: "n", ReturnPath.DISQUALIFY: "d"}
 
 
 class ReturnDialog(ModalScreen[ReturnDecision | None]):
     """Dismisses with the decision, or with None when cancelled."""
 
     CSS_PATH = "return_dialog.tcss"
+    AUTO_FOCUS = "#return-reason"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Return lead"),
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit"),
+        *(Binding(key, f"reason('{reason.value}')", f"Reason {reason.value}", show=False)
+          for reason, key in REASON_KEYS.items()),
+        *(Binding(key, f"path('{path.value}')", f"Path {path.value}", show=False) for path, key in PATH_KEYS.items()),
     ]
 
     def __init__(self, lead_name: str, lead_id: int | None = None) -> None:
@@ -40,34 +56,59 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     def compose(self) -> ComposeResult:
         number = Text(f" (#{self.lead_id})") if self.lead_id is not None else Text("")
         with VerticalScroll(id="return-box"):
-            yield Label(Text("Return ") + Text(one_line(self.lead_name), style="bold") + number + Text(" to marketing"))
-            yield Label("Reason", classes="field-label")
+            yield Label(Text("Return ") + Text(one_line(self.lead_name), style="bold") + number + Text(" to marketing"),
+                        id="return-title")
+            yield Label(classes="field-label", id="return-reason-label")
             yield OptionList(
-                *(Option(f"{reason.value:<13} {reason.label}", id=reason.value) for reason in ReturnReason),
+                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {reason.label}"),
+                         id=reason.value) for reason in ReturnReason),
                 id="return-reason",
             )
-            yield Label("Path", classes="field-label")
+            yield Label(classes="field-label", id="return-path-label")
             yield OptionList(
-                *(Option(label, id=path.value) for path, label in PATH_LABELS.items()), id="return-path"
+                *(Option(Text.assemble((f"{PATH_KEYS[path]} ", "bold"), label), id=path.value)
+                  for path, label in PATH_LABELS.items()),
+                id="return-path",
             )
-            yield Label("Note (required for reason other)", classes="field-label")
-            yield Input(placeholder="why; Enter returns the lead", id="return-note")
-            yield Input(placeholder="contract until YYYY-MM-DD (reason contract, optional)", id="return-until")
-            yield Static("", id="return-error")
+            with Horizontal(classes="field-row", id="return-note-row"):
+                yield Label("Note", classes="field-name")
+                yield FieldInput(placeholder="why (needed for reason other); Enter returns the lead",
+                            id="return-note")
+            yield Static("", id="return-note-error", classes="field-error")
+            # Always shown, so that Tab and the fields never move while a rep types.
+            with Horizontal(classes="field-row", id="return-until-row"):
+                yield Label("Until", classes="field-name")
+                yield FieldInput(placeholder="for reason contract: when it ends, e.g. 31.03.2027 (optional)",
+                                 id="return-until")
+            yield Static("", id="return-until-error", classes="field-error")
             with Horizontal(id="return-buttons"):
-                yield Button("Return lead", variant="warning", id="return-submit")
-                yield Button("Cancel", id="return-cancel")
+                yield Button("Return lead", variant="warning", id="return-submit", compact=True)
+                yield Button("Cancel", id="return-cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        # Keys typed right after `r` (a reason's digit, a path's letter) may be handled
+        # before this runs: keep what they chose, and their focus.
         for selector in ("#return-reason", "#return-path"):
-            self.query_one(selector, OptionList).highlighted = 0
-        self.query_one("#return-until", Input).display = False
-        self.query_one("#return-reason").focus()
+            options = self.query_one(selector, OptionList)
+            if options.highlighted is None:
+                options.highlighted = 0
+        self._label("#return-reason-label", "Reason", "press 1-8", self._chosen("#return-reason"))
+        self._label("#return-path-label", "Path", "press n or d", self._chosen("#return-path"))
+        if self.focused is None:
+            self.set_focus(self.query_one("#return-reason"))
 
     @on(OptionList.OptionHighlighted, "#return-reason")
     def _reason_changed(self, event: OptionList.OptionHighlighted) -> None:
-        self.query_one("#return-until", Input).display = event.option.id == ReturnReason.CONTRACT.value
+        self._label("#return-reason-label", "Reason", "press 1-8", event.option.id)
+
+    @on(OptionList.OptionHighlighted, "#return-path")
+    def _path_changed(self, event: OptionList.OptionHighlighted) -> None:
+        self._label("#return-path-label", "Path", "press n or d", event.option.id)
+
+    def _label(self, selector: str, name: str, keys: str, chosen: str | None) -> None:
+        """The field's label names the choice, which shows without colour too."""
+        self.query_one(selector, Label).update(Text.assemble(f"{name} ({keys}): ", (chosen or "", "bold")))
 
     # Focus moves at once (set_focus), not on the next idle (focus()), so that keys typed
     # right after Enter land in the next field.
@@ -77,6 +118,18 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
 
     @on(OptionList.OptionSelected, "#return-path")
     def _path_chosen(self) -> None:
+        self.set_focus(self.query_one("#return-note"))
+
+    def action_reason(self, value: str) -> None:
+        """A reason's key: choose it and go on to the path."""
+        reasons = self.query_one("#return-reason", OptionList)
+        reasons.highlighted = reasons.get_option_index(value)
+        self.set_focus(self.query_one("#return-path"))
+
+    def action_path(self, value: str) -> None:
+        """A path's key: choose it and go on to the note."""
+        paths = self.query_one("#return-path", OptionList)
+        paths.highlighted = paths.get_option_index(value)
         self.set_focus(self.query_one("#return-note"))
 
     @on(Input.Submitted)
@@ -94,16 +147,28 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         options = self.query_one(selector, OptionList)
         return options.get_option_at_index(options.highlighted or 0).id or ""
 
+    def _error(self, selector: str, message: str) -> None:
+        """Show `message` under its field (or hide the line when it is empty)."""
+        error = self.query_one(selector, Static)
+        error.update(Text(message))
+        error.display = bool(message)
+
     def _decision(self) -> ReturnDecision | None:
-        error = self.query_one("#return-error", Static)
+        self._error("#return-note-error", "")
+        self._error("#return-until-error", "")
         reason = self._chosen("#return-reason")
-        until_text = self.query_one("#return-until", Input).value.strip()
+        until_input = self.query_one("#return-until", Input)
         until = None
-        if until_text and reason == ReturnReason.CONTRACT.value:
+        if until_input.value.strip():
             try:
-                until = date.fromisoformat(until_text)
-            except ValueError:
-                error.update(Text(f"{one_line(until_text)!r} is not a date (YYYY-MM-DD)"))
+                until = parse_day(until_input.value)
+            except ValueError as exc:
+                self._error("#return-until-error", one_line(exc))
+                self.set_focus(until_input)
+                return None
+            if reason != ReturnReason.CONTRACT.value:
+                self._error("#return-until-error", "a date only goes with reason 3 contract")
+                self.set_focus(until_input)
                 return None
         try:
             return ReturnDecision(
@@ -111,7 +176,6 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 note=self.query_one("#return-note", Input).value, contract_until=until,
             )
         except ValidationError as exc:
-            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            error.update(Text(message))
+            self._error("#return-note-error", one_line(exc.errors()[0]["msg"].removeprefix("Value error, ")))
             self.set_focus(self.query_one("#return-note"))
             return None

@@ -2,8 +2,9 @@
 
 Returns grouped by reason, channel and rep, drawn as bars; channels whose leads come back
 often (marketing may need to change); leads returned and later accepted (sales may have
-been wrong). Below, the returned leads themselves: the board confirms a return (`c`) or
-overturns it (`o`, with a note), sending the lead back to sales. Both are audited.
+been wrong). Below, the returned leads themselves: Enter opens a return to the rep's note,
+the lead's checklist and its history; the board confirms a return (`c`) or overturns it
+(`o`, with a note), sending the lead back to sales, here or there. Both are audited.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -22,9 +23,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 from triage.errors import TriageError
 from triage.services import LeadService
 from triage.teamwork import Review
-from triage.text import one_line, printable
+from triage.text import counted, one_line, printable
 
-from .note_dialog import NoteDialog
+from .return_detail import ReturnDetail, overturn_dialog
+from .screen_commands import ScreenCommands, show_keys
 
 PERIODS = (30, 90, 7)
 BAR = 20
@@ -45,8 +47,8 @@ def review_content(review: Review) -> Content:
         parts.extend(items)
         parts.append(("\n", ""))
 
-    line((f"{len(review.returns)} returns from {review.since:%d %b} to {review.until - timedelta(seconds=1):%d %b %Y}",
-          "bold"))
+    last_day = review.until - timedelta(seconds=1)
+    line((f"{counted(len(review.returns), 'return')} from {review.since:%d %b} to {last_day:%d %b %Y}", "bold"))
     for title, counts in (("By reason", review.by_reason), ("By rep", review.by_rep)):
         line()
         line((title, "bold underline"))
@@ -74,9 +76,12 @@ def review_content(review: Review) -> Content:
 
 class ReviewBoard(Screen[None]):
     CSS_PATH = "review_board.tcss"
+    COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("escape", "close", "Back"),
-        Binding("c", "confirm", "Confirm return"),
+        Binding("question_mark", "help", "Help"),
+        Binding("enter", "open", "Open", tooltip="The return's note, the lead's checklist and history", priority=True),
+        Binding("c", "confirm", "Confirm"),
         Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales, with a note"),
         Binding("p", "period", "Period", tooltip="7, 30 or 90 days"),
     ]
@@ -92,7 +97,7 @@ class ReviewBoard(Screen[None]):
         with Vertical(id="review-box"):
             with VerticalScroll(id="review-groups"):
                 yield Static("Reading the returns…", id="review-summary")
-            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -135,12 +140,35 @@ class ReviewBoard(Screen[None]):
             )
         if review.returns:
             table.move_cursor(row=min(cursor, len(review.returns) - 1))
+        self.refresh_bindings()
 
     def _selected(self) -> int | None:
+        item = self._selected_return()
+        return item.lead.id if item is not None else None
+
+    def _selected_return(self):
         table = self.query_one(DataTable)
-        if not table.row_count:
+        if not table.row_count or self.review is None:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value.partition(":")[0])
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((item for item in self.review.returns if f"{item.lead.id}:{item.event.id}" == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys for a return are greyed while there is none."""
+        if action in ("open", "confirm", "overturn") and self.is_mounted and self._selected_return() is None:
+            return None
+        return True
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        item = self._selected_return()
+        if item is not None:
+            self.app.push_screen(ReturnDetail(self.service, item.lead.id, item.event),
+                                 lambda acted: acted and self.load())
 
     def action_confirm(self) -> None:
         lead_id = self._selected()
@@ -154,20 +182,16 @@ class ReviewBoard(Screen[None]):
 
         def noted(note: str | None) -> None:
             if note is not None:
-                self._act(lead_id, "overturn", note)
+                self.notify(f"#{lead_id} back to sales as an MQL", markup=False, timeout=3)
+                self.load()
 
-        self.app.push_screen(NoteDialog(f"Overturn the return of lead #{lead_id}: why should sales look again?",
-                                        "a note for sales (required)"), noted)
+        self.app.push_screen(overturn_dialog(self.service, lead_id), noted)
 
     @work(thread=True, group="review-act")
     def _act(self, lead_id: int, what: str, note: str) -> None:
         try:
-            if what == "confirm":
-                self.service.confirm_return(lead_id, note)
-                message = f"Return of #{lead_id} confirmed"
-            else:
-                self.service.overturn_return(lead_id, note)
-                message = f"#{lead_id} back to sales as an MQL"
+            self.service.confirm_return(lead_id, note)
+            message = f"Return of #{lead_id} confirmed"
         except TriageError as exc:
             self.app.call_from_thread(self.notify, one_line(exc), title="Not done", severity="error",
                                       markup=False, timeout=8)
@@ -179,6 +203,9 @@ class ReviewBoard(Screen[None]):
         self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
         self.notify(f"Returns of the last {self.days} days", markup=False, timeout=2)
         self.load()
+
+    def action_help(self) -> None:
+        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,8 +1,10 @@
 """The scoring report: what sales' decisions say about each answer, the points in force
 beside the points fitted to those decisions, and how well each ranks held-back leads.
 
-A team lead adopts the proposal with a key; the screen then closes with True and the app
-scores the stored leads again. Nothing changes without that key.
+A team lead adopts the proposal with a key and a confirmation that shows the ranking
+quality (AUC) of the rules in force beside the proposal's, with a warning when the proposal
+ranks worse; the screen then closes with True and the app scores the stored leads again.
+Nothing changes without those two keys.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from triage.errors import TriageError
 from triage.services import LeadService
 from triage.text import one_line
 
+from .confirm_dialog import ConfirmDialog
+from .screen_commands import ScreenCommands, show_keys
+
 BAR_WIDTH = 12
 
 
@@ -36,10 +41,12 @@ def points_text(value: float | None) -> Text:
 
 class ScoringReport(Screen[bool]):
     CSS_PATH = "scoring_report.tcss"
+    COMMANDS = {ScreenCommands}
     BINDINGS = [
         Binding("escape", "close", "Back"),
+        Binding("question_mark", "help", "Help"),
         Binding("A", "adopt", "Adopt proposal", tooltip="Make the proposed points the rules in force (team lead)"),
-        Binding("l", "reload_rules", "Reload rules", tooltip="Read the rules file again"),
+        Binding("l", "reload_rules", "Reload rules", tooltip="Read the team's rules in force again"),
     ]
 
     def __init__(self, service: LeadService) -> None:
@@ -98,7 +105,36 @@ class ScoringReport(Screen[bool]):
 
     def action_adopt(self) -> None:
         if self.report is not None and self.report.proposal is not None:
-            self.adopt(self.report)
+            self._may_adopt(self.report)
+
+    @work(thread=True, exclusive=True, group="scoring-report")
+    def _may_adopt(self, report: CalibrationReport) -> None:
+        """Refused before the question for anyone but a team lead."""
+        try:
+            self.service.require_team_lead("adopt new scoring rules")
+        except TriageError as exc:
+            self.app.call_from_thread(
+                self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8)
+            return
+        self.app.call_from_thread(self._ask_adopt, report)
+
+    def _ask_adopt(self, report: CalibrationReport) -> None:
+        def auc(value: float | None) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        details = (
+            f"Ranking quality (AUC) on the {report.held_back} held-back decisions, 0.5 is chance:\n"
+            f"  in force (version {one_line(report.rules.version)}):  {auc(report.auc_current)}\n"
+            f"  proposed (version {one_line(report.proposal.version)}):  {auc(report.auc_proposed)}\n"
+            "They become the team's next rules version (the one in force stays in the history, "
+            "for a revert); every lead is scored again."
+        )
+        warning = ("The proposal ranks the held-back decisions worse than the rules in force."
+                   if report.ranks_worse else "")
+        self.app.push_screen(
+            ConfirmDialog(f"Adopt the proposed points as rules version {one_line(report.proposal.version)}?",
+                          details, yes="Adopt", warning=warning),
+            lambda yes: yes and self.adopt(report))
 
     @work(thread=True, exclusive=True, group="scoring-report")
     def adopt(self, report: CalibrationReport) -> None:
@@ -112,7 +148,7 @@ class ScoringReport(Screen[bool]):
         self.app.call_from_thread(self._adopted, report, str(path))
 
     def _adopted(self, report: CalibrationReport, path: str) -> None:
-        self.notify(f"Adopted rules version {report.proposal.version} into {one_line(path)}", markup=False)
+        self.notify(f"Adopted rules version {report.proposal.version} as {one_line(path)}", markup=False)
         self.dismiss(True)
 
     def action_reload_rules(self) -> None:
@@ -123,6 +159,9 @@ class ScoringReport(Screen[bool]):
             return
         self.notify(f"Rules version {rules.version} in force", markup=False)
         self.load_report()
+
+    def action_help(self) -> None:
+        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(False)

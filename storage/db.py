@@ -15,7 +15,7 @@ from playhouse import db_url
 from playhouse.migrate import SchemaMigrator, migrate
 from playhouse.shortcuts import ReconnectMixin
 
-from triage.errors import DatabaseError
+from triage.errors import DatabaseError, MissingDatabase
 
 from .tables import ALL_TABLES, INTEGRATION_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, RulesRow, database
 
@@ -64,12 +64,25 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
-def connect(url: str | None = None) -> peewee.Database:
-    """A peewee database for `url`, not yet migrated (see `open_database`)."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a `sqlite:///PATH` URL names; None for an in-memory or another database."""
+    if url.partition("://")[0].lower() != "sqlite":
+        return None
+    path = db_url.parse(url)["database"]
+    return None if not path or path == ":memory:" else Path(path).expanduser()
+
+
+def connect(url: str | None = None, *, create: bool = True) -> peewee.Database:
+    """A peewee database for `url`, not yet migrated (see `open_database`). Without
+    `create`, a SQLite file that does not exist is refused (MissingDatabase) instead of
+    being created, and so is its folder."""
     url = url or default_url()
     scheme = url.partition("://")[0].lower()
     if scheme == "sqlite":
         path = db_url.parse(url)["database"]
+        file = sqlite_file(url)
+        if file is not None and not create and not file.exists():
+            raise MissingDatabase(file)
         if path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -98,9 +111,10 @@ def connect(url: str | None = None) -> peewee.Database:
     )
 
 
-def open_database(url: str | None = None) -> peewee.Database:
-    """Connect, bind the tables, and bring the schema up to date."""
-    db = connect(url)
+def open_database(url: str | None = None, *, create: bool = True) -> peewee.Database:
+    """Connect, bind the tables, and bring the schema up to date; without `create`, a
+    SQLite file that does not exist is refused (MissingDatabase), not created."""
+    db = connect(url, create=create)
     try:
         db.connect(reuse_if_open=True)
     except peewee.DatabaseError as exc:
@@ -237,14 +251,20 @@ def _no_merge_key_indexes(db: peewee.Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS lead_external_id')
 
 
+def _audit_prior(db: peewee.Database) -> None:
+    """Version 9: an accept or return keeps the lead's stage and owner from before it, so
+    the rep can undo it."""
+    _add_missing_columns(db, "audit_event", {"prior": peewee.TextField(null=True)})
+
+
 def _rules_in_the_database(db: peewee.Database) -> None:
-    """Version 9: the rules in force are rows of the database, versioned, not a file on
+    """Version 10: the rules in force are rows of the database, versioned, not a file on
     each member's machine."""
     db.create_tables([RulesRow], safe=True)
 
 
 def _team_logins(db: peewee.Database) -> None:
-    """Version 10, PostgreSQL only: a login per team member in a group per role, with grants
+    """Version 11, PostgreSQL only: a login per team member in a group per role, with grants
     and row-level security (see `storage.roles`). The owner running it is the first team lead."""
     if is_postgres(db):
         from . import roles
@@ -259,7 +279,7 @@ OUTBOX_ACTIONS = "('accept', 'return', 'recycle')"
 
 
 def _live_handover(db: peewee.Database) -> None:
-    """Version 11: `triage serve`'s tokens, answers to idempotent calls, activity signals,
+    """Version 12: `triage serve`'s tokens, answers to idempotent calls, activity signals,
     and the outbox of decisions for marketing's webhooks, filled by a trigger on the audit
     trail; leads are found by email (ignoring case) and external id."""
     db.create_tables(INTEGRATION_TABLES, safe=True)
@@ -290,9 +310,10 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     6: _import_columns,
     7: _rules_version_index,
     8: _no_merge_key_indexes,
-    9: _rules_in_the_database,
-    10: _team_logins,
-    11: _live_handover,
+    9: _audit_prior,
+    10: _rules_in_the_database,
+    11: _team_logins,
+    12: _live_handover,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -332,9 +353,10 @@ def migrate_to_current(db: peewee.Database) -> int:
 
 def check_database(url: str | None = None) -> tuple[str, int]:
     """Whether `url` is reachable, and its schema version, without migrating it:
-    (a line saying so, the schema version). Raises DatabaseError when unreachable."""
+    (a line saying so, the schema version). Raises DatabaseError when unreachable, and
+    MissingDatabase for a SQLite file that does not exist: checking creates nothing."""
     url = url or default_url()
-    db = connect(url)
+    db = connect(url, create=False)
     try:
         db.connect(reuse_if_open=True)
         database.initialize(db)

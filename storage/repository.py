@@ -11,9 +11,9 @@ import peewee
 from peewee import Tuple, fn
 
 from triage.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.importing import RECORD_FIELDS
-from triage.rules import RulesVersion
+from triage.importing import RECORD_FIELDS, KnownLeads, identity
 from triage.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
+from triage.rules import RulesVersion
 from triage.services import QueuePage, QueueView
 
 from . import roles
@@ -125,12 +125,12 @@ class _Statements:
         assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
         self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
         audit_columns = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
-        self.audit = f'INSERT INTO "audit_event" ({audit_columns}) VALUES ({", ".join([param] * 9)})'
+        self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
         # PostgreSQL: the change and its audit event, or the take and its event, as one
         # statement: one round trip instead of four, and atomic without a transaction.
         self.update_logged = (
-            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}) '
-            f'SELECT "id", {", ".join([param] * 8)} FROM changed RETURNING "lead_id"'
+            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}, "prior") '
+            f'SELECT "id", {", ".join([param] * 9)} FROM changed RETURNING "lead_id"'
         )
         self.take_logged = (
             f'WITH picked AS (SELECT "id" FROM "lead" WHERE "stage" = {param} AND "owner" IS NULL '
@@ -151,18 +151,20 @@ class _Statements:
 
     def audit_values(self, lead_id: int, event: AuditEvent) -> tuple:
         return (lead_id, event.actor, _naive_utc(event.at), event.action, event.from_stage, event.to_stage,
-                event.reason, event.path, event.note)
+                event.reason, event.path, event.note, AuditRow.prior.db_value(event.prior))
 
 
-def _merge_keys(rows: Iterable[tuple[int, str, str]]) -> dict[str, int]:
-    """An import's merge keys ("e:" + lower-cased email, "x:" + external id) to lead ids."""
-    keys: dict[str, int] = {}
-    for lead_id, email, external_id in rows:
+def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -> KnownLeads:
+    """Every stored lead's identity for an import (`triage.importing.KnownLeads`), from
+    (id, external id, email, phone, first name, last name, company, country). A lead with
+    an email is known by it and its external id alone: its phone and name are not read."""
+    known = KnownLeads()
+    for lead_id, external_id, email, phone, first, last, company, country in rows:
         if email:
-            keys.setdefault("e:" + email.casefold(), lead_id)
-        if external_id:
-            keys.setdefault("x:" + external_id, lead_id)
-    return keys
+            known.add(lead_id, ("x:" + external_id if external_id else "", "e:" + email.casefold(), "", "", "", ""))
+        else:
+            known.add(lead_id, identity(external_id, email, phone, first, last, company, country))
+    return known
 
 
 class ImportSession:
@@ -292,7 +294,7 @@ class LeadRepository:
             AuditEvent(
                 id=row.id, lead_id=lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
                 from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason,
-                path=row.path, note=row.note,
+                path=row.path, note=row.note, prior=row.prior,
             )
             for row in query
         ]
@@ -466,9 +468,23 @@ class LeadRepository:
         return count
 
     @database_errors
-    def import_keys(self) -> dict[str, int]:
-        """Every stored lead's merge keys: "e:" + lower-cased email, "x:" + external id."""
-        return _merge_keys(LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.external_id).tuples().iterator())
+    def import_keys(self) -> KnownLeads:
+        """Every stored lead's identity keys for an import (see `_merge_keys`)."""
+        return _merge_keys(LeadRow.select(
+            LeadRow.id, LeadRow.external_id, LeadRow.email, LeadRow.phone, LeadRow.first_name, LeadRow.last_name,
+            LeadRow.company, LeadRow.country).tuples().iterator())
+
+    @database_errors
+    def pool_leads_among(self, lead_ids: list[int], chunk: int = 500) -> list[Lead]:
+        """Those of `lead_ids` that are MQLs in the unassigned pool, in queue order."""
+        found: list[tuple[str, int, Lead]] = []
+        for start in range(0, len(lead_ids), chunk):
+            query = LeadRow.select().where(
+                LeadRow.id.in_(lead_ids[start:start + chunk]) & (LeadRow.stage == Stage.MQL.value)
+                & LeadRow.owner.is_null())
+            found.extend((row.queue_key, row.id, _lead_from_row(row)) for row in query.namedtuples())
+        found.sort(key=lambda item: item[:2])
+        return [lead for _, _, lead in found]
 
     @contextmanager
     def import_session(self) -> Iterator["ImportSession"]:
@@ -554,17 +570,23 @@ class LeadRepository:
         return len(rows)
 
     def decided_leads(self, chunk: int = 500) -> Iterator[tuple[Lead, bool]]:
-        """Every lead sales decided, with True when its latest decision was to accept."""
+        """Every lead sales decided, with True when its latest decision was to accept; an
+        undone decision does not count (the one before it does again)."""
         try:
-            latest: dict[int, bool] = {}
+            decisions: dict[int, list[bool]] = {}
             query = (
                 AuditRow.select(AuditRow.lead, AuditRow.action)
-                .where(AuditRow.action.in_(("accept", "return")))
+                .where(AuditRow.action.in_(("accept", "return", "undo")))
                 .order_by(AuditRow.id)
                 .tuples()
             )
             for lead_id, action in query.iterator():
-                latest[lead_id] = action == "accept"
+                if action == "undo":
+                    if decisions.get(lead_id):
+                        decisions[lead_id].pop()
+                else:
+                    decisions.setdefault(lead_id, []).append(action == "accept")
+            latest = {lead_id: made[-1] for lead_id, made in decisions.items() if made}
             ids = sorted(latest)
             for start in range(0, len(ids), chunk):
                 for row in LeadRow.select().where(LeadRow.id.in_(ids[start:start + chunk])).order_by(LeadRow.id):
@@ -677,9 +699,30 @@ class LeadRepository:
         return list(query)
 
     @database_errors
+    def last_event(self, actor: str, actions: tuple[str, ...]) -> AuditEvent | None:
+        """`actor`'s newest audit event of `actions`, on any lead."""
+        row = (
+            AuditRow.select()
+            .where((AuditRow.actor == actor) & AuditRow.action.in_(actions))
+            .order_by(AuditRow.id.desc())
+            .first()
+        )
+        if row is None:
+            return None
+        return AuditEvent(id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
+                          from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason, path=row.path,
+                          note=row.note, prior=row.prior)
+
+    @database_errors
     def return_events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[int, AuditEvent]]:
-        """(lead id, event) of every return in the period, oldest first."""
-        where = AuditRow.action == "return"
+        """(lead id, event) of every return in the period that was not undone, oldest first."""
+        following, undo = AuditRow.alias(), AuditRow.alias()
+        next_event = following.select(fn.MIN(following.id)).where(
+            (following.lead == AuditRow.lead) & (following.id > AuditRow.id)
+        )
+        where = (AuditRow.action == "return") & ~fn.EXISTS(
+            undo.select(undo.id).where((undo.id == next_event) & (undo.action == "undo"))
+        )
         if since is not None:
             where &= AuditRow.at >= _naive_utc(since)
         if until is not None:

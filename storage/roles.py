@@ -193,7 +193,7 @@ END $$""")
 
 
 def grant_integration(db: peewee.Database) -> None:
-    """Grants on the tables of `triage serve` (schema version 11): read by every member;
+    """Grants on the tables of `triage serve` (schema version 12): read by every member;
     tokens made by team leads; signals, idempotent answers and deliveries written by the
     member running the server (marketing or a team lead)."""
     if not _is_team_database(db):
@@ -211,7 +211,7 @@ def grant_integration(db: peewee.Database) -> None:
 
 
 def _is_team_database(db: peewee.Database) -> bool:
-    """Whether migration 10 made this database's groups."""
+    """Whether migration 11 made this database's groups."""
     [(found,)] = db.execute_sql("SELECT count(*) FROM pg_roles WHERE rolname = %s",
                                 (group_name(database_name(db), Role.LEAD),)).fetchall()
     return bool(found)

@@ -106,6 +106,8 @@ class AuditRow(BaseTable):
     reason = CharField(null=True)
     path = CharField(null=True)
     note = TextField(default="")
+    #: The lead's fields as they were before the change, for an undo; NULL when not kept.
+    prior = JsonField(null=True)
 
     class Meta:
         table_name = "audit_event"

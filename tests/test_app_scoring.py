@@ -4,13 +4,16 @@ import random
 import re
 
 import pytest
+from screen_lines import in_view, terminal_lines
 from test_app import SIZE, T0, detail_text, lead, press, settle
 from textual.widgets import DataTable, OptionList, ProgressBar, Static
 
 from screens.app import TriageApp
 from screens.checklist_dialog import ChecklistDialog
+from screens.confirm_dialog import ConfirmDialog
 from screens.scoring_report import ScoringReport
 from storage import LeadRepository, open_database
+from triage.calibration import is_held_back
 from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.rules import load_rules
 from triage.services import LeadService, new_lead
@@ -120,25 +123,82 @@ async def test_the_scoring_report_shows_too_few_decisions(repo):
         assert not isinstance(app.screen, ScoringReport)
 
 
-async def test_a_team_lead_adopts_the_proposal_from_the_screen(repo, tmp_path, monkeypatch):
+def decide_against_the_held_back(repo, count=400):
+    """Decisions that teach the fit the opposite of what the held-back quarter shows: the
+    proposal then ranks the held-back decisions worse than the rules in force."""
+    rng = random.Random(5)
+    repo.add_leads([new_lead(LeadData(first_name=f"D{i}", last_name="X",
+                                      interest=rng.choice(["inquiry", "demo_request"])), handed_over_at=T0)
+                    for i in range(count)])
+    service = LeadService(repo, "lena")
+    for lead_row in list(repo.list_leads(stage=Stage.MQL))[2:]:
+        demo = lead_row.interest.value == "demo_request"
+        likely = demo if is_held_back(lead_row.id) else not demo
+        if rng.random() < (0.85 if likely else 0.15):
+            service.accept(lead_row.id)
+        else:
+            service.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
+
+
+async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmation(repo, tmp_path, monkeypatch):
     rules_file = tmp_path / "team-rules.toml"
     monkeypatch.setenv("TRIAGE_RULES", str(rules_file))
     decide_many(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     app = TriageApp(LeadService(repo, "lena"))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")
+        report = app.screen.report
         summary = str(app.screen.query_one("#scoring-summary", Static).render())
         assert "AUC" in summary and "Press A to adopt" in summary
         table = app.screen.query_one(DataTable)
         assert "interest.demo_request" in [key.value for key in table.rows]
         await press(app, pilot, "A")
+        assert isinstance(app.screen, ConfirmDialog) and not rules_file.exists()
+        assert in_view(app, "Adopt the proposed points as rules version 2?",
+                       f"in force (version 1): {report.auc_current:.3f}",
+                       f"proposed (version 2): {report.auc_proposed:.3f}")
+        assert not report.ranks_worse and not in_view(app, "ranks the held-back decisions worse")
+        await press(app, pilot, "y")
         await settle(app, pilot)
-        assert not isinstance(app.screen, ScoringReport)
+        assert not isinstance(app.screen, (ScoringReport, ConfirmDialog))
         adopted = LeadService(repo, "anna").rules_in_force()
         assert adopted.version == "2" and repo.get(1).rules_version == adopted.stamp
         assert any("Adopted rules version 2" in str(n.message) for n in app._notifications)
+        await press(app, pilot, "s")  # right after adopting: the same decisions, the same points
+        summary = " ".join(str(app.screen.query_one("#scoring-summary", Static).render()).split())
+        assert "nothing new to propose" in summary and "Press A" not in summary
+        assert f"current {report.auc_proposed:.3f}" in summary
+        await press(app, pilot, "A")
+        assert isinstance(app.screen, ScoringReport) and LeadService(repo, "lena").rules_in_force().version == "2"
+
+
+async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules(repo, tmp_path, monkeypatch):
+    rules_file = tmp_path / "team-rules.toml"
+    monkeypatch.setenv("TRIAGE_RULES", str(rules_file))
+    decide_against_the_held_back(repo)
+    repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
+    app = TriageApp(LeadService(repo, "lena"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "s")
+        report = app.screen.report
+        assert report.auc_proposed < report.auc_current
+        await press(app, pilot, "A")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert in_view(app, "⚠ The proposal ranks the held-back decisions worse",
+                       f"in force (version 1): {report.auc_current:.3f}",
+                       f"proposed (version 2): {report.auc_proposed:.3f}")
+        await press(app, pilot, "enter")  # the focused button, No, with a warning
+        assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
+        await press(app, pilot, "A")
+        await press(app, pilot, "n")
+        assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
+        await press(app, pilot, "A")
+        await press(app, pilot, "escape")
+        assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
+        assert LeadService(repo, "lena").rules.version == "1"
 
 
 async def test_a_rep_cannot_adopt(repo, tmp_path, monkeypatch):
@@ -147,9 +207,22 @@ async def test_a_rep_cannot_adopt(repo, tmp_path, monkeypatch):
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna", role=Role.REP))
     app = TriageApp(LeadService(repo, "anna"))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")
         await press(app, pilot, "A")
         assert isinstance(app.screen, ScoringReport) and repo.rules_versions() == []
         assert any("only a team lead may adopt" in str(n.message) for n in app._notifications)
+
+
+async def test_the_scoring_report_at_80x24_keeps_back_and_help_in_view_and_help_lists_its_keys(repo):
+    decide_many(repo)
+    app = TriageApp(LeadService(repo, "lena"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "s")
+        footer = terminal_lines(app)[-1]
+        assert "Back" in footer and "Help" in footer and "Adopt" in footer
+        await press(app, pilot, "question_mark")
+        assert in_view(app, "Make the proposed points the rules in force", "Read the team's rules in force again")
+        assert not in_view(app, "Accept the lead")  # the queue's keys are not this screen's

@@ -5,12 +5,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
+
+import re
 
 import pytest
 
 from storage import LeadRepository, open_database
 from triage.cli import main
+from triage.scoring import CAPPED, FLOORED
 from triage.models import Channel, Interest, LeadData, Role, Stage, TeamMember
 from triage.services import new_lead
 
@@ -129,12 +133,19 @@ def test_refusals_print_one_line_and_exit_1(seeded, capsys, args, code, message)
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_illegal_move_names_both_stages(seeded, capsys):
-    run(seeded, "accept", "1")
+def test_accepting_an_accepted_lead_says_so_and_who_accepted_it(seeded, capsys):
+    run(seeded, "accept", "1", login="bob")
     capsys.readouterr()
     assert run(seeded, "accept", "1")[0] == 1
-    assert capsys.readouterr().err.strip() == "triage: error: a lead cannot move from SAL to SAL"
+    err = capsys.readouterr().err.strip()
+    assert re.fullmatch(r"triage: error: lead 1 is already accepted by bob on \d{4}-\d\d-\d\d \d\d:\d\d", err), err
     assert LeadRepository(open_database(seeded)).history(1)[0].to_stage is Stage.SAL
+    run(seeded, "return", "2", "--reason", "no_fit", "--path", "nurture", login="carl")
+    capsys.readouterr()
+    assert run(seeded, "return", "2", "--reason", "no_fit", "--path", "nurture")[0] == 1
+    assert "lead 2 is already returned (SRL) by carl on " in capsys.readouterr().err
+    assert run(seeded, "accept", "2")[0] == 1
+    assert "lead 2 is returned (SRL): marketing recycles it" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -142,7 +153,12 @@ def test_illegal_move_names_both_stages(seeded, capsys):
     [
         (["return", "2", "--reason", "bored", "--path", "nurture"], "unknown reason 'bored'; choose from not_ready"),
         (["return", "2", "--reason", "no_fit", "--path", "bin"], "unknown path 'bin'; choose from nurture, disqualify"),
-        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "soon"], "'soon' is not a date"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "soon"],
+         "'soon' is not a day (DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD)"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "03/31/2027"],
+         "'03/31/2027' is not a day (DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD)"),
+        (["return", "2", "--reason", "contract", "--path", "nurture", "--until", "31.02.2027"],
+         "'31.02.2027' is not a day of the calendar"),
         (["list", "--stage", "hot"], "unknown stage 'hot'"),
         (["accept", "abc"], "'abc' is not a lead id"),
     ],
@@ -182,9 +198,9 @@ def test_console_script_in_a_real_process(seeded):
     assert done.returncode == 0 and "accepted #5" in done.stdout
     done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "anna", "accept", "5"],
                           capture_output=True, text=True, env=env, cwd=ROOT)
-    assert done.returncode == 1 and done.stderr.strip() == "triage: error: a lead cannot move from SAL to SAL"
+    assert done.returncode == 1 and done.stderr.startswith("triage: error: lead 5 is already accepted by carl on ")
     triage = Path(sys.executable).parent / "triage"
-    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded],
+    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded, "--as", "carl"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and json.loads(done.stdout)[0]["owner"] == "carl"
     help_text = subprocess.run([str(triage), "return", "--help"], capture_output=True, text=True).stdout
@@ -206,11 +222,13 @@ def test_demo_seeds_once_and_opens_the_app_for_the_login(db, monkeypatch):
 
 def test_recycle_brings_a_returned_lead_back_and_counts(seeded, capsys):
     run(seeded, "return", "6", "--reason", "not_ready", "--path", "nurture")
+    assert run(seeded, "team", "add", "marketing", "--name", "Marketing", "--role", "marketing")[0] == 0
+    assert run(seeded, "recycle", "6", login="bob")[0] == 1  # a rep does not recycle
     code, out = run(seeded, "recycle", "6", login="marketing")
     assert code == 0 and "returned (SRL) → MQL" in out and "recycled 1×" in out
     assert json.loads(run(seeded, "show", "6", "--json")[1])["recycle_count"] == 1
     assert run(seeded, "recycle", "7")[0] == 1
-    assert "cannot move from MQL to MQL" in capsys.readouterr().err
+    assert "lead 7 is already an MQL" in capsys.readouterr().err
 
 
 def test_show_json_has_the_score_and_a_breakdown_that_adds_up(seeded):
@@ -227,7 +245,7 @@ def test_answer_and_grade_from_the_command_line(seeded):
     after = json.loads(run(seeded, "show", "5", "--json")[1])
     assert after["overrides"] == {"creditworthy": "A"}
     credit_points = 10 - {"unknown": 0, "A": 10, "B": 5, "C": -5, "D": -15}[before["creditworthiness"]]
-    assert after["score"] == min(100, max(0, before["score"] + credit_points)) or after["score_breakdown"][-1]["reason"].startswith(("capped", "floored"))
+    assert after["score"] == min(100, max(0, before["score"] + credit_points)) or after["score_breakdown"][-1]["reason"] in (CAPPED, FLOORED)
     assert after["history"][-1]["action"] == "answer"
     assert run(seeded, "grade", "5", "B")[0] == 0 and json.loads(run(seeded, "show", "5", "--json")[1])["grade"] == "B"
     assert run(seeded, "answer", "5", "creditworthy", "derived")[0] == 0
@@ -243,6 +261,7 @@ def test_scoring_report_with_too_few_decisions_says_so(seeded):
     run(seeded, "accept", "1")
     code, out = run(seeded, "scoring", "report")
     assert code == 0 and "Too few decisions to propose new points: 1 decided (1 accepted, 0 returned)" in out
+    assert "): 1 decided lead, 1 accepted, 0 returned." in out
     data = json.loads(run(seeded, "scoring", "report", "--json")[1])
     assert data["proposed_version"] is None and data["decided"] == 1 and data["features"]
 
@@ -296,3 +315,168 @@ def test_take_prints_the_id_it_took_and_says_when_the_pool_is_empty(db, capsys):
     assert run(db, "take") == (1, "")
     assert capsys.readouterr().err.strip() == "triage: error: the unassigned pool is empty: nothing to take"
     assert repo.get(1).owner == "bob" and repo.history(2)[0].action == "take"
+
+
+# --- dates as people type them ---------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["31.03.2027", "31-3-27", "2027-03-31", "31.3.2027"])
+def test_the_contract_end_reads_days_as_people_type_them(seeded, typed):
+    code, out = run(seeded, "return", "3", "--reason", "contract", "--path", "nurture", "--until", typed)
+    assert code == 0 and "(contract)" in out
+    assert LeadRepository(open_database(seeded)).history(3)[-1].note == "contract until 2027-03-31"
+
+
+def test_away_periods_and_replay_read_days_as_people_type_them(seeded, capsys):
+    assert run(seeded, "team", "away", "bob", "--from", "24.12.2026", "--until", "6-1-27") == (
+        0, "bob away 2026-12-24..2027-01-06\n")
+    [bob] = [m for m in json.loads(run(seeded, "team", "list", "--json")[1]) if m["login"] == "bob"]
+    assert bob["away"] == [{"since": "2026-12-24", "until": "2027-01-06"}]
+    code, out = run(seeded, "assign", "--replay", "01.03.2027..31-3-27")
+    assert code == 0 and out.startswith("leads handed over 2027-03-01..2027-03-31, assigned again")
+    assert run(seeded, "assign", "--replay", "2027-03-01..2027-03-31")[0] == 0
+    for args, shown in ((["team", "away", "bob", "--from", "12/24/2026", "--until", "2027-01-06"], "'12/24/2026'"),
+                        (["assign", "--replay", "1.3.27-31.3.27"], "'1.3.27-31.3.27' is not a period FROM..TO"),
+                        (["assign", "--replay", "1.3.27..32.3.27"], "'32.3.27' is not a day")):
+        with pytest.raises(SystemExit) as caught:
+            run(seeded, *args)
+        err = capsys.readouterr().err
+        assert caught.value.code == 2 and shown in err and "DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD" in err or (
+            "calendar" in err), err
+
+
+def test_export_periods_read_days_as_people_type_them(seeded):
+    run(seeded, "return", "3", "--reason", "no_fit", "--path", "nurture")
+    today = date.today()
+    code, out = run(seeded, "export", "returned", "-o", "-", "--format", "json",
+                    "--since", f"{today - timedelta(days=1):%d.%m.%Y}", "--until", f"{today + timedelta(days=1):%d-%m-%y}")
+    assert code == 0 and [row["lead_id"] for row in json.loads(out)] == [3]
+    code, out = run(seeded, "export", "returned", "-o", "-", "--format", "json",
+                    "--until", f"{today - timedelta(days=1):%d.%m.%Y}")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_a_capacity_reads_a_decimal_comma(seeded):
+    assert run(seeded, "team", "set", "bob", "--capacity", "0,5")[0] == 0
+    [bob] = [m for m in json.loads(run(seeded, "team", "list", "--json")[1]) if m["login"] == "bob"]
+    assert bob["capacity"] == 0.5
+
+
+# --- the database the app just used ------------------------------------------------------
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A user with their own data directory and no $TRIAGE_DB: the default and the demo
+    databases are files in tmp_path/data/triage."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("TRIAGE_DB", raising=False)
+    return tmp_path / "data" / "triage"
+
+
+def bare(*args, login="anna"):
+    """`triage` without --db, as a new user types it."""
+    out = io.StringIO()
+    return main(["--as", login, *args], out=out), out.getvalue()
+
+
+@pytest.mark.parametrize("args", [["db", "check"], ["list"], ["list", "--json"], ["show", "1"], ["accept", "1"],
+                                  ["team", "list"], ["sla"], ["scoring", "report"],
+                                  ["export", "returned", "-o", "-"]])
+def test_a_command_on_a_missing_sqlite_file_says_so_and_creates_nothing(tmp_path, capsys, args):
+    missing = tmp_path / "nowhere" / "typo.db"
+    assert run(f"sqlite:///{missing}", *args) == (1, "")
+    err = capsys.readouterr().err
+    assert f"there is no database at {missing} (nothing was created)" in err and len(err.splitlines()) == 1
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_db_check_on_a_file_that_exists_and_seed_creating_one(db, capsys):
+    assert run(db, "seed", "--leads", "1", "--reps", "1")[0] == 0
+    code, out = run(db, "db", "check")
+    assert code == 0 and "reachable" in out and "migrated" in out
+
+
+def test_the_demo_names_its_database_and_the_cli_reaches_it(home, monkeypatch, capsys):
+    from screens.app import TriageApp
+
+    opened = []
+    monkeypatch.setattr(TriageApp, "run", lambda app: opened.append(app))
+    demo = home / "demo.db"
+    code, out = bare("demo")
+    assert code == 0 and len(opened) == 1
+    assert f"the demo database is {demo}; add --demo to any command to work on it, e.g. `triage --demo list`" in out
+    assert demo.exists() and not (home / "triage.db").exists()
+    # The default database does not exist: said, with the way to the demo's leads.
+    assert bare("list") == (1, "")
+    err = capsys.readouterr().err
+    assert f"there is no database at {home / 'triage.db'}" in err
+    assert f"the demo's leads are in {demo}: add --demo, e.g. `triage --demo list`" in err
+    assert not (home / "triage.db").exists()
+    assert bare("db", "check")[0] == 1 and "the demo's leads are in" in capsys.readouterr().err
+    code, out = bare("--demo", "list")
+    assert code == 0 and len(out.splitlines()) == 501
+    assert len(json.loads(bare("list", "--demo", "--json")[1])) == 500
+    code, out = bare("--demo", "db", "check")
+    assert code == 0 and str(demo) in out
+    # The default database exists but is empty: the listing says where the leads are.
+    assert bare("team", "add", "anna", "--name", "Anna", "--role", "lead")[0] == 0
+    code, out = bare("list")
+    assert code == 0 and out.split() == ["id", "stage", "owner", "score", "name", "company", "channel", "interest"]
+    assert f"no leads in sqlite:///{home / 'triage.db'}; the demo's leads are in {demo}" in capsys.readouterr().err
+    assert bare("show", "3")[0] == 1
+    assert "no lead with id 3; the demo's leads are in" in capsys.readouterr().err
+    assert bare()[0] == 0 and len(opened) == 2  # the app on the empty default database
+    assert f"no leads in sqlite:///{home / 'triage.db'}; the demo's leads are in" in capsys.readouterr().err
+    assert bare("--demo")[0] == 0 and opened[-1].service.store.count_leads() == 500
+    assert capsys.readouterr().err == ""
+    with pytest.raises(SystemExit) as caught:
+        bare("--demo", "--db", "sqlite:///x.db", "list")
+    assert caught.value.code == 2 and "--demo and --db name two databases" in capsys.readouterr().err
+
+
+def test_no_demo_hint_where_it_does_not_apply(home, db, capsys):
+    assert bare("--demo", "list") == (1, "")
+    assert "there is no demo database yet" in capsys.readouterr().err and not (home / "demo.db").exists()
+    assert bare("list") == (1, "")
+    err = capsys.readouterr().err
+    assert "there is no database at" in err and "--demo" not in err  # no demo database: no hint
+    assert run(db, "seed", "--leads", "0", "--reps", "1")[0] == 0
+    assert run(db, "list")[0] == 0
+    assert "no leads in" in capsys.readouterr().err and "--demo" not in capsys.readouterr().err
+
+
+def test_the_help_names_the_demo_database(home, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "500")  # a temporary path has hyphens, where help text wraps
+    for args in (["--help"], ["demo", "--help"]):
+        with pytest.raises(SystemExit):
+            main(args)
+        shown = " ".join(capsys.readouterr().out.split())
+        assert str(home / "demo.db") in shown and "triage --demo list" in shown
+
+
+# --- counts in the right number ----------------------------------------------------------
+
+def test_messages_count_in_the_right_number(tmp_path):
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    assert run(url, "seed", "--leads", "1", "--reps", "1")[1].startswith("seeded 1 lead and 1 rep into ")
+    code, out = run(url, "assign")
+    assert code == 0 and out.endswith("assigned 1 lead; 0 stay in the pool\n")
+    assert run(url, "reassign", "1", "--to", "pool")[1] == "reassigned 1 lead to the pool\n"
+    assert run(url, "assign", "--dry-run")[1].endswith("would assign 1 lead; 0 stay in the pool\n")
+    assert run(url, "scoring", "rescore")[1].startswith("scored 0 leads with rules ")
+    rules = tmp_path / "v2.toml"
+    rules.write_text((ROOT / "triage" / "default_rules.toml").read_text().replace('version = "1"', 'version = "2"'))
+    assert run(url, "scoring", "adopt", str(rules))[1].splitlines()[-1].startswith("scored 1 lead with rules 2#")
+
+
+def test_accepting_a_lead_that_moved_on_names_who_accepted_it(seeded, capsys):
+    from triage.models import AuditEvent, utcnow
+
+    run(seeded, "accept", "4", login="bob")
+    repo = LeadRepository(open_database(seeded))
+    lead = repo.get(4)
+    repo.change(lead, {"stage": Stage.SQL}, AuditEvent(lead_id=4, actor="carl", at=utcnow(), action="qualify",
+                                                      from_stage=Stage.SAL, to_stage=Stage.SQL))
+    capsys.readouterr()
+    assert run(seeded, "accept", "4") == (1, "")
+    err = capsys.readouterr().err
+    assert re.fullmatch(r"triage: error: lead 4 is already accepted by bob on [\d: -]+; it is SQL now\n", err), err

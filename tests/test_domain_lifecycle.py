@@ -3,7 +3,7 @@
 import itertools
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -37,8 +37,32 @@ def test_legal_moves_pass(move):
 def test_illegal_moves_are_refused_naming_both_stages(move):
     with pytest.raises(IllegalMove) as caught:
         lifecycle.check_move(*move)
-    assert move[0].label in str(caught.value) and move[1].label in str(caught.value)
+    message = str(caught.value)
+    if move[1] is Stage.SAL:
+        # Accepting, said as sales says it: where the lead is, and that it is (not) accepted.
+        assert "accept" in message and (move[0] is Stage.SAL or move[0].label in message)
+        assert ("already accepted" in message) == (move[0] in ACCEPTED), message
+    elif move[0] is move[1]:
+        assert message.startswith("the lead is already ") and move[0].label in message
+    else:
+        assert move[0].label in message and move[1].label in message
+    assert "from SAL to SAL" not in message
     assert not lifecycle.can_move(*move)
+
+
+ACCEPTED = (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
+
+
+def test_a_refusal_names_the_lead_and_who_put_it_where_it_is():
+    at = datetime(2027, 3, 31, 9, 30, tzinfo=timezone.utc)
+    with pytest.raises(IllegalMove) as caught:
+        lifecycle.check_move(Stage.SAL, Stage.SAL, lead_id=7, by="carl", at=at)
+    assert str(caught.value) == f"lead 7 is already accepted by carl on {at.astimezone():%Y-%m-%d %H:%M}"
+    assert (caught.value.lead_id, caught.value.by, caught.value.at) == (7, "carl", at)
+    with pytest.raises(IllegalMove, match="^lead 8 is already accepted; it is SQL now$"):
+        lifecycle.check_move(Stage.SQL, Stage.SAL, lead_id=8)
+    with pytest.raises(IllegalMove, match=r"^lead 9 is already returned \(SRL\) by bob$"):
+        lifecycle.check_move(Stage.RETURNED, Stage.RETURNED, lead_id=9, by="bob")
 
 
 def test_stage_codes_are_the_documented_ones():

@@ -26,7 +26,8 @@ def db(tmp_path):
         new_lead(LeadData(first_name="Bram", last_name="de Vries", email="bram@bouw.nl", company="@Bouw")),
     ])
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD),
+                   TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
     anna = LeadService(repo, "anna")
     anna.return_lead(1, ReturnDecision(reason="other", path="disqualify", note="-rm -rf"))
@@ -83,14 +84,14 @@ def test_balance_as_xlsx_read_back(db, tmp_path):
     assert {row[0] for row in values[1:]} == {"lena", "anna"}
 
 
-def test_xlsx_cells_are_text_not_formulas(db, tmp_path):
+def test_xlsx_cells_are_text_not_formulas_and_carry_no_apostrophe(db, tmp_path):
     path = tmp_path / "leads.xlsx"
     assert run(db, "export", "leads", "-o", str(path))[0] == 0
     sheet = load_workbook(path).worksheets[0]
     header = [cell.value for cell in sheet[1]]
     evil = {name: cell for name, cell in zip(header, sheet[2])}
-    assert evil["first_name"].value == "'=HYPERLINK(\"http://evil\")" and evil["first_name"].data_type == "s"
-    assert evil["company"].value.startswith("'+cmd")
+    assert evil["first_name"].value == "=HYPERLINK(\"http://evil\")" and evil["first_name"].data_type == "s"
+    assert evil["company"].value == "+cmd|' /C calc'!A0" and evil["company"].data_type == "s"
 
 
 def test_date_filters(db):

@@ -218,6 +218,7 @@ def test_new_mqls_are_pushed_to_the_reps_when_there_is_a_team(db, tmp_path):
     repo = LeadRepository(open_database(db))
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna"))
+    repo.add_team_member(TeamMember(login="marketing", name="Marketing", role=Role.MARKETING))
     path = write(tmp_path / "leads.csv", csv_text(","))
     code, out = run(db, "import", str(path))
     assert code == 0 and "assigned 3 new MQLs to the reps" in out
@@ -373,7 +374,9 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")
-        await press(app, pilot, *str(path), "enter")
+        await press(app, pilot, *str(path), "enter")  # the preview first
+        await settle(app, pilot)
+        await press(app, pilot, "ctrl+s")
         await settle(app, pilot)
         assert app.view.value == "pool"  # where imported MQLs wait
         assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "Weiß", "de Vries"]
@@ -381,4 +384,5 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
                    for n in app._notifications)
         await press(app, pilot, "i")
         await press(app, pilot, *str(tmp_path / "missing.csv"), "enter")
-        assert any("no such file" in str(n.message) for n in app._notifications)
+        await settle(app, pilot)
+        assert "no such file" in str(app.screen.query_one("#import-path-error").render())

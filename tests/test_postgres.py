@@ -68,7 +68,8 @@ def test_db_check_says_reachable_and_whether_migrated(pg_url, tmp_path):
     code, out = run("--db", pg_url, "db", "check")
     assert code == 0 and f"migrated (schema version {SCHEMA_VERSION} of {SCHEMA_VERSION})" in out
     sqlite = "sqlite:///" + str(tmp_path / "x.db")
-    assert run("--db", sqlite, "list")[0] == 0
+    assert run("--db", sqlite, "list")[0] == 1 and not (tmp_path / "x.db").exists()  # not created by a read
+    assert run("--db", sqlite, "seed", "--leads", "0", "--reps", "0")[0] == 0
     code, out = run("--db", sqlite, "db", "check")
     assert code == 0 and "reachable, SQLite 3" in out
 

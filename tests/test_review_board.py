@@ -3,11 +3,13 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from screen_lines import in_view, terminal_lines
 from test_app import press, settle
 from textual.widgets import DataTable, Static
 
 from screens.app import TriageApp
 from screens.note_dialog import NoteDialog
+from screens.return_detail import ReturnDetail
 from screens.review_board import ReviewBoard
 from storage import LeadRepository, open_database
 from triage.errors import TriageError
@@ -25,7 +27,8 @@ def repo(tmp_path):
                                       channel="event" if i < 4 else "web_form"))
                     for i in range(1, 9)])
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="rita", name="Rita", role=Role.BOARD)):
+                   TeamMember(login="rita", name="Rita", role=Role.BOARD),
+                   TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
     anna = LeadService(repo, "anna")
     anna.return_lead(1, ReturnDecision(reason="no_fit", path="nurture", note="too small"))
@@ -83,7 +86,59 @@ async def test_the_review_board_screen_confirms_and_overturns(repo):
         assert repo.history(1)[-1].action == "board confirm" and "confirmed" in str(table.get_row_at(0)[8])
         await press(app, pilot, "down", "o")
         assert isinstance(app.screen, NoteDialog)
+        await press(app, pilot, *"  ", "enter")  # no note: the dialog stays, saying why
+        assert isinstance(app.screen, NoteDialog) and repo.get(2).stage is Stage.DISQUALIFIED
+        assert in_view(app, "needs a note saying why")
         await press(app, pilot, *"look again", "enter")
+        assert isinstance(app.screen, ReviewBoard)
         assert repo.get(2).stage is Stage.MQL and repo.history(2)[-1].note == "look again"
         await press(app, pilot, "escape")
         assert not isinstance(app.screen, ReviewBoard)
+
+
+async def test_a_return_opens_to_its_note_checklist_and_history_and_is_judged_there(repo):
+    app = TriageApp(LeadService(repo, "rita"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "v")
+        footer = terminal_lines(app)[-1]
+        assert "Back" in footer and "Help" in footer and "Open" in footer
+        await press(app, pilot, "enter")  # lead 1: returned for no fit, "too small"
+        detail = app.screen
+        assert isinstance(detail, ReturnDetail) and detail.lead_id == 1
+        assert in_view(app, "Returned", "by anna", "not a fit", "back to nurture", "note too small")
+        assert "Qualification checklist" in str(detail.query_one("#return-lead", Static).render())
+        await press(app, pilot, "end")  # the rest is a scroll away
+        assert in_view(app, "History", "anna return") and not in_view(app, "note too small")
+        footer = terminal_lines(app)[-1]
+        assert "Back" in footer and "Confirm" in footer and "Overturn" in footer
+        shown = str(detail.query_one("#return-lead", Static).render())
+        assert "Lead1 X" in shown and "anna return" in shown and "l1@firma.de" in shown
+        await press(app, pilot, "c")
+        assert isinstance(app.screen, ReviewBoard) and repo.history(1)[-1].action == "board confirm"
+        assert any("Return of #1 confirmed" in str(n.message) for n in app._notifications)
+        await press(app, pilot, "down", "enter")  # lead 2, disqualified
+        assert isinstance(app.screen, ReturnDetail) and app.screen.lead_id == 2
+        assert in_view(app, "disqualified", "no note")
+        await press(app, pilot, "o")
+        assert isinstance(app.screen, NoteDialog)
+        await press(app, pilot, "enter")  # an empty note: refused, the dialog stays
+        assert isinstance(app.screen, NoteDialog) and in_view(app, "needs a note")
+        await press(app, pilot, *"they grew", "enter")
+        assert isinstance(app.screen, ReviewBoard) and repo.get(2).stage is Stage.MQL
+        assert repo.history(2)[-1].note == "they grew"
+        await press(app, pilot, "down", "enter", "escape")  # opened and left: nothing changes
+        assert isinstance(app.screen, ReviewBoard) and repo.history(3)[-1].action == "accept"
+
+
+async def test_a_rep_on_a_return_is_refused_confirming_it(repo):
+    app = TriageApp(LeadService(repo, "lena"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "v")
+        await press(app, pilot, "enter")
+        repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.REP))
+        await press(app, pilot, "c")
+        assert isinstance(app.screen, ReturnDetail) and repo.history(1)[-1].action == "return"
+        assert any("only the review board or a team lead may confirm returns" in str(n.message)
+                   for n in app._notifications)

@@ -26,6 +26,7 @@ from triage.rules import (
     parse_rules,
     rules_to_toml,
 )
+from triage.rules import ACTIVITY_UNITS
 from triage.scoring import score_lead
 from triage.services import LeadService, new_lead
 
@@ -100,6 +101,25 @@ def test_activity_counts_only_up_to_the_cap(rules):
     assert [p.points for p in score_lead(LeadData(email="a@b.de", phone="1", emails_clicked=50), rules).parts] == [40, 10]
 
 
+@pytest.mark.parametrize("clicks, part", [(1, ("1 click", 2)), (4, ("4 clicks", 10)),
+                                          (6, ("6 clicks (counted up to 4)", 10))])
+def test_the_breakdown_says_when_a_cap_applied(rules, clicks, part):
+    from triage.scoring import FastScorer
+
+    lead = LeadData(email="a@b.de", phone="1", emails_clicked=clicks)
+    parts = [(p.reason, p.points) for p in score_lead(lead, rules).parts]
+    assert parts[-1] == part and FastScorer(rules).score(lead)[1] == parts
+
+
+def test_every_capped_activity_of_the_default_rules_says_so():
+    rules = default_rules()
+    lead = LeadData(emails_opened=30, emails_clicked=30, pages_visited=30, forms_filled=30)
+    reasons = [part.reason for part in score_lead(lead, rules).parts]
+    for activity, (_, many) in ACTIVITY_UNITS.items():
+        if activity in rules.points.activity and rules.feature_points(f"activity.{activity.value}"):
+            assert f"30 {many} (counted up to {rules.activity_cap(activity)})" in reasons, reasons
+
+
 @pytest.mark.parametrize("lead", [
     LeadData(**COMPLETE, email="x@acme.de", interest="demo_request", channel="event", emails_clicked=9, existing_customer=True),
     LeadData(email="x@rival.de", country="US", notes="Bewerbung"),
@@ -113,10 +133,10 @@ def test_the_parts_always_add_up_to_the_score(rules, lead):
 
 def test_clamping_is_a_part_of_its_own(rules):
     scored = score_lead(LeadData(email="x@rival.de", country="US"), rules)
-    assert scored.score == 0 and scored.parts[-1].reason == "floored at 0"
+    assert scored.score == 0 and scored.parts[-1].reason == "raised to the minimum of 0"
     hot = parse_rules(RULES.replace("base = 40", "base = 95"), "hot.toml")
     scored = score_lead(LeadData(**COMPLETE, email="a@acme.de", interest="demo_request", channel="event"), hot)
-    assert scored.score == 100 and scored.parts[-1].reason == "capped at 100"
+    assert scored.score == 100 and scored.parts[-1].reason == "capped at the maximum of 100"
 
 
 @pytest.mark.parametrize(
@@ -192,6 +212,35 @@ def test_completeness_follows_the_configured_minimum(rules):
 )
 def test_seriousness_signals(rules, values, expected):
     assert derived_answers(LeadData(**values), rules.checklist).signals == expected
+
+
+def test_the_activity_answer_reads_as_a_rep_reads_it(rules):
+    def activity(**counts):
+        return next(i for i in checklist(LeadData(**counts), rules) if i.question == "activity").answer
+
+    assert activity(emails_opened=6, emails_clicked=6, pages_visited=3, forms_filled=1) == (
+        "6 emails opened, 6 clicked, 3 buying pages visited, 1 form filled")
+    assert activity(emails_opened=1, pages_visited=1, forms_filled=2) == (
+        "1 email opened, 0 clicked, 1 buying page visited, 2 forms filled")
+    assert activity() == "none recorded"
+
+
+def test_missing_fields_are_listed_in_plain_words(rules):
+    def complete(lead):
+        return next(i for i in checklist(lead, default_rules()) if i.question == "complete").answer
+
+    assert complete(LeadData(**{**COMPLETE, "phone": ""}, email="a@acme.de")) == "missing phone"
+    assert complete(LeadData(**{**COMPLETE, "phone": "", "job_title": ""}, email="a@acme.de")) == (
+        "missing phone and job title")
+    assert complete(LeadData(first_name="Anna", email="a@acme.de")) == (
+        "missing salutation, last name, phone, company and job title")
+
+
+def test_a_warning_the_rep_set_reads_as_a_warning(rules):
+    lead = new_lead(LeadData(email="a@acme.de"), lead_id=1)
+    lead = lead.model_copy(update={"overrides": {"serious": "job_applicant"}})
+    item = next(i for i in checklist(lead, rules) if i.question == "serious")
+    assert (item.answer, item.source, item.derived) == ("reads like a job application", "set by rep", "no warning signs")
 
 
 def test_webmail_is_a_warning_not_a_rejection(rules):

@@ -218,7 +218,7 @@ async def test_the_balance_screen_through_the_pilot(repo):
     from textual.widgets import DataTable, Static
 
     from screens.app import TriageApp
-    from screens.balance import BalanceScreen
+    from screens.balance import POOL, BalanceScreen
 
     lena = as_(repo, "lena")
     lena.reassign([1, 2, 3], "anna")
@@ -230,15 +230,16 @@ async def test_the_balance_screen_through_the_pilot(repo):
         screen = app.screen
         assert isinstance(screen, BalanceScreen)
         table = screen.query_one(DataTable)
-        assert [key.value for key in table.rows] == ["anna", "bob", "lena"]
+        assert [key.value for key in table.rows] == [POOL, "anna", "bob", "lena"]
         anna = table.get_row("anna")
         assert str(anna[3]) == "3/4" and "█" in str(anna[4])
         assert "Fairness over 30 days" in str(screen.query_one("#balance-summary", Static).render())
-        await pilot.press("A")  # assign the pool
-        await settle(app, pilot)
+        await press(app, pilot, "A")  # assign the pool: asked first
+        await press(app, pilot, "y")
         assert repo.get(4).owner in ("anna", "bob") and repo.get(30).owner in ("anna", "bob")
         assert any("Assigned" in str(n.message) for n in app._notifications)
-        await pilot.press("P")  # the highlighted rep, anna: her open leads back to the pool
+        await press(app, pilot, "down", "P")  # the highlighted rep, anna: her open leads back to the pool
+        await pilot.press("y")
         await settle(app, pilot)
         assert repo.get(1).owner is None and str(table.get_row("anna")[3]) == "0/4"
         await press(app, pilot, "escape")
@@ -277,7 +278,7 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
         kim = as_(repo, "lena").member("kim")
         assert (kim.name, kim.capacity, kim.cap, kim.countries) == ("Kim Berg", 0.5, 5, ["BE", "NL"])
         assert "kim" in [key.value for key in app.screen.query_one(DataTable).rows]
-        await pilot.press("down", "e")  # bob
+        await pilot.press("down", "down", "e")  # bob
         await settle(app, pilot)
         assert isinstance(app.screen, MemberDialog) and app.screen.member.login == "bob"
         await press(app, pilot, "tab", "tab", "end", "backspace", "backspace", "backspace", *"2", "enter")
@@ -289,5 +290,6 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
             ("2026-12-24", "2026-12-31")]
         await press(app, pilot, "n")
         await press(app, pilot, *"zed", "tab", *"Zed", "tab", "tab", "backspace", *"lots", "enter")
-        assert any("capacity" in str(n.message) and "number" in str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, MemberDialog)  # stays open, saying why beside the capacity
+        assert "not a number" in str(app.screen.query_one("#member-capacity-error").render())
         assert all(member.login != "zed" for member in repo.team())

@@ -19,6 +19,7 @@ from .checklist import answers
 from .models import Lead
 from .rules import Activity, Points, Rules
 from .scoring import feature_name, features, score_lead
+from .text import counted
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,16 +70,29 @@ class CalibrationReport:
     def summary(self) -> list[str]:
         """The report's head in sentences, for the command line and the screen alike."""
         lines = [
-            f"Scoring rules version {self.rules.version} ({self.rules.source or 'proposed'}): {self.decided} "
-            f"decided leads, {self.accepted} accepted, {self.returned} returned.",
+            f"Scoring rules version {self.rules.version} ({self.rules.source or 'proposed'}): "
+            f"{counted(self.decided, 'decided lead')}, {self.accepted:,} accepted, {self.returned:,} returned.",
             self.message[:1].upper() + self.message[1:] + ".",
         ]
         if self.auc_current is not None and self.auc_proposed is not None:
             lines.append(
-                f"Ranking of the {self.held_back} held-back decisions (AUC, 0.5 is chance): "
+                f"Ranking of the {counted(self.held_back, 'held-back decision')} (AUC, 0.5 is chance): "
                 f"current {self.auc_current:.3f}, proposed {self.auc_proposed:.3f}."
             )
+            if self.ranks_worse:
+                lines.append("The proposal ranks the held-back decisions worse than the rules in force.")
+        elif self.auc_current is not None:
+            lines.append(
+                f"Ranking of the {self.held_back} held-back decisions (AUC, 0.5 is chance): "
+                f"current {self.auc_current:.3f}."
+            )
         return lines
+
+    @property
+    def ranks_worse(self) -> bool:
+        """The proposal ranks held-back decisions worse than the rules in force."""
+        return (self.auc_current is not None and self.auc_proposed is not None
+                and self.auc_proposed < self.auc_current)
 
 
 def is_held_back(lead_id: int) -> bool:
@@ -201,16 +215,24 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
                 x[line, index[feature]] = value
     intercept, weights = fit_logistic(x, y)
     points = _proposed_points(rules, intercept, dict(zip(fitted, weights.tolist(), strict=True)))
+    report.held_back = len(held)
+    report.auc_current = auc([row[3] for row in held], [row[1] for row in held])
+    if points == rules.points:
+        # The fit does not depend on the points in force, so right after a proposal is
+        # adopted the same decisions fit to the same points again: nothing new to offer.
+        report.message = (
+            f"the rules in force are the points these {decided} decisions suggest: nothing new to propose "
+            "until more decisions come in"
+        )
+        return report
     proposal = rules.model_copy(update={"version": next_version(rules.version), "points": points, "source": ""})
     report.proposal = proposal
     report.base_proposed = points.base
     for figures in report.features:
         if figures.feature in index:
             figures.proposed_points = proposal.feature_points(figures.feature)
-    report.held_back = len(held)
-    report.auc_current = auc([row[3] for row in held], [row[1] for row in held])
     report.auc_proposed = auc([score_lead(row[4], proposal).score for row in held], [row[1] for row in held])
     report.message = (
-        f"proposal from {len(training)} decisions, measured on {len(held)} held back"
+        f"proposal from {counted(len(training), 'decision')}, measured on {len(held):,} held back"
     )
     return report

@@ -13,6 +13,7 @@ from enum import StrEnum
 from .errors import TriageError
 from .models import Channel, Credit, Interest, LeadData
 from .rules import Activity, ChecklistConfig, CustomerKind, Rules, Signal, default_rules
+from .text import counted
 
 FIELD_LABELS = {
     "salutation": "salutation",
@@ -197,7 +198,7 @@ def _texts(lead: LeadData, given: Answers, derived: Answers) -> dict[Question, t
     return {
         Question.CHANNEL: (given.channel.value.replace("_", " "), Verdict.INFO),
         Question.COMPLETE: (
-            "yes" if not missing else "missing " + ", ".join(FIELD_LABELS[name] for name in missing),
+            "yes" if not missing else "missing " + _listed([FIELD_LABELS[name] for name in missing]),
             Verdict.OK if not missing else Verdict.WARN,
         ),
         Question.SERIOUS: (
@@ -214,15 +215,34 @@ def _texts(lead: LeadData, given: Answers, derived: Answers) -> dict[Question, t
             INTEREST_LABELS[given.interest],
             Verdict.OK if given.interest is not Interest.INQUIRY else Verdict.INFO,
         ),
-        Question.ACTIVITY: (
-            f"{activity[Activity.EMAILS_OPENED]} opened, {activity[Activity.EMAILS_CLICKED]} clicked, "
-            f"{activity[Activity.PAGES_VISITED]} pages, {activity[Activity.FORMS_FILLED]} forms",
-            Verdict.INFO,
-        ),
+        Question.ACTIVITY: (_activity_text(activity), Verdict.INFO),
     }
 
 
-SIGNAL_TEXT_SET = {signal: f"{signal.label} (rep)" for signal in Signal}
+def _listed(names: list[str]) -> str:
+    """"phone", "phone and job title", "salutation, phone and job title"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _activity_text(activity: dict[Activity, int]) -> str:
+    """"6 emails opened, 6 clicked, 3 buying pages visited, 1 form filled": the counts as
+    marketing recorded them (the score's breakdown says how many of them count)."""
+    opened, clicked = activity[Activity.EMAILS_OPENED], activity[Activity.EMAILS_CLICKED]
+    pages, forms = activity[Activity.PAGES_VISITED], activity[Activity.FORMS_FILLED]
+    if not any((opened, clicked, pages, forms)):
+        return "none recorded"
+    return (f"{counted(opened, 'email')} opened, {clicked} clicked, "
+            f"{counted(pages, 'buying page')} visited, {counted(forms, 'form')} filled")
+
+
+#: A warning sign the rep set that the data does not show (the item says "set by rep").
+SIGNAL_TEXT_SET = {
+    Signal.WEBMAIL: "webmail address",
+    Signal.DISPOSABLE: "disposable address",
+    Signal.COMPETITOR: "competitor",
+    Signal.COUNTRY_NOT_SERVED: "country not served",
+    Signal.JOB_APPLICANT: "reads like a job application",
+}
 
 
 def checklist(lead: LeadData, rules: Rules | None = None) -> list[ChecklistItem]:

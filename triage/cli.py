@@ -19,7 +19,8 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 from pydantic import ValidationError
 
 from .checklist import CHOICES, GRADES
-from .errors import TriageError
+from .dates import DAY_FORMATS, parse_day, parse_decimal
+from .errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
 from .models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
 from .scoring import format_parts
 from .text import counted, one_line, printable
@@ -59,16 +60,21 @@ def default_db() -> str:
     return default_url()
 
 
-def demo_db() -> str:
+def demo_file() -> Path:
+    """Where `triage demo` keeps its leads: demo.db in the user data directory."""
     from platformdirs import user_data_dir
 
-    return "sqlite:///" + str(Path(user_data_dir("triage", appauthor=False)) / "demo.db")
+    return Path(user_data_dir("triage", appauthor=False)) / "demo.db"
 
 
-def _repository(url: str):
+def demo_db() -> str:
+    return "sqlite:///" + str(demo_file())
+
+
+def _repository(url: str, *, create: bool = True):
     from storage import LeadRepository, open_database
 
-    return LeadRepository(open_database(url))
+    return LeadRepository(open_database(url, create=create))
 
 
 def _service(args: argparse.Namespace):
@@ -76,7 +82,7 @@ def _service(args: argparse.Namespace):
 
     from .rules import load_rules
 
-    repo = _repository(args.db)
+    repo = _repository(args.db, create=not args.existing_only)
     service = LeadService(repo, actor=_actor(args, repo))
     service.rules = _team_rules(service, args)
     return service
@@ -141,6 +147,27 @@ def _password(args: argparse.Namespace, *, required: bool) -> str | None:
     return password
 
 
+def _demo_hint(args: argparse.Namespace) -> str:
+    """Where the demo's leads are, when this command read the default database (no --db,
+    no $TRIAGE_DB, no --demo) and the demo's database exists; else ""."""
+    from storage.db import ENV_VAR
+
+    if args.db_given or args.demo or os.environ.get(ENV_VAR) or not demo_file().exists():
+        return ""
+    return f"the demo's leads are in {printable(demo_file())}: add --demo, e.g. `{PROG} --demo list`"
+
+
+def _no_leads(repo) -> bool:
+    return next(iter(repo.list_leads(limit=1)), None) is None
+
+
+def _default_is_empty(args: argparse.Namespace) -> bool:
+    try:
+        return _no_leads(_repository(args.db, create=False))
+    except TriageError:
+        return True
+
+
 def _run_app(service) -> int:
     from screens.app import TriageApp  # textual only when the app really opens
 
@@ -153,14 +180,24 @@ def _run_app(service) -> int:
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
-    return _run_app(_service(args))
+    service = _service(args)
+    hint = _demo_hint(args)
+    if hint and _no_leads(service.store):
+        # Shown again when the app closes: the app itself opens on the empty queue.
+        print(f"{PROG}: no leads in {printable(args.db)}; {hint}", file=sys.stderr)
+    return _run_app(service)
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     args.db = args.db_given or demo_db()
+    if args.db_given:
+        print(f"the demo database is {printable(args.db)}; give the same --db to other commands", file=out)
+    else:
+        print(f"the demo database is {printable(demo_file())}; add --demo to any command to work on it, "
+              f"e.g. `{PROG} --demo list`", file=out)
     service = _service(args)
     if service.store.count_leads() == 0:
-        print(f"seeding {DEMO_LEADS} demo leads into {printable(args.db)} ...", file=out, flush=True)
+        print(f"seeding {counted(DEMO_LEADS, 'demo lead')} and {counted(DEMO_REPS, 'rep')} ...", file=out, flush=True)
         seed_database(service.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=service.actor)
     return _run_app(service)
 
@@ -186,9 +223,10 @@ def cmd_seed(args: argparse.Namespace, out: TextIO) -> int:
     repo = _repository(args.db)
     args.login = _actor(args, repo)
     seed_database(repo, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign, team_lead=args.login)
-    where = f"dealt round-robin to the {args.reps} reps" if args.assign else "all in the unassigned pool"
+    where = (f"dealt round-robin to the {counted(args.reps, 'rep')}" if args.assign
+             else "all in the unassigned pool")
     print(
-        f"seeded {args.leads} leads and {args.reps} reps into {printable(args.db)} "
+        f"seeded {counted(args.leads, 'lead')} and {counted(args.reps, 'rep')} into {printable(args.db)} "
         f"({where}; {one_line(args.login)} is team lead)",
         file=out,
     )
@@ -236,8 +274,12 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n]\n")
         return 0
     print(_row(name for name, _, _ in LIST_COLUMNS), file=out)
-    for lead in leads:
+    listed = 0
+    for listed, lead in enumerate(leads, 1):
         print(_list_line(lead), file=out)
+    if not listed and args.stage is None and args.owner is None:
+        hint = _demo_hint(args) or (f"`{PROG} demo`, `{PROG} seed` or `{PROG} import PATH` brings leads")
+        print(f"{PROG}: no leads in {printable(args.db)}; {hint}", file=sys.stderr)
     return 0
 
 
@@ -299,10 +341,25 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _named(service, lead_id: int, exc: IllegalMove) -> IllegalMove:
+    """The refusal again, naming who put the lead at its stage and when (from its history);
+    for a lead accepted and moved on (SQL, ...), who accepted it."""
+    accepted = exc.to_stage is Stage.SAL and exc.from_stage in (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY,
+                                                                 Stage.CUSTOMER)
+    stage = Stage.SAL if accepted else exc.from_stage
+    moves = [event for event in service.history(lead_id) if event.to_stage is stage]
+    if not moves:
+        return IllegalMove(exc.from_stage, exc.to_stage, lead_id=lead_id)
+    return IllegalMove(exc.from_stage, exc.to_stage, lead_id=lead_id, by=moves[-1].actor, at=moves[-1].at)
+
+
 def cmd_accept(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     before = service.lead(args.id)
-    lead = service.accept(args.id, expected_version=before.version)
+    try:
+        lead = service.accept(args.id, expected_version=before.version)
+    except IllegalMove as exc:
+        raise _named(service, args.id, exc) from None
     print(f"accepted #{lead.id} {one_line(lead.name) or '(no name)'}: {before.stage.label} → {lead.stage.label}",
           file=out)
     return 0
@@ -320,7 +377,10 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     decision = return_decision(args)
     service = _service(args)
     before = service.lead(args.id)
-    lead = service.return_lead(args.id, decision, expected_version=before.version)
+    try:
+        lead = service.return_lead(args.id, decision, expected_version=before.version)
+    except IllegalMove as exc:
+        raise _named(service, args.id, exc) from None
     print(
         f"returned #{lead.id} {one_line(lead.name) or '(no name)'} ({decision.reason.value}): "
         f"{before.stage.label} → {lead.stage.label}",
@@ -329,9 +389,20 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
+    lead, undone = _service(args).undo_last()
+    where = f"owned by {one_line(lead.owner)}" if lead.owner else "in the unassigned pool"
+    print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
+          f"back to {lead.stage.label}, {where}", file=out)
+    return 0
+
+
 def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    lead = service.recycle(args.id)
+    try:
+        lead = service.recycle(args.id)
+    except IllegalMove as exc:
+        raise _named(service, args.id, exc) from None
     print(f"recycled #{lead.id} {one_line(lead.name) or '(no name)'}: returned (SRL) → MQL, "
           f"back in the pool (recycled {lead.recycle_count}×)", file=out)
     return 0
@@ -376,7 +447,7 @@ def _progress(what: str, stream: TextIO) -> Callable[[int, int], None] | None:
 def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     done = service.rescore(progress=_progress("scoring", sys.stderr))
-    print(f"scored {done} leads with rules {service.rules.stamp}", file=out)
+    print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
 
@@ -461,7 +532,7 @@ def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
         where = service.adopt_rules(report.proposal, note="proposed by the scoring report")
         print(f"adopted rules version {report.proposal.version} as {where}", file=out)
         done = service.rescore(progress=_progress("scoring", sys.stderr))
-        print(f"scored {done} leads with rules {service.rules.stamp}", file=out)
+        print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
 
@@ -581,11 +652,15 @@ def cmd_team_away(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _period(text: str) -> tuple[date, date]:
-    first, dots, last = text.partition("..")
+    """FROM..TO, each day as people type it: 01.03.2027..31.03.2027."""
+    first, dots, last = text.strip().partition("..")
+    if not dots:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a period FROM..TO, e.g. 01.03.2027..31.03.2027 (days as {DAY_FORMATS})")
     try:
-        return date.fromisoformat(first), date.fromisoformat(last)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a period FROM..TO (YYYY-MM-DD..YYYY-MM-DD)") from None
+        return parse_day(first), parse_day(last)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a period FROM..TO: {exc}") from None
 
 
 def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
@@ -612,7 +687,9 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
         print(f"#{assignment.lead_id} → {one_line(assignment.reason)}", file=out)
     for lead_id, why in outcome.unassigned:
         print(f"#{lead_id} stays in the pool: {one_line(why)}", file=out)
-    print(f"{verb} {len(outcome.assignments)} leads; {len(outcome.unassigned)} stay in the pool", file=out)
+    staying = len(outcome.unassigned)
+    print(f"{verb} {counted(len(outcome.assignments), 'lead')}; {staying:,} {'stays' if staying == 1 else 'stay'} "
+          "in the pool", file=out)
     return 0
 
 
@@ -620,7 +697,7 @@ def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
     to = None if args.to == "pool" else args.to
     done = _service(args).reassign(args.ids, to)
     skipped = sorted(set(args.ids) - set(done))
-    print(f"reassigned {len(done)} leads to {to or 'the pool'}"
+    print(f"reassigned {counted(len(done), 'lead')} to {to or 'the pool'}"
           + (f"; not open MQLs, left alone: {', '.join(map(str, skipped))}" if skipped else ""), file=out)
     return 0
 
@@ -648,6 +725,7 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from .importing import UnreadableFile, parse_mapping
+    from .text import counted
 
     service = _service(args)
     bar = _progress("importing", sys.stderr)
@@ -660,17 +738,22 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     if summary.unknown_columns:
-        print(f"columns triage has no field for, kept with each lead: {one_line(', '.join(summary.unknown_columns))}",
+        print(f"columns not mapped to a field, kept with each lead: {one_line(', '.join(summary.unknown_columns))} "
+              "(--map COLUMN=FIELD to read one as a field)", file=out)
+    if summary.ignored_columns:
+        print(f"columns not imported (triage keeps its own): {one_line(', '.join(summary.ignored_columns))}",
               file=out)
     if summary.unknown_channels:
+        more = len(summary.unknown_channels) - 20
         print(f"channels not known, kept with the lead as channel other: "
-              f"{one_line(', '.join(summary.unknown_channels[:20]))}", file=out)
+              f"{one_line(', '.join(summary.unknown_channels[:20]))}{f' and {more} more' if more > 0 else ''}",
+              file=out)
     if summary.rejects_path:
         print(f"rejected rows, unchanged, with the reason: {printable(summary.rejects_path)}", file=out)
     if summary.imported:
-        assigned = service.assign_imported()
+        assigned = service.assign_imported(summary)
         if assigned:
-            print(f"assigned {assigned} new MQLs to the reps", file=out)
+            print(f"assigned {counted(assigned, 'new MQL')} to the reps", file=out)
     print(summary.line(), file=out)
     return summary.exit_code
 
@@ -678,7 +761,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from datetime import datetime, time, timezone
 
-    from .exporting import write_csv, write_json, write_xlsx
+    from .exporting import EXCEL_STYLES, CsvStyle, write_csv, write_json, write_xlsx
 
     fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
     if fmt not in ("csv", "xlsx", "json"):
@@ -687,16 +770,27 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("an XLSX workbook needs a file: -o PATH.xlsx")
     since = datetime.combine(args.since, time(0), tzinfo=timezone.utc) if args.since else None
     until = datetime.combine(args.until + timedelta(days=1), time(0), tzinfo=timezone.utc) if args.until else None
+    style = EXCEL_STYLES[args.excel] if args.excel else CsvStyle()
+    if args.delimiter is not None:
+        style = CsvStyle(args.delimiter, style.decimal_comma)
+    if fmt != "csv" and (args.excel or args.delimiter is not None):
+        raise UsageError("--excel and --delimiter are for CSV files")
     columns, rows = _service(args).export_rows(args.kind, since, until)
+
+    def write(stream: TextIO) -> int:
+        if fmt == "csv":
+            return write_csv(stream, columns, rows, style)
+        return write_json(stream, columns, rows)
+
     if fmt == "xlsx":
         count = write_xlsx(args.output, columns, rows, args.kind)
     elif args.output == "-":
-        count = (write_csv if fmt == "csv" else write_json)(out, columns, rows)
+        count = write(out)
     else:
         encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
         try:
             with open(args.output, "w", encoding=encoding, newline="") as stream:
-                count = (write_csv if fmt == "csv" else write_json)(stream, columns, rows)
+                count = write(stream)
         except OSError as exc:
             raise TriageError(f"cannot write {args.output}: {exc.strerror}") from None
     if args.output != "-":
@@ -763,11 +857,23 @@ def cmd_webhooks_log(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_db_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Reachable and migrated? A SQLite file that does not exist is said so, not created."""
     from storage.db import SCHEMA_VERSION, check_database
 
     line, version = check_database(args.db)
     print(printable(line), file=out)
     return 0 if version == SCHEMA_VERSION else 1
+
+
+#: Commands that work on a database that exists: on a SQLite file that does not, they
+#: say so and exit 1 instead of creating an empty one. The app, demo, seed, import and
+#: `team add` may start a new database.
+EXISTING_ONLY = frozenset({
+    cmd_list, cmd_show, cmd_accept, cmd_return, cmd_recycle, cmd_take, cmd_answer, cmd_grade,
+    cmd_scoring_rescore, cmd_scoring_report, cmd_team_list, cmd_team_set, cmd_team_away,
+    cmd_assign, cmd_reassign, cmd_sla, cmd_export, cmd_db_check, cmd_undo, cmd_scoring_show, cmd_scoring_adopt,
+    cmd_scoring_history, cmd_scoring_revert, cmd_team_remove,
+})
 
 
 # ---------------------------------------------------------------------------------------
@@ -797,6 +903,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _delimiter(text: str) -> str:
+    given = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ","}.get(text.lower(), text)
+    if given not in (",", ";", "\t", "|"):
+        raise argparse.ArgumentTypeError(f"{text!r}: use ',', ';', 'tab' or '|'")
+    return given
+
+
 def _lead_id(text: str) -> int:
     try:
         return int(text.removeprefix("#"))
@@ -805,10 +918,19 @@ def _lead_id(text: str) -> int:
 
 
 def _date(text: str) -> date:
+    """A day as people type it: 31.03.2027, 31-3-27 or 2027-03-31."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _decimal(text: str) -> float:
+    """A number with a decimal point or comma: 0.5 or 0,5."""
+    try:
+        return parse_decimal(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -818,6 +940,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", dest="db_given", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL, e.g. sqlite:///path/to/triage.db (default: $TRIAGE_DB, "
                              "else triage.db in your user data directory)")
+    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
+                        help=f"work on the demo database that 'triage demo' opens ({printable(demo_file())})")
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
                         help="who is deciding (default: your login name); on PostgreSQL always the login you connect with")
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
@@ -828,7 +952,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
                     "accept them (SAL) or return them to marketing with a reason. "
                     "Without a command, opens the app.",
-        epilog="Start with 'triage demo' to try it on 500 demo leads.",
+        epilog=f"Start with 'triage demo' to try it on {DEMO_LEADS} demo leads. They live in their own "
+               f"database, {printable(demo_file())}: add --demo to any command to work on it, "
+               f"e.g. 'triage --demo list'.",
     )
     parser.set_defaults(handler=cmd_app)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -839,9 +965,9 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("demo", cmd_demo, "open the app on a demo database",
-            f"Open the app on a demo database: demo.db in your user data directory unless --db "
-            f"is given. An empty one is first seeded with {DEMO_LEADS} realistic leads and "
-            f"{DEMO_REPS} reps.")
+            f"Open the app on a demo database: {printable(demo_file())} unless --db is given. An "
+            f"empty one is first seeded with {DEMO_LEADS} realistic leads and {DEMO_REPS} reps. "
+            f"Other commands work on it with --demo, e.g. 'triage --demo list'.")
 
     seed = command("seed", cmd_seed, "fill a database with demo leads and reps",
                    "Fill the database with realistic German, Dutch and English demo leads and a team: "
@@ -882,8 +1008,13 @@ def build_parser() -> argparse.ArgumentParser:
     ret.add_argument("--path", required=True, type=_choice(ReturnPath, "path"), metavar="PATH",
                      help="nurture (not ready now) or disqualify (never a customer)")
     ret.add_argument("--note", metavar="TEXT", help="a note for the review board (required with reason other)")
-    ret.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
-                     help="when the contract ends (only with reason contract)")
+    ret.add_argument("--until", type=_date, metavar="DAY",
+                     help=f"when the contract ends, {DAY_FORMATS} (only with reason contract)")
+
+    command("undo", cmd_undo, "undo your last accept or return",
+            "Undo your last accept or return: the lead is back as it was before (stage and owner), "
+            "with an undo in its history. Refused when anyone changed the lead since, or when "
+            "your last decision is undone already.")
 
     command("recycle", cmd_recycle, "hand a nurtured lead back to sales as an MQL",
             "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
@@ -955,7 +1086,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--name", required=adding, help="the member's full name")
         sub.add_argument("--role", type=_choice(Role, "role"), default=Role.REP if adding else None,
                          help="rep, lead (team lead), board (review board) or marketing" + (" (default rep)" if adding else ""))
-        sub.add_argument("--capacity", type=float, default=None, metavar="W",
+        sub.add_argument("--capacity", type=_decimal, default=None, metavar="W",
                          help="share of the leads relative to the others: 1 full time, 0.5 half (default 1)")
         sub.add_argument("--cap", metavar="N", help="at most N open MQLs at once; 'none' for no cap")
         sub.add_argument("--countries", metavar="DE,AT", help="countries covered, comma-separated (default all)")
@@ -989,8 +1120,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "Record that a member is away from one day to another (both included): they get "
                         "no leads meanwhile. Reps record their own; a team lead anyone's.")
     away.add_argument("member", metavar="LOGIN", help="who is away")
-    away.add_argument("--from", dest="since", type=_date, required=True, metavar="YYYY-MM-DD", help="first day away")
-    away.add_argument("--until", type=_date, required=True, metavar="YYYY-MM-DD", help="last day away")
+    away.add_argument("--from", dest="since", type=_date, required=True, metavar="DAY",
+                      help=f"first day away: {DAY_FORMATS}")
+    away.add_argument("--until", type=_date, required=True, metavar="DAY", help="last day away")
 
     assign_parser = command(
         "assign", cmd_assign, "assign the pool's MQLs to the reps, fairly (team lead)",
@@ -999,7 +1131,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sum kept in proportion to capacity over 30 days. Each assignment says why.")
     assign_parser.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
     assign_parser.add_argument("--replay", type=_period, metavar="FROM..TO",
-                               help="assign the leads handed over in a past period again under today's team "
+                               help="assign the leads handed over in a past period (e.g. "
+                                    "01.03.2027..31.03.2027) again under today's team "
                                     "and rules, and print per rep counts and points beside what really happened "
                                     "(changes nothing)")
 
@@ -1017,12 +1150,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = command(
         "import", cmd_import, "import leads from a CSV, JSON or XLSX file",
-        "Import marketing's leads as MQLs in the unassigned pool, all or nothing. CSV with comma, "
-        "semicolon or tab, UTF-8 (with or without BOM) or Windows-1252; JSON as an array of objects "
-        "or one object per line; XLSX. Columns by their names (first_name, email, company, ...), "
-        "HubSpot's export names, or --map. Duplicates by email or external id are merged. Rows that "
-        "do not validate go, unchanged, to PATH.rejects.csv with the reason. Exit 0 when all rows "
-        "were imported, 1 when some were rejected, 2 when the file cannot be read.")
+        "Import marketing's leads as MQLs in the unassigned pool, all or nothing; the new ones go to "
+        "the reps when the team has any. CSV with comma, semicolon or tab, UTF-8 (with or without BOM), "
+        "UTF-16 or UTF-32 (Excel's Unicode Text, ad platforms' lead exports) or Windows-1252; JSON as an "
+        "array of objects or one object per line; XLSX; triage's own exports. Columns and values by their "
+        "names in English, German or Dutch (first_name, Vorname, Voornaam, Kanal, Bron, Messe, "
+        "Demo-aanvraag, ...), HubSpot's export names, or --map. Dates as 24.11.2026, 24-11-26 or "
+        "2026-11-24, with a time or without. The same lead (external id, else email, else phone, else "
+        "name and company) is merged, not doubled. Rows that do not validate go, unchanged, to "
+        "PATH.rejects.csv with the reason. Not for the review board. Exit 0 when all rows were "
+        "imported, 1 when some were rejected, 2 when the file cannot be read.")
     importer.add_argument("path", metavar="PATH", help="the file")
     importer.add_argument("--encoding", metavar="NAME", help="the CSV's encoding when detection is wrong (e.g. cp1252)")
     importer.add_argument("--map", action="append", metavar="COLUMN=FIELD",
@@ -1033,13 +1170,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Export for the review board and marketing: returned (every return with reason, path, note, rep, "
         "channel, dates and what became of the lead later), leads (every field), suppression (emails "
         "marketing must not contact now: leads sales is working), balance (per rep figures). CSV is "
-        "UTF-8 with a byte-order mark for Excel; cells that would run as formulas are neutralised.")
+        "UTF-8 with a byte-order mark for Excel; a cell that would run as a formula gets a leading "
+        "apostrophe, which triage import takes back. XLSX cells are typed (text, numbers, dates) with a "
+        "frozen header and a filter. Dates and times are ISO 8601 (2026-11-24T09:30:00+00:00) in CSV "
+        "and JSON. An export of leads imports again field for field.")
     export.add_argument("kind", choices=["returned", "leads", "suppression", "balance"], metavar="KIND",
                         help="returned, leads, suppression or balance")
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file, or - for standard output")
     export.add_argument("--format", choices=["csv", "xlsx", "json"], help="default: from the file's suffix, else csv")
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day on (returned: by return date)")
     export.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="up to and including this day")
+    export.add_argument("--excel", choices=["de", "en", "nl"], metavar="LANG",
+                        help="CSV for the Excel of this language: de or nl (German, Dutch: semicolons, "
+                             "decimal commas), en (commas, decimal points; the default)")
+    export.add_argument("--delimiter", type=_delimiter, metavar="CHAR",
+                        help="the CSV's delimiter: ',', ';', 'tab' or '|' (default ','; ';' with --excel de or nl)")
 
     database = commands.add_parser(
         "db", parents=[common], help="the database: check that it is reachable and migrated",
@@ -1128,7 +1273,11 @@ def _tolerant(stream: TextIO) -> None:
 
 def _defaults(args: argparse.Namespace) -> argparse.Namespace:
     args.db_given = getattr(args, "db_given", None)
-    args.db = args.db_given or default_db()
+    args.demo = getattr(args, "demo", False)
+    if args.demo and args.db_given:
+        raise UsageError("--demo and --db name two databases: give one of them")
+    args.db = demo_db() if args.demo else args.db_given or default_db()
+    args.existing_only = args.handler in EXISTING_ONLY
     args.login_given = getattr(args, "login", None)
     args.login = args.login_given or default_login()
     args.rules = getattr(args, "rules", None)
@@ -1153,6 +1302,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         getattr(args, "command_parser", parser).error(str(exc))
     except ValidationError as exc:
         return _fail(validation_message(exc))
+    except (MissingDatabase, LeadNotFound) as exc:
+        if args.demo and isinstance(exc, MissingDatabase):
+            return _fail(f"there is no demo database yet at {exc.path}: `{PROG} demo` creates it")
+        hint = _demo_hint(args)
+        if hint and isinstance(exc, MissingDatabase):
+            return _fail(f"{MissingDatabase.missing(exc.path)}; {hint}")
+        if hint and _default_is_empty(args):
+            return _fail(f"{exc}; {hint}")
+        return _fail(exc)
     except TriageError as exc:
         return _fail(exc)
     except KeyboardInterrupt:

@@ -1,47 +1,99 @@
 """Exports for the review board and for marketing: returned leads, all leads, the
 suppression list, and the team's balance, as CSV, XLSX or JSON.
 
-A cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
-carriage return) is neutralised with a leading apostrophe, in CSV and XLSX alike: a lead
-named "=HYPERLINK(...)" must stay text on the review board's screen.
+Each format carries the values as they are, so that `triage import` takes an export of
+leads back field for field:
+- CSV: a cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or
+  a carriage return) is neutralised with a leading apostrophe, which the import takes back.
+  For German or Dutch Excel, semicolons between cells and decimal commas (`CsvStyle`).
+- XLSX: typed cells. Text is written as text, which no spreadsheet evaluates (so no
+  apostrophe), numbers as numbers, dates and times as Excel dates (Excel keeps them to the
+  millisecond); a frozen header, a filter and widths that fit.
+- JSON: the values, dates and times as ISO 8601 text with `T`, as in CSV.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from enum import Enum
 from typing import Any, BinaryIO, Iterable, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KINDS = ("returned", "leads", "suppression", "balance")
 FORMATS = ("csv", "xlsx", "json")
+#: Widths of XLSX columns, in characters: fitted to the header and the first rows, within these.
+NARROWEST, WIDEST, MEASURED_ROWS = 6, 60, 1000
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a CSV file is laid out for the Excel that opens it."""
+
+    delimiter: str = ","
+    decimal_comma: bool = False
+
+
+#: `--excel LANG`: German and Dutch Excel split a CSV file at semicolons and read 0,5 as a
+#: number (0.5 as a date or text); English Excel splits at commas and reads 0.5.
+EXCEL_STYLES = {
+    "en": CsvStyle(","),
+    "de": CsvStyle(";", decimal_comma=True),
+    "nl": CsvStyle(";", decimal_comma=True),
+}
 
 
 def neutralise(value: Any) -> Any:
-    """A value safe in a spreadsheet cell; numbers stay numbers."""
+    """A value safe in a CSV cell; numbers stay numbers."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def _plain(value: Any) -> Any:
+def _moment(value: datetime | date) -> str:
+    """ISO 8601 with `T`; a time with a zone in UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat()
+
+
+def _plain(value: Any, decimal_comma: bool = False) -> Any:
+    """A value as a CSV cell holds it."""
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, (datetime, date)):
-        return value.isoformat()
+        return _moment(value)
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and decimal_comma:
+        return repr(value).replace(".", ",")
     return value
 
 
-def write_csv(stream: TextIO, columns: list[str], rows: Iterable[dict[str, Any]]) -> int:
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return _moment(value)
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)
+
+
+def write_csv(stream: TextIO, columns: list[str], rows: Iterable[dict[str, Any]],
+              style: CsvStyle = CsvStyle()) -> int:
     """CSV for Excel: the caller opens `stream` as UTF-8 with a byte-order mark."""
-    writer = csv.writer(stream)
+    writer = csv.writer(stream, delimiter=style.delimiter)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([neutralise(_plain(row.get(column))) for column in columns])
+        writer.writerow([neutralise(_plain(row.get(column), style.decimal_comma)) for column in columns])
         count += 1
     return count
 
@@ -52,30 +104,62 @@ def write_json(stream: TextIO, columns: list[str], rows: Iterable[dict[str, Any]
     count = 0
     for row in rows:
         stream.write(("," if count else "") + "\n" + json.dumps(
-            {column: row.get(column) for column in columns}, ensure_ascii=False, default=str))
+            {column: row.get(column) for column in columns}, ensure_ascii=False, default=_json_default))
         count += 1
     stream.write("\n]\n")
     return count
 
 
+def _excel_moment(value: datetime) -> datetime:
+    """A time as Excel holds it: without a zone, in UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
 def write_xlsx(target: str | BinaryIO, columns: list[str], rows: Iterable[dict[str, Any]], sheet: str) -> int:
+    """A workbook of typed cells (see the module), written row by row (constant memory)."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
+                                        "strings_to_urls": False, "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
     page = book.add_worksheet(sheet[:31])
     page.write_row(0, 0, columns, bold)
+    widths = [len(column) + 2 for column in columns]  # room for the filter's button
     count = 0
     for count, row in enumerate(rows, 1):
-        for column_number, column in enumerate(columns):
-            value = neutralise(_plain(row.get(column)))
+        measure = count <= MEASURED_ROWS
+        for number, column in enumerate(columns):
+            value = row.get(column)
+            if isinstance(value, Enum):
+                value = value.value
+            if value is None:
+                continue
             if isinstance(value, bool):
-                page.write_boolean(count, column_number, value)
+                page.write_boolean(count, number, value)
+                shown = 5
             elif isinstance(value, (int, float)):
-                page.write_number(count, column_number, value)
+                page.write_number(count, number, value)
+                shown = len(f"{value:g}")
+            elif isinstance(value, datetime):
+                page.write_datetime(count, number, _excel_moment(value), when)
+                shown = 19
+            elif isinstance(value, date):
+                page.write_datetime(count, number, value, day)
+                shown = 10
             else:
-                page.write_string(count, column_number, str(value))
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                                      default=_json_default)
+                page.write_string(count, number, text)
+                shown = max((len(line) for line in text.splitlines()), default=0) if measure else 0
+            if measure and shown > widths[number]:
+                widths[number] = shown
+    for number, width in enumerate(widths):
+        page.set_column(number, number, min(WIDEST, max(NARROWEST, width + 1)))
     page.freeze_panes(1, 0)
+    page.autofilter(0, 0, max(count, 1), max(len(columns) - 1, 0))
     book.close()
     return count

@@ -4,6 +4,11 @@ This module turns a file into validated leads and rejected rows; storing them is
 service's and the store's business. Nothing is dropped silently: a row that does not
 validate is kept, unchanged, with the reason; a column or channel value we do not know is
 kept with the lead (in `extra`) and reported.
+
+Marketing's own words, in English, German and Dutch, are the tables of `triage.words`. Text
+comes in UTF-8, UTF-16 or UTF-32 (with a byte-order mark or without) or Windows-1252. A
+triage export reads back field for field: the apostrophe its CSV puts before a formula start
+is taken back. `KnownLeads` says which rows are the same lead.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import re
 import sys
 import threading
 import time
+import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from itertools import islice
@@ -32,7 +38,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, get_type_h
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
+from . import words
+from .dates import DAY_FORMATS, parse_day, parse_decimal
 from .errors import TriageError
+from .exporting import FORMULA_STARTS
 from .models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
 from .scoring import FastScorer
 
@@ -46,84 +55,91 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 CANONICAL = (
     "external_id", "salutation", "first_name", "last_name", "email", "phone", "company", "job_title",
-    "country", "channel", "interest", "existing_customer", "notes", "created_at", "emails_opened",
-    "emails_clicked", "pages_visited", "forms_filled",
+    "country", "channel", "interest", "existing_customer", "creditworthiness", "notes", "created_at",
+    "emails_opened", "emails_clicked", "pages_visited", "forms_filled",
 )
-#: Columns of a HubSpot contacts export, and a few other common spellings.
-ALIASES = {
-    "record id": "external_id", "contact id": "external_id", "id": "external_id",
-    "first name": "first_name", "firstname": "first_name", "vorname": "first_name", "voornaam": "first_name",
-    "last name": "last_name", "lastname": "last_name", "nachname": "last_name", "achternaam": "last_name",
-    "email address": "email", "e mail": "email", "mail": "email",
-    "phone number": "phone", "mobile phone number": "phone", "telefon": "phone", "telefoon": "phone",
-    "company name": "company", "firma": "company", "unternehmen": "company", "bedrijf": "company",
-    "job title": "job_title", "position": "job_title", "functie": "job_title",
-    "country/region": "country", "land": "country",
-    "original source": "channel", "source": "channel", "lead source": "channel",
-    "create date": "created_at", "created": "created_at",
-    "anrede": "salutation", "aanhef": "salutation",
-    "marketing emails opened": "emails_opened", "marketing emails clicked": "emails_clicked",
-    "number of pageviews": "pages_visited", "number of form submissions": "forms_filled",
-    "lifecycle stage": None, "contact owner": None,  # known, deliberately not imported
-}
-#: HubSpot's Original Source values, and plain words, mapped to our channels.
-CHANNEL_WORDS = {
-    "organic search": Channel.ORGANIC_SEARCH, "seo": Channel.ORGANIC_SEARCH,
-    "paid search": Channel.PAID_ADS, "paid social": Channel.PAID_ADS, "ads": Channel.PAID_ADS,
-    "social media": Channel.SOCIAL, "email marketing": Channel.EMAIL, "newsletter": Channel.EMAIL,
-    "referrals": Channel.REFERRAL, "ai referrals": Channel.REFERRAL, "empfehlung": Channel.REFERRAL,
-    "direct traffic": Channel.WEB_FORM, "website": Channel.WEB_FORM, "form": Channel.WEB_FORM,
-    "offline sources": Channel.EVENT, "trade fair": Channel.EVENT, "messe": Channel.EVENT, "beurs": Channel.EVENT,
-    "other campaigns": Channel.OTHER, "telefon": Channel.PHONE, "call": Channel.PHONE,
-    "partner": Channel.PARTNER, "purchased list": Channel.PURCHASED_LIST,
-}
-INTEREST_WORDS = {
-    "demo": Interest.DEMO_REQUEST, "demo request": Interest.DEMO_REQUEST, "demo anfrage": Interest.DEMO_REQUEST,
-    "quote": Interest.QUOTE_REQUEST, "quote request": Interest.QUOTE_REQUEST, "angebot": Interest.QUOTE_REQUEST,
-    "offerte": Interest.QUOTE_REQUEST, "pricing": Interest.QUOTE_REQUEST,
-    "inquiry": Interest.INQUIRY, "enquiry": Interest.INQUIRY, "anfrage": Interest.INQUIRY, "": Interest.INQUIRY,
-}
-#: Country names in English, German and Dutch for the countries leads mostly come from.
-COUNTRY_NAMES = {
-    "germany": "DE", "deutschland": "DE", "duitsland": "DE", "austria": "AT", "österreich": "AT",
-    "oostenrijk": "AT", "switzerland": "CH", "schweiz": "CH", "zwitserland": "CH", "suisse": "CH",
-    "netherlands": "NL", "the netherlands": "NL", "nederland": "NL", "niederlande": "NL", "holland": "NL",
-    "belgium": "BE", "belgië": "BE", "belgien": "BE", "belgique": "BE", "luxembourg": "LU", "luxemburg": "LU",
-    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB", "vereinigtes königreich": "GB",
-    "verenigd koninkrijk": "GB", "ireland": "IE", "irland": "IE", "ierland": "IE", "france": "FR",
-    "frankreich": "FR", "frankrijk": "FR", "spain": "ES", "spanien": "ES", "spanje": "ES", "italy": "IT",
-    "italien": "IT", "italië": "IT", "poland": "PL", "polen": "PL", "denmark": "DK", "dänemark": "DK",
-    "denemarken": "DK", "sweden": "SE", "schweden": "SE", "zweden": "SE", "norway": "NO", "norwegen": "NO",
-    "noorwegen": "NO", "united states": "US", "usa": "US", "vereinigte staaten": "US",
-    "verenigde staten": "US", "liechtenstein": "LI",
-}
-TRUE_WORDS = {"yes", "y", "true", "1", "ja", "j", "x", "wahr", "existing", "bestandskunde", "bestaand"}
-FALSE_WORDS = {"no", "n", "false", "0", "nein", "nee", "", "new", "neukunde", "nieuw"}
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-                "%d-%m-%Y %H:%M", "%d-%m-%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 
 
 class UnreadableFile(TriageError):
     """The file cannot be read as leads at all (exit 2)."""
 
 
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_SEPARATORS = re.compile(r"[\s_\-/.:()*#'\"]+")
+
+
 def normalise(header: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", header.strip().lstrip("\ufeff").lower())
+    """A column name or value as the tables in `triage.words` hold it: lower case, umlauts
+    as ae, oe, ue, no accents, and spaces, `-`, `_`, `/`, `.` as one space."""
+    text = header.strip().lstrip("\ufeff").lower().translate(_FOLD)
+    if not text.isascii():
+        text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    return _SEPARATORS.sub(" ", text).strip()
+
+
+def _table(words: dict[Any, dict[str, tuple[str, ...]]]) -> dict[str, Any]:
+    """A table of `triage.words` as normalised word -> what it means."""
+    return {normalise(word): meaning for meaning, languages in words.items()
+            for names in languages.values() for word in names}
+
+
+#: Column names in English, German and Dutch, HubSpot's among them, to the field they fill;
+#: None for a column known and deliberately not imported.
+ALIASES: dict[str, str | None] = {
+    **{normalise(word): None for names in words.NOT_IMPORTED.values() for word in names},
+    **_table(words.COLUMNS),
+}
+CHANNEL_WORDS: dict[str, Channel] = {
+    **_table(words.CHANNELS), **{normalise(channel.value): channel for channel in Channel}}
+INTEREST_WORDS: dict[str, Interest] = {
+    **_table(words.INTERESTS), **{normalise(interest.value): interest for interest in Interest}}
+CREDIT_WORDS: dict[str, Credit] = _table(words.CREDIT)
+COUNTRY_NAMES = {normalise(name): code for code, names in words.COUNTRIES.items() for name in names}
+TRUE_WORDS = {normalise(word) for names in words.YES.values() for word in names}
+FALSE_WORDS = {normalise(word) for names in words.NO.values() for word in names}
+#: Columns of triage's own export that an import leaves to triage (the lead's id there, when
+#: the file has an external_id column too).
+OWN_COLUMNS = {"id"}
+FULL_NAMES = {normalise(word) for names in words.FULL_NAME.values() for word in names}
+NAME_INFIXES = {normalise(word) for word in words.NAME_INFIX}
+
+
+#: A mapping's target for a column to keep unmapped, with the lead in `extra`.
+KEEP = "unknown"
 
 
 def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Which field each column fills, and the columns we do not know (kept in `extra`)."""
+    """Which field each column fills, and the columns we do not know (kept in `extra`).
+
+    A column given by `mapping` or named exactly as a field comes first; then the other
+    names of `triage.words`, for the fields still free. A second column for a field already
+    filled is kept in `extra`, not dropped. A column `extra` (triage's own export) holds
+    more such columns. Columns known and deliberately not imported are in neither."""
     wanted = {normalise(column): target for column, target in mapping.items()}
-    canonical = {normalise(name): name for name in CANONICAL}
+    canonical = {normalise(name): name for name in (*CANONICAL, "extra")}
+    keys = [normalise(header) for header in headers]
     fields: dict[str, str] = {}
-    unknown: list[str] = []
-    for header in headers:
-        key = normalise(header)
-        target = wanted.get(key) or canonical.get(key) or ALIASES.get(key, "unknown")
-        if target == "unknown":
-            unknown.append(header)
-        elif target is not None and target not in fields.values():
+    taken: set[str] = set()
+    for header, key in zip(headers, keys, strict=True):
+        target = wanted.get(key) or canonical.get(key)
+        if target is not None and target != KEEP and target not in taken:
             fields[header] = target
+            taken.add(target)
+    unknown: list[str] = []
+    for header, key in zip(headers, keys, strict=True):
+        if header in fields:
+            continue
+        if wanted.get(key) == KEEP:  # the user chose to keep it as it is, in `extra`
+            unknown.append(header)
+            continue
+        target = "last_name" if key in FULL_NAMES else ALIASES.get(key, "unknown")
+        if target is None or (key in OWN_COLUMNS and target in taken):
+            continue
+        if target == "unknown" or target in taken:
+            unknown.append(header)
+        else:
+            fields[header] = target
+            taken.add(target)
     return fields, unknown
 
 
@@ -140,13 +156,22 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
     return mapping
 
 
+def _stem(key: str, stems: tuple[tuple[str, Any], ...]) -> Any:
+    """What a longer value says by a word in it ("messe hannover 2026": the event)."""
+    parts = key.split()
+    for stem, meaning in stems:
+        if any(part.startswith(stem) or (len(stem) > 4 and stem in part) for part in parts):
+            return meaning
+    return None
+
+
 def _channel(value: str) -> tuple[Channel, bool]:
+    """The channel a file's value names, and whether it names one (else `other`, and the
+    value is kept with the lead)."""
     key = normalise(value)
-    for channel in Channel:
-        if key in (channel.value, channel.value.replace("_", " ")):
-            return channel, True
-    if key in CHANNEL_WORDS:
-        return CHANNEL_WORDS[key], True
+    found = CHANNEL_WORDS.get(key) or _stem(key, words.CHANNEL_STEMS)
+    if found is not None:
+        return found, True
     return Channel.OTHER, key == ""
 
 
@@ -154,7 +179,7 @@ def _country(value: str) -> str:
     text = value.strip()
     if len(text) == 2 and text.isalpha():
         return text.upper()
-    code = COUNTRY_NAMES.get(text.lower())
+    code = COUNTRY_NAMES.get(normalise(text))
     if code is None and text:
         raise ValueError(f"{text!r} is not a country we know (a two-letter code such as DE always works)")
     return code or ""
@@ -165,7 +190,7 @@ def _count(value: str) -> int:
     if not text:
         return 0
     try:
-        number = float(text.replace(",", "."))
+        number = parse_decimal(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a number") from None
     if number < 0 or number != int(number):
@@ -174,12 +199,26 @@ def _count(value: str) -> int:
 
 
 def _flag(value: str) -> bool:
-    text = value.strip().lower()
+    text = normalise(value)
     if text in TRUE_WORDS:
         return True
     if text in FALSE_WORDS:
         return False
     raise ValueError(f"{value!r} is neither yes nor no")
+
+
+def _credit(value: str) -> Credit:
+    found = CREDIT_WORDS.get(normalise(value))
+    if found is None:
+        raise ValueError(f"{_shown(value)} is not a creditworthiness (A, B, C, D or unknown)")
+    return found
+
+
+#: A day as `triage.dates.parse_day` reads it, then a time of day: `24.11.2026 09:30`,
+#: `24-11-26, 9:30 Uhr`, `2026-11-24T09:30:00`.
+_DAY_AND_TIME = re.compile(
+    r"(?P<day>[\d.\-]+?)(?:(?:\s*,\s*|\s+|T)(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
+    r"(?:[:.](?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6}))?)?\s*(?:uhr|h)?)?", re.IGNORECASE)
 
 
 def _moment(value: str) -> datetime | None:
@@ -189,15 +228,146 @@ def _moment(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        for pattern in DATE_FORMATS:
-            try:
-                moment = datetime.strptime(text, pattern)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY, optionally with HH:MM)") from None
+        found = _DAY_AND_TIME.fullmatch(text)
+        try:
+            if found is None:
+                raise ValueError(text)
+            day = parse_day(found["day"])
+            fraction = (found["fraction"] or "").ljust(6, "0")
+            moment = datetime(day.year, day.month, day.day, int(found["hour"] or 0), int(found["minute"] or 0),
+                              int(found["second"] or 0), int(fraction))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date ({DAY_FORMATS}, optionally with HH:MM)") from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+# --- who a row is ------------------------------------------------------------------------
+
+#: A lead's identity keys, strongest first, each "" when it has none: "x:" + external id,
+#: "e:" + email (case ignored), "p:" + phone number (digits, from the country code on),
+#: "n:" + name and company (case and spaces ignored); then its name and its company
+#: (compared, not keys).
+Identity = tuple[str, str, str, str, str, str]
+_NOT_DIGIT = re.compile(r"\D+")
+_CALLING = set(words.CALLING_CODES.values())
+
+
+def phone_key(phone: str, country: str = "") -> str:
+    """A phone number's digits from the country code on: `+49 (0)30 1234-567`,
+    `0049 30 1234567` and, for a lead in Germany, `030 1234567` are all 49301234567."""
+    text = phone.replace("(0)", "")
+    digits = _NOT_DIGIT.sub("", text)
+    if text.lstrip().startswith("+"):
+        number = digits
+    elif digits.startswith("00"):
+        number = digits[2:]
+    elif digits.startswith("0"):
+        code = words.CALLING_CODES.get(country)
+        number = code + digits[1:] if code else digits
+    else:
+        number = digits
+    for size in (1, 2, 3):  # a trunk 0 after the country code: +49 030 ... (Italy keeps it)
+        code = number[:size]
+        if code in _CALLING:
+            if number[size:size + 1] == "0" and code != "39":
+                number = code + number[size + 1:]
+            break
+    return number if len(number) >= 6 else ""
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def identity(external_id: str, email: str, phone: str, first_name: str, last_name: str, company: str,
+             country: str) -> Identity:
+    """The keys an import knows a lead by (see `Identity`)."""
+    number = phone_key(phone, country) if phone else ""
+    person, firm = _folded(f"{first_name} {last_name}"), _folded(company)
+    return ("x:" + external_id if external_id else "", "e:" + email.casefold() if email else "",
+            "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", person, firm)
+
+
+def row_identity(row: tuple, *, full: bool = True) -> Identity | tuple[str, str]:
+    """`identity` of a prepared row (its `RECORD_FIELDS` values). Not `full`: a row with an
+    email only by its external id and email (the phone and name of most rows are never
+    needed: only a lead without an email is known by them); `KnownLeads.find` then says
+    when the rest is wanted."""
+    if not full and row[EMAIL]:
+        return ("x:" + row[EXTERNAL_ID] if row[EXTERNAL_ID] else "", "e:" + row[EMAIL].casefold())
+    return identity(row[EXTERNAL_ID], row[EMAIL], row[PHONE], row[FIRST_NAME], row[LAST_NAME], row[COMPANY],
+                    row[COUNTRY])
+
+
+class KnownLeads:
+    """Which lead (or row of the file) each identity key belongs to.
+
+    A key stays with the first lead that has it. A lead is found by its external id, else
+    its email, else its phone number, else its name and company; by the last two only if
+    nothing says it is someone else: another email or external id, another name for
+    the same phone number (or another company), another phone number for the same name."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int] = {}
+        #: The identities of leads without an email, known by phone or name.
+        self.weak: dict[int, Identity] = {}
+
+    def add(self, lead: int, keys: Identity) -> None:
+        """Keys of `lead`; its phone and name only while it has no email (one with an email is
+        known by it)."""
+        table = self.keys
+        for key in keys[:2] if keys[1] else keys[:4]:
+            if key:
+                table.setdefault(key, lead)
+        if lead in self.weak:
+            self.weak[lead] = (*keys[:2], *self.weak[lead][2:]) if len(keys) == 2 else keys
+        elif not keys[1] and (keys[2] or keys[3]):
+            self.weak[lead] = keys
+
+    def clear(self) -> None:
+        self.keys.clear()
+        self.weak.clear()
+
+    def wants_all(self, keys: tuple) -> bool:
+        """Whether `find` needs the phone and name of a row known so far by email alone."""
+        return len(keys) == 2 and bool(self.weak)
+
+    def find(self, keys: Identity) -> int | None:
+        found = self.find_strong(keys)
+        return self.find_weak(keys) if found is None else found
+
+    def find_strong(self, keys: Identity) -> int | None:
+        """The lead with the same external id, else the same email."""
+        x, email = keys[0], keys[1]
+        table = self.keys
+        if x and x in table:
+            return table[x]
+        if email and email in table:
+            return table[email]
+        return None
+
+    def find_weak(self, keys: Identity) -> int | None:
+        """The lead with the same phone number, else the same name and company, if nothing
+        says it is someone else."""
+        if not self.weak:
+            return None
+        table = self.keys
+        for key in keys[2:4]:
+            lead = table.get(key) if key else None
+            if lead is not None and self._fits(self.weak.get(lead), keys, key[0]):
+                return lead
+        return None
+
+    @staticmethod
+    def _fits(known: Identity | None, keys: Identity, kind: str) -> bool:
+        if known is None:
+            return True
+        for mine, theirs in zip(keys[:2], known[:2], strict=True):
+            if mine and theirs and mine != theirs:
+                return False
+        if kind == "p":
+            return not any(mine and theirs and mine != theirs for mine, theirs in zip(keys[4:], known[4:], strict=True))
+        return not (keys[2] and known[2] and keys[2] != known[2])
 
 
 @dataclass
@@ -220,12 +390,9 @@ Count = Annotated[int, Field(ge=0)]
 
 def _interest(text: str) -> Interest:
     key = normalise(text)
-    found = INTEREST_WORDS.get(key)
+    found = INTEREST_WORDS.get(key) or _stem(key, words.INTEREST_STEMS)
     if found is None:
-        try:
-            found = Interest(key.replace(" ", "_"))
-        except ValueError:
-            raise ValueError(f"{_shown(text)} is not an interest (inquiry, quote, demo)") from None
+        raise ValueError(f"{_shown(text)} is not an interest (inquiry, quote, demo)")
     return found
 
 
@@ -286,7 +453,7 @@ class LeadRecord(TypedDict):
                        FIRST_FIT]
     interest: Annotated[Interest | Annotated[Interest, BeforeValidator(_remembered(_interest))], FIRST_FIT]
     existing_customer: Annotated[bool | Annotated[bool, BeforeValidator(_remembered(_flag))], FIRST_FIT]
-    creditworthiness: Credit
+    creditworthiness: Annotated[Credit | Annotated[Credit, BeforeValidator(_remembered(_credit))], FIRST_FIT]
     emails_opened: Count
     emails_clicked: Count
     pages_visited: Count
@@ -302,8 +469,9 @@ LeadColumns = TypedDict(  # type: ignore[misc]
 LeadColumns.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[attr-defined]
 COLUMNS = TypeAdapter(LeadColumns)
 FIELD_AT = {name: index for index, name in enumerate(RECORD_FIELDS)}
-EMAIL, LAST_NAME, COMPANY, EXTERNAL_ID, CHANNEL, EXTRA, CREATED_AT = (
-    FIELD_AT[name] for name in ("email", "last_name", "company", "external_id", "channel", "extra", "created_at"))
+EMAIL, FIRST_NAME, LAST_NAME, PHONE, COMPANY, COUNTRY, EXTERNAL_ID, CHANNEL, EXTRA, CREATED_AT = (
+    FIELD_AT[name] for name in ("email", "first_name", "last_name", "phone", "company", "country", "external_id",
+                                "channel", "extra", "created_at"))
 DEFAULTS = {name: LeadData.model_fields[name].get_default(call_default_factory=True)
             for name in RECORD_FIELDS if name != "created_at"} | {"created_at": None}
 COUNTS = ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")
@@ -345,15 +513,31 @@ class Conversion:
     """
 
     def __init__(self, headers: list[str], fields: dict[str, str], unknown_columns: list[str],
-                 delimiter: str = ",") -> None:
+                 delimiter: str = ",", neutralised: bool = True) -> None:
+        """`neutralised`: the file may be a CSV or XLSX export whose formula-like cells carry
+        a leading apostrophe (`exporting.neutralise`); it is taken back. Not for JSON."""
         self.headers = headers
         self.delimiter = delimiter
+        infix = next((column for column in unknown_columns if normalise(column) in NAME_INFIXES), None)
+        if infix is not None and "last_name" in fields.values():  # "de" + "Vries": the last name "de Vries"
+            unknown_columns = [column for column in unknown_columns if column != infix]
+        else:
+            infix = None
         self.unknown_columns = unknown_columns
         self.unknown_channels: set[str] = set()
+        self.neutralised = neutralised
         position = {header: index for index, header in enumerate(headers)}
         self._at = {target: position[column] for column, target in fields.items()}
+        #: A column `extra`: the columns another triage exported, as one JSON object.
+        self._extra_at = self._at.pop("extra", None)
         self._missing = {name: value for name, value in DEFAULTS.items() if name not in self._at}
         self._unknown = [(position[column], column) for column in unknown_columns if column in position]
+        self._infix_at = None if infix is None else position[infix]
+        #: A column of whole names and none of first names: split into first and last name.
+        self._full_name = "first_name" not in self._at and any(
+            target == "last_name" and normalise(column) in FULL_NAMES for column, target in fields.items())
+        if self._full_name:
+            self._missing.pop("first_name", None)
 
     def _raw(self, cells: list[str]) -> dict[str, Any]:
         raw = dict(zip(self.headers, cells, strict=False))
@@ -364,18 +548,28 @@ class Conversion:
     def _columns(self, table: list[list[str]]) -> dict[str, list[Any]]:
         """The batch's cells as one list per field, as `LeadColumns` takes them."""
         cells = list(zip(*table, strict=True))
+        if self.neutralised:
+            cells = [_taken_back(column) for column in cells]
         count = len(table)
         columns: dict[str, list[Any]] = {name: [value] * count for name, value in self._missing.items()}
         for name, index in self._at.items():
             columns[name] = list(cells[index])
+        if self._infix_at is not None:
+            columns["last_name"] = [f"{infix.strip()} {last.strip()}".strip()
+                                    for infix, last in zip(cells[self._infix_at], columns["last_name"], strict=True)]
+        if self._full_name:
+            names = [name.strip().rpartition(" ") for name in columns["last_name"]]
+            columns["first_name"] = [first.strip() for first, _, _ in names]
+            columns["last_name"] = [last for _, _, last in names]
         for name in COUNTS:
             if name in self._at:
                 columns[name] = [text or 0 for text in columns[name]]
         if "created_at" in self._at:
             columns["created_at"] = [text or None for text in columns["created_at"]]
-        if self._unknown:
-            columns["extra"] = [{column: cells[index][row] for index, column in self._unknown
-                                 if cells[index][row] and not cells[index][row].isspace()} for row in range(count)]
+        if self._unknown or self._extra_at is not None:
+            own = cells[self._extra_at] if self._extra_at is not None else [""] * count
+            columns["extra"] = [{**_extra_cell(own[row]), **{column: cells[index][row] for index, column in self._unknown
+                                 if cells[index][row] and not cells[index][row].isspace()}} for row in range(count)]
         return columns
 
     def _slow(self, record: dict[str, Any]) -> tuple | str:
@@ -445,6 +639,34 @@ class Conversion:
         return checked, lines, rejects
 
 
+#: What an export neutralises in a CSV cell with a leading apostrophe, which is taken back.
+_STARTS = frozenset(FORMULA_STARTS)
+
+
+def _taken_back(column: tuple[str, ...]) -> tuple[str, ...]:
+    """A column's cells without the apostrophe an export put before a formula start
+    ("'+44 20 ...", "'=HYPERLINK(...)"); other cells as they are. Most columns have none,
+    which one search of the joined column tells."""
+    if "\x00'" not in "\x00" + "\x00".join(column):
+        return column
+    return tuple(cell[1:] if cell[:1] == "'" and cell[1:2] in _STARTS else cell for cell in column)
+
+
+def _extra_cell(text: str) -> dict[str, str]:
+    """A column `extra` as triage exports it (a JSON object of texts); anything else is kept
+    as it is, under the column's name."""
+    if not text or text.isspace():
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        return {"extra": text}
+    return {str(key): value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for key, value in found.items() if value is not None}
+
+
 @dataclass
 class Batch:
     """A batch of prepared rows: each is the `RECORD_FIELDS` values, then score and parts.
@@ -459,6 +681,8 @@ class Batch:
     unknown_channels: set[str]
     #: How far through the file reading is, 0..1.
     progress: float
+    #: Each row's `Identity`, made here rather than in the process that stores.
+    identities: list[Identity] = field(default_factory=list)
 
 
 def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetime, size: int = 5000,
@@ -492,7 +716,8 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
             if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to send and store
                 parts = shared_parts.setdefault(parts, parts)
             rows.append((*row[:CREATED_AT], dated(row[CREATED_AT]), score, parts))
-        yield Batch(rows, lines, rejects, set(conversion.unknown_channels), source.progress())
+        yield Batch(rows, lines, rejects, set(conversion.unknown_channels), source.progress(),
+                    [row_identity(row, full=False) for row in rows])
 
 
 def _chunks(rows: Iterator[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -518,15 +743,40 @@ class Source:
     close: Callable[[], None] = lambda: None
 
 
+#: Byte-order marks, longest first (UTF-32 LE starts as UTF-16 LE does). "utf-16" and
+#: "utf-32" read the mark and drop it.
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 with no byte-order mark, told by its zero bytes: text in Latin letters has a
+    zero in every other byte, the odd ones (little-endian) or the even ones (big-endian)."""
+    sample = head[:4096 - len(head[:4096]) % 2]
+    if len(sample) < 4:
+        return None
+    half = len(sample) // 2
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > half * 0.6 and even < half * 0.1:
+        return "utf-16-le"
+    if even > half * 0.6 and odd < half * 0.1:
+        return "utf-16-be"
+    return None
+
+
 def detect_encoding(head: bytes, given: str | None) -> str:
     if given:
         try:
             codecs.lookup(given)
         except LookupError:
-            raise UnreadableFile(f"unknown encoding {given!r} (e.g. utf-8, cp1252, latin-1)") from None
+            raise UnreadableFile(f"unknown encoding {given!r} (e.g. utf-8, cp1252, utf-16, latin-1)") from None
         return given
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return name
+    wide = _utf16_without_bom(head)
+    if wide:
+        return wide
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -550,10 +800,13 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
     suffix = path.suffix.lower()
     if suffix == ".xlsx" or head.startswith(b"PK\x03\x04"):
         return _xlsx_source(path)
-    if b"\x00" in head:
-        raise UnreadableFile(f"{path} is not a text file (CSV, JSON) or an XLSX workbook")
     chosen = detect_encoding(head, encoding)
+    wide = codecs.lookup(chosen).name.startswith(("utf-16", "utf-32"))
+    if b"\x00" in head and not wide:
+        raise UnreadableFile(f"{path} is not a text file (CSV, JSON) or an XLSX workbook")
     text_head = head.decode(chosen, errors="replace").lstrip("\ufeff").lstrip()
+    if not text_head.strip("\x00\ufffd \r\n\t"):
+        raise UnreadableFile(f"{path} is empty")
     if suffix in (".json", ".jsonl", ".ndjson") or text_head[:1] in ("[", "{"):
         return _json_source(path, chosen, size)
     return _csv_source(path, chosen, size, text_head)
@@ -644,6 +897,15 @@ def _json_cell(value: Any) -> str:
     return str(value)
 
 
+#: XLSX escapes a character XML cannot hold (a carriage return, a control character) as
+#: `_x000D_`, and an underscore that would look like such an escape as `_x005F_`.
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(found: re.Match[str]) -> str:
+    return chr(int(found.group(1), 16))
+
+
 def _xlsx_source(path: Path) -> Source:
     from openpyxl import load_workbook
 
@@ -664,6 +926,8 @@ def _xlsx_source(path: Path) -> Source:
     def cell_text(value: Any) -> str:
         if value is None:
             return ""
+        if isinstance(value, str):
+            return _ESCAPED.sub(_unescaped, value) if "_x" in value else value
         if isinstance(value, datetime):
             return value.isoformat(sep=" ")
         if isinstance(value, float) and value.is_integer():
@@ -701,6 +965,8 @@ class Reading:
     delimiter: str
     unknown_columns: list[str]
     batches: Iterator[Batch]
+    #: Columns known and left to triage (stage, owner, score, ...): not imported.
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 def _plan(path: Path, encoding: str | None, mapping: dict[str, str]) -> tuple[Source, Conversion]:
@@ -712,7 +978,7 @@ def _plan(path: Path, encoding: str | None, mapping: dict[str, str]) -> tuple[So
             f"{path}: no column for email, last name, company or external id "
             f"(columns: {', '.join(source.headers[:12])}); name them, or map them with --map"
         )
-    return source, Conversion(source.headers, fields, unknown, source.delimiter)
+    return source, Conversion(source.headers, fields, unknown, source.delimiter, source.kind != "json")
 
 
 def read(path: Path, *, rules: Rules, now: datetime, encoding: str | None = None, mapping: dict[str, str] | None = None,
@@ -723,6 +989,7 @@ def read(path: Path, *, rules: Rules, now: datetime, encoding: str | None = None
     """
     mapping = mapping or {}
     source, conversion = _plan(path, encoding, mapping)
+    fields = set(column_map(source.headers, mapping)[0])
     if separate_process is None:
         separate_process = source.kind == "csv" and source.size >= _reader_process_bytes()
     if separate_process:
@@ -730,7 +997,9 @@ def read(path: Path, *, rules: Rules, now: datetime, encoding: str | None = None
         batches = _batches_from_reader(path, encoding, mapping, rules, now, batch_size)
     else:
         batches = prepare(source, conversion, rules, now, batch_size)
-    return Reading(source.headers, source.delimiter, conversion.unknown_columns, batches)
+    ignored = [header for header in source.headers
+               if header not in fields and header not in conversion.unknown_columns and header.strip()]
+    return Reading(source.headers, source.delimiter, conversion.unknown_columns, batches, ignored)
 
 
 def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, str], rules: Rules, now: datetime,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .errors import IllegalMove
 from .models import Stage
 
@@ -28,7 +30,9 @@ def can_move(from_stage: Stage, to_stage: Stage) -> bool:
     return to_stage in MOVES[from_stage]
 
 
-def check_move(from_stage: Stage, to_stage: Stage) -> None:
-    """Raise IllegalMove naming both stages unless the move is legal."""
+def check_move(from_stage: Stage, to_stage: Stage, *, lead_id: int | None = None, by: str = "",
+               at: datetime | None = None) -> None:
+    """Raise IllegalMove unless the move is legal; `lead_id`, and who put the lead where it
+    is and when (`by`, `at`), when known, make the refusal name them."""
     if not can_move(from_stage, to_stage):
-        raise IllegalMove(from_stage, to_stage)
+        raise IllegalMove(from_stage, to_stage, lead_id=lead_id, by=by, at=at)

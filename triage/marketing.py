@@ -1,10 +1,12 @@
 """Marketing's side: files of leads coming in. `LeadService` inherits this.
 
 An import is all or nothing: its valid rows are stored in one transaction, so a process
-killed halfway leaves the database as it was. Duplicates (the same email, ignoring case,
-or the same external id) in the file or already in the database are merged, not doubled:
-blank fields are filled, activity counts take the higher figure, and a merge that
-changes nothing stores nothing, so importing the same file again changes nothing.
+killed halfway leaves the database as it was. Duplicates in the file or already in the
+database are merged, not doubled: the same lead is the one with the same external id, else
+the same email (ignoring case), else the same phone number, else the same name and company
+(`importing.KnownLeads`). Blank fields are filled, activity counts take the higher figure,
+and a merge that changes nothing stores nothing, so importing the same file again changes
+nothing. Importing is marketing's move and a team lead's.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .importing import RECORD_FIELDS, RejectedRow, read
-from .models import AuditEvent, Channel, Interest, Lead, LeadData, utcnow
+from .importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
+from .models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
 from .scoring import FastScorer, score_lead
 
 if TYPE_CHECKING:
@@ -39,6 +41,10 @@ class ImportSummary:
     rejects_path: Path | None = None
     unknown_columns: list[str] = field(default_factory=list)
     unknown_channels: list[str] = field(default_factory=list)
+    #: Columns known and left to triage (stage, owner, score, ...): not imported.
+    ignored_columns: list[str] = field(default_factory=list)
+    #: The leads this import created, in the file's order.
+    new_lead_ids: list[int] = field(default_factory=list)
     assigned: int = 0
 
     @property
@@ -60,6 +66,8 @@ def merged_changes(old: LeadData, new: LeadData) -> dict[str, Any]:
             changes[name] = getattr(new, name)
     if new.existing_customer and not old.existing_customer:
         changes["existing_customer"] = True
+    if old.creditworthiness is Credit.UNKNOWN and new.creditworthiness is not Credit.UNKNOWN:
+        changes["creditworthiness"] = new.creditworthiness
     if old.channel is Channel.OTHER and new.channel is not Channel.OTHER:
         changes["channel"] = new.channel
     if INTEREST_ORDER[new.interest] > INTEREST_ORDER[old.interest]:
@@ -70,16 +78,7 @@ def merged_changes(old: LeadData, new: LeadData) -> dict[str, Any]:
     return changes
 
 
-EMAIL_AT, EXTERNAL_ID_AT = RECORD_FIELDS.index("email"), RECORD_FIELDS.index("external_id")
 FIELDS_END = RECORD_FIELDS.index("created_at")
-
-
-def _keys(row: tuple) -> list[str]:
-    """A prepared row's merge keys: the email, ignoring case, and the external id."""
-    email, external_id = row[EMAIL_AT], row[EXTERNAL_ID_AT]
-    if email and external_id:
-        return ["e:" + email.casefold(), "x:" + external_id]
-    return ["e:" + email.casefold()] if email else ["x:" + external_id] if external_id else []
 
 
 def _data(row: tuple) -> LeadData:
@@ -108,6 +107,7 @@ class MarketingWork:
 
         `separate_process`: read, check and score the file in reader processes while this
         one stores; by default for a big CSV file (`importing.READER_PROCESS_BYTES`)."""
+        self.check_may_import()
         collecting = gc.isenabled()
         gc.disable()  # a million rows of plain values and no cycles: the collector only slows it down
         try:
@@ -116,51 +116,63 @@ class MarketingWork:
             if collecting:
                 gc.enable()
 
+    def check_may_import(self) -> None:
+        """Importing is marketing's move (and a team lead's); the review board reads and
+        exports, reps decide. Asked before the file is opened."""
+        self._may_market("import leads")  # type: ignore[attr-defined]
+
     def _import(self, path: Path, encoding: str | None, mapping: dict[str, str] | None,
                 progress: Callable[[float], None] | None, separate_process: bool | None) -> ImportSummary:
         now = utcnow()
         reading = read(path, rules=self.rules, now=now, encoding=encoding, mapping=mapping,
                        separate_process=separate_process)
-        summary = ImportSummary(unknown_columns=reading.unknown_columns)
+        summary = ImportSummary(unknown_columns=reading.unknown_columns, ignored_columns=reading.ignored_columns)
         rejects: list[RejectedRow] = []
         unknown_channels: set[str] = set()
-        known: dict[str, int] = self.store.import_keys()
+        known: KnownLeads = self.store.import_keys()
         scorer = FastScorer(self.rules)
         updated_by = f"import {path.name}"[:255]
         pending: list[tuple] = []
-        pending_at: dict[str, int] = {}
+        pending_keys: list[tuple] = []
+        in_file = KnownLeads()  # rows of this file not stored yet, by their place in `pending`
 
         def flush(session) -> None:
             ids = session.add_fresh(pending, rules_version=scorer.stamp, now=now, updated_by=updated_by)
-            for key, slot in pending_at.items():  # a key a stored lead has already stays with it
-                known.setdefault(key, ids[slot])
+            for lead_id, keys in zip(ids, pending_keys, strict=True):  # a key a stored lead has already stays with it
+                known.add(lead_id, keys)
+            summary.new_lead_ids.extend(ids)
             summary.imported += len(pending)
             pending.clear()
-            pending_at.clear()
+            pending_keys.clear()
+            in_file.clear()
 
         with self.store.import_session() as session:
             for batch in reading.batches:
                 rejects.extend(batch.rejects)
                 unknown_channels |= batch.unknown_channels
-                for row, line in zip(batch.rows, batch.lines, strict=True):
-                    keys = _keys(row)
-                    slot = lead_id = None
-                    for key in keys:
-                        if key in pending_at:
-                            slot = pending_at[key]
-                            break
-                        if lead_id is None and key in known:
-                            lead_id = known[key]
+                for row, line, keys in zip(batch.rows, batch.lines, batch.identities, strict=True):
+                    if in_file.wants_all(keys) or known.wants_all(keys):
+                        keys = row_identity(row)
+                    # the same external id or email in this file or stored, before a phone or a name
+                    slot = in_file.find_strong(keys)
+                    lead_id = None if slot is not None else known.find_strong(keys)
+                    if slot is None and lead_id is None:
+                        slot = in_file.find_weak(keys)
+                        lead_id = None if slot is not None else known.find_weak(keys)
                     if slot is not None:
-                        self._merge_pending(pending, slot, row, scorer)
-                        for key in keys:
-                            pending_at.setdefault(key, slot)
+                        pending[slot] = self._merge_pending(pending[slot], row, scorer)
+                        pending_keys[slot] = row_identity(pending[slot])
+                        in_file.add(slot, pending_keys[slot])
                     elif lead_id is not None:
-                        self._merge_stored(session, lead_id, row, f"merged from {path.name}, line {line}", now)
+                        merged = self._merge_stored(session, lead_id, row, f"merged from {path.name}, line {line}", now)
+                        if merged is not None:  # it may have a key more now (an email it lacked)
+                            known.add(lead_id, identity(merged.external_id, merged.email, merged.phone,
+                                                        merged.first_name, merged.last_name, merged.company,
+                                                        merged.country))
                     else:
-                        for key in keys:
-                            pending_at[key] = len(pending)
+                        in_file.add(len(pending), keys)
                         pending.append(row)
+                        pending_keys.append(keys)
                         continue
                     summary.merged += 1
                 if len(pending) >= BATCH:
@@ -178,25 +190,27 @@ class MarketingWork:
         return summary
 
     @staticmethod
-    def _merge_pending(pending: list[tuple], slot: int, row: tuple, scorer: FastScorer) -> None:
-        """A row for a lead earlier in this file: what it adds goes into that lead."""
-        earlier = pending[slot]
+    def _merge_pending(earlier: tuple, row: tuple, scorer: FastScorer) -> tuple:
+        """A row for a lead earlier in this file: that lead with what the row adds."""
         changes = merged_changes(_data(earlier), _data(row))
-        if changes:
-            record = dict(zip(RECORD_FIELDS, earlier[:len(RECORD_FIELDS)], strict=True)) | changes
-            score, parts = scorer.score(record)
-            pending[slot] = (*(_plain(record[name]) for name in RECORD_FIELDS), score, tuple(parts))
+        if not changes:
+            return earlier
+        record = dict(zip(RECORD_FIELDS, earlier[:len(RECORD_FIELDS)], strict=True)) | changes
+        score, parts = scorer.score(record)
+        return (*(_plain(record[name]) for name in RECORD_FIELDS), score, tuple(parts))
 
-    def _merge_stored(self, session: Any, lead_id: int, row: tuple, note: str, now: datetime) -> None:
-        """A row for a stored lead: what it adds is stored, audited; nothing new, nothing stored."""
+    def _merge_stored(self, session: Any, lead_id: int, row: tuple, note: str, now: datetime) -> Lead | None:
+        """A row for a stored lead: what it adds is stored, audited; nothing new, nothing
+        stored. The lead as it is now when it changed."""
         stored = session.get(lead_id)
         if stored is None:
-            return
+            return None
         changes = merged_changes(stored, _data(row))
-        if changes:
-            event = AuditEvent(lead_id=stored.id, actor=self.actor, at=now, action="import",
-                               note=f"{note}: {', '.join(sorted(changes))}")
-            session.change(stored, {**changes, **self._score_fields(stored.model_copy(update=changes))}, event)
+        if not changes:
+            return None
+        event = AuditEvent(lead_id=stored.id, actor=self.actor, at=now, action="import",
+                           note=f"{note}: {', '.join(sorted(changes))}")
+        return session.change(stored, {**changes, **self._score_fields(stored.model_copy(update=changes))}, event)
 
     def _score_fields(self, lead: Lead) -> dict[str, Any]:
         scored = score_lead(lead, self.rules)

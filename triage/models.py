@@ -256,6 +256,9 @@ class AuditEvent(BaseModel):
     reason: ReturnReason | None = None
     path: ReturnPath | None = None
     note: str = ""
+    #: The lead's fields the change set, as they were before it (e.g. stage and owner of an
+    #: accept or return), so that an undo can put them back; None when not kept.
+    prior: dict[str, str | None] | None = None
 
     @field_validator("at")
     @classmethod

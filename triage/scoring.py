@@ -19,6 +19,9 @@ from .rules import ACTIVITY_UNITS, Activity, Rules, Signal, default_rules
 
 #: Activity counted for learning when the rules give it no cap of their own.
 DEFAULT_ACTIVITY_CAP = 10
+#: The parts that keep a score within 0..100, as a breakdown shows them.
+CAPPED = "capped at the maximum of 100"
+FLOORED = "raised to the minimum of 0"
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,22 @@ def features(given: Answers, rules: Rules) -> dict[str, float]:
     for name in given.missing:
         found[f"missing.{name}"] = 1
     for activity, count in given.activity.items():
-        cap = rules.activity_cap(activity) if activity in rules.points.activity else DEFAULT_ACTIVITY_CAP
+        cap = _cap(activity, rules)
         if min(count, cap):
             found[f"activity.{activity.value}"] = min(count, cap)
     return found
+
+
+def _cap(activity: Activity, rules: Rules) -> int:
+    return rules.activity_cap(activity) if activity in rules.points.activity else DEFAULT_ACTIVITY_CAP
+
+
+def activity_label(activity: Activity, count: int, cap: int) -> str:
+    """An activity as a breakdown shows it, saying when only part of it counted:
+    "3 clicks", "6 clicks (counted up to 5)"."""
+    one, many = ACTIVITY_UNITS[activity]
+    text = f"{count} {one if count == 1 else many}"
+    return f"{text} (counted up to {cap})" if count > cap else text
 
 
 def feature_label(feature: str, value: float = 1) -> str:
@@ -64,8 +79,7 @@ def feature_label(feature: str, value: float = 1) -> str:
         return f"no {FIELD_LABELS.get(key, key)}"
     if group == "activity":
         count = int(value)
-        one, many = ACTIVITY_UNITS[Activity(key)]
-        return f"{count} {one if count == 1 else many}"
+        return activity_label(Activity(key), count, count)
     return feature
 
 
@@ -79,15 +93,22 @@ def feature_name(feature: str) -> str:
 def score_lead(lead: LeadData, rules: Rules | None = None) -> Scored:
     rules = rules or default_rules()
     parts = [ScorePart(reason="base", points=rules.points.base)] if rules.points.base else []
-    for feature, value in features(answers(lead, rules), rules).items():
+    given = answers(lead, rules)
+    for feature, value in features(given, rules).items():
         points = round(rules.feature_points(feature) * value)
         if points:
-            parts.append(ScorePart(reason=feature_label(feature, value), points=points))
+            group, _, key = feature.partition(".")
+            if group == "activity":
+                activity = Activity(key)
+                label = activity_label(activity, given.activity[activity], _cap(activity, rules))
+            else:
+                label = feature_label(feature, value)
+            parts.append(ScorePart(reason=label, points=points))
     total = sum(part.points for part in parts)
     if total > 100:
-        parts.append(ScorePart(reason="capped at 100", points=100 - total))
+        parts.append(ScorePart(reason=CAPPED, points=100 - total))
     elif total < 0:
-        parts.append(ScorePart(reason="floored at 0", points=-total))
+        parts.append(ScorePart(reason=FLOORED, points=-total))
     return Scored(max(0, min(100, total)), parts, rules.stamp)
 
 
@@ -164,10 +185,10 @@ class FastScorer:
 
     def _activity_part(self, index: int, count: int) -> tuple[str, int]:
         """The part `count` units of the `index`th activity earn (capped), or ("", 0)."""
-        _, cap, per_unit, (one, many) = self.activity[index]
-        count = min(count, cap)
-        amount = round(per_unit * count) if count else 0
-        return (f"{count} {one if count == 1 else many}", amount) if amount else ("", 0)
+        activity, cap, per_unit, _ = self.activity[index]
+        counted = min(count, cap)
+        amount = round(per_unit * counted) if counted else 0
+        return (activity_label(Activity(activity), count, cap), amount) if amount else ("", 0)
 
     def score(self, lead: LeadData | dict[str, Any]) -> tuple[int, list[tuple[str, int]]]:
         """The score and its parts, of a lead or of a dict of its fields."""
@@ -212,7 +233,7 @@ class FastScorer:
                     parts.append(found)
                     total += found[1]
         if total > 100:
-            parts.append(("capped at 100", 100 - total))
+            parts.append((CAPPED, 100 - total))
         elif total < 0:
-            parts.append(("floored at 0", -total))
+            parts.append((FLOORED, -total))
         return max(0, min(100, total)), parts

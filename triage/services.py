@@ -117,6 +117,8 @@ class LeadStore(Protocol):
 
     def actions_since(self, since: Any, actions: tuple[str, ...]) -> list[tuple[int, str, str]]: ...
 
+    def last_event(self, actor: str, actions: tuple[str, ...]) -> AuditEvent | None: ...
+
 
 class LeadService(TeamWork, MarketingWork):
     def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
@@ -163,7 +165,7 @@ class LeadService(TeamWork, MarketingWork):
         lead = self._current(lead_id, expected_version)
         self._may_decide(lead)
         lifecycle.check_move(lead.stage, Stage.SAL)
-        return self._move(lead, Stage.SAL, "accept", {"owner": lead.owner or self.actor})
+        return self._move(lead, Stage.SAL, "accept", {"owner": lead.owner or self.actor}, prior=_prior(lead))
 
     def return_lead(
         self, lead_id: int, decision: ReturnDecision, expected_version: int | None = None
@@ -178,8 +180,45 @@ class LeadService(TeamWork, MarketingWork):
             note = f"contract until {decision.contract_until.isoformat()}" + (f"; {note}" if note else "")
         return self._move(
             lead, target, "return", {"owner": None},
-            reason=decision.reason, path=decision.path, note=note,
+            reason=decision.reason, path=decision.path, note=note, prior=_prior(lead),
         )
+
+    def last_decision(self) -> AuditEvent | None:
+        """The rep's last accept or return, if it is not undone yet: what `undo_last` undoes."""
+        last = self.store.last_event(self.actor, (*UNDOABLE, UNDO))
+        return None if last is None or last.action == UNDO else last
+
+    def undo_last(self) -> tuple[Lead, AuditEvent]:
+        """Put the lead of the rep's last accept or return back as it was before it (stage
+        and owner; the decision's reason, path and note stay in the history), in one
+        transaction with an `undo` event. Refused when there is nothing to undo or anyone,
+        the rep included, changed the lead since. Returns the lead and the undone event."""
+        decision = self.store.last_event(self.actor, (*UNDOABLE, UNDO))
+        if decision is None:
+            raise TriageError("nothing to undo: you have not accepted or returned a lead yet")
+        if decision.action == UNDO:
+            raise TriageError(f"nothing to undo: your last decision is undone already ({decision.note})")
+        what = _decision_text(decision)
+        lead = self.lead(decision.lead_id)
+        later = [event for event in self.store.history(lead.id) if (event.id or 0) > (decision.id or 0)]
+        if later or lead.stage is not decision.to_stage:
+            who = later[-1].actor if later else lead.updated_by
+            when = (later[-1].at if later else lead.updated_at).astimezone().strftime("%Y-%m-%d %H:%M")
+            raise TriageError(
+                f"cannot undo your {what}: {'you' if who == self.actor else who or 'someone'} changed "
+                f"lead {lead.id} since ({when}); nothing was changed"
+            )
+        if not decision.prior or "stage" not in decision.prior:
+            raise TriageError(f"cannot undo your {what}: it was stored before triage kept what an undo needs")
+        self._may_decide(lead)
+        # An undo takes a decision back rather than making a move: SAL -> MQL is no move of
+        # the lifecycle, so it is not checked against it.
+        changes: dict[str, Any] = {"stage": Stage(decision.prior["stage"]), "owner": decision.prior.get("owner")}
+        event = AuditEvent(
+            lead_id=lead.id, actor=self.actor, at=utcnow(), action=UNDO,
+            from_stage=lead.stage, to_stage=changes["stage"], note=f"undid the {what}", prior=_prior(lead),
+        )
+        return self._store(lead, changes, event), decision
 
     def recycle(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Marketing hands a nurtured lead back to sales as an MQL again."""
@@ -366,6 +405,26 @@ class LeadService(TeamWork, MarketingWork):
                     and current.updated_by == event.actor and current.updated_at == event.at):
                 return current
             raise DatabaseError(f"{exc}; the {event.action} of lead {lead.id} was not stored: try again") from exc
+
+
+#: The decisions a rep can undo, and the audit action of an undo.
+UNDOABLE = ("accept", "return")
+UNDO = "undo"
+
+
+def _prior(lead: Lead) -> dict[str, str | None]:
+    """What an accept or a return changes, as it is before: kept with its audit event."""
+    return {"stage": lead.stage.value, "owner": lead.owner}
+
+
+def _decision_text(event: AuditEvent) -> str:
+    """An accept or return in a few words: "return of lead 12 (no_fit, disqualify)"."""
+    text = f"{event.action} of lead {event.lead_id}"
+    if event.reason is not None:
+        text += f" ({event.reason.value}, {event.path.value if event.path else '-'})"
+    elif event.from_stage and event.to_stage:
+        text += f" ({event.from_stage.label} → {event.to_stage.label})"
+    return text
 
 
 def new_lead(

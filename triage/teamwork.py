@@ -10,6 +10,7 @@ triaging alone is never in their own way.
 
 from __future__ import annotations
 
+import re
 import statistics
 from time import monotonic
 from collections import Counter
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
+from .dates import parse_day, parse_decimal
 from .assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from . import lifecycle
 from .errors import TriageError
@@ -27,6 +29,7 @@ from .scoring import score_lead
 from .sla import BusinessClock, SlaState, SlaStatus
 
 if TYPE_CHECKING:
+    from .marketing import ImportSummary
     from .rules import Rules
 
 #: How long a service trusts what it read of its actor's role.
@@ -38,7 +41,10 @@ AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">4
 
 
 RETURNED_COLUMNS = ["lead_id", "name", "company", "email", "channel", "handed_over_at", "returned_at",
-                    "returned_by", "reason", "path", "note", "stage_now", "owner_now", "afterwards"]
+                    "returned_by", "reason", "path", "note", "review", "reviewed_by", "reviewed_at", "review_note",
+                    "stage_now", "owner_now", "afterwards"]
+#: The moves that hand a lead (again) to sales and start its SLA clock anew.
+HAND_OVERS = ("hand_over", "recycle", "board overturn")
 SUPPRESSION_COLUMNS = ["email", "lead_id", "stage", "owner", "since"]
 BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {label}" for _, label in AGE_BUCKETS),
                    "breached", "soon_due", "accepted_this_week", "returned_this_week", "leads_30_days",
@@ -51,10 +57,16 @@ def _within(moment: datetime | None, since: datetime | None, until: datetime | N
 
 @dataclass
 class ReturnedLead:
+    """One return (`event`) of a lead, with what the review board needs beside it: who
+    returned it and why (`returned_by`, `note`), the hand-over it answered, and the
+    board's verdict on it with its note."""
+
     lead: Lead
     event: AuditEvent
     #: What happened to the lead after the return (recycled, accepted, overturned, ...).
     later: list[AuditEvent]
+    #: What happened to the lead before the return, oldest first.
+    earlier: list[AuditEvent] = field(default_factory=list)
 
     @property
     def later_accepted(self) -> bool:
@@ -62,9 +74,67 @@ class ReturnedLead:
             Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
 
     @property
+    def returned_by(self) -> str:
+        return self.event.actor
+
+    @property
+    def note(self) -> str:
+        """The rep's note with the return (with the contract's end for reason contract)."""
+        return self.event.note
+
+    @property
+    def review_event(self) -> AuditEvent | None:
+        """The board's last confirm or overturn of this return, before any later return."""
+        found = None
+        for event in self.later:
+            if event.action == "return":
+                break
+            if event.action.startswith("board "):
+                found = event
+        return found
+
+    @property
     def reviewed(self) -> str:
-        done = [event.action for event in self.later if event.action.startswith("board")]
-        return done[-1].removeprefix("board ") + "ed" if done else ""
+        """"confirmed", "overturned", or "" while the board has not judged this return."""
+        event = self.review_event
+        return event.action.removeprefix("board ") + "ed" if event else ""
+
+    @property
+    def reviewed_by(self) -> str:
+        event = self.review_event
+        return event.actor if event else ""
+
+    @property
+    def reviewed_at(self) -> datetime | None:
+        event = self.review_event
+        return event.at if event else None
+
+    @property
+    def review_note(self) -> str:
+        event = self.review_event
+        return event.note if event else ""
+
+    @property
+    def handed_over_at(self) -> datetime | None:
+        """When sales got the lead that it then returned: the last hand-over (recycle,
+        overturn) before the return. The lead's own `handed_over_at` is its latest hand-over,
+        which after a recycle or an overturn lies after this return. A first hand-over that
+        a later one overwrote is not on record: then the lead's creation (an import hands a
+        lead over when it creates it)."""
+        before = [event.at for event in self.earlier if event.action in HAND_OVERS]
+        if before:
+            return before[-1]
+        if not any(event.action in HAND_OVERS for event in self.later):
+            return self.lead.handed_over_at
+        return min(self.lead.created_at, self.event.at)
+
+
+def _split_history(history: list[AuditEvent], event: AuditEvent) -> tuple[list[AuditEvent], list[AuditEvent]]:
+    """The events before and after `event` in a lead's history (oldest first)."""
+    for index, other in enumerate(history):
+        if other.id is not None and other.id == event.id:
+            return history[:index], history[index + 1:]
+    return [e for e in history if e.at < event.at], [e for e in history if e.at > event.at]
 
 
 @dataclass
@@ -110,17 +180,114 @@ class RepBalance:
 
 
 @dataclass
+class PoolBalance:
+    """The unassigned pool's open MQLs: their SLA clocks run as well as the reps'."""
+
+    open_leads: int = 0
+    ages: dict[str, int] = field(default_factory=lambda: {label: 0 for _, label in AGE_BUCKETS})
+    breached: int = 0
+    soon_due: int = 0
+
+
+@dataclass
 class Balance:
     reps: list[RepBalance]
     #: The spread of leads per unit of capacity over the window: (max - min) / mean; 0 is even.
     count_spread: float
     score_spread: float
     window_days: int = WINDOW_DAYS
+    pool: PoolBalance = field(default_factory=PoolBalance)
+
+    @property
+    def breached(self) -> int:
+        """Open MQLs past their SLA, the reps' and the pool's."""
+        return self.pool.breached + sum(row.breached for row in self.reps)
+
+    @property
+    def soon_due(self) -> int:
+        return self.pool.soon_due + sum(row.soon_due for row in self.reps)
 
 
 def _spread(values: list[float]) -> float:
     mean = statistics.fmean(values) if values else 0
     return (max(values) - min(values)) / mean if mean else 0.0
+
+
+class MemberInvalid(TriageError):
+    """A team member's form that cannot be saved: `errors` maps each wrong field to why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {why}" for name, why in errors.items()))
+        self.errors = errors
+
+
+#: The fields of the team member form, as `save_member` takes them.
+MEMBER_FIELDS = ("login", "name", "role", "capacity", "cap", "countries", "languages", "away-from", "away-until")
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+    return str(exc)
+
+
+def _codes(text: str) -> list[str]:
+    return [code for code in re.split(r"[\s,;]+", text.strip()) if code]
+
+
+def member_values(fields: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A member form's text as TeamMember values, and what is wrong with which field.
+
+    An away period comes back as `period` (an AwayPeriod), to be added to the member's."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    text = {name: str(fields.get(name) or "").strip() for name in MEMBER_FIELDS}
+    if not text["login"]:
+        errors["login"] = "a team member needs a login"
+    elif any(char.isspace() for char in text["login"]):
+        errors["login"] = "a login has no spaces"
+    values["name"] = text["name"]
+    if not text["name"]:
+        errors["name"] = "a team member needs a name"
+    try:
+        values["role"] = Role(text["role"] or Role.REP)
+    except ValueError:
+        errors["role"] = f"{text['role']!r} is not a role (rep, lead, board)"
+    try:
+        capacity = parse_decimal(text["capacity"]) if text["capacity"] else 1.0
+        if capacity <= 0:
+            raise ValueError("must be more than 0 (1 full time, 0,5 half)")
+        values["capacity"] = capacity
+    except ValueError as exc:
+        errors["capacity"] = str(exc)
+    if text["cap"].lower() in ("", "none", "-"):
+        values["cap"] = None
+    elif text["cap"].isdigit():
+        values["cap"] = int(text["cap"])
+    else:
+        errors["cap"] = f"{text['cap']!r} is not a whole number of leads (empty: no cap)"
+    for name in ("countries", "languages"):
+        try:
+            values[name] = getattr(TeamMember.model_validate({"login": "-", "name": "-", name: _codes(text[name])}),
+                                   name)
+        except ValidationError as exc:
+            errors[name] = _why(exc)
+    days: dict[str, date] = {}
+    for name in ("away-from", "away-until"):
+        if text[name]:
+            try:
+                days[name] = parse_day(text[name])
+            except ValueError as exc:
+                errors[name] = str(exc)
+    if bool(text["away-from"]) != bool(text["away-until"]):
+        missing = "away-until" if text["away-from"] else "away-from"
+        errors.setdefault(missing, "an away period needs both days: from and until")
+    elif len(days) == 2:
+        try:
+            values["period"] = AwayPeriod(since=days["away-from"], until=days["away-until"])
+        except ValidationError as exc:
+            errors["away-until"] = _why(exc)
+    return values, errors
 
 
 class TeamWork:
@@ -226,44 +393,50 @@ class TeamWork:
                               "your system login")
 
     def save_member(self, fields: dict[str, str], *, new: bool) -> TeamMember:
-        """A member from a form's text fields: added (`new`) or changed; team lead only."""
-        cap = fields.get("cap", "").strip()
-        values: dict[str, Any] = {
-            "name": fields.get("name", "").strip(),
-            "role": fields.get("role") or Role.REP,
-            "capacity": fields.get("capacity", "").strip() or 1,
-            "cap": None if cap in ("", "none") else cap,
-            "countries": [code.strip() for code in fields.get("countries", "").split(",") if code.strip()],
-            "languages": [code.strip() for code in fields.get("languages", "").split(",") if code.strip()],
-        }
-        if not values["name"]:
-            raise TriageError("a team member needs a name")
-        since, until = fields.get("away-from", "").strip(), fields.get("away-until", "").strip()
-        if bool(since) != bool(until):
-            raise TriageError("an away period needs both days: from and until")
-        try:
-            if since:
-                period = AwayPeriod(since=since, until=until)
-                if not new:
-                    values["away"] = sorted([*self.member(fields["login"]).away, period], key=lambda p: p.since)
-                else:
-                    values["away"] = [period]
-            if new:
-                return self.add_member(TeamMember(login=fields.get("login", "").strip(), **values))
-            return self.update_member(fields["login"], **values)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field_name = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-            raise TriageError(f"{field_name}: {str(error['msg']).removeprefix('Value error, ')}") from None
+        """A member from a form's text fields: added (`new`) or changed; team lead only.
 
-    def set_away(self, login: str, since: date, until: date) -> TeamMember:
-        """A rep records their own away period; a team lead anyone's."""
+        Every field is checked before anything is stored; `MemberInvalid` names each field
+        that is wrong and why, so a dialog can say so beside it and keep what was typed.
+        Capacity takes a decimal comma (`0,5`), away days as people type them."""
+        self.require_team_lead("change the team")
+        values, errors = member_values(fields)
+        login = fields.get("login", "").strip()
+        existing = {member.login: member for member in self.store.team()}
+        if new and login in existing:
+            errors.setdefault("login", f"{login} is on the team already")
+        if not new and login not in existing:
+            errors.setdefault("login", f"{login} is not on the team")
+        period = values.pop("period", None)
+        if not errors:
+            if period is not None:
+                values["away"] = sorted([*(() if new else existing[login].away), period], key=lambda p: p.since)
+            try:
+                member = TeamMember.model_validate(
+                    {**({} if new else existing[login].model_dump()), **values, "login": login})
+            except ValidationError as exc:
+                for error in exc.errors():
+                    name = str(error["loc"][0]) if error["loc"] else "name"
+                    errors.setdefault(name, str(error["msg"]).removeprefix("Value error, "))
+        if errors:
+            raise MemberInvalid(errors)
+        self.store.add_team_member(member)
+        self.forget_role()
+        return member
+
+    def set_away(self, login: str, since: date | str, until: date | str) -> TeamMember:
+        """A rep records their own away period; a team lead anyone's. Days may be given
+        as people type them (`31.03.2027`, `31-3-27`, `2027-03-31`)."""
+        try:
+            first = since if isinstance(since, date) else parse_day(since)
+            last = until if isinstance(until, date) else parse_day(until)
+            period = AwayPeriod(since=first, until=last)
+        except (ValueError, ValidationError) as exc:
+            raise TriageError(_why(exc)) from None
         if login != self.actor:
             self.require_team_lead("record another member's away period")
         else:
             self.role()
         member = self.member(login)
-        period = AwayPeriod(since=since, until=until)
         updated = member.model_copy(update={"away": sorted([*member.away, period], key=lambda p: p.since)})
         self.store.add_team_member(updated)
         return updated
@@ -312,17 +485,19 @@ class TeamWork:
             outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
         return outcome
 
-    def assign_imported(self) -> int:
-        """After an import: the engine assigns the pool when the team has reps to give it to
-        (the push model); the import's actor needs no role for this."""
-        if not any(member.role is Role.REP for member in self.store.team()):
+    def assign_imported(self, summary: ImportSummary) -> int:
+        """After an import: the engine assigns the leads that import created, those still in
+        the pool, when the team has reps to give them to (the push model). The rest of the
+        pool (leads a team lead released, say) stays where it is; the import's actor needs no
+        role for this (the review board cannot import)."""
+        if not summary.new_lead_ids or not any(member.role is Role.REP for member in self.store.team()):
             return 0
         now = utcnow()
-        pool = self.store.pool_leads()
+        pool = self.store.pool_leads_among(summary.new_lead_ids)
         leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
                  for index, lead in enumerate(pool)]
         outcome = assign(leads, self._rep_loads(now), now)
-        events = [AuditEvent(lead_id=a.lead_id, actor="triage", at=now, action="assign", note=a.reason)
+        events = [AuditEvent(lead_id=a.lead_id, actor=self.actor, at=now, action="assign", note=a.reason)
                   for a in outcome.assignments]
         return len(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
 
@@ -427,8 +602,8 @@ class TeamWork:
         for lead_id, event in self.store.return_events(since, until):
             lead = self.store.get(lead_id)
             if lead is not None:
-                later = [e for e in self.store.history(lead_id) if e.at > event.at]
-                returns.append(ReturnedLead(lead, event, later))
+                earlier, later = _split_history(self.store.history(lead_id), event)
+                returns.append(ReturnedLead(lead, event, later, earlier))
         review = Review(since=since, until=until, returns=returns)
         handed = Counter(lead.channel.value for lead in self.store.handed_over_between(since, until))
         returned = Counter(item.lead.channel.value for item in returns)
@@ -445,6 +620,14 @@ class TeamWork:
         lead = self.lead(lead_id)
         if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
             raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to confirm")
+        history = self.store.history(lead_id)
+        returns = [event for event in history if event.action == "return"]
+        if returns:
+            earlier, later = _split_history(history, returns[-1])
+            done = ReturnedLead(lead, returns[-1], later, earlier).review_event
+            if done is not None and done.action == "board confirm":
+                raise TriageError(f"the return of lead {lead_id} is confirmed already, by {done.actor} on "
+                                  f"{done.at.astimezone():%Y-%m-%d %H:%M}")
         event = AuditEvent(lead_id=lead_id, actor=self.actor, at=utcnow(), action="board confirm",
                            note=note.strip() or "return confirmed")
         return self.store.change(lead, {}, event)
@@ -470,17 +653,17 @@ class TeamWork:
         """Columns and rows of an export (team lead or review board)."""
         role = self.role()
         if role is Role.REP:
-            raise RoleRefused(f"exports are for team leads, the review board and marketing; {self.actor} is rep")
+            raise RoleRefused(f"exports are for team leads and the review board (and marketing: leads and the "
+                              f"suppression list); {self.actor} is rep")
         if role is Role.MARKETING and kind not in ("suppression", "leads"):
             raise RoleRefused(f"marketing exports leads and the suppression list; the {kind} export is for "
                               "team leads and the review board")
         if kind == "returned":
             return RETURNED_COLUMNS, self._returned_rows(since, until)
-        if kind == "leads":
-            columns = ["id", *Lead.model_fields]
+        if kind == "leads":  # the values as they are: each format writes them its way
+            columns = ["id", *(name for name in Lead.model_fields if name != "id")]
             return columns, (
-                {"id": lead.id, **lead.model_dump(mode="json")} for lead in self.store.list_leads()
-                if _within(lead.created_at, since, until)
+                lead.model_dump() for lead in self.store.list_leads() if _within(lead.created_at, since, until)
             )
         if kind == "suppression":
             working = {Stage.SAL, Stage.SQL, Stage.OPPORTUNITY}
@@ -505,17 +688,23 @@ class TeamWork:
         raise TriageError(f"no export called {kind!r}; choose returned, leads, suppression or balance")
 
     def _returned_rows(self, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
+        """One row per return, its dates in the order things happened: the hand-over the
+        return answered, the return, the board's review of it; later hand-overs (a recycle,
+        an overturn) are in `afterwards`."""
         for lead_id, event in self.store.return_events(since, until):
             lead = self.store.get(lead_id)
             if lead is None:
                 continue
-            later = [later for later in self.store.history(lead_id) if later.at > event.at]
+            earlier, later = _split_history(self.store.history(lead_id), event)
+            item = ReturnedLead(lead, event, later, earlier)
             yield {
                 "lead_id": lead.id, "name": lead.name, "company": lead.company, "email": lead.email,
-                "channel": lead.channel.value, "handed_over_at": lead.handed_over_at,
+                "channel": lead.channel.value, "handed_over_at": item.handed_over_at,
                 "returned_at": event.at, "returned_by": event.actor,
                 "reason": event.reason.value if event.reason else "", "path": event.path.value if event.path else "",
-                "note": event.note, "stage_now": lead.stage.value, "owner_now": lead.owner or "",
+                "note": event.note, "review": item.reviewed, "reviewed_by": item.reviewed_by,
+                "reviewed_at": item.reviewed_at, "review_note": item.review_note,
+                "stage_now": lead.stage.value, "owner_now": lead.owner or "",
                 "afterwards": "; ".join(f"{later.at:%Y-%m-%d} {later.action} by {later.actor}" for later in later),
             }
 
@@ -524,12 +713,13 @@ class TeamWork:
     def balance(self, now: datetime | None = None) -> Balance:
         now = now or utcnow()
         clock = self.sla_clock()
-        members = [member for member in self.store.team() if member.role is not Role.BOARD]
+        members = [member for member in self.store.team() if member.role in (Role.REP, Role.LEAD)]
         rows = {member.login: RepBalance(member=member, ages={label: 0 for _, label in AGE_BUCKETS},
                                          away_now=member.is_away(now.date()))
                 for member in members}
-        for lead in self.store.open_leads(assigned=True):
-            row = rows.get(lead.owner or "")
+        pool = PoolBalance()
+        for lead in self.store.open_leads():
+            row = pool if lead.owner is None else rows.get(lead.owner)
             if row is None:
                 continue
             row.open_leads += 1
@@ -559,4 +749,5 @@ class TeamWork:
             reps=list(rows.values()),
             count_spread=_spread([row.window_count / row.member.capacity for row in reps]),
             score_spread=_spread([row.window_score / row.member.capacity for row in reps]),
+            pool=pool,
         )
