@@ -148,15 +148,17 @@ def test_bad_calls_are_answered_and_change_nothing(team, server):
 
 def test_leads_come_in_as_an_import_reads_them_and_a_retried_call_changes_nothing(team, server):
     _, repo, token = team
-    leads = [{"email": "anna@kunde.de", "firstname": "Anna", "lastname": "Kunde", "company": "Kunde AG"},
+    leads = [{"email": "anna@kunde.de", "firstname": "Anna", "lastname": "Kunde", "company": "Kunde AG",
+              "Kanal": "Messe"},
              {"email": "MQL@firma.de", "phone": "+49 30 1"}]
     key = {"Idempotency-Key": "batch-1"}
     first = server.call("POST", "/api/leads", leads, token=token, headers=key)
-    assert first == (200, {"imported": 1, "merged": 1, "unmapped": []})
+    assert first == (200, {"imported": 1, "merged": 1, "ids": [4], "assigned": 1, "unmapped": []})
     assert server.call("POST", "/api/leads", leads, token=token, headers=key) == first
     assert repo.count_leads() == 4
     [anna] = [lead for lead in repo.list_leads() if lead.email == "anna@kunde.de"]
-    assert (anna.first_name, anna.company, anna.stage) == ("Anna", "Kunde AG", Stage.MQL)
+    assert (anna.first_name, anna.company, anna.stage, anna.channel.value) == ("Anna", "Kunde AG", Stage.MQL, "event")
+    assert anna.owner is not None  # pushed to a rep, as an import's new leads are
     assert repo.get(2).phone == "+49 30 1" and repo.get(2).version == 2
     status, body = server.call("POST", "/api/leads", [{"email": "other@kunde.de"}], token=token, headers=key)
     assert status == 422 and body["problems"][0]["field"] == "Idempotency-Key"

@@ -198,8 +198,9 @@ class Intake:
             if rejects:
                 raise Refused(422, [_lead_problem(reject) for reject in rejects])
             summary = self.service.import_file(path, separate_process=False)
-        return Answer(200, {"imported": summary.imported, "merged": summary.merged,
-                            "unmapped": summary.unknown_columns})
+            assigned = self.service.assign_imported(summary) if summary.imported else 0
+        return Answer(200, {"imported": summary.imported, "merged": summary.merged, "ids": summary.new_lead_ids,
+                            "assigned": assigned, "unmapped": summary.unknown_columns})
 
     # --- HubSpot's webhook calls ------------------------------------------------------
 
