@@ -140,9 +140,13 @@ def write_transaction(db: peewee.Database) -> Iterator[None]:
     """One transaction for a read-then-write.
 
     On SQLite it starts IMMEDIATE: a deferred transaction that reads first fails with
-    "database is locked" under concurrency instead of waiting for the busy timeout.
+    "database is locked" under concurrency instead of waiting for the busy timeout. Inside
+    a transaction already (several writes of one call), it is part of that one: an error
+    undoes the whole, and no savepoint costs its two statements.
     """
-    if isinstance(db, peewee.SqliteDatabase):
+    if db.in_transaction():
+        yield
+    elif isinstance(db, peewee.SqliteDatabase):
         with db.atomic("IMMEDIATE"):
             yield
     else:

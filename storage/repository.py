@@ -121,6 +121,8 @@ class _Statements:
         self.write = [(field.name, field.db_value) for field in fields if field.name != "id"]
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         self.select = f'SELECT {columns} FROM "lead" WHERE "id" = {param}'
+        self.by_external_id = f'SELECT {columns} FROM "lead" WHERE "external_id" = {param} ORDER BY "id" LIMIT 1'
+        self.by_email = f'SELECT {columns} FROM "lead" WHERE lower("email") = {param} ORDER BY "id" LIMIT 1'
         self.returning = f" RETURNING {columns}"
         assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
         self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
@@ -843,30 +845,36 @@ class LeadRepository:
 
     @database_errors
     def lead_by_key(self, *, email: str = "", external_id: str = "") -> Lead | None:
-        """The lead with this external id, else with this email (ignoring case)."""
+        """The lead with this external id, else with this email (ignoring case). Plain SQL
+        built once: marketing automation asks this for every signal."""
         if external_id:
-            row = LeadRow.select().where(LeadRow.external_id == external_id).order_by(LeadRow.id).first()
+            row = self.db.execute_sql(self.sql.by_external_id, (external_id,)).fetchone()
             if row is not None:
-                return _lead_from_row(row)
+                return self.sql.lead(row)
         if email:
-            row = LeadRow.select().where(fn.lower(LeadRow.email) == email.lower()).order_by(LeadRow.id).first()
+            row = self.db.execute_sql(self.sql.by_email, (email.lower(),)).fetchone()
             if row is not None:
-                return _lead_from_row(row)
+                return self.sql.lead(row)
         return None
 
     @database_errors
     def mails_seen(self, lead_id: int) -> set[str]:
         """The nurture mails (their id or link) the lead opened or clicked so far."""
-        query = (SignalRow.select(SignalRow.id, SignalRow.url)
-                 .where((SignalRow.lead == lead_id) & SignalRow.kind.in_(("email_opened", "email_clicked"))))
-        return {row.url or f"#{row.id}" for row in query}
+        param = self.db.param
+        rows = self.db.execute_sql(
+            f'SELECT "id", "url" FROM "activity_signal" WHERE "lead_id" = {param} '
+            "AND \"kind\" IN ('email_opened', 'email_clicked')", (lead_id,)).fetchall()
+        return {url or f"#{signal_id}" for signal_id, url in rows}
 
     @database_errors
     def add_signals(self, lead_id: int, signals: Iterable[tuple[str, str, datetime]], received_at: datetime) -> None:
-        rows = [{"lead": lead_id, "kind": kind, "url": url, "at": _naive_utc(at), "received_at": _naive_utc(received_at)}
-                for kind, url, at in signals]
+        param = self.db.param
+        received = _naive_utc(received_at)
         with write_transaction(self.db):
-            SignalRow.insert_many(rows).execute()
+            self.db.cursor().executemany(
+                f'INSERT INTO "activity_signal" ("lead_id", "kind", "url", "at", "received_at") '
+                f"VALUES ({param}, {param}, {param}, {param}, {param})",
+                [(lead_id, kind, url, _naive_utc(at), received) for kind, url, at in signals])
 
     @database_errors
     def add_token(self, name: str, token_hash: str, created_by: str, at: datetime) -> None:

@@ -250,6 +250,15 @@ class Intake:
 
     # --- the outbox ------------------------------------------------------------------
 
+    def webhooks(self) -> tuple[Webhook, ...]:
+        """The webhooks of the rules in force, read again when a team lead adopted others."""
+        found = self.store.rules_in_force()
+        number = None if found is None else found.number
+        if number != getattr(self, "_rules_number", "unread"):
+            self.service.rules = self.service.rules_in_force() if found is None else found.rules()
+            self._rules_number = number
+        return self.service.rules.webhooks
+
     def fan_out(self, webhooks: tuple[Webhook, ...]) -> int:
         """Make each new decision a delivery to every webhook that wants its kind."""
         made = 0

@@ -196,12 +196,11 @@ class Server:
     async def send_outbox(self) -> None:
         """New decisions made into deliveries; each due delivery sent, signed."""
         def prepare() -> list[dict[str, Any]]:
-            self.intake.service.reload_rules()
-            self.intake.fan_out(self.intake.service.rules.webhooks)
+            self.intake.fan_out(self.intake.webhooks())
             return self.intake.due_deliveries()
 
         deliveries = await self.run_db(prepare)
-        secrets = {hook.url: webhook_secret(hook) for hook in self.intake.service.rules.webhooks}
+        secrets = {hook.url: webhook_secret(hook) for hook in self.intake.webhooks()}
         for delivery in deliveries:
             body = delivery["body"].encode()
             headers = {"Content-Type": "application/json", "X-Triage-Delivery": str(delivery["id"]),
