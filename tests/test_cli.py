@@ -17,6 +17,7 @@ from triage.cli import main
 from triage.scoring import CAPPED, FLOORED
 from triage.models import Channel, Interest, LeadData, Role, Stage, TeamMember
 from triage.services import new_lead
+from logins import main_as
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,7 @@ def db(tmp_path):
 
 def run(db, *args, login="anna"):
     out = io.StringIO()
-    code = main(["--db", db, "--as", login, *args], out=out)
+    code = main_as(login, ["--db", db, *args], out=out)
     return code, out.getvalue()
 
 
@@ -192,16 +193,16 @@ def test_user_data_never_reaches_the_terminal_raw(db):
 
 
 def test_console_script_in_a_real_process(seeded):
-    env = dict(os.environ, TRIAGE_DB=seeded)
-    done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "carl", "accept", "5"],
+    env = dict(os.environ, TRIAGE_DB=seeded, LOGNAME="carl")  # carl at his terminal
+    done = subprocess.run([sys.executable, "-m", "triage.cli", "accept", "5"],
                           capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0 and "accepted #5" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "triage.cli", "--as", "anna", "accept", "5"],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "triage.cli", "accept", "5"],
+                          capture_output=True, text=True, env=dict(env, LOGNAME="anna"), cwd=ROOT)
     assert done.returncode == 1 and done.stderr.startswith("triage: error: lead 5 is already accepted by carl on ")
     triage = Path(sys.executable).parent / "triage"
-    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded, "--as", "carl"],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([str(triage), "list", "--stage", "sal", "--json", "--db", seeded],
+                          capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, LOGNAME="carl"))
     assert done.returncode == 0 and json.loads(done.stdout)[0]["owner"] == "carl"
     help_text = subprocess.run([str(triage), "return", "--help"], capture_output=True, text=True).stdout
     assert "--reason" in help_text and "not_ready" in help_text
@@ -375,7 +376,7 @@ def home(tmp_path, monkeypatch):
 def bare(*args, login="anna"):
     """`triage` without --db, as a new user types it."""
     out = io.StringIO()
-    return main(["--as", login, *args], out=out), out.getvalue()
+    return main_as(login, list(args), out=out), out.getvalue()
 
 
 @pytest.mark.parametrize("args", [["db", "check"], ["list"], ["list", "--json"], ["show", "1"], ["accept", "1"],

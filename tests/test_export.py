@@ -13,6 +13,7 @@ from triage.cli import main
 from triage.exporting import neutralise
 from triage.models import LeadData, ReturnDecision, Role, TeamMember
 from triage.services import LeadService, new_lead
+from logins import main_as
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def db(tmp_path):
 
 def run(db, *args, login="rita"):
     out = io.StringIO()
-    return main(["--db", db, "--as", login, *args], out=out), out.getvalue()
+    return main_as(login, ["--db", db, *args], out=out), out.getvalue()
 
 
 def test_neutralise_only_what_a_spreadsheet_would_run():

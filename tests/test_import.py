@@ -15,6 +15,7 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.cli import main
 from triage.models import Channel, Interest, Stage
+from logins import main_as
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["first_name", "last_name", "email", "company", "country", "channel", "interest", "notes"]
@@ -32,7 +33,7 @@ def db(tmp_path):
 
 def run(db, *args):
     out = io.StringIO()
-    return main(["--db", db, "--as", "marketing", *args], out=out), out.getvalue()
+    return main_as("marketing", ["--db", db, *args], out=out), out.getvalue()
 
 
 def leads(db):

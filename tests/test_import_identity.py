@@ -10,6 +10,7 @@ from triage.cli import main
 from triage.models import Role, Stage, TeamMember
 from triage.services import LeadService
 from triage.teamwork import RoleRefused
+from logins import main_as
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def db(tmp_path):
 
 def run(db, *args, login="marketing"):
     out = io.StringIO()
-    return main(["--db", db, "--as", login, *args], out=out), out.getvalue()
+    return main_as(login, ["--db", db, *args], out=out), out.getvalue()
 
 
 def stored(db):

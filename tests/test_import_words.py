@@ -12,6 +12,7 @@ from triage import words
 from triage.cli import main
 from triage.importing import ALIASES, CHANNEL_WORDS, INTEREST_WORDS, _channel, _interest, normalise, phone_key
 from triage.models import Channel, Credit, Interest
+from logins import main_as
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def db(tmp_path):
 
 def run(db, *args):
     out = io.StringIO()
-    return main(["--db", db, "--as", "marketing", *args], out=out), out.getvalue()
+    return main_as("marketing", ["--db", db, *args], out=out), out.getvalue()
 
 
 def leads(db):

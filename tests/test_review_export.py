@@ -15,6 +15,7 @@ from triage.errors import TriageError
 from triage.models import LeadData, ReturnDecision, Role, TeamMember
 from triage.services import LeadService, new_lead
 from triage.teamwork import RETURNED_COLUMNS
+from logins import main_as
 
 NOW = datetime.now(timezone.utc)
 HANDED = NOW - timedelta(days=3)
@@ -105,7 +106,7 @@ def test_the_dates_of_each_row_are_in_the_order_things_happened(repo):
 def test_the_csv_and_json_exports_carry_the_review_in_order(url, repo, tmp_path):
     path = tmp_path / "returned.csv"
     out = io.StringIO()
-    assert main(["--db", url, "--as", "rita", "export", "returned", "-o", str(path)], out=out) == 0
+    assert main_as("rita", ["--db", url, "export", "returned", "-o", str(path)], out=out) == 0
     with open(path, encoding="utf-8-sig", newline="") as stream:
         table = list(csv.DictReader(stream))
     assert len(table) == 6
@@ -116,7 +117,7 @@ def test_the_csv_and_json_exports_carry_the_review_in_order(url, repo, tmp_path)
                    if row[name]]
         assert moments == sorted(moments), row
     out = io.StringIO()
-    assert main(["--db", url, "--as", "rita", "export", "returned", "-o", "-", "--format", "json"], out=out) == 0
+    assert main_as("rita", ["--db", url, "export", "returned", "-o", "-", "--format", "json"], out=out) == 0
     data = json.loads(out.getvalue())
     assert [row["review"] for row in data if row["lead_id"] == 2] == ["confirmed"]
 

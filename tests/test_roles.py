@@ -11,11 +11,12 @@ from storage import LeadRepository, open_database
 from triage.cli import main
 from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.services import LeadService, new_lead
+from logins import main_as
 
 
 def run(url, login, *args):
     out = io.StringIO()
-    return main(["--db", url, "--as", login, *args], out=out), out.getvalue()
+    return main_as(login, ["--db", url, *args], out=out), out.getvalue()
 
 
 @pytest.fixture
@@ -94,3 +95,15 @@ def test_the_audit_trail_keeps_no_copy_of_a_persons_contact_data(tmp_path):
     recorded = " ".join(json.dumps(event.model_dump(mode="json")) for event in events).casefold()
     for value in ("zebulon", "quuxmann", "9182736", "quux gmbh"):
         assert value not in recorded
+
+
+def test_on_sqlite_who_acts_is_the_system_login_and_only_a_team_lead_acts_as_another(team, capsys):
+    url, repo = team
+    assert main_as("rita", ["--db", url, "--as", "ralf", "accept", "3"]) == 1  # a rep claims to be ralf
+    assert "only a team lead may act as another member; rita is rep" in capsys.readouterr().err
+    assert main_as("stranger", ["--db", url, "--as", "lena", "accept", "3"]) == 1
+    assert repo.get(3).stage is Stage.MQL
+    assert main_as("lena", ["--db", url, "--as", "ralf", "accept", "3"]) == 0
+    accepted = repo.history(3)[-1]
+    assert (accepted.actor, repo.get(3).owner) == ("lena as ralf", "ralf")
+    assert main_as("rita", ["--db", url, "accept", "1"]) == 0 and repo.history(1)[-1].actor == "rita"

@@ -14,6 +14,7 @@ from storage import LeadRepository, open_database
 from triage.cli import main
 from triage.models import Channel, Credit, Interest, LeadData
 from triage.services import new_lead
+from logins import main_as
 
 FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "company", "job_title", "country", "channel",
           "interest", "existing_customer", "creditworthiness", "emails_opened", "emails_clicked", "pages_visited",
@@ -62,7 +63,7 @@ def exported(tmp_path):
 
 def run(db, *args):
     out = io.StringIO()
-    return main(["--db", db, "--as", "marketing", *args], out=out), out.getvalue()
+    return main_as("marketing", ["--db", db, *args], out=out), out.getvalue()
 
 
 def _fields(lead, *, milliseconds=False):
@@ -117,11 +118,11 @@ def test_balance_capacity_has_a_decimal_comma_for_german_excel(tmp_path):
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna", capacity=0.5))
     out = io.StringIO()
-    assert main(["--db", url, "--as", "lena", "export", "balance", "-o", "-", "--excel", "nl"], out=out) == 0
+    assert main_as("lena", ["--db", url, "export", "balance", "-o", "-", "--excel", "nl"], out=out) == 0
     [anna] = [row for row in csv.DictReader(io.StringIO(out.getvalue()), delimiter=";") if row["rep"] == "anna"]
     assert anna["capacity"] == "0,5"
     out = io.StringIO()
-    assert main(["--db", url, "--as", "lena", "export", "balance", "-o", "-"], out=out) == 0
+    assert main_as("lena", ["--db", url, "export", "balance", "-o", "-"], out=out) == 0
     assert "0.5" in out.getvalue()
 
 

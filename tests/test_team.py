@@ -12,6 +12,7 @@ from triage.errors import TriageError
 from triage.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.services import LeadService, new_lead
 from triage.teamwork import RoleRefused
+from logins import main_as
 
 NOW = datetime.now(timezone.utc)
 RETURN = ReturnDecision(reason="no_fit", path="nurture")
@@ -173,7 +174,7 @@ def test_balance_figures(repo):
 
 def run(url, *args, login="lena"):
     out = io.StringIO()
-    return main(["--db", url, "--as", login, *args], out=out), out.getvalue()
+    return main_as(login, ["--db", url, *args], out=out), out.getvalue()
 
 
 def test_team_commands(url, repo, capsys):

@@ -8,18 +8,22 @@ in force, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
 from storage import LeadRepository, open_database
 from triage.cli import main, service_for
+from logins import main_as, system_login
 from triage.models import Role, TeamMember
 from triage.rules import default_rules, rules_to_toml
 
 
 def run(url, *args, login=None):
     out = io.StringIO()
-    return main(["--db", url, *(["--as", login] if login else []), *args], out=out), out.getvalue()
+    if login is None:  # PostgreSQL: the connection's user
+        return main(["--db", url, *args], out=out), out.getvalue()
+    return main_as(login, ["--db", url, *args], out=out), out.getvalue()
 
 
 def rules_file(path, version: str, demo_points: int):
@@ -73,10 +77,12 @@ def test_a_team_leads_own_rules_file_becomes_the_first_version_but_a_reps_does_n
                                                                                       monkeypatch):
     url, repo = sqlite_team
     monkeypatch.setenv("TRIAGE_RULES", str(rules_file(tmp_path / "rita.toml", "rita-9", 10)))
-    assert service_for(["--db", url, "--as", "rita"]).rules.version == "1"
+    with system_login("rita"):
+        assert service_for(["--db", url]).rules.version == "1"
     assert repo.rules_versions() == []
     monkeypatch.setenv("TRIAGE_RULES", str(rules_file(tmp_path / "lena.toml", "lena-2", 40)))
-    assert service_for(["--db", url, "--as", "lena"]).rules.version == "lena-2"
+    with system_login("lena"):
+        assert service_for(["--db", url]).rules.version == "lena-2"
     [adopted] = repo.rules_versions()
     assert adopted.adopted_by == "lena" and "rules file in force before" in adopted.note
 
@@ -100,7 +106,9 @@ async def members_start_with_their_own_rules(repo, urls_and_logins, tmp_path, mo
     for role, version, points in (("rep", "rep-9", 5), ("lead", "lead-7", 60)):
         url, login = urls_and_logins[role]
         monkeypatch.setenv("TRIAGE_RULES", str(rules_file(tmp_path / f"{role}.toml", version, points)))
-        await start_and_settle(service_for(["--db", url, *(["--as", login] if login else [])]))
+        with system_login(login or os.environ.get("LOGNAME", "")):
+            service = service_for(["--db", url])
+        await start_and_settle(service)
         assert stamps(repo) == {in_force}
 
 

@@ -6,6 +6,7 @@ from storage import LeadRepository, open_database
 from triage.errors import TriageError
 from triage.models import AuditEvent, LeadData, ReturnDecision, Stage, TeamMember, utcnow
 from triage.services import LeadService, new_lead
+from logins import main_as
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -131,7 +132,7 @@ def test_triage_undo_on_the_command_line(tmp_path, capsys):
 
     def run(*args):
         out = io.StringIO()
-        return main(["--db", url, "--as", "anna", *args], out=out), out.getvalue()
+        return main_as("anna", ["--db", url, *args], out=out), out.getvalue()
 
     assert run("return", "1", "--reason", "no_fit", "--path", "disqualify")[0] == 0
     code, printed = run("undo")

@@ -83,7 +83,8 @@ def _service(args: argparse.Namespace):
     from .rules import load_rules
 
     repo = _repository(args.db, create=not args.existing_only)
-    service = LeadService(repo, actor=_actor(args, repo))
+    login, acting_for = _identity(args, repo)
+    service = LeadService(repo, actor=login, acting_for=acting_for)
     service.rules = _team_rules(service, args)
     return service
 
@@ -114,18 +115,34 @@ def _team_rules(service, args: argparse.Namespace):
     return in_force
 
 
-def _actor(args: argparse.Namespace, repo) -> str:
-    """Who acts. On PostgreSQL the connection's user, whatever `--as` claims: `--as` may
-    only name that same login. On SQLite `--as`, else the system login."""
-    connected = repo.connected_user()
-    if connected is None:
-        return args.login
+def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
+    """Who acts: (their login, whom they act as, or ""). On PostgreSQL the connection's
+    user, whatever `--as` claims: `--as` may only name that same login. On SQLite the
+    system login; `--as` naming someone else is a team lead's (or anybody's while the team
+    has no members), and the audit trail then names both ("lena as anna")."""
+    from .services import LeadService
+    from .teamwork import RoleRefused
+
     given = getattr(args, "login_given", None)
-    if given and given != connected:
-        raise TriageError(
-            f"--as {given}: on PostgreSQL you act as the login you connect with ({connected}); "
-            f"to act as {given}, connect with their login (postgresql://{given}@HOST/DATABASE)")
-    return connected
+    connected = repo.connected_user()
+    if connected is not None:
+        if given and given != connected:
+            raise TriageError(
+                f"--as {given}: on PostgreSQL you act as the login you connect with ({connected}); "
+                f"to act as {given}, connect with their login (postgresql://{given}@HOST/DATABASE)")
+        return connected, ""
+    system = default_login()
+    if not given or given == system:
+        return system, ""
+    try:
+        role = LeadService(repo, system).role()
+    except RoleRefused:
+        raise RoleRefused(f"--as {given}: only a team lead may act as another member, and {system} is not on "
+                          "the team; each member works under their own system login") from None
+    if role not in (None, Role.LEAD):
+        raise RoleRefused(f"--as {given}: only a team lead may act as another member; {system} is "
+                          f"{ROLE_LABELS[role]}")
+    return system, given
 
 
 def _password(args: argparse.Namespace, *, required: bool) -> str | None:
@@ -221,7 +238,8 @@ def cmd_seed(args: argparse.Namespace, out: TextIO) -> int:
     if args.assign and args.reps == 0:
         raise UsageError("--assign needs at least one rep to deal the leads to (--reps K)")
     repo = _repository(args.db)
-    args.login = _actor(args, repo)
+    login, acting_for = _identity(args, repo)
+    args.login = acting_for or login
     seed_database(repo, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign, team_lead=args.login)
     where = (f"dealt round-robin to the {counted(args.reps, 'rep')}" if args.assign
              else "all in the unassigned pool")
@@ -943,7 +961,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
                         help=f"work on the demo database that 'triage demo' opens ({printable(demo_file())})")
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
-                        help="who is deciding (default: your login name); on PostgreSQL always the login you connect with")
+                        help="act as this team member (a team lead's, on SQLite; the audit trail names both); "
+                             "default: your system login; on PostgreSQL always the login you connect with")
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
                         help="a scoring rules file to propose: shows what it would change; the team's "
                              "rules in force live in the database (see `triage scoring`)")

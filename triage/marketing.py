@@ -92,6 +92,7 @@ def _plain(value: Any) -> Any:
 class MarketingWork:
     store: Any
     actor: str
+    signature: str
     rules: Rules
 
     def import_file(
@@ -208,7 +209,7 @@ class MarketingWork:
         changes = merged_changes(stored, _data(row))
         if not changes:
             return None
-        event = AuditEvent(lead_id=stored.id, actor=self.actor, at=now, action="import",
+        event = AuditEvent(lead_id=stored.id, actor=self.signature, at=now, action="import",
                            note=f"{note}: {', '.join(sorted(changes))}")
         return session.change(stored, {**changes, **self._score_fields(stored.model_copy(update=changes))}, event)
 

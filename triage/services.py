@@ -121,9 +121,12 @@ class LeadStore(Protocol):
 
 
 class LeadService(TeamWork, MarketingWork):
-    def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None) -> None:
+    def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None, *, acting_for: str = "") -> None:
         self.store = store
-        self.actor = actor
+        #: Whose work this is: whose leads, whose role. With `acting_for`, a team lead acts
+        #: as that member, and the audit trail names both ("lena as anna").
+        self.actor = acting_for or actor
+        self.signature = f"{actor} as {acting_for}" if acting_for and acting_for != actor else actor
         self.rules = rules or default_rules()
 
     def lead(self, lead_id: int) -> Lead:
@@ -193,7 +196,7 @@ class LeadService(TeamWork, MarketingWork):
         and owner; the decision's reason, path and note stay in the history), in one
         transaction with an `undo` event. Refused when there is nothing to undo or anyone,
         the rep included, changed the lead since. Returns the lead and the undone event."""
-        decision = self.store.last_event(self.actor, (*UNDOABLE, UNDO))
+        decision = self.store.last_event(self.signature, (*UNDOABLE, UNDO))
         if decision is None:
             raise TriageError("nothing to undo: you have not accepted or returned a lead yet")
         if decision.action == UNDO:
@@ -205,7 +208,7 @@ class LeadService(TeamWork, MarketingWork):
             who = later[-1].actor if later else lead.updated_by
             when = (later[-1].at if later else lead.updated_at).astimezone().strftime("%Y-%m-%d %H:%M")
             raise TriageError(
-                f"cannot undo your {what}: {'you' if who == self.actor else who or 'someone'} changed "
+                f"cannot undo your {what}: {'you' if who == self.signature else who or 'someone'} changed "
                 f"lead {lead.id} since ({when}); nothing was changed"
             )
         if not decision.prior or "stage" not in decision.prior:
@@ -215,7 +218,7 @@ class LeadService(TeamWork, MarketingWork):
         # the lifecycle, so it is not checked against it.
         changes: dict[str, Any] = {"stage": Stage(decision.prior["stage"]), "owner": decision.prior.get("owner")}
         event = AuditEvent(
-            lead_id=lead.id, actor=self.actor, at=utcnow(), action=UNDO,
+            lead_id=lead.id, actor=self.signature, at=utcnow(), action=UNDO,
             from_stage=lead.stage, to_stage=changes["stage"], note=f"undid the {what}", prior=_prior(lead),
         )
         return self._store(lead, changes, event), decision
@@ -243,7 +246,7 @@ class LeadService(TeamWork, MarketingWork):
         """Take the next lead of the unassigned pool (queue order) as your own MQL; None
         when the pool is empty. Reps taking at the same moment never get the same lead."""
         self._may_take()
-        event = AuditEvent(lead_id=0, actor=self.actor, at=utcnow(), action="take", note="taken from the pool")
+        event = AuditEvent(lead_id=0, actor=self.signature, at=utcnow(), action="take", note="taken from the pool")
         return self.store.take_next(event)
 
     def checklist(self, lead: Lead):
@@ -290,7 +293,7 @@ class LeadService(TeamWork, MarketingWork):
         return self._change(lead, changes, action, note)
 
     def _change(self, lead: Lead, changes: dict[str, Any], action: str, note: str) -> Lead:
-        event = AuditEvent(lead_id=lead.id, actor=self.actor, at=utcnow(), action=action, note=note)
+        event = AuditEvent(lead_id=lead.id, actor=self.signature, at=utcnow(), action=action, note=note)
         return self._store(lead, changes, event)
 
     def reload_rules(self) -> Rules:
@@ -383,7 +386,7 @@ class LeadService(TeamWork, MarketingWork):
     def _move(self, lead: Lead, to_stage: Stage, action: str, changes: dict[str, Any], **event: Any) -> Lead:
         now = utcnow()
         audit = AuditEvent(
-            lead_id=lead.id, actor=self.actor, at=now, action=action,
+            lead_id=lead.id, actor=self.signature, at=now, action=action,
             from_stage=lead.stage, to_stage=to_stage, **event,
         )
         return self._store(lead, {"stage": to_stage, **changes}, audit)

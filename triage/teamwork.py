@@ -293,6 +293,7 @@ def member_values(fields: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
 class TeamWork:
     store: Any
     actor: str
+    signature: str
     rules: Rules
 
     # --- roles -----------------------------------------------------------------------
@@ -478,7 +479,7 @@ class TeamWork:
         ]
         outcome = assign(leads, self._rep_loads(now), now)
         if not dry_run and outcome.assignments:
-            events = [AuditEvent(lead_id=a.lead_id, actor=self.actor, at=now, action="assign", note=a.reason)
+            events = [AuditEvent(lead_id=a.lead_id, actor=self.signature, at=now, action="assign", note=a.reason)
                       for a in outcome.assignments]
             given = set(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
                                               from_pool=True))
@@ -497,7 +498,7 @@ class TeamWork:
         leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
                  for index, lead in enumerate(pool)]
         outcome = assign(leads, self._rep_loads(now), now)
-        events = [AuditEvent(lead_id=a.lead_id, actor=self.actor, at=now, action="assign", note=a.reason)
+        events = [AuditEvent(lead_id=a.lead_id, actor=self.signature, at=now, action="assign", note=a.reason)
                   for a in outcome.assignments]
         return len(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
 
@@ -535,7 +536,7 @@ class TeamWork:
         if to is not None and self.member(to).role is Role.BOARD:
             raise TriageError(f"{to} is on the review board, which does not work leads")
         now = utcnow()
-        events = [AuditEvent(lead_id=lead_id, actor=self.actor, at=now, action="reassign",
+        events = [AuditEvent(lead_id=lead_id, actor=self.signature, at=now, action="reassign",
                              note=f"{to or 'pool'}: reassigned by {self.actor}") for lead_id in lead_ids]
         done = self.store.give_leads([(lead_id, to) for lead_id in lead_ids], events, from_pool=False)
         missing = sorted(set(lead_ids) - set(done))
@@ -574,7 +575,7 @@ class TeamWork:
         if self.rules.sla.on_breach == "pool":
             owned = [lead.id for lead in breached if lead.owner]
             if owned:
-                events = [AuditEvent(lead_id=lead_id, actor=self.actor, at=now, action="reassign",
+                events = [AuditEvent(lead_id=lead_id, actor=self.signature, at=now, action="reassign",
                                      note="pool: SLA breached, back to the pool") for lead_id in owned]
                 done = self.store.give_leads([(lead_id, None) for lead_id in owned], events, from_pool=False)
                 acted = [(lead_id, "back to the pool") for lead_id in done]
@@ -582,7 +583,7 @@ class TeamWork:
         for lead in breached:
             if any(event.action == "escalate" for event in self.store.history(lead.id)):
                 continue
-            event = AuditEvent(lead_id=lead.id, actor=self.actor, at=now, action="escalate",
+            event = AuditEvent(lead_id=lead.id, actor=self.signature, at=now, action="escalate",
                                note=f"SLA breached ({lead.owner or 'pool'}): for the team lead")
             self.store.change(lead, {}, event)
             acted.append((lead.id, "escalated"))
@@ -628,7 +629,7 @@ class TeamWork:
             if done is not None and done.action == "board confirm":
                 raise TriageError(f"the return of lead {lead_id} is confirmed already, by {done.actor} on "
                                   f"{done.at.astimezone():%Y-%m-%d %H:%M}")
-        event = AuditEvent(lead_id=lead_id, actor=self.actor, at=utcnow(), action="board confirm",
+        event = AuditEvent(lead_id=lead_id, actor=self.signature, at=utcnow(), action="board confirm",
                            note=note.strip() or "return confirmed")
         return self.store.change(lead, {}, event)
 
@@ -642,7 +643,7 @@ class TeamWork:
             raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to overturn")
         lifecycle.check_move(lead.stage, Stage.MQL)
         now = utcnow()
-        event = AuditEvent(lead_id=lead_id, actor=self.actor, at=now, action="board overturn",
+        event = AuditEvent(lead_id=lead_id, actor=self.signature, at=now, action="board overturn",
                            from_stage=lead.stage, to_stage=Stage.MQL, note=note.strip())
         return self.store.change(lead, {"stage": Stage.MQL, "owner": None, "handed_over_at": now}, event)
 
