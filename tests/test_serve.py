@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
+from logins import main_as
 from triage.intake import signed
 from triage.models import LeadData, ReturnDecision, Stage
 from triage.rules import default_rules, rules_to_toml
@@ -40,7 +40,7 @@ def free_port() -> int:
 
 def cli(url, *args) -> tuple[int, str]:
     out = io.StringIO()
-    return main(["--db", url, "--as", "lena", *args], out=out), out.getvalue()
+    return main_as("lena", ["--db", url, *args], out=out), out.getvalue()
 
 
 class Serve:
@@ -51,9 +51,9 @@ class Serve:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Serve":
-        env = dict(os.environ, TRIAGE_HUBSPOT_SECRET=SECRET)
+        env = dict(os.environ, TRIAGE_HUBSPOT_SECRET=SECRET, LOGNAME="lena")  # the team lead runs it
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "triage.cli", "--db", self.url, "--as", "lena", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "triage.cli", "--db", self.url, "serve", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -169,7 +169,7 @@ class Intake:
             changes = {}
         scored = score_lead(lead.model_copy(update=changes), rules)
         changes |= {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
-        event = AuditEvent(lead_id=lead.id, actor=self.service.actor, at=now, action=action,
+        event = AuditEvent(lead_id=lead.id, actor=self.service.signature, at=now, action=action,
                            from_stage=lead.stage if to_stage else None, to_stage=to_stage, note=note[:2000])
         self.store.change(lead, changes, event)
         if to_stage is None:
@@ -243,7 +243,7 @@ class Intake:
                 changes = {target: valid[0][importing.FIELD_AT[target]]}
             scored = score_lead(lead.model_copy(update=changes), self.service.rules)
             changes |= {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
-            self.store.change(lead, changes, AuditEvent(lead_id=lead.id, actor=self.service.actor, at=utcnow(),
+            self.store.change(lead, changes, AuditEvent(lead_id=lead.id, actor=self.service.signature, at=utcnow(),
                                                         action="hubspot", note=f"{name} changed in HubSpot"))
             done["changed"] += 1
         return Answer(200, done)
