@@ -109,11 +109,19 @@ _EMAIL = re.compile(rf"^{EMAIL_SHAPE}$")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, in UTC, to the millisecond: as precise as a spreadsheet keeps a time, so that a
+    lead's dates come back from an XLSX export exactly."""
+    return to_millisecond(datetime.now(timezone.utc))
+
+
+def to_millisecond(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    """In UTC (a time without a zone is UTC), to the millisecond."""
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return to_millisecond(value)
 
 
 class LeadData(BaseModel):

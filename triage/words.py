@@ -126,9 +126,12 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
                "datum"),
     },
     "emails_opened": {
-        "en": ("emails opened", "marketing emails opened", "email opens", "opens", "opened", "hs email open"),
-        "de": ("e mails geoeffnet", "geoeffnete e mails", "marketing e mails geoeffnet", "oeffnungen"),
-        "nl": ("e mails geopend", "geopende e mails", "marketing e mails geopend", "geopend"),
+        "en": ("emails opened", "marketing emails opened", "email opens", "opens", "opened", "hs email open",
+               "newsletters opened", "newsletter opens"),
+        "de": ("e mails geoeffnet", "geoeffnete e mails", "marketing e mails geoeffnet", "oeffnungen",
+               "newsletter geoeffnet", "geoeffnete newsletter", "mails geoeffnet"),
+        "nl": ("e mails geopend", "geopende e mails", "marketing e mails geopend", "geopend",
+               "nieuwsbrief geopend", "nieuwsbrieven geopend", "geopende nieuwsbrieven"),
     },
     "emails_clicked": {
         "en": ("emails clicked", "marketing emails clicked", "email clicks", "clicks", "clicked", "hs email click"),
