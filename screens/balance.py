@@ -52,10 +52,11 @@ class BalanceScreen(Screen[None]):
         Binding("escape", "close", "Back"),
         Binding("question_mark", "help", "Help"),
         Binding("A", "assign_pool", "Assign pool", tooltip="Assign the unassigned pool to the reps (team lead)"),
-        Binding("P", "to_pool", "Release rep", tooltip="Send the selected rep's open leads back to the pool"),
+        Binding("P", "to_pool", "Release", tooltip="Send the selected rep's open leads back to the pool"),
         Binding("n", "add_member", "Add", tooltip="Add a member to the team (team lead)"),
         Binding("e", "edit_member", "Edit", tooltip="Change the selected member (team lead)"),
-        Binding("ctrl+r,f5", "reload", "Refresh", show=False),
+        Binding("ctrl+r", "reload", "Refresh", show=False),
+        Binding("f5", "reload", "Refresh", show=False),
     ]
 
     def __init__(self, service: LeadService) -> None:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
+from .screen_commands import show_keys
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -19,6 +20,8 @@ class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "confirm", "Yes"),
         Binding("n,escape", "cancel", "No"),
+        Binding("f1", "help", "Help", tooltip="The keys of this dialog"),
+        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     def __init__(self, question: str, details: Content | str = "", *, yes: str = "Yes", warning: str = "") -> None:
@@ -53,3 +56,6 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed, "#confirm-no")
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def action_help(self) -> None:
+        show_keys(self)

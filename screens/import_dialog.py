@@ -27,6 +27,7 @@ from triage.import_preview import KEEP, Preview, preview
 from triage.importing import CANONICAL
 from triage.rules import Rules
 from triage.text import counted, one_line
+from .screen_commands import show_keys
 
 #: The Select value of a column the import leaves out by its name (a HubSpot owner, say).
 LEFT_OUT = "-"
@@ -48,6 +49,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "import", "Import", tooltip="Import the file with the columns as shown"),
+        Binding("f1", "help", "Help", tooltip="The keys of this dialog"),
+        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     def __init__(self, rules: Rules | None = None, path: str = "") -> None:
@@ -226,3 +229,6 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_help(self) -> None:
+        show_keys(self)

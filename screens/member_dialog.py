@@ -22,6 +22,7 @@ from triage.models import ROLE_LABELS, Role, TeamMember
 from triage.services import LeadService
 from triage.teamwork import MemberInvalid
 from triage.text import one_line
+from .screen_commands import show_keys
 
 #: (form field, label, placeholder) of each line of the form.
 FIELDS = (
@@ -39,7 +40,8 @@ FIELDS = (
 
 class MemberDialog(ModalScreen[TeamMember | None]):
     CSS_PATH = "member_dialog.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save"),
+                Binding("f1", "help", "Help", tooltip="The keys of this dialog"), Binding("ctrl+q", "app.quit", "Quit")]
 
     def __init__(self, service: LeadService, member: TeamMember | None = None) -> None:
         super().__init__()
@@ -134,3 +136,6 @@ class MemberDialog(ModalScreen[TeamMember | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_help(self) -> None:
+        show_keys(self)

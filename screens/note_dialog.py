@@ -18,11 +18,13 @@ from textual.widgets import Footer, Input, Label, Static
 
 from triage.errors import TriageError
 from triage.text import one_line
+from .screen_commands import show_keys
 
 
 class NoteDialog(ModalScreen[str | None]):
     CSS_PATH = "note_dialog.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "save", "Save", show=True)]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "save", "Save", show=True),
+                Binding("f1", "help", "Help", tooltip="The keys of this dialog"), Binding("ctrl+q", "app.quit", "Quit")]
 
     def __init__(self, title: str, placeholder: str = "", save: Callable[[str], object] | None = None,
                  value: str = "") -> None:
@@ -71,3 +73,6 @@ class NoteDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_help(self) -> None:
+        show_keys(self)

@@ -198,11 +198,11 @@ async def test_the_palette_on_the_balance_screen_offers_its_actions(repo):
         await settle(app, pilot)
         prompts = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
         assert any("Assign pool" in prompt for prompt in prompts)
-        assert not any("Release rep" in prompt for prompt in prompts)  # on the pool's row: nobody to release
+        assert not any("Release (P)" in prompt for prompt in prompts)  # on the pool's row: nobody to release
         await press(app, pilot, "escape", "down", "ctrl+p")
         await pilot.pause(0.3)
         await settle(app, pilot)
         prompts = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
-        assert any("Release rep (P)" in prompt for prompt in prompts) and any("Edit (e)" in p for p in prompts)
+        assert any("Release (P)" in prompt for prompt in prompts) and any("Edit (e)" in p for p in prompts)
         await press(app, pilot, *"assign", "enter")
         assert isinstance(app.screen, ConfirmDialog) and in_view(app, "Assign 30 pool MQLs to 2 reps?")
