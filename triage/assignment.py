@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from .text import counted
+
 #: The language a lead from each country is served in, for reps who cover languages.
 COUNTRY_LANGUAGES = {
     "DE": "de", "AT": "de", "CH": "de", "LI": "de", "LU": "de",
@@ -162,10 +164,10 @@ def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Ou
         chosen = min(candidates, key=imbalance_added)
         count_unit, score_unit = count_total / total_weight, score_total / total_weight
         reason = (
-            f"{chosen.login}: {chosen.count} leads / {chosen.score} points in the window at weight "
+            f"{chosen.login}: {counted(chosen.count, 'lead')} / {counted(chosen.score, 'point')} in the window at weight "
             f"{chosen.weight:g} (team per weight: {count_unit:.1f} leads / {score_unit:.0f} points), "
             f"{chosen.open_leads} open" + (f" of cap {chosen.cap}" if chosen.cap is not None else "")
-            + f"; {len(eligible)} reps could take it"
+            + f"; {counted(len(eligible), 'rep')} could take it"
             + (f"; skipped {', '.join(skipped)}" if skipped else "")
         )
         outcome.assignments.append(Assignment(lead.id, chosen.login, reason))
