@@ -9,12 +9,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable, Iterator
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-
 from .lead_queue import LeadQueue
+from .screen_commands import KeyCommands
 
 
-class TriageCommands(Provider):
+class TriageCommands(KeyCommands):
     """One command per binding of the app and the queue: what the Footer and help show."""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
@@ -37,14 +36,3 @@ class TriageCommands(Provider):
                 yield f"{binding.description} ({key})", f"Queue: {binding.description.lower()}", partial(
                     app.run_action, binding.action, queue
                 )
-
-    async def discover(self) -> Hits:
-        for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -12,16 +12,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 
-class ScreenCommands(Provider):
-    """One command per shown binding of the screen the palette was opened on."""
+class KeyCommands(Provider):
+    """A provider of (title, help, callback) commands: found by name, all shown at first."""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
-        screen = self.screen
-        for binding in screen.BINDINGS:
-            if not binding.show or screen.check_action(binding.action, ()) is not True:
-                continue
-            title = f"{binding.description} ({self.app.get_key_display(binding)})"
-            yield title, binding.tooltip or binding.description, partial(screen.run_action, binding.action)
+        raise NotImplementedError
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
@@ -33,6 +28,18 @@ class ScreenCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class ScreenCommands(KeyCommands):
+    """One command per shown binding of the screen the palette was opened on."""
+
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        screen = self.screen
+        for binding in screen.BINDINGS:
+            if not binding.show or screen.check_action(binding.action, ()) is not True:
+                continue
+            title = f"{binding.description} ({self.app.get_key_display(binding)})"
+            yield title, binding.tooltip or binding.description, partial(screen.run_action, binding.action)
 
 
 def show_keys(screen: Screen) -> None:
