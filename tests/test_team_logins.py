@@ -115,6 +115,9 @@ def test_a_rep_cannot_write_an_audit_event_in_another_name_nor_change_the_team(t
         rita.execute("INSERT INTO audit_event (lead_id, actor, at, action, note) VALUES (1, %s, now(), 'note', '')",
                      (team.login("rita"),))
         assert "permission denied" in refused(rita, "UPDATE team_member SET role = 'lead'")
+        assert "permission denied" in refused(
+            rita, "INSERT INTO rules_version (version, stamp, text, adopted_by, adopted_at, note) "
+                  "VALUES ('9', '9#x', 'version = \"9\"', %s, now(), '')", (team.login("rita"),))
         assert "permission denied" in refused(rita, "INSERT INTO team_member (login, name, role, capacity, away, "
                                                     "countries, languages) VALUES ('x', 'X', 'lead', 1, '[]', '[]', '[]')")
         assert "permission denied" in refused(rita, "SELECT triage_member_login(%s, NULL, %s)",
