@@ -307,7 +307,7 @@ def test_a_failing_database_gives_a_triage_error_not_a_peewee_one(repo):
     with pytest.raises(DatabaseError, match='the database failed: (no such table: audit_event|relation "audit_event" does not exist); the accept of lead 1 was not stored: try again$'):
         svc.accept(1)
     assert repo.get(1).stage is Stage.MQL  # the guarded update rolled back with the failed audit insert
-    repo.db.execute_sql("DROP TABLE lead")
+    repo.db.execute_sql("DROP TABLE lead CASCADE" if is_postgres(repo.db) else "DROP TABLE lead")
     with pytest.raises(DatabaseError, match='no such table: lead|relation "lead" does not exist'):
         svc.queue_page(QueueView.POOL)
     with pytest.raises(DatabaseError):
