@@ -322,7 +322,12 @@ class TriageApp(App[None]):
 
     @on(LeadQueue.Loaded)
     def _queue_loaded(self) -> None:
-        """Count after the page is shown: counting a million leads takes most of a second."""
+        """Count after the page is shown: counting a million leads takes most of a second.
+        An empty queue shows no lead beside it (not the one highlighted before)."""
+        if not self.queue.rows:
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            self.detail.clear("No lead selected.")
         if self._counted != (self.view, self.filter_text):
             self.count_queue(self.view, self.filter_text)
 
