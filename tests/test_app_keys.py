@@ -324,16 +324,3 @@ async def test_the_lead_panel_says_job_and_company_in_words(repo, data, shown):
         await settle(app, pilot)
         body = app.query_one(LeadDetail).query_one("#lead-detail-body").render().plain
         assert shown in body and "no job title at" not in body
-
-
-async def test_an_empty_queue_shows_no_lead_beside_it(repo):
-    """The pool's highlighted lead does not stay in the panel once `m` shows an empty queue."""
-    repo.add_leads([lead(0, first_name="Anna", last_name="Poollead")])
-    app = TriageApp(LeadService(repo, "anna"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        assert app.view.value == "pool" and on_screen(app, "Poollead")  # nothing of anna's: the pool
-        await press(app, pilot, "m")
-        await settle(app, pilot)
-        assert app.view.value == "mine" and not on_screen(app, "Poollead")
-        assert on_screen(app, "No lead selected.")
