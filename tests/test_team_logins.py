@@ -232,3 +232,32 @@ def test_a_member_connects_through_a_libpq_service_file(team, tmp_path, monkeypa
     code, out = run("postgresql:///?service=sales", "db", "check")
     assert code == 0 and "reachable" in out
     assert run("postgresql:///?service=sales", "list", "--json")[0] == 0
+
+
+def test_the_live_hand_over_runs_under_a_marketing_login(team):
+    """(storage's tables share one database handle per process, as one `triage serve` has:
+    the marketing login's service is opened last.)"""
+    from triage.cli import service_for
+    from triage.intake import Intake
+    from triage.rules import Webhook
+
+    assert Intake(service_for(["--db", team.url("lena")])).add_token("hubspot").startswith("trg_")
+    assert run(team.url("rita"), "accept", "5")[0] == 0  # the outbox is written by the decision, as rita
+    with psycopg.connect(team.owner_url) as owner:
+        [(email,)] = owner.execute('SELECT "email" FROM "lead" WHERE "id" = 5').fetchall()
+    mia = Intake(service_for(["--db", team.url("mia")]))
+    mia.check_may_serve()
+    with pytest.raises(Exception, match="only a team lead"):
+        mia.add_token("other")
+    assert mia.token_name("wrong") is None
+    answer = mia.once("hubspot", "call-1", b"demo", lambda: mia.record_signals(
+        [{"email": email, "type": "demo_requested"}], "hubspot"))
+    assert answer.status == 200 and mia.once("hubspot", "call-1", b"demo", lambda: None) == answer
+    hook = Webhook(url="http://127.0.0.1:9/marketing", events=("accepted",))
+    assert mia.fan_out((hook,)) == 1
+    [delivery] = mia.due_deliveries()
+    mia.attempted(delivery, status=None, error="ConnectionRefusedError")
+    assert mia.deliveries()[0]["attempts"] == 1
+    with psycopg.connect(team.owner_url) as owner:
+        actors = owner.execute("SELECT actor, action FROM audit_event WHERE lead_id = 5 ORDER BY id").fetchall()
+    assert actors == [(team.login("rita"), "accept"), (team.login("mia"), "handover_signal")]
