@@ -12,12 +12,12 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.cli import main
 from triage.errors import TriageError
-from triage.models import LeadData, ReturnDecision, Role, TeamMember
+from triage.models import LeadData, ReturnDecision, Role, TeamMember, to_millisecond
 from triage.services import LeadService, new_lead
 from triage.teamwork import RETURNED_COLUMNS
 from logins import main_as
 
-NOW = datetime.now(timezone.utc)
+NOW = to_millisecond(datetime.now(timezone.utc))  # as triage keeps times
 HANDED = NOW - timedelta(days=3)
 
 
@@ -89,12 +89,12 @@ def test_the_dates_of_each_row_are_in_the_order_things_happened(repo):
         by_lead.setdefault(row["lead_id"], []).append(row)
     # Overturned: the export shows the hand-over the return answered, not the overturn's.
     [one] = by_lead[1]
-    assert one["handed_over_at"] == HANDED and repo.get(1).handed_over_at > one["returned_at"]
+    assert one["handed_over_at"] == HANDED and repo.get(1).handed_over_at >= one["returned_at"]  # (same ms here)
     # Returned, recycled, returned again: the second return answered the recycle.
     first, second = by_lead[3]
     recycled = next(event.at for event in repo.history(3) if event.action == "recycle")
     assert first["handed_over_at"] == HANDED and second["handed_over_at"] == recycled
-    assert first["returned_at"] < second["handed_over_at"] < second["returned_at"]
+    assert first["returned_at"] <= second["handed_over_at"] <= second["returned_at"]  # ties: the same millisecond
     # Overturned, then returned again: the second return answered the overturn.
     first, second = by_lead[4]
     assert first["handed_over_at"] == HANDED and second["handed_over_at"] == first["reviewed_at"]
@@ -128,7 +128,7 @@ def test_the_review_gives_the_screen_each_returns_note_and_verdict(repo):
     one = items[(1, "no_fit")]
     assert (one.note, one.returned_by, one.reviewed, one.reviewed_by, one.review_note) == (
         "too small", "anna", "overturned", "rita", "they grew: look again")
-    assert one.handed_over_at == HANDED and one.reviewed_at > one.event.at
+    assert one.handed_over_at == HANDED and one.reviewed_at >= one.event.at
     assert (items[(2, "not_ready")].reviewed, items[(2, "not_ready")].review_note) == ("confirmed", "agreed, nurture")
     assert items[(4, "no_fit")].reviewed == "overturned" and items[(4, "contract")].reviewed == ""
     assert items[(3, "capacity")].note == "full this week" and items[(3, "capacity")].handed_over_at > HANDED
