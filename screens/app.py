@@ -31,6 +31,8 @@ FILTER_DELAY = 0.15
 DETAIL_DELAY = 0.12
 #: How often the app looks for leads other reps changed (in a worker: one cheap query).
 POLL_SECONDS = 5.0
+#: How often the app looks for leads handed over to its rep (one cheap query).
+HANDOVER_SECONDS = 1.0
 
 
 class TriageApp(App[None]):
@@ -103,6 +105,8 @@ class TriageApp(App[None]):
         self.rescore_leads()
         self._marker: tuple[int, int] | None = None
         self.set_interval(self.poll_seconds, self.look_for_changes)
+        self._handed_up_to: int | None = None
+        self.set_interval(HANDOVER_SECONDS, self.look_for_handovers)
 
     async def _on_key(self, event: events.Key) -> None:
         """A printable key that reaches the app while a text field has focus was typed
@@ -124,6 +128,29 @@ class TriageApp(App[None]):
         except TriageError:
             return  # the next decision or refresh reports it; polling stays quiet
         self.call_from_thread(self._changes_seen, marker)
+
+    @work(thread=True, exclusive=True, group="handovers")
+    def look_for_handovers(self) -> None:
+        """Sales told at once: a lead handed over to this rep, or to the pool, is named in a
+        notification within a second or two, and the queue puts it in its place. One cheap
+        query a second: the newest audit event, and only the events since."""
+        try:
+            top, lines = self.service.handovers_since(self._handed_up_to)
+        except TriageError:
+            return
+        self.call_from_thread(self._handovers_seen, top, lines)
+
+    def _handovers_seen(self, top: int, lines: list[str]) -> None:
+        first_look = self._handed_up_to is None
+        self._handed_up_to = top
+        if first_look or not lines:
+            return  # what was handed over before the app started is in the queue already
+        for line in lines[:5]:
+            self.notify(one_line(line), title="Handed over to sales", markup=False, timeout=8)
+        if len(lines) > 5:
+            self.notify(f"and {len(lines) - 5} more", title="Handed over to sales", markup=False, timeout=8)
+        if not self._deciding:
+            self.show_view(self.view, keep_position=True)
 
     def _changes_seen(self, marker: tuple[int, int]) -> None:
         if self._marker is not None and marker != self._marker and not self._deciding:

@@ -605,6 +605,23 @@ class LeadRepository:
         events, leads = cursor.fetchone()
         return events or 0, leads or 0
 
+    @database_errors
+    def handovers_up_to(self, after: int, login: str) -> tuple[int, list[tuple[int, int, str, str, str]]]:
+        """The newest audit event's id, and the hand-overs since `after` up to it that `login`
+        sees (to them, or to the pool): (event id, lead id, first name, last name, note).
+        Reads only the events since `after`, along the audit trail's key."""
+        param = self.db.param
+        [(top,)] = self.db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "audit_event"').fetchall()
+        if top <= after:
+            return top, []
+        rows = self.db.execute_sql(
+            f'SELECT e."id", e."lead_id", l."first_name", l."last_name", e."note" FROM "audit_event" e '
+            f'JOIN "lead" l ON l."id" = e."lead_id" WHERE e."id" > {param} AND e."id" <= {param} '
+            "AND e.\"action\" IN ('hand_over', 'recycle', 'handover_signal', 'assign') "
+            f'AND (l."owner" = {param} OR l."owner" IS NULL) ORDER BY e."id" LIMIT 50',
+            (after, top, login)).fetchall()
+        return top, [tuple(row) for row in rows]
+
     # --- the team's work ---------------------------------------------------------------
 
     @database_errors

@@ -97,6 +97,8 @@ class LeadStore(Protocol):
 
     def decided_leads(self) -> Iterator[tuple[Lead, bool]]: ...
 
+    def handovers_up_to(self, after: int, login: str) -> tuple[int, list[tuple[int, int, str, str, str]]]: ...
+
     def change_marker(self) -> tuple[int, int]: ...
 
     def take_next(self, event: AuditEvent) -> Lead | None: ...
@@ -155,6 +157,19 @@ class LeadService(TeamWork, MarketingWork):
 
     def queue_page(self, view: QueueView, **kwargs: Any) -> QueuePage:
         return self.store.queue_page(view, self.actor, **kwargs)
+
+    def handovers_since(self, after: int | None) -> tuple[int, list[str]]:
+        """Leads handed over to this member, or to the pool, since the audit event `after`:
+        the newest event's id, and a line per hand-over naming the lead and why. With
+        `after` None, only where the audit trail stands now (nothing is read)."""
+        if after is None:
+            return self.store.change_marker()[0], []
+        top, rows = self.store.handovers_up_to(after, self.actor)
+        lines = []
+        for _, lead_id, first_name, last_name, note in rows:
+            name = " ".join(part for part in (first_name, last_name) if part) or "(no name)"
+            lines.append(f"{name} (#{lead_id}): {note or 'handed over'}")
+        return top, lines
 
     def change_marker(self) -> tuple[int, int]:
         """Differs from an earlier one when anyone changed leads since."""
