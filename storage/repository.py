@@ -18,7 +18,7 @@ from triage.services import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction
-from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, LeadRow, OutboxRow, RulesRow, SignalRow, TeamRow,
+from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
 
 F = TypeVar("F", bound=Callable[..., Any])

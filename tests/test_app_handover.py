@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from test_app import press, settle
+from test_app import settle
 
 from screens.app import TriageApp
 from screens.lead_queue import LeadQueue

@@ -140,9 +140,7 @@ def decide_against_the_held_back(repo, count=400):
             service.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
 
 
-async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmation(repo, tmp_path, monkeypatch):
-    rules_file = tmp_path / "team-rules.toml"
-    monkeypatch.setenv("TRIAGE_RULES", str(rules_file))
+async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmation(repo):
     decide_many(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     app = TriageApp(LeadService(repo, "lena"))
@@ -155,7 +153,7 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmat
         table = app.screen.query_one(DataTable)
         assert "interest.demo_request" in [key.value for key in table.rows]
         await press(app, pilot, "A")
-        assert isinstance(app.screen, ConfirmDialog) and not rules_file.exists()
+        assert isinstance(app.screen, ConfirmDialog) and repo.rules_versions() == []
         assert in_view(app, "Adopt the proposed points as rules version 2?",
                        f"in force (version 1): {report.auc_current:.3f}",
                        f"proposed (version 2): {report.auc_proposed:.3f}")
@@ -174,9 +172,7 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmat
         assert isinstance(app.screen, ScoringReport) and LeadService(repo, "lena").rules_in_force().version == "2"
 
 
-async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules(repo, tmp_path, monkeypatch):
-    rules_file = tmp_path / "team-rules.toml"
-    monkeypatch.setenv("TRIAGE_RULES", str(rules_file))
+async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules(repo):
     decide_against_the_held_back(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     app = TriageApp(LeadService(repo, "lena"))
@@ -191,18 +187,17 @@ async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules
                        f"in force (version 1): {report.auc_current:.3f}",
                        f"proposed (version 2): {report.auc_proposed:.3f}")
         await press(app, pilot, "enter")  # the focused button, No, with a warning
-        assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
+        assert isinstance(app.screen, ScoringReport) and repo.rules_versions() == []
         await press(app, pilot, "A")
         await press(app, pilot, "n")
-        assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
+        assert isinstance(app.screen, ScoringReport) and repo.rules_versions() == []
         await press(app, pilot, "A")
         await press(app, pilot, "escape")
-        assert isinstance(app.screen, ScoringReport) and not rules_file.exists()
+        assert isinstance(app.screen, ScoringReport) and repo.rules_versions() == []
         assert LeadService(repo, "lena").rules.version == "1"
 
 
-async def test_a_rep_cannot_adopt(repo, tmp_path, monkeypatch):
-    monkeypatch.setenv("TRIAGE_RULES", str(tmp_path / "team-rules.toml"))
+async def test_a_rep_cannot_adopt(repo):
     decide_many(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna", role=Role.REP))

@@ -9,7 +9,6 @@ import pytest
 from openpyxl import load_workbook
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.exporting import neutralise
 from triage.models import LeadData, ReturnDecision, Role, TeamMember
 from triage.services import LeadService, new_lead

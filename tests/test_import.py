@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.models import Channel, Interest, Stage
 from logins import main_as
 

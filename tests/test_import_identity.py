@@ -6,7 +6,6 @@ import io
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.models import Role, Stage, TeamMember
 from triage.services import LeadService
 from triage.teamwork import RoleRefused

@@ -9,7 +9,6 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage import words
-from triage.cli import main
 from triage.importing import ALIASES, CHANNEL_WORDS, INTEREST_WORDS, _channel, _interest, normalise, phone_key
 from triage.models import Channel, Credit, Interest
 from logins import main_as

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.errors import TriageError
 from triage.models import LeadData, ReturnDecision, Role, TeamMember, to_millisecond
 from triage.services import LeadService, new_lead

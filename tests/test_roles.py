@@ -8,7 +8,6 @@ import json
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.services import LeadService, new_lead
 from logins import main_as

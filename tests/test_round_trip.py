@@ -11,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.models import Channel, Credit, Interest, LeadData
 from triage.services import new_lead
 from logins import main_as

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
 from triage.errors import TriageError
 from triage.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.services import LeadService, new_lead

@@ -124,7 +124,6 @@ def test_a_decision_stored_without_its_prior_state_is_not_undone(repo):
 def test_triage_undo_on_the_command_line(tmp_path, capsys):
     import io
 
-    from triage.cli import main
 
     url = "sqlite:///" + str(tmp_path / "cli.db")
     repo = LeadRepository(open_database(url))

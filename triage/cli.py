@@ -80,8 +80,6 @@ def _repository(url: str, *, create: bool = True):
 def _service(args: argparse.Namespace):
     from .services import LeadService
 
-    from .rules import load_rules
-
     repo = _repository(args.db, create=not args.existing_only)
     login, acting_for = _identity(args, repo)
     service = LeadService(repo, actor=login, acting_for=acting_for)
@@ -94,16 +92,17 @@ def _team_rules(service, args: argparse.Namespace):
     (`--rules`, `$TRIAGE_RULES`, the user's rules.toml) is a proposal: what it would change
     is shown, and it scores nothing until a team lead adopts it. Only while the team has
     adopted no version yet does a team lead's own file (not `--rules`) become the first."""
-    from .rules import load_rules, rules_difference, rules_path
+    from .rules import default_rules, load_rules, rules_difference, rules_path
 
+    found = service.store.rules_in_force()
+    in_force = default_rules() if found is None else found.rules()
     path = rules_path(args.rules)
     if path is None:
-        return service.rules_in_force()
+        return in_force
     proposal = load_rules(path)
-    if not args.rules and service.store.rules_in_force() is None and service.may_adopt_rules():
+    if not args.rules and found is None and service.may_adopt_rules():
         service.adopt_rules(proposal, note=f"from {path}, the rules file in force before rules lived in the database")
         return service.rules
-    in_force = service.rules_in_force()
     changes = rules_difference(in_force, proposal)
     if changes:
         shown = changes if args.rules else changes[:3] + (["…"] if len(changes) > 3 else [])

@@ -165,8 +165,6 @@ class Intake:
                 action = "hand_over"
         elif outcome.trigger:
             action = "handover_signal"
-        if not changes and not outcome.trigger:
-            changes = {}
         scored = score_lead(lead.model_copy(update=changes), rules)
         changes |= {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
         event = AuditEvent(lead_id=lead.id, actor=self.service.signature, at=now, action=action,

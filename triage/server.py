@@ -43,6 +43,14 @@ def _json(status: int, body: Any) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
 
 
+def _parsed(raw: bytes) -> Any:
+    """The body as JSON; 400 when it is not."""
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Refused(400, [{"problem": f"the body is not JSON: {exc}"}]) from None
+
+
 def _problem(status: int, problem: str, field: str = "") -> web.Response:
     return _json(status, {"problems": [{"field": field, "problem": problem} if field else {"problem": problem}]})
 
@@ -91,10 +99,7 @@ class Server:
 
     async def _body(self, request: web.Request) -> tuple[bytes, Any]:
         raw = await request.read()
-        try:
-            return raw, json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Refused(400, [{"problem": f"the body is not JSON: {exc}"}]) from None
+        return raw, _parsed(raw)
 
     async def _token(self, request: web.Request) -> str:
         """The name of the call's valid token; 401 otherwise. Remembered a second or two,
@@ -140,10 +145,7 @@ class Server:
     async def hubspot(self, request: web.Request) -> web.Response:
         raw = await request.read()
         self._check_hubspot(request, raw)
-        try:
-            payload = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Refused(400, [{"problem": f"the body is not JSON: {exc}"}]) from None
+        payload = _parsed(raw)
         answer = await self.run_db(lambda: self.intake.once("hubspot", None, raw, lambda: self.intake.hubspot(payload)))
         return _json(answer.status, answer.body)
 

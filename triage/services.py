@@ -322,6 +322,11 @@ class LeadService(TeamWork, MarketingWork):
         found = self.store.rules_in_force()
         return default_rules() if found is None else found.rules()
 
+    def _stamp_in_force(self) -> str:
+        """The fingerprint of the rules in force, as stored: nothing parsed."""
+        found = self.store.rules_in_force()
+        return default_rules().stamp if found is None else found.stamp
+
     def rules_versions(self) -> list[RulesVersion]:
         return self.store.rules_versions()
 
@@ -338,7 +343,7 @@ class LeadService(TeamWork, MarketingWork):
         """A team lead makes `proposal` the rules in force for the whole team: a new row
         of the rules' history. The caller then runs `rescore`. Says where it went."""
         self.require_team_lead("adopt new scoring rules")
-        if proposal.stamp == self.rules_in_force().stamp:
+        if proposal.stamp == self._stamp_in_force():
             raise TriageError(f"rules version {proposal.version} ({proposal.stamp}) are the rules in force already")
         text = rules_to_toml(proposal, f"triage scoring rules, version {proposal.version}, adopted by {self.actor}.")
         adopted = self.store.add_rules_version(version=proposal.version, stamp=proposal.stamp, text=text,
@@ -352,7 +357,7 @@ class LeadService(TeamWork, MarketingWork):
         earlier = next((found for found in self.store.rules_versions() if found.number == number), None)
         if earlier is None:
             raise TriageError(f"there is no rules version #{number}; `triage scoring history` lists them")
-        if earlier.stamp == self.rules_in_force().stamp:
+        if earlier.stamp == self._stamp_in_force():
             raise TriageError(f"rules #{number} (version {earlier.version}) are the rules in force already")
         adopted = self.store.add_rules_version(version=earlier.version, stamp=earlier.stamp, text=earlier.text,
                                                adopted_by=self.actor, at=utcnow(), note=f"revert to #{number}")
