@@ -29,7 +29,7 @@ COLUMNS = ("external_id", "salutation", "first_name", "last_name", "email", "pho
 
 
 def write_csv(path: Path, rows: int) -> None:
-    from triage.seed import demo_leads
+    from triage.services.seed import demo_leads
 
     if path.exists():
         with path.open(encoding="utf-8") as handle:
@@ -68,7 +68,7 @@ def plain_rate(path: Path, folder: Path) -> float:
 
 def triage_rate(path: Path, folder: Path) -> tuple[float, str]:
     from storage import LeadRepository, open_database
-    from triage.services import LeadService
+    from triage.services.lead_service import LeadService
 
     service = LeadService(LeadRepository(open_database(f"sqlite:///{folder / 'triage.db'}")), "marketing")
     started = time.perf_counter()

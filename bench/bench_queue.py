@@ -55,7 +55,7 @@ def seed(path: Path, leads: int) -> None:
 def rescore(repo) -> None:
     """Leads from an older schema or other rules are scored first, so that the app does
     not score them in the background while it is measured."""
-    from triage.services import LeadService
+    from triage.services.lead_service import LeadService
 
     started = time.perf_counter()
     done = LeadService(repo, "bench").rescore()
@@ -104,7 +104,7 @@ if KIND == "triage":
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
     from storage import LeadRepository, open_database
-    from triage.services import LeadService
+    from triage.services.lead_service import LeadService
 
     app = TriageApp(LeadService(LeadRepository(open_database("sqlite:///" + DB)), "bench"))
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def page_reads(service, seconds: float | None = None, stop: threading.Event | None = None) -> list[float]:
-    from triage.services import QueueView
+    from triage.services.lead_service import QueueView
 
     times = []
     end = time.perf_counter() + (seconds or 1e9)
@@ -46,8 +46,8 @@ def main() -> None:
 
     from bench_queue import seed
     from storage import LeadRepository, open_database
-    from triage.rules import default_rules
-    from triage.services import LeadService
+    from triage.domain.rules import default_rules
+    from triage.services.lead_service import LeadService
 
     seed(args.db, args.leads)
     copy = args.db.with_name("triage-rescore.db")

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from triage.cli import main  # noqa: E402
+from triage.cli.main import main  # noqa: E402
 
 
 def free_port() -> int:

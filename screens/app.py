@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, ProgressBar
 from textual.worker import get_current_worker
 
-from triage.errors import StaleLead, TriageError
-from triage.models import QueueRow, ReturnDecision, ReturnReason, utcnow
-from triage.services import LeadService, QueueView
-from triage.text import counted, one_line
+from triage.domain.errors import StaleLead, TriageError
+from triage.domain.models import QueueRow, ReturnDecision, ReturnReason, utcnow
+from triage.services.lead_service import LeadService, QueueView
+from triage.domain.text import counted, one_line
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .commands import TriageCommands
@@ -223,7 +223,7 @@ class TriageApp(App[None]):
         progress bar of the main screen."""
         from pathlib import Path
 
-        from triage.text import counted
+        from triage.domain.text import counted
 
         self.call_from_thread(self._rescore_started)
         try:

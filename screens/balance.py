@@ -20,11 +20,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from triage.errors import TriageError
-from triage.models import ROLE_LABELS, TeamMember
-from triage.services import LeadService
-from triage.teamwork import AGE_BUCKETS, Balance
-from triage.text import counted, one_line
+from triage.domain.errors import TriageError
+from triage.domain.models import ROLE_LABELS, TeamMember
+from triage.services.lead_service import LeadService
+from triage.services.teamwork import AGE_BUCKETS, Balance
+from triage.domain.text import counted, one_line
 
 from .confirm_dialog import ConfirmDialog
 from .member_dialog import MemberDialog

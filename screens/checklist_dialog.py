@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from triage.checklist import CHOICES, GRADES, ChecklistItem
-from triage.text import one_line
+from triage.domain.checklist import CHOICES, GRADES, ChecklistItem
+from triage.domain.text import one_line
 
 GRADE = "grade"
 DERIVED = "derived"

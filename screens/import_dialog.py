@@ -22,11 +22,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
-from triage.errors import TriageError
-from triage.import_preview import KEEP, Preview, preview
-from triage.importing import CANONICAL
-from triage.rules import Rules
-from triage.text import counted, one_line
+from triage.domain.errors import TriageError
+from triage.files.import_preview import KEEP, Preview, preview
+from triage.files.importing import CANONICAL
+from triage.domain.rules import Rules
+from triage.domain.text import counted, one_line
 from .screen_commands import show_keys
 
 #: The Select value of a column the import leaves out by its name (a HubSpot owner, say).

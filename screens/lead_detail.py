@@ -9,10 +9,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from triage.checklist import ChecklistItem, Verdict, checklist
-from triage.models import AuditEvent, Lead
-from triage.sla import SlaState, SlaStatus
-from triage.text import printable
+from triage.domain.checklist import ChecklistItem, Verdict, checklist
+from triage.domain.models import AuditEvent, Lead
+from triage.domain.sla import SlaState, SlaStatus
+from triage.domain.text import printable
 
 from .lead_queue import age_text
 

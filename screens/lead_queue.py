@@ -22,10 +22,10 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from triage.models import Interest, QueueRow, Stage
-from triage.services import LAST_KEY, QueuePage
-from triage.sla import BusinessClock, SlaState, SlaStatus
-from triage.text import one_line
+from triage.domain.models import Interest, QueueRow, Stage
+from triage.services.lead_service import LAST_KEY, QueuePage
+from triage.domain.sla import BusinessClock, SlaState, SlaStatus
+from triage.domain.text import one_line
 
 #: fetch(after=..., before=..., limit=...) -> QueuePage, for the current view and filter.
 Fetcher = Callable[..., QueuePage]

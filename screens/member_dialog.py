@@ -16,12 +16,12 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static
 
-from triage.dates import DAY_FORMATS
-from triage.errors import TriageError
-from triage.models import ROLE_LABELS, Role, TeamMember
-from triage.services import LeadService
-from triage.teamwork import MemberInvalid
-from triage.text import one_line
+from triage.domain.dates import DAY_FORMATS
+from triage.domain.errors import TriageError
+from triage.domain.models import ROLE_LABELS, Role, TeamMember
+from triage.services.lead_service import LeadService
+from triage.services.teamwork import MemberInvalid
+from triage.domain.text import one_line
 from .screen_commands import show_keys
 
 #: (form field, label, placeholder) of each line of the form.

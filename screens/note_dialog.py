@@ -16,8 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from triage.errors import TriageError
-from triage.text import one_line
+from triage.domain.errors import TriageError
+from triage.domain.text import one_line
 from .screen_commands import show_keys
 
 

@@ -14,11 +14,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from triage.checklist import ChecklistItem
-from triage.errors import TriageError
-from triage.models import AuditEvent, Lead
-from triage.services import LeadService
-from triage.text import one_line, printable
+from triage.domain.checklist import ChecklistItem
+from triage.domain.errors import TriageError
+from triage.domain.models import AuditEvent, Lead
+from triage.services.lead_service import LeadService
+from triage.domain.text import one_line, printable
 
 from .lead_detail import lead_content
 from .note_dialog import NoteDialog

@@ -18,9 +18,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from triage.dates import parse_day
-from triage.models import ReturnDecision, ReturnPath, ReturnReason
-from triage.text import one_line
+from triage.domain.dates import parse_day
+from triage.domain.models import ReturnDecision, ReturnPath, ReturnReason
+from triage.domain.text import one_line
 
 from .field_input import FieldInput
 

@@ -20,10 +20,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from triage.errors import TriageError
-from triage.services import LeadService
-from triage.teamwork import Review
-from triage.text import counted, one_line, printable
+from triage.domain.errors import TriageError
+from triage.services.lead_service import LeadService
+from triage.services.teamwork import Review
+from triage.domain.text import counted, one_line, printable
 
 from .return_detail import ReturnDetail, overturn_dialog
 from .screen_commands import ScreenCommands, show_keys

@@ -17,10 +17,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from triage.calibration import CalibrationReport
-from triage.errors import TriageError
-from triage.services import LeadService
-from triage.text import one_line
+from triage.domain.calibration import CalibrationReport
+from triage.domain.errors import TriageError
+from triage.services.lead_service import LeadService
+from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog
 from .screen_commands import ScreenCommands, show_keys

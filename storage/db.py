@@ -15,7 +15,7 @@ from playhouse import db_url
 from playhouse.migrate import SchemaMigrator, migrate
 from playhouse.shortcuts import ReconnectMixin
 
-from triage.errors import DatabaseError, MissingDatabase
+from triage.domain.errors import DatabaseError, MissingDatabase
 
 from .tables import ALL_TABLES, INTEGRATION_TABLES, QUEUE_INDEX_SQL, LeadRow, MetaRow, RulesRow, database
 

@@ -10,11 +10,11 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 import peewee
 from peewee import Tuple, fn
 
-from triage.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.importing import RECORD_FIELDS, KnownLeads, identity
-from triage.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
-from triage.rules import RulesVersion
-from triage.services import QueuePage, QueueView
+from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
+from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
+from triage.domain.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
+from triage.domain.rules import RulesVersion
+from triage.services.lead_service import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction
@@ -157,7 +157,7 @@ class _Statements:
 
 
 def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -> KnownLeads:
-    """Every stored lead's identity for an import (`triage.importing.KnownLeads`), from
+    """Every stored lead's identity for an import (`triage.files.importing.KnownLeads`), from
     (id, external id, email, phone, first name, last name, company, country). A lead with
     an email is known by it and its external id alone: its phone and name are not read."""
     known = KnownLeads()
@@ -173,7 +173,7 @@ class ImportSession:
     """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
 
     #: The columns a fresh lead is inserted with: its id, then the imported fields in the
-    #: order of `triage.importing.RECORD_FIELDS` up to `extra`, then what storage adds.
+    #: order of `triage.files.importing.RECORD_FIELDS` up to `extra`, then what storage adds.
     COLUMNS = ("id", *RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score",
                "score_breakdown", "queue_key", "search_text")
     #: Columns every lead of one import has the same value in, written into the statement

@@ -27,7 +27,7 @@ import unicodedata
 
 import peewee
 
-from triage.models import Role
+from triage.domain.models import Role
 
 GROUP_SUFFIX = {Role.REP: "rep", Role.LEAD: "lead", Role.BOARD: "board", Role.MARKETING: "marketing"}
 SCRAM_ITERATIONS = 4096

@@ -26,7 +26,7 @@ def system_login(login: str) -> Iterator[None]:
 
 def main_as(login: str, argv: list[str], out: TextIO | None = None) -> int:
     """`triage ARGV` run by `login`."""
-    from triage.cli import main
+    from triage.cli.main import main
 
     with system_login(login):
         return main(argv, out=out)

@@ -7,8 +7,8 @@ import multiprocessing
 import time
 
 from storage import LeadRepository, open_database
-from triage.models import LeadData, ReturnDecision
-from triage.services import LeadService, new_lead
+from triage.domain.models import LeadData, ReturnDecision
+from triage.services.lead_service import LeadService, new_lead
 
 RETURN = ReturnDecision(reason="no_fit", path="nurture")
 

@@ -15,8 +15,8 @@ from screens.lead_detail import LeadDetail
 from screens.lead_queue import BUFFER_ROWS, LeadQueue
 from screens.return_dialog import ReturnDialog
 from storage import LeadRepository, open_database
-from triage.models import AuditEvent, LeadData, ReturnDecision, Stage, utcnow
-from triage.services import LeadService, QueueView, new_lead
+from triage.domain.models import AuditEvent, LeadData, ReturnDecision, Stage, utcnow
+from triage.services.lead_service import LeadService, QueueView, new_lead
 
 T0 = datetime.now(timezone.utc) - timedelta(days=3)
 SIZE = (140, 40)

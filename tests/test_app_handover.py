@@ -10,9 +10,9 @@ from test_app import settle
 from screens.app import TriageApp
 from screens.lead_queue import LeadQueue
 from storage import LeadRepository, open_database
-from triage.intake import Intake
-from triage.models import LeadData, Role, Stage, TeamMember
-from triage.services import LeadService, new_lead
+from triage.services.intake import Intake
+from triage.domain.models import LeadData, Role, Stage, TeamMember
+from triage.services.lead_service import LeadService, new_lead
 
 
 async def test_a_demo_request_reaches_the_reps_app_within_two_seconds(tmp_path):

@@ -12,8 +12,8 @@ from screens.help_screen import HelpScreen
 from screens.lead_detail import LeadDetail
 from screens.lead_queue import LeadQueue
 from screens.return_dialog import ReturnDialog
-from triage.models import ReturnDecision, Stage
-from triage.services import LeadService
+from triage.domain.models import ReturnDecision, Stage
+from triage.services.lead_service import LeadService
 
 from test_app import lead, press, repo, run_command, seeded, settle  # noqa: F401 (fixtures)
 

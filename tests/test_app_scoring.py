@@ -13,10 +13,10 @@ from screens.checklist_dialog import ChecklistDialog
 from screens.confirm_dialog import ConfirmDialog
 from screens.scoring_report import ScoringReport
 from storage import LeadRepository, open_database
-from triage.calibration import is_held_back
-from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.rules import load_rules
-from triage.services import LeadService, new_lead
+from triage.domain.calibration import is_held_back
+from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.domain.rules import load_rules
+from triage.services.lead_service import LeadService, new_lead
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from screens.confirm_dialog import ConfirmDialog
 from screens.help_screen import HelpScreen
 from screens.member_dialog import MemberDialog
 from storage import LeadRepository, open_database
-from triage.models import LeadData, Role, TeamMember
-from triage.services import LeadService, new_lead
+from triage.domain.models import LeadData, Role, TeamMember
+from triage.services.lead_service import LeadService, new_lead
 
 NOW = datetime.now(timezone.utc)
 SMALL = (80, 24)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from test_scoring import synthetic_decisions
 
-from triage.calibration import calibrate
-from triage.rules import default_rules, parse_rules, rules_to_toml
+from triage.domain.calibration import calibrate
+from triage.domain.rules import default_rules, parse_rules, rules_to_toml
 
 
 def adopted(rules):

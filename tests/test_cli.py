@@ -13,10 +13,10 @@ import re
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main
-from triage.scoring import CAPPED, FLOORED
-from triage.models import Channel, Interest, LeadData, Role, Stage, TeamMember
-from triage.services import new_lead
+from triage.cli.main import main
+from triage.domain.scoring import CAPPED, FLOORED
+from triage.domain.models import Channel, Interest, LeadData, Role, Stage, TeamMember
+from triage.services.lead_service import new_lead
 from logins import main_as
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -470,7 +470,7 @@ def test_messages_count_in_the_right_number(tmp_path):
 
 
 def test_accepting_a_lead_that_moved_on_names_who_accepted_it(seeded, capsys):
-    from triage.models import AuditEvent, utcnow
+    from triage.domain.models import AuditEvent, utcnow
 
     run(seeded, "accept", "4", login="bob")
     repo = LeadRepository(open_database(seeded))

@@ -13,7 +13,7 @@ from screens.import_dialog import ImportDialog
 from screens.member_dialog import MemberDialog
 from screens.note_dialog import NoteDialog
 from storage import LeadRepository, open_database
-from triage.services import LeadService
+from triage.services.lead_service import LeadService
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from triage.dates import parse_day, parse_decimal
+from triage.domain.dates import parse_day, parse_decimal
 
 
 @pytest.mark.parametrize("typed", ["31.03.2027", "31.3.2027", "31.3.27", "31-3-27", "31-03-2027", "2027-03-31",

@@ -8,9 +8,9 @@ from datetime import date, datetime, timezone
 import pytest
 from pydantic import ValidationError
 
-from triage import lifecycle
-from triage.errors import IllegalMove
-from triage.models import LeadData, ReturnDecision, ReturnPath, ReturnReason, Stage
+from triage.domain import lifecycle
+from triage.domain.errors import IllegalMove
+from triage.domain.models import LeadData, ReturnDecision, ReturnPath, ReturnReason, Stage
 
 LEGAL = {
     (Stage.NEW, Stage.MQL), (Stage.NEW, Stage.DISQUALIFIED),
@@ -130,8 +130,8 @@ def test_handraiser_is_a_demo_request():
 
 def test_domain_imports_neither_textual_nor_peewee():
     code = (
-        "import sys, triage.models, triage.lifecycle, triage.services, triage.checklist, "
-        "triage.scoring, triage.text, triage.errors\n"
+        "import sys, triage.domain.models, triage.domain.lifecycle, triage.services.lead_service, triage.domain.checklist, "
+        "triage.domain.scoring, triage.domain.text, triage.domain.errors\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'peewee', 'playhouse')]\n"
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -1,9 +1,9 @@
 """Control characters in user data never reach a terminal."""
 
-from triage.checklist import Verdict, checklist, missing_fields, seriousness_signals
-from triage.models import LeadData
-from triage.scoring import score
-from triage.text import one_line, printable
+from triage.domain.checklist import Verdict, checklist, missing_fields, seriousness_signals
+from triage.domain.models import LeadData
+from triage.domain.scoring import score
+from triage.domain.text import one_line, printable
 
 
 def test_escape_sequences_become_visible_symbols():
@@ -42,7 +42,7 @@ def test_score_stays_in_range_and_rewards_handraisers():
 
 
 def test_counted_says_one_lead_and_many_leads():
-    from triage.text import counted
+    from triage.domain.text import counted
 
     assert counted(1, "MQL") == "1 MQL"
     assert counted(0, "MQL") == "0 MQLs"

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from storage import LeadRepository, open_database
-from triage.exporting import neutralise
-from triage.models import LeadData, ReturnDecision, Role, TeamMember
-from triage.services import LeadService, new_lead
+from triage.files.exporting import neutralise
+from triage.domain.models import LeadData, ReturnDecision, Role, TeamMember
+from triage.services.lead_service import LeadService, new_lead
 from logins import main_as
 
 

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 import pytest
 from pydantic import ValidationError
 
-from triage.handover import ActivitySignal, apply_signals
-from triage.models import Interest, Stage
-from triage.rules import Handover, default_rules
-from triage.services import new_lead
-from triage.models import LeadData
+from triage.domain.handover import ActivitySignal, apply_signals
+from triage.domain.models import Interest, Stage
+from triage.domain.rules import Handover, default_rules
+from triage.services.lead_service import new_lead
+from triage.domain.models import LeadData
 
 RULES = Handover(nurture_mails=3, buying_pages=("/pricing", "/case-studies"))
 

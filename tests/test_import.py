@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.models import Channel, Interest, Stage
+from triage.domain.models import Channel, Interest, Stage
 from logins import main_as
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def test_markup_and_escape_sequences_are_stored_as_they_are_and_shown_literally(
 
 
 def test_new_mqls_are_pushed_to_the_reps_when_there_is_a_team(db, tmp_path):
-    from triage.models import Role, TeamMember
+    from triage.domain.models import Role, TeamMember
 
     repo = LeadRepository(open_database(db))
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
@@ -274,7 +274,7 @@ def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path,
 
 
 def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path):
-    from triage.services import LeadService
+    from triage.services.lead_service import LeadService
 
     rows = [*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""], ["Anna", "", "ANNA@acme.de", "", "", "", "", ""],
             ["Karl", "Groß", "karl@firma.de", "Firma", "DE", "Brieftaube", "demo", ""]]
@@ -296,8 +296,8 @@ def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path):
 
 
 def test_a_reader_process_that_fails_is_one_line_and_imports_nothing(tmp_path):
-    from triage.errors import TriageError
-    from triage.services import LeadService
+    from triage.domain.errors import TriageError
+    from triage.services.lead_service import LeadService
 
     path = write(tmp_path / "leads.csv", csv_text(","))
     repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "fail.db")))
@@ -331,8 +331,8 @@ def test_the_import_record_holds_the_same_rules_as_lead_data():
     Given the same values, both accept or both refuse, and agree on what they keep."""
     from pydantic import ValidationError
 
-    from triage.importing import COLUMNS, RECORD_FIELDS
-    from triage.models import LeadData
+    from triage.files.importing import COLUMNS, RECORD_FIELDS
+    from triage.domain.models import LeadData
 
     base = {name: value for name, value in LeadData().model_dump().items() if name in RECORD_FIELDS}
     cases = [{}, {"email": " anna@acme.de "}, {"email": "anna@acme"}, {"email": "an na@acme.de"}, {"email": "a@b@c.de"},
@@ -360,13 +360,13 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
 
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
-    from triage.services import LeadService
+    from triage.services.lead_service import LeadService
 
     if reader == "reader processes":  # as for a big file: the app's own workers run beside them
-        import triage.importing
+        import triage.files.importing
 
         monkeypatch.setenv("TRIAGE_READER_PROCESS_BYTES", "1")
-        monkeypatch.setattr(triage.importing, "prepare", None)  # read here, it would fail: readers do it
+        monkeypatch.setattr(triage.files.importing, "prepare", None)  # read here, it would fail: readers do it
     url = "sqlite:///" + str(tmp_path / "app.db")
     repo = LeadRepository(open_database(url))
     path = write(tmp_path / "leads.csv", csv_text(";", rows=[*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""]]))

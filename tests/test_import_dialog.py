@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Input, Select
 from screens.app import TriageApp
 from screens.import_dialog import ImportDialog
 from storage import LeadRepository, open_database
-from triage.import_preview import KEEP
-from triage.services import LeadService
+from triage.files.import_preview import KEEP
+from triage.services.lead_service import LeadService
 
 
 @pytest.fixture
@@ -94,10 +94,10 @@ async def test_the_app_imports_through_the_preview_with_the_same_rules(repo, tmp
     from screens.lead_queue import LeadQueue
 
     if reader == "reader processes":  # as for a big file: the app's own workers run beside them
-        import triage.importing
+        import triage.files.importing
 
         monkeypatch.setenv("TRIAGE_READER_PROCESS_BYTES", "1")
-        monkeypatch.setattr(triage.importing, "prepare", None)  # read here, it would fail: readers do it
+        monkeypatch.setattr(triage.files.importing, "prepare", None)  # read here, it would fail: readers do it
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
     app = TriageApp(LeadService(repo, "marketing"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

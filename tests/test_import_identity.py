@@ -6,9 +6,9 @@ import io
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.models import Role, Stage, TeamMember
-from triage.services import LeadService
-from triage.teamwork import RoleRefused
+from triage.domain.models import Role, Stage, TeamMember
+from triage.services.lead_service import LeadService
+from triage.services.teamwork import RoleRefused
 from logins import main_as
 
 

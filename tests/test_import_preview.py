@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.errors import TriageError
-from triage.import_preview import KEEP, preview
-from triage.services import LeadService
+from triage.domain.errors import TriageError
+from triage.files.import_preview import KEEP, preview
+from triage.services.lead_service import LeadService
 
 HEADER = "first_name;last_name;email;company;country;notes;favourite colour;Contact owner"
 ROWS = [

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 
 from storage import LeadRepository, open_database
-from triage import words
-from triage.importing import ALIASES, CHANNEL_WORDS, INTEREST_WORDS, _channel, _interest, normalise, phone_key
-from triage.models import Channel, Credit, Interest
+from triage.domain import words
+from triage.files.importing import ALIASES, CHANNEL_WORDS, INTEREST_WORDS, _channel, _interest, normalise, phone_key
+from triage.domain.models import Channel, Credit, Interest
 from logins import main_as
 
 

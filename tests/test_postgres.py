@@ -12,10 +12,10 @@ import psycopg
 import pytest
 
 from storage import SCHEMA_VERSION, LeadRepository, open_database
-from triage.cli import main
-from triage.errors import DatabaseError
-from triage.models import LeadData, Stage
-from triage.services import LeadService, new_lead
+from triage.cli.main import main
+from triage.domain.errors import DatabaseError
+from triage.domain.models import LeadData, Stage
+from triage.services.lead_service import LeadService, new_lead
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from screens.note_dialog import NoteDialog
 from screens.return_detail import ReturnDetail
 from screens.review_board import ReviewBoard
 from storage import LeadRepository, open_database
-from triage.errors import TriageError
-from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.services import LeadService, new_lead
-from triage.teamwork import RoleRefused
+from triage.domain.errors import TriageError
+from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.services.lead_service import LeadService, new_lead
+from triage.services.teamwork import RoleRefused
 
 NOW = datetime.now(timezone.utc)
 

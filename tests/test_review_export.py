@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.errors import TriageError
-from triage.models import LeadData, ReturnDecision, Role, TeamMember, to_millisecond
-from triage.services import LeadService, new_lead
-from triage.teamwork import RETURNED_COLUMNS
+from triage.domain.errors import TriageError
+from triage.domain.models import LeadData, ReturnDecision, Role, TeamMember, to_millisecond
+from triage.services.lead_service import LeadService, new_lead
+from triage.services.teamwork import RETURNED_COLUMNS
 from logins import main_as
 
 NOW = to_millisecond(datetime.now(timezone.utc))  # as triage keeps times

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.models import LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.services import LeadService, new_lead
+from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.services.lead_service import LeadService, new_lead
 from logins import main_as
 
 

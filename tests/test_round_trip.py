@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from storage import LeadRepository, open_database
-from triage.models import Channel, Credit, Interest, LeadData
-from triage.services import new_lead
+from triage.domain.models import Channel, Credit, Interest, LeadData
+from triage.services.lead_service import new_lead
 from logins import main_as
 
 FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "company", "job_title", "country", "channel",
@@ -106,7 +106,7 @@ def test_csv_neutralises_formulas_and_german_excel_gets_semicolons(exported, tmp
 
 
 def test_balance_capacity_has_a_decimal_comma_for_german_excel(tmp_path):
-    from triage.models import Role, TeamMember
+    from triage.domain.models import Role, TeamMember
 
     url = "sqlite:///" + str(tmp_path / "team.db")
     repo = LeadRepository(open_database(url))

@@ -8,17 +8,17 @@ import sys
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.calibration import auc, calibrate
-from triage.checklist import (
+from triage.domain.calibration import auc, calibrate
+from triage.domain.checklist import (
     Question,
     answers,
     checklist,
     derived_answers,
     is_existing_customer,
 )
-from triage.errors import TriageError
-from triage.models import LeadData, Stage
-from triage.rules import (
+from triage.domain.errors import TriageError
+from triage.domain.models import LeadData, Stage
+from triage.domain.rules import (
     RulesError,
     Signal,
     default_rules,
@@ -26,9 +26,9 @@ from triage.rules import (
     parse_rules,
     rules_to_toml,
 )
-from triage.rules import ACTIVITY_UNITS
-from triage.scoring import score_lead
-from triage.services import LeadService, new_lead
+from triage.domain.rules import ACTIVITY_UNITS
+from triage.domain.scoring import score_lead
+from triage.services.lead_service import LeadService, new_lead
 
 RULES = """
 version = "7"
@@ -104,7 +104,7 @@ def test_activity_counts_only_up_to_the_cap(rules):
 @pytest.mark.parametrize("clicks, part", [(1, ("1 click", 2)), (4, ("4 clicks", 10)),
                                           (6, ("6 clicks (counted up to 4)", 10))])
 def test_the_breakdown_says_when_a_cap_applied(rules, clicks, part):
-    from triage.scoring import FastScorer
+    from triage.domain.scoring import FastScorer
 
     lead = LeadData(email="a@b.de", phone="1", emails_clicked=clicks)
     parts = [(p.reason, p.points) for p in score_lead(lead, rules).parts]
@@ -179,7 +179,7 @@ def test_default_rules_round_trip_through_toml():
 
 
 def test_the_fingerprint_is_the_same_in_every_process():
-    code = "from triage.rules import default_rules; print(default_rules().stamp)"
+    code = "from triage.domain.rules import default_rules; print(default_rules().stamp)"
     stamps = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
               for _ in range(3)}
     assert len(stamps) == 1
@@ -368,7 +368,7 @@ def test_auc_counts_ties_half():
 
 
 def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path):
-    from triage.models import ReturnDecision, Role, TeamMember
+    from triage.domain.models import ReturnDecision, Role, TeamMember
 
     decided = synthetic_decisions(400, seed=3)
     repo.add_leads([lead for lead, _ in decided])
@@ -394,8 +394,8 @@ def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path)
 
 
 def test_the_fast_scorer_of_imports_agrees_with_score_lead(rules):
-    from triage.scoring import FastScorer
-    from triage.seed import demo_leads
+    from triage.domain.scoring import FastScorer
+    from triage.services.seed import demo_leads
 
     extra = [LeadData(email="a@gmx.de", country="US", notes="Bewerbung", emails_clicked=40, existing_customer=True),
              LeadData(email="einkauf@kunde.de", interest="demo_request", channel="purchased_list"), LeadData()]

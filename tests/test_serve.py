@@ -23,10 +23,10 @@ import pytest
 
 from storage import LeadRepository, open_database
 from logins import main_as
-from triage.intake import signed
-from triage.models import LeadData, ReturnDecision, Stage
-from triage.rules import default_rules, rules_to_toml
-from triage.services import LeadService, new_lead
+from triage.services.intake import signed
+from triage.domain.models import LeadData, ReturnDecision, Stage
+from triage.domain.rules import default_rules, rules_to_toml
+from triage.services.lead_service import LeadService, new_lead
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "hubspot-app-secret"

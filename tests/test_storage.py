@@ -9,9 +9,9 @@ import pytest
 
 from storage import SCHEMA_VERSION, LeadRepository, open_database, schema_version
 from storage.db import is_postgres
-from triage.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
-from triage.models import LeadData, ReturnDecision, Stage
-from triage.services import LAST_KEY, LeadService, QueueView, new_lead
+from triage.domain.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
+from triage.domain.models import LeadData, ReturnDecision, Stage
+from triage.services.lead_service import LAST_KEY, LeadService, QueueView, new_lead
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -126,7 +126,7 @@ def test_write_guard_refuses_a_lead_read_before_a_concurrent_change(repo):
     anna = LeadService(repo, "anna")
     old = repo.get(1)
     LeadService(repo, "bob").accept(1)
-    from triage.models import AuditEvent, utcnow
+    from triage.domain.models import AuditEvent, utcnow
 
     event = AuditEvent(lead_id=1, actor="anna", at=utcnow(), action="return",
                        from_stage=Stage.MQL, to_stage=Stage.RETURNED)
@@ -217,7 +217,7 @@ def test_mine_and_pool_are_separate_queues(repo):
     anna = LeadService(repo, "anna")
     assert anna.queue_count(QueueView.MINE) == 0 and anna.queue_count(QueueView.POOL) == 5
     lead = repo.get(2)
-    from triage.models import AuditEvent, utcnow
+    from triage.domain.models import AuditEvent, utcnow
 
     repo.change(lead, {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
     assert [r.id for r in anna.queue_page(QueueView.MINE).rows] == [2]

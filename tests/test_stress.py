@@ -10,7 +10,7 @@ from collections import Counter
 from team_load import fill_pool, run_reps
 
 from storage import LeadRepository, open_database
-from triage.models import Stage
+from triage.domain.models import Stage
 
 REPS = 8
 SECONDS = 30

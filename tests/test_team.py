@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.errors import TriageError
-from triage.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.services import LeadService, new_lead
-from triage.teamwork import RoleRefused
+from triage.domain.errors import TriageError
+from triage.domain.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.services.lead_service import LeadService, new_lead
+from triage.services.teamwork import RoleRefused
 from logins import main_as
 
 NOW = datetime.now(timezone.utc)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.assignment import Away, LeadToAssign, RepLoad, assign, level_after_absence
-from triage.models import Stage
-from triage.sla import BusinessClock, SlaPolicy, SlaState
+from triage.domain.assignment import Away, LeadToAssign, RepLoad, assign, level_after_absence
+from triage.domain.models import Stage
+from triage.domain.sla import BusinessClock, SlaPolicy, SlaState
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)  # a Tuesday
 TODAY = NOW.date()

@@ -13,7 +13,7 @@ import itertools
 import psycopg
 import pytest
 
-from triage.cli import main
+from triage.cli.main import main
 
 NUMBERS = itertools.count(1)
 
@@ -237,9 +237,9 @@ def test_a_member_connects_through_a_libpq_service_file(team, tmp_path, monkeypa
 def test_the_live_hand_over_runs_under_a_marketing_login(team):
     """(storage's tables share one database handle per process, as one `triage serve` has:
     the marketing login's service is opened last.)"""
-    from triage.cli import service_for
-    from triage.intake import Intake
-    from triage.rules import Webhook
+    from triage.cli.main import service_for
+    from triage.services.intake import Intake
+    from triage.domain.rules import Webhook
 
     assert Intake(service_for(["--db", team.url("lena")])).add_token("hubspot").startswith("trg_")
     assert run(team.url("rita"), "accept", "5")[0] == 0  # the outbox is written by the decision, as rita

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.errors import TriageError
-from triage.models import Role, TeamMember
-from triage.services import LeadService
-from triage.teamwork import MemberInvalid, member_values
+from triage.domain.errors import TriageError
+from triage.domain.models import Role, TeamMember
+from triage.services.lead_service import LeadService
+from triage.services.teamwork import MemberInvalid, member_values
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import os
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.cli import main, service_for
+from triage.cli.main import main, service_for
 from logins import main_as, system_login
-from triage.models import Role, TeamMember
-from triage.rules import default_rules, rules_to_toml
+from triage.domain.models import Role, TeamMember
+from triage.domain.rules import default_rules, rules_to_toml
 
 
 def run(url, *args, login=None):

@@ -3,9 +3,9 @@
 import pytest
 
 from storage import LeadRepository, open_database
-from triage.errors import TriageError
-from triage.models import AuditEvent, LeadData, ReturnDecision, Stage, TeamMember, utcnow
-from triage.services import LeadService, new_lead
+from triage.domain.errors import TriageError
+from triage.domain.models import AuditEvent, LeadData, ReturnDecision, Stage, TeamMember, utcnow
+from triage.services.lead_service import LeadService, new_lead
 from logins import main_as
 
 

@@ -22,9 +22,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import TriageError
-from .models import Channel, Credit, Interest
-from .sla import SlaPolicy
+from triage.domain.errors import TriageError
+from triage.domain.models import Channel, Credit, Interest
+from triage.domain.sla import SlaPolicy
 
 ENV_VAR = "TRIAGE_RULES"
 FILE_NAME = "rules.toml"
@@ -271,7 +271,7 @@ def parse_rules(text: str, source: str) -> Rules:
 
 @cache
 def default_rules() -> Rules:
-    text = resources.files("triage").joinpath("default_rules.toml").read_text(encoding="utf-8")
+    text = resources.files("triage.domain").joinpath("default_rules.toml").read_text(encoding="utf-8")
     return parse_rules(text, "the default rules")
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .models import Stage
+from triage.domain.models import Stage
 
 #: At most this many days are walked to find a due time (a year of holidays is fewer).
 MAX_DAYS = 3660

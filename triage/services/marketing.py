@@ -19,12 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
-from .models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
-from .scoring import FastScorer, score_lead
+from triage.files.importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
+from triage.domain.models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
+from triage.domain.scoring import FastScorer, score_lead
 
 if TYPE_CHECKING:
-    from .rules import Rules
+    from triage.domain.rules import Rules
 
 TEXT_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "job_title", "company", "country",
                "notes", "external_id")

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
-from . import lifecycle
-from .checklist import GRADES, check_override, checklist
-from .errors import DatabaseError, LeadNotFound, StaleLead, TriageError
-from .models import (
+from triage.domain import lifecycle
+from triage.domain.checklist import GRADES, check_override, checklist
+from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead, TriageError
+from triage.domain.models import (
     AuditEvent,
     Lead,
     LeadData,
@@ -27,13 +27,13 @@ from .models import (
     TeamMember,
     utcnow,
 )
-from .rules import Rules, RulesVersion, default_rules, rules_to_toml
-from .scoring import score_lead
-from .marketing import MarketingWork
-from .teamwork import RoleRefused, TeamWork
+from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
+from triage.domain.scoring import score_lead
+from triage.services.marketing import MarketingWork
+from triage.services.teamwork import RoleRefused, TeamWork
 
 if TYPE_CHECKING:
-    from .calibration import CalibrationReport
+    from triage.domain.calibration import CalibrationReport
 
 #: Leads scored per transaction by `LeadService.rescore`.
 RESCORE_BATCH = 2000
@@ -335,7 +335,7 @@ class LeadService(TeamWork, MarketingWork):
         return self.role() in (None, Role.LEAD)
 
     def scoring_report(self) -> "CalibrationReport":
-        from .calibration import calibrate  # numpy, only when a report is asked for
+        from triage.domain.calibration import calibrate  # numpy, only when a report is asked for
 
         return calibrate(self.store.decided_leads(), self.rules)
 

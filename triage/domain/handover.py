@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .models import Interest, Lead, Stage, utcnow
-from .rules import Handover
+from triage.domain.models import Interest, Lead, Stage, utcnow
+from triage.domain.rules import Handover
 
 SignalType = Literal["email_opened", "email_clicked", "page_viewed", "form_submitted", "demo_requested",
                      "audit_requested"]

@@ -2,7 +2,7 @@
 rep's confirmations and overrides on top of them.
 
 What counts as webmail, a competitor, a served country or an existing customer is
-configured in the rules (`triage.rules.ChecklistConfig`), not here.
+configured in the rules (`triage.domain.rules.ChecklistConfig`), not here.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .errors import TriageError
-from .models import Channel, Credit, Interest, LeadData
-from .rules import Activity, ChecklistConfig, CustomerKind, Rules, Signal, default_rules
-from .text import counted
+from triage.domain.errors import TriageError
+from triage.domain.models import Channel, Credit, Interest, LeadData
+from triage.domain.rules import Activity, ChecklistConfig, CustomerKind, Rules, Signal, default_rules
+from triage.domain.text import counted
 
 FIELD_LABELS = {
     "salutation": "salutation",

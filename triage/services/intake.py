@@ -22,11 +22,11 @@ from typing import Any, Callable
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import TriageError
-from .handover import ActivitySignal, apply_signals, signal_time
-from .models import AuditEvent, Lead, LeadData, Stage, utcnow
-from .rules import Webhook
-from .scoring import score_lead
+from triage.domain.errors import TriageError
+from triage.domain.handover import ActivitySignal, apply_signals, signal_time
+from triage.domain.models import AuditEvent, Lead, LeadData, Stage, utcnow
+from triage.domain.rules import Webhook
+from triage.domain.scoring import score_lead
 
 SIGNALS = TypeAdapter(list[ActivitySignal])
 #: Back-off between attempts at a webhook that does not answer 2xx: 1 s, 2 s, 4 s ... 5 min.
@@ -180,7 +180,7 @@ class Intake:
         """Leads, one or a list, with the fields and aliases of `triage import` (HubSpot's
         property names included), checked and merged exactly as an import does: through
         the import itself, so that the two can never differ. Any bad row refuses them all."""
-        from . import importing
+        from triage.files import importing
 
         items = payload if isinstance(payload, list) else [payload]
         if not items or not all(isinstance(item, dict) for item in items):
@@ -206,8 +206,8 @@ class Intake:
         """HubSpot's contact events: a created contact becomes a new lead (marketing's,
         not yet handed over), a changed property changes the lead's field as an import
         reads it; a property triage has no field for is kept with the lead."""
-        from . import importing
-        from .services import new_lead
+        from triage.files import importing
+        from triage.services.lead_service import new_lead
 
         events = payload if isinstance(payload, list) else [payload]
         problems, done = [], {"created": 0, "changed": 0, "ignored": 0}

@@ -3,13 +3,13 @@ and how they name channels, interests, yes and no, and creditworthiness.
 
 One table per field, each in the three languages (and HubSpot's names, in its English,
 German and Dutch exports and as its internal property names). Entries are compared after
-`triage.importing.normalise`: case, spaces, `-`, `_`, `/`, `.`, umlauts (ä = ae) and
+`triage.files.importing.normalise`: case, spaces, `-`, `_`, `/`, `.`, umlauts (ä = ae) and
 accents do not matter, so `E-Mail-Adresse`, `e_mail adresse` and `EMAIL ADRESSE` are one.
 """
 
 from __future__ import annotations
 
-from .models import Channel, Credit, Interest
+from triage.domain.models import Channel, Credit, Interest
 
 # --- columns ------------------------------------------------------------------------------
 

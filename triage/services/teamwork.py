@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
-from .dates import parse_day, parse_decimal
-from .assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
-from . import lifecycle
-from .errors import TriageError
-from .models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, Stage, TeamMember, utcnow
-from .scoring import score_lead
-from .sla import BusinessClock, SlaState, SlaStatus
+from triage.domain.dates import parse_day, parse_decimal
+from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
+from triage.domain import lifecycle
+from triage.domain.errors import TriageError
+from triage.domain.models import ROLE_LABELS, AuditEvent, AwayPeriod, Lead, Role, Stage, TeamMember, utcnow
+from triage.domain.scoring import score_lead
+from triage.domain.sla import BusinessClock, SlaState, SlaStatus
 
 if TYPE_CHECKING:
-    from .marketing import ImportSummary
-    from .rules import Rules
+    from triage.services.marketing import ImportSummary
+    from triage.domain.rules import Rules
 
 #: How long a service trusts what it read of its actor's role.
 ROLE_SECONDS = 2.0

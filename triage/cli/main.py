@@ -2,7 +2,7 @@
 
 Only the standard library and the domain are imported here; storage (peewee) and the
 app (textual) are imported by the commands that need them, so `triage --help` and
-`import triage.cli` stay light and free of the UI.
+`import triage.cli.main` stay light and free of the UI.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 
 from pydantic import ValidationError
 
-from .checklist import CHOICES, GRADES
-from .dates import DAY_FORMATS, parse_day, parse_decimal
-from .errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
-from .models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
-from .scoring import format_parts
-from .text import counted, one_line, printable
+from triage.domain.checklist import CHOICES, GRADES
+from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
+from triage.domain.errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
+from triage.domain.models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from triage.domain.scoring import format_parts
+from triage.domain.text import counted, one_line, printable
 
 PROG = "triage"
 DEMO_LEADS = 500
@@ -78,7 +78,7 @@ def _repository(url: str, *, create: bool = True):
 
 
 def _service(args: argparse.Namespace):
-    from .services import LeadService
+    from triage.services.lead_service import LeadService
 
     repo = _repository(args.db, create=not args.existing_only)
     login, acting_for = _identity(args, repo)
@@ -92,7 +92,7 @@ def _team_rules(service, args: argparse.Namespace):
     (`--rules`, `$TRIAGE_RULES`, the user's rules.toml) is a proposal: what it would change
     is shown, and it scores nothing until a team lead adopts it. Only while the team has
     adopted no version yet does a team lead's own file (not `--rules`) become the first."""
-    from .rules import default_rules, load_rules, rules_difference, rules_path
+    from triage.domain.rules import default_rules, load_rules, rules_difference, rules_path
 
     found = service.store.rules_in_force()
     in_force = default_rules() if found is None else found.rules()
@@ -119,8 +119,8 @@ def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
     user, whatever `--as` claims: `--as` may only name that same login. On SQLite the
     system login; `--as` naming someone else is a team lead's (or anybody's while the team
     has no members), and the audit trail then names both ("lena as anna")."""
-    from .services import LeadService
-    from .teamwork import RoleRefused
+    from triage.services.lead_service import LeadService
+    from triage.services.teamwork import RoleRefused
 
     given = getattr(args, "login_given", None)
     connected = repo.connected_user()
@@ -221,7 +221,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_lead: str) -> list[TeamMember]:
     """`reps` demo reps plus `team_lead` as team lead, and `leads` demo MQLs: in the
     unassigned pool, or dealt round-robin to the reps with `assign`."""
-    from .seed import demo_leads, demo_team
+    from triage.services.seed import demo_leads, demo_team
 
     team = demo_team(reps, seed, exclude={team_lead})
     for member in team:
@@ -471,10 +471,10 @@ def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_scoring_show(args: argparse.Namespace, out: TextIO) -> int:
     from importlib import resources
 
-    from .rules import rules_to_toml
+    from triage.domain.rules import rules_to_toml
 
     if args.default:
-        out.write(resources.files("triage").joinpath("default_rules.toml").read_text(encoding="utf-8"))
+        out.write(resources.files("triage.domain").joinpath("default_rules.toml").read_text(encoding="utf-8"))
         return 0
     service = _service(args)
     found = service.store.rules_in_force()
@@ -489,7 +489,7 @@ def cmd_scoring_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_scoring_adopt(args: argparse.Namespace, out: TextIO) -> int:
-    from .rules import load_rules, rules_difference
+    from triage.domain.rules import load_rules, rules_difference
 
     path = args.path or args.rules
     if not path:
@@ -741,8 +741,8 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
-    from .importing import UnreadableFile, parse_mapping
-    from .text import counted
+    from triage.files.importing import UnreadableFile, parse_mapping
+    from triage.domain.text import counted
 
     service = _service(args)
     bar = _progress("importing", sys.stderr)
@@ -778,7 +778,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from datetime import datetime, time, timezone
 
-    from .exporting import EXCEL_STYLES, CsvStyle, write_csv, write_json, write_xlsx
+    from triage.files.exporting import EXCEL_STYLES, CsvStyle, write_csv, write_json, write_xlsx
 
     fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
     if fmt not in ("csv", "xlsx", "json"):
@@ -816,13 +816,13 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _intake(args: argparse.Namespace):
-    from .intake import Intake
+    from triage.services.intake import Intake
 
     return Intake(_service(args))
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    from .server import serve
+    from triage.cli.server import serve
 
     intake = _intake(args)
     serve(intake, host=args.host, port=args.port, hubspot_secret=os.environ.get("TRIAGE_HUBSPOT_SECRET", ""),

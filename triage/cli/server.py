@@ -26,8 +26,8 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from .errors import TriageError
-from .intake import Answer, Intake, Refused, signed, webhook_secret
+from triage.domain.errors import TriageError
+from triage.services.intake import Answer, Intake, Refused, signed, webhook_secret
 
 log = logging.getLogger("triage.serve")
 

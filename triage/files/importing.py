@@ -5,7 +5,7 @@ service's and the store's business. Nothing is dropped silently: a row that does
 validate is kept, unchanged, with the reason; a column or channel value we do not know is
 kept with the lead (in `extra`) and reported.
 
-Marketing's own words, in English, German and Dutch, are the tables of `triage.words`. Text
+Marketing's own words, in English, German and Dutch, are the tables of `triage.domain.words`. Text
 comes in UTF-8, UTF-16 or UTF-32 (with a byte-order mark or without) or Windows-1252. A
 triage export reads back field for field: the apostrophe its CSV puts before a formula start
 is taken back. `KnownLeads` says which rows are the same lead.
@@ -38,15 +38,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, get_type_h
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from . import words
-from .dates import DAY_FORMATS, parse_day, parse_decimal
-from .errors import TriageError
-from .exporting import FORMULA_STARTS
-from .models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
-from .scoring import FastScorer
+from triage.domain import words
+from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
+from triage.domain.errors import TriageError
+from triage.files.exporting import FORMULA_STARTS
+from triage.domain.models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
+from triage.domain.scoring import FastScorer
 
 if TYPE_CHECKING:
-    from .rules import Rules
+    from triage.domain.rules import Rules
 
 #: A text field longer than this is refused: no lead has a 10,000-character name.
 MAX_FIELD = 10_000
@@ -69,7 +69,7 @@ _SEPARATORS = re.compile(r"[\s_\-/.:()*#'\"]+")
 
 
 def normalise(header: str) -> str:
-    """A column name or value as the tables in `triage.words` hold it: lower case, umlauts
+    """A column name or value as the tables in `triage.domain.words` hold it: lower case, umlauts
     as ae, oe, ue, no accents, and spaces, `-`, `_`, `/`, `.` as one space."""
     text = header.strip().lstrip("\ufeff").lower().translate(_FOLD)
     if not text.isascii():
@@ -78,7 +78,7 @@ def normalise(header: str) -> str:
 
 
 def _table(words: dict[Any, dict[str, tuple[str, ...]]]) -> dict[str, Any]:
-    """A table of `triage.words` as normalised word -> what it means."""
+    """A table of `triage.domain.words` as normalised word -> what it means."""
     return {normalise(word): meaning for meaning, languages in words.items()
             for names in languages.values() for word in names}
 
@@ -112,7 +112,7 @@ def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, s
     """Which field each column fills, and the columns we do not know (kept in `extra`).
 
     A column given by `mapping` or named exactly as a field comes first; then the other
-    names of `triage.words`, for the fields still free. A second column for a field already
+    names of `triage.domain.words`, for the fields still free. A second column for a field already
     filled is kept in `extra`, not dropped. A column `extra` (triage's own export) holds
     more such columns. Columns known and deliberately not imported are in neither."""
     wanted = {normalise(column): target for column, target in mapping.items()}
@@ -214,7 +214,7 @@ def _credit(value: str) -> Credit:
     return found
 
 
-#: A day as `triage.dates.parse_day` reads it, then a time of day: `24.11.2026 09:30`,
+#: A day as `triage.domain.dates.parse_day` reads it, then a time of day: `24.11.2026 09:30`,
 #: `24-11-26, 9:30 Uhr`, `2026-11-24T09:30:00`.
 _DAY_AND_TIME = re.compile(
     r"(?P<day>[\d.\-]+?)(?:(?:\s*,\s*|\s+|T)(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"

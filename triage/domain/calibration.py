@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from .checklist import answers
-from .models import Lead
-from .rules import Activity, Points, Rules
-from .scoring import feature_name, features, score_lead
-from .text import counted
+from triage.domain.checklist import answers
+from triage.domain.models import Lead
+from triage.domain.rules import Activity, Points, Rules
+from triage.domain.scoring import feature_name, features, score_lead
+from triage.domain.text import counted
 
 if TYPE_CHECKING:
     import numpy as np

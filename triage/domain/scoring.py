@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from .checklist import FIELD_LABELS, INTEREST_LABELS, Answers, answers
-from .models import Channel, Credit, Interest, LeadData, ScorePart
-from .rules import ACTIVITY_UNITS, Activity, Rules, Signal, default_rules
+from triage.domain.checklist import FIELD_LABELS, INTEREST_LABELS, Answers, answers
+from triage.domain.models import Channel, Credit, Interest, LeadData, ScorePart
+from triage.domain.rules import ACTIVITY_UNITS, Activity, Rules, Signal, default_rules
 
 #: Activity counted for learning when the rules give it no cap of their own.
 DEFAULT_ACTIVITY_CAP = 10
@@ -166,7 +166,7 @@ class FastScorer:
         """The signals a mail domain raises, and whether it is a customer's."""
         known = self._domains.get(domain)
         if known is None:
-            from .checklist import _matches
+            from triage.domain.checklist import _matches
 
             config = self.config
             found = tuple(signal for signal, domains in (

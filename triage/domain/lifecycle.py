@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .errors import IllegalMove
-from .models import Stage
+from triage.domain.errors import IllegalMove
+from triage.domain.models import Stage
 
 MOVES: dict[Stage, frozenset[Stage]] = {
     Stage.NEW: frozenset({Stage.MQL, Stage.DISQUALIFIED}),

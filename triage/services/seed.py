@@ -21,9 +21,9 @@ from typing import Iterable, Iterator
 
 from faker import Faker
 
-from .models import Channel, Credit, Interest, Lead, Role, Stage, TeamMember
-from .rules import Rules, default_rules
-from .scoring import score_lead
+from triage.domain.models import Channel, Credit, Interest, Lead, Role, Stage, TeamMember
+from triage.domain.rules import Rules, default_rules
+from triage.domain.scoring import score_lead
 
 
 @dataclass(frozen=True)

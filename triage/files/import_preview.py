@@ -17,11 +17,11 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import importing
-from .scoring import FastScorer
+from triage.files import importing
+from triage.domain.scoring import FastScorer
 
 if TYPE_CHECKING:
-    from .rules import Rules
+    from triage.domain.rules import Rules
 
 #: How many rows a preview converts.
 PREVIEW_ROWS = 20

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from .text import counted
+from triage.domain.text import counted
 
 #: The language a lead from each country is served in, for reps who cover languages.
 COUNTRY_LANGUAGES = {

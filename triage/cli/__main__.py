@@ -1,0 +1,3 @@
+from triage.cli.main import main
+
+raise SystemExit(main())
