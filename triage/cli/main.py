@@ -187,6 +187,9 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
 
 def _run_app(service) -> int:
     from screens.app import TriageApp  # textual only when the app really opens
+    from triage.cli.web import end_with_parent
+
+    end_with_parent()
 
     TriageApp(service).run()
     return 0
@@ -831,6 +834,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace, out: TextIO) -> int:
+    from triage.cli.web import app_command, serve
+
+    _identity(args, _repository(args.db, create=not args.existing_only))  # refused here, not in each tab
+    command = app_command(args.db, args.login_given, args.rules)
+    serve(command, host=args.host, port=args.port, title="triage",
+          print_line=lambda line: print(line, file=out, flush=True))
+    return 0
+
+
 def cmd_token_add(args: argparse.Namespace, out: TextIO) -> int:
     token = _intake(args).add_token(args.name)
     print(token, file=out)
@@ -1233,6 +1246,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_count, default=8765, help="the port (default 8765)")
     serve.add_argument("--public-url", default="", metavar="URL",
                        help="the address HubSpot calls, when a proxy stands in front (for its signature)")
+
+    web = command(
+        "web", cmd_web, "the app in a browser (textual-serve)",
+        "Serve the app to a browser: each tab runs its own app on the same database, as the same "
+        "member as in a terminal (--db, --as and --demo as for every command). Listens on this "
+        "machine only unless --host says otherwise; Ctrl+C ends it and every app it started.")
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
+                                                         "this machine only)")
+    web.add_argument("--port", type=_count, default=8000, help="the port (default 8000)")
 
     token = commands.add_parser("token", parents=[common], help="API tokens of triage serve: add, list, revoke",
                                 description="The tokens marketing automation sends as 'Authorization: "
