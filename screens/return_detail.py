@@ -22,7 +22,6 @@ from triage.domain.text import one_line, printable
 
 from .lead_detail import lead_content
 from .note_dialog import NoteDialog
-from .screen_commands import ScreenCommands, show_keys
 
 
 def return_content(event: AuditEvent) -> Content:
@@ -42,12 +41,12 @@ def return_content(event: AuditEvent) -> Content:
 
 class ReturnDetail(Screen[bool]):
     CSS_PATH = "return_detail.tcss"
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("question_mark", "help", "Help"),
-        Binding("c", "confirm", "Confirm", tooltip="The board agrees with the return; the lead stays"),
-        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales as an MQL, with a note"),
+        Binding("escape", "close", "Back", id="return_detail.close"),
+        Binding("c", "confirm", "Confirm", tooltip="The board agrees with the return; the lead stays",
+                id="return_detail.confirm"),
+        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales as an MQL, with a note",
+                id="return_detail.overturn"),
     ]
 
     def __init__(self, service: LeadService, lead_id: int, event: AuditEvent) -> None:
@@ -108,9 +107,6 @@ class ReturnDetail(Screen[bool]):
     def _done(self, message: str) -> None:
         self.notify(message, markup=False, timeout=3)
         self.dismiss(True)
-
-    def action_help(self) -> None:
-        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(False)

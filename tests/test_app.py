@@ -10,6 +10,7 @@ from textual.command import CommandList
 from textual.widgets import Input
 
 from screens.app import TriageApp
+from screens.queue_screen import QueueScreen
 from screens.help_screen import HelpScreen
 from screens.lead_detail import LeadDetail
 from screens.lead_queue import BUFFER_ROWS, LeadQueue
@@ -80,7 +81,7 @@ async def test_open_shows_top_lead_and_its_checklist(seeded):
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert queue.current.last_name == "Müller"
-        assert app.view is QueueView.POOL  # anna owns nothing yet
+        assert app.queue_screen.view is QueueView.POOL  # anna owns nothing yet
         lines = queue_lines(app)
         assert "name" in lines[0] and "company" in lines[0] and "SLA" in lines[0]
         assert "Anna Müller" in lines[1] and "Acme GmbH" in lines[1]
@@ -267,10 +268,10 @@ async def test_mine_and_pool_toggle(seeded):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
-        assert app.view is QueueView.MINE and [row.id for row in queue.rows] == [2]
+        assert app.queue_screen.view is QueueView.MINE and [row.id for row in queue.rows] == [2]
         assert queue.border_title == "My MQLs"
         await press(app, pilot, "m")
-        assert app.view is QueueView.POOL and [row.id for row in queue.rows] == [1, 3, 4]
+        assert app.queue_screen.view is QueueView.POOL and [row.id for row in queue.rows] == [1, 3, 4]
 
 
 async def test_help_lists_every_binding(seeded):
@@ -281,7 +282,7 @@ async def test_help_lists_every_binding(seeded):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         listed = dict(app.screen.keys)
-        for binding in [*TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
+        for binding in [*QueueScreen.BINDINGS, *TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
             assert binding.description in listed.values()
         dialog = dict(app.screen.dialog_keys)
         for binding in ReturnDialog.BINDINGS:
@@ -425,9 +426,9 @@ async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
     app = TriageApp(LeadService(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view is QueueView.POOL and "Anna Müller" in detail_text(app)
+        assert app.queue_screen.view is QueueView.POOL and "Anna Müller" in detail_text(app)
         await press(app, pilot, "m")
-        assert app.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
+        assert app.queue_screen.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
         assert "No lead selected" in detail_text(app)
 
 
@@ -448,8 +449,8 @@ async def test_take_gives_the_rep_the_next_pool_lead_and_shows_their_queue(seede
     app = TriageApp(LeadService(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        assert app.view is QueueView.POOL
+        assert app.queue_screen.view is QueueView.POOL
         await press(app, pilot, "t")
-        assert seeded.get(1).owner == "anna" and app.view is QueueView.MINE
+        assert seeded.get(1).owner == "anna" and app.queue_screen.view is QueueView.MINE
         assert [row.id for row in app.query_one(LeadQueue).rows] == [1]
         assert any("Took Anna Müller (#1)" in str(n.message) for n in app._notifications)

@@ -8,6 +8,7 @@ from textual.color import Color
 from textual.widgets import Input
 
 from screens.app import TriageApp
+from screens.queue_screen import QueueScreen
 from screens.help_screen import HelpScreen
 from screens.lead_detail import LeadDetail
 from screens.lead_queue import LeadQueue
@@ -212,7 +213,7 @@ async def test_help_at_80x24_lists_every_key_and_scrolls(seeded):
         await press(app, pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         listed = dict(app.screen.keys)
-        for binding in [*TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
+        for binding in [*QueueScreen.BINDINGS, *TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
             assert binding.description in listed.values()
         assert listed["^r / f5"] == "Refresh" and listed["u"] == "Undo"
         box = app.screen.query_one("#help-box")

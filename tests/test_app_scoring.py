@@ -12,6 +12,7 @@ from screens.app import TriageApp
 from screens.checklist_dialog import ChecklistDialog
 from screens.confirm_dialog import ConfirmDialog
 from screens.scoring_report import ScoringReport
+from screens.work_progress import WorkProgress
 from storage import LeadRepository, open_database
 from triage.domain.calibration import is_held_back
 from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
@@ -92,7 +93,7 @@ async def test_leads_scored_by_other_rules_are_scored_again_on_start(tmp_path):
         await settle(app, pilot)
         assert LeadService(repo, "anna").count_to_rescore() == 0
         assert repo.get(1).score != 77 and repo.get(1).rules_version == load_rules().stamp
-        assert app.query_one("#rescore-progress", ProgressBar).display is False
+        assert not app.queue_screen.query_one("#rescore-work", WorkProgress).running
 
 
 def decide_many(repo, count=400):
