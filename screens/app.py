@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import partial
+from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
@@ -23,6 +24,25 @@ from .queue_screen import POLL_SECONDS, QueueScreen
 from .screen_commands import ScreenCommands, described, show_keys
 
 log = logging.getLogger("triage.screens")
+
+
+def log_to_file() -> Path | None:
+    """Where the app writes what went wrong (`app.log` in the user log directory), or
+    None when that directory cannot be made."""
+    from platformdirs import user_log_dir
+
+    path = Path(user_log_dir("triage", appauthor=False)) / "app.log"
+    logger = logging.getLogger("triage")
+    if any(getattr(handler, "baseFilename", None) == str(path) for handler in logger.handlers):
+        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return path
 
 _FUNCTION_KEY = re.compile(r"f\d{1,2}")
 
@@ -45,8 +65,9 @@ class TriageApp(App[None]):
     ]
 
     def __init__(self, service: LeadService, poll_seconds: float = POLL_SECONDS,
-                 keymap: dict[str, str] | None = None) -> None:
+                 keymap: dict[str, str] | None = None, log_path: Path | None = None) -> None:
         super().__init__()
+        self.log_path = log_path
         self.service = service
         self.poll_seconds = poll_seconds
         self.sub_title = f"signed in as {one_line(service.actor)}"
@@ -85,5 +106,7 @@ class TriageApp(App[None]):
         cause = error.error
         log.error("a worker failed", exc_info=cause)
         self.log.error(f"a worker failed: {cause!r}")
+        where = f" ({self.log_path})" if self.log_path else ""
         self.notify(f"{one_line(type(cause).__name__)}: {one_line(cause)}. The app goes on; the details are in "
-                    "the log.", title="Something went wrong", severity="error", markup=False, timeout=15)
+                    f"the log{one_line(where)}.", title="Something went wrong", severity="error", markup=False,
+                    timeout=15)

@@ -45,7 +45,8 @@ IMPORT, RESCORE = "import", "rescore"
 
 
 class Stopped(Exception):
-    """Raised between batches, in the worker, once the rep asked the work to stop."""
+    """Raised between batches, in the worker, once the rep asked the work to stop; its
+    args are the progress figures of the batches done."""
 
 
 def stoppable(report: Callable[..., None]) -> Callable[..., None]:
@@ -53,10 +54,10 @@ def stoppable(report: Callable[..., None]) -> Callable[..., None]:
     progress, or ends the work there when its worker was cancelled."""
     worker = get_current_worker()
 
-    def progress(*args: float) -> None:
+    def progress(*figures: float) -> None:
         if worker.is_cancelled:
-            raise Stopped
-        worker.node.app.call_from_thread(report, *args)
+            raise Stopped(*figures)
+        worker.node.app.call_from_thread(report, *figures)
 
     return progress
 
@@ -206,19 +207,14 @@ class QueueScreen(Screen[None]):
         """Score again, in batches, the leads other rules scored; reps keep working."""
         call = self.app.call_from_thread
         line = self._work_line(RESCORE)
-        done = [0, 0]
-
-        def report(scored: int, total: int) -> None:
-            done[:] = [scored, total]
-            line.advance(scored, total)
-
         try:
             if not self.service.count_to_rescore():
                 return
             call(line.start, f"Scoring again with rules version {one_line(self.service.rules.version)} (x stops)")
-            self.service.rescore(progress=stoppable(report))
-        except Stopped:
-            call(self._say, f"Rescore stopped: {done[0]:,} of {counted(done[1], 'lead')} scored again with rules "
+            self.service.rescore(progress=stoppable(line.advance))
+        except Stopped as stop:
+            done, total = stop.args
+            call(self._say, f"Rescore stopped: {done:,} of {counted(total, 'lead')} scored again with rules "
                             f"version {one_line(self.service.rules.version)}; the others keep their score "
                             "until the next rescore", title="Stopped", timeout=10)
         except TriageError as exc:

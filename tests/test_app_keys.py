@@ -55,7 +55,7 @@ async def test_the_footer_keeps_help_and_quit_in_view(many, size):
         assert "," not in shown  # one key per shown binding: never "^r,f5"
         await press(app, pilot, "slash")  # while typing, ? and q are letters: f1 and ^q are shown
         shown = footer(app)
-        assert "f1 Help" in shown and "^q Quit" in shown and "esc Clear filter" in shown, shown
+        assert "F1 Help" in shown and "^q Quit" in shown and "esc Clear filter" in shown, shown
         await press(app, pilot, *"q?")
         assert app.is_running and app.query_one("#filter", Input).value == "q?"
         await press(app, pilot, "f1")
@@ -215,7 +215,7 @@ async def test_help_at_80x24_lists_every_key_and_scrolls(seeded):
         listed = dict(app.screen.keys)
         for binding in [*QueueScreen.BINDINGS, *TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
             assert binding.description in listed.values()
-        assert listed["^r / f5"] == "Refresh" and listed["u"] == "Undo"
+        assert listed["^r / F5"] == "Refresh" and listed["u"] == "Undo"
         box = app.screen.query_one("#help-box")
         assert box.max_scroll_y > 0 and on_screen(app, "Accept") and not on_screen(app, "Escape closes this help")
         await press(app, pilot, "end")
