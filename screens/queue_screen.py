@@ -109,6 +109,8 @@ class QueueScreen(Screen[None]):
         self._counted: tuple[QueueView, str] | None = None
         self._marker: tuple[int, int] | None = None
         self._handed_up_to: int | None = None
+        #: The timers that are still to fire ("detail", "filter"): see `settling`.
+        self._due: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,9 +132,24 @@ class QueueScreen(Screen[None]):
         return self.query_one(LeadDetail)
 
     @property
-    def detail_pending(self) -> bool:
-        """Whether the lead panel is still to follow the cursor (its timer is running)."""
-        return self._detail_timer is not None and self._detail_timer._active.is_set()
+    def settling(self) -> bool:
+        """Whether the lead panel is still to follow the cursor, or the queue the filter
+        typed (their timers are due): tests wait for this, not for a time."""
+        return bool(self._due)
+
+    def _stop_timer(self, name: str) -> None:
+        timer = self._filter_timer if name == "filter" else self._detail_timer
+        if timer is not None:
+            timer.stop()
+        self._due.discard(name)
+
+    def _when_due(self, name: str, callback: Callable[[], object]) -> Callable[[], None]:
+        def fire() -> None:
+            self._due.discard(name)
+            callback()
+
+        self._due.add(name)
+        return fire
 
     def on_mount(self) -> None:
         self.queue.clock = self.service.sla_clock()
@@ -405,8 +422,7 @@ class QueueScreen(Screen[None]):
         """Count after the page is shown: counting a million leads takes most of a second.
         An empty queue shows no lead beside it (not the one highlighted before)."""
         if not self.queue.rows:
-            if self._detail_timer is not None:
-                self._detail_timer.stop()
+            self._stop_timer("detail")
             self.detail.clear("No lead selected.")
         if self._counted != (self.view, self.filter_text):
             self.count_queue(self.view, self.filter_text)
@@ -434,12 +450,12 @@ class QueueScreen(Screen[None]):
         if has_lead != self._had_lead:  # the Footer redraws on every refresh: only when it changes
             self._had_lead = has_lead
             self.refresh_bindings()
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
+        self._stop_timer("detail")
         if event.row is None:
             self.detail.clear("No lead selected.")
         else:
-            self._detail_timer = self.set_timer(DETAIL_DELAY, partial(self.load_detail, event.row.id))
+            self._detail_timer = self.set_timer(
+                DETAIL_DELAY, self._when_due("detail", partial(self.load_detail, event.row.id)))
 
     @work(thread=True, exclusive=True, group="detail")
     def load_detail(self, lead_id: int) -> None:
@@ -569,9 +585,9 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DELAY, partial(self.apply_filter, event.value))
+        self._stop_timer("filter")
+        self._filter_timer = self.set_timer(
+            FILTER_DELAY, self._when_due("filter", partial(self.apply_filter, event.value)))
 
     def apply_filter(self, text: str) -> None:
         text = text.strip()
@@ -581,15 +597,13 @@ class QueueScreen(Screen[None]):
 
     def action_keep_filter(self) -> None:
         """Enter in the filter: filter now and go back to the queue."""
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
+        self._stop_timer("filter")
         self.apply_filter(self.query_one("#filter", Input).value)
         self.set_focus(self.queue)  # at once: a key typed right after Enter is for the queue
 
     def action_clear_filter(self) -> None:
         """Escape in the filter: the whole queue again."""
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
+        self._stop_timer("filter")
         self.query_one("#filter", Input).value = ""
         self.apply_filter("")
         self.set_focus(self.queue)

@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from screen_lines import terminal_lines
 from textual import events
 from textual.command import CommandList
 from textual.widgets import Input
@@ -47,10 +48,26 @@ def seeded(repo):
 
 
 async def settle(app, pilot):
-    await pilot.pause(0.15)  # the detail panel follows the cursor after a short rest
-    for _ in range(3):
+    """Wait, by the app's state and never for a fixed time, until it has done what the keys
+    asked: no timer of the main screen due (the lead panel follows the cursor after a
+    short rest, the queue the filter after typing), no worker running, no message queued."""
+    for _ in range(1000):
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
+        if not app.queue_screen.settling and not any(worker.is_running for worker in app.workers):
+            return
+        await pilot.pause(0.01)  # a timer is due: let the clock run to it
+    raise AssertionError("the app never settled")
+
+
+async def until(pilot, condition, what: str) -> None:
+    """Let the app run (handle its messages, its timers fire) until `condition()` holds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"never happened: {what}")
 
 
 async def press(app, pilot, *keys):
@@ -210,7 +227,6 @@ async def test_filter_by_text_and_letters_type_into_it(seeded):
         assert isinstance(app.focused, Input)
         await pilot.press(*"jansen a")  # "a" and "r" must type, not decide
         await pilot.press("backspace", "backspace")
-        await pilot.pause(0.3)
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert [row.last_name for row in queue.rows] == ["Jansen"]
@@ -223,7 +239,6 @@ async def test_filter_by_text_and_letters_type_into_it(seeded):
         await pilot.pause()
         assert app.focused.value == "jansen"
         await pilot.press("escape")  # clears the filter
-        await pilot.pause(0.3)
         await settle(app, pilot)
         assert app.focused is queue
         assert [row.last_name for row in queue.rows] == ["Müller", "de Vries", "Schmidt"]
@@ -415,10 +430,16 @@ async def test_mouse_click_selects_and_the_wheel_moves(seeded):
 
 
 async def test_a_login_with_markup_is_shown_literally(seeded):
-    app = TriageApp(LeadService(seeded, "[bold]x[/] [@click=app.quit]y[/] [0"))
+    """The login is shown in the header as the rep typed it: markup as text, a control
+    character as its visible symbol, never sent raw to the terminal."""
+    app = TriageApp(LeadService(seeded, "[bold]x[/] [@click=app.quit]y[/] \x1b[31mred"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert "signed in as [bold]x[/] [@click=app.quit]y[/] [0" in str(app.query_one("HeaderTitle").render())
+        header = terminal_lines(app)[0]
+        assert "signed in as [bold]x[/] [@click=app.quit]y[/] \u241b[31mred" in header, header
+        assert "\x1b" not in app.export_screenshot() and "&#27;" not in app.export_screenshot()
+        await pilot.click("HeaderTitle")
+        await settle(app, pilot)
         assert app.is_running
 
 
@@ -438,9 +459,9 @@ async def test_the_queue_notices_leads_another_rep_took(seeded):
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert [row.id for row in queue.rows] == [1, 2, 3, 4]
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.queue_screen._marker is not None, "the app knows where the leads stand")
         LeadService(seeded, "bob").accept(2)  # at another terminal
-        await pilot.pause(0.5)
+        await until(pilot, lambda: [row.id for row in queue.rows] == [1, 3, 4], "the queue read again")
         await settle(app, pilot)
         assert [row.id for row in queue.rows] == [1, 3, 4] and queue.border_subtitle == "3 MQLs"
 

@@ -4,13 +4,12 @@ unexpected error is told and the app goes on."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 
 import pytest
 from screen_lines import in_view, terminal_lines
-from test_app import lead, press, run_command, settle
+from test_app import lead, press, run_command, settle, until
 from test_import_preview import HEADER, ROWS, write
 
 from screens.app import TriageApp
@@ -34,16 +33,6 @@ def repo(tmp_path):
 
 def messages(app) -> list[str]:
     return [str(notification.message) for notification in app._notifications]
-
-
-async def until(pilot, condition, what: str) -> None:
-    """Wait for the app (not for a time): let it handle messages until `condition()`."""
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause()
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"never happened: {what}")
 
 
 # --- the keymap ------------------------------------------------------------------------
