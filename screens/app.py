@@ -12,8 +12,10 @@ import re
 from functools import partial
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input
 from textual.worker import WorkerFailed
 
 from triage.domain.text import one_line
@@ -81,6 +83,16 @@ class TriageApp(App[None]):
         screen = self.screen_stack[0]
         assert isinstance(screen, QueueScreen)
         return screen
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a text field has focus was typed
+        before focus got there (Textual routes a key to the widget focused when it
+        arrived: "/" and "jansen" at once, or "r", "8", "n" and the note): it belongs in
+        that field, never to a single-letter key such as `a`."""
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.prevent_default()  # Textual's own handler (the bindings) is skipped
+            focused.insert_text_at_cursor(event.character)
 
     def get_key_display(self, binding: Binding) -> str:
         """Keys as a person reads them: `^r`, `F5`."""

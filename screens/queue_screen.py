@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -158,16 +158,6 @@ class QueueScreen(Screen[None]):
         self.rescore_leads()
         self.set_interval(self.poll_seconds, self.look_for_changes)
         self.set_interval(HANDOVER_SECONDS, self.look_for_handovers)
-
-    async def _on_key(self, event: events.Key) -> None:
-        """A printable key that reaches the screen while a text field has focus was typed
-        before focus got there (Textual routes a key to the widget focused when it
-        arrived: "/" and "jansen" at once): it belongs in that field, never to a
-        single-letter key such as `a`."""
-        focused = self.focused
-        if isinstance(focused, Input) and event.is_printable and event.character:
-            event.prevent_default()  # Textual's own handler (the bindings) is skipped
-            focused.insert_text_at_cursor(event.character)
 
     def _say(self, message: str, **options) -> None:
         self.app.notify(message, markup=False, **options)

@@ -238,7 +238,7 @@ async def test_the_checklist_dialog_shows_questions_and_answers_at_80x24(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "c", "enter")  # the channel's answers
-        for text in ("channel", "grade", "Answer", "as the data says", "web form", "email", "event", "f1 Help"):
+        for text in ("channel", "grade", "Answer", "as the data says", "web form", "email", "event", "F1 Help"):
             assert on_screen(app, text), text
         await press(app, pilot, "down", "enter")  # web form
         assert seeded.get(1).overrides == {"channel": "web_form"}
