@@ -6,7 +6,7 @@ import re
 import pytest
 from screen_lines import in_view, terminal_lines
 from test_app import SIZE, T0, detail_text, lead, press, settle
-from textual.widgets import DataTable, OptionList, ProgressBar, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from screens.app import TriageApp
 from screens.checklist_dialog import ChecklistDialog

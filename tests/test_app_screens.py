@@ -17,7 +17,6 @@ from screens.balance import BalanceScreen
 from screens.confirm_dialog import ConfirmDialog
 from screens.help_screen import HelpScreen
 from screens.keymap import read_keymap
-from screens.lead_queue import LeadQueue
 from screens.work_progress import WorkProgress
 from storage import LeadRepository, open_database
 from triage.domain.models import LeadData, Role, Stage, TeamMember
