@@ -19,11 +19,11 @@ from textual.widgets import Input
 from textual.worker import WorkerFailed
 
 from triage.domain.text import one_line
-from triage.services.lead_service import LeadService
+from triage.services import Services
 
 from .help_screen import HelpScreen
 from .queue_screen import POLL_SECONDS, QueueScreen
-from .screen_commands import ScreenCommands, described, show_keys
+from .screen_commands import ScreenCommands, show_keys
 
 log = logging.getLogger("triage.screens")
 
@@ -66,7 +66,7 @@ class TriageApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Quit triage (also while typing)", id="quit_anywhere"),
     ]
 
-    def __init__(self, service: LeadService, poll_seconds: float = POLL_SECONDS,
+    def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS,
                  keymap: dict[str, str] | None = None, log_path: Path | None = None) -> None:
         super().__init__()
         self.log_path = log_path
@@ -98,10 +98,6 @@ class TriageApp(App[None]):
         """Keys as a person reads them: `^r`, `F5`."""
         shown = super().get_key_display(binding)
         return shown.upper() if _FUNCTION_KEY.fullmatch(shown) else shown
-
-    def app_key_bindings(self) -> list[tuple[str, str]]:
-        """The keys that work on every screen, as (keys, description)."""
-        return [(keys, description) for keys, description, _ in described(self)]
 
     def action_help(self) -> None:
         """The keys of the screen on top (its own, or those it lists)."""

@@ -16,20 +16,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from triage.domain.errors import StaleLead, TriageError
 from triage.domain.models import QueueRow, ReturnDecision, utcnow
 from triage.domain.text import counted, one_line
-from triage.services.lead_service import LeadService, QueueView
+from triage.domain.queue import QueueView
+from triage.services import Services
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .filter_input import FilterInput
 from .lead_detail import LeadDetail
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
-from .screen_commands import described
+from .screen_commands import app_keys, described
 from .work_progress import WorkProgress
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
@@ -95,15 +97,15 @@ class QueueScreen(Screen[None]):
         Binding("ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Read the queue again", id="refresh"),
     ]
 
-    def __init__(self, service: LeadService, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
         self.poll_seconds = poll_seconds
         self.service = service
         self.view = QueueView.MINE
         self.filter_text = ""
-        self._filter_timer = None
+        self._filter_timer: Timer | None = None
         self._had_lead = False
-        self._detail_timer = None
+        self._detail_timer: Timer | None = None
         self._deciding: set[int] = set()
         #: The (view, filter) whose count the border shows: Home and End need no recount.
         self._counted: tuple[QueueView, str] | None = None
@@ -152,7 +154,7 @@ class QueueScreen(Screen[None]):
         return fire
 
     def on_mount(self) -> None:
-        self.queue.clock = self.service.sla_clock()
+        self.queue.clock = self.service.team.sla_clock()
         self.queue.focus()
         self.choose_first_view()
         self.rescore_leads()
@@ -168,7 +170,7 @@ class QueueScreen(Screen[None]):
     def look_for_changes(self) -> None:
         """Read the queue again when anyone (another rep, an import) changed leads."""
         try:
-            marker = self.service.change_marker()
+            marker = self.service.decisions.change_marker()
         except TriageError:
             return  # the next decision or refresh reports it; polling stays quiet
         self.app.call_from_thread(self._changes_seen, marker)
@@ -179,7 +181,7 @@ class QueueScreen(Screen[None]):
         notification within a second or two, and the queue puts it in its place. One cheap
         query a second: the newest audit event, and only the events since."""
         try:
-            top, lines = self.service.handovers_since(self._handed_up_to)
+            top, lines = self.service.decisions.handovers_since(self._handed_up_to)
         except TriageError:
             return
         self.app.call_from_thread(self._handovers_seen, top, lines)
@@ -215,10 +217,10 @@ class QueueScreen(Screen[None]):
         call = self.app.call_from_thread
         line = self._work_line(RESCORE)
         try:
-            if not self.service.count_to_rescore():
+            if not self.service.scoring.count_to_rescore():
                 return
             call(line.start, f"Scoring again with rules version {one_line(self.service.rules.version)} (x stops)")
-            self.service.rescore(progress=stoppable(line.advance))
+            self.service.scoring.rescore(progress=stoppable(line.advance))
         except Stopped as stop:
             done, total = stop.args
             call(self._say, f"Rescore stopped: {done:,} of {counted(total, 'lead')} scored again with rules "
@@ -240,7 +242,7 @@ class QueueScreen(Screen[None]):
         """The path, then a preview of what the import will make of the file; then import.
         Whoever may not import is told so before typing a path."""
         try:
-            self.service.check_may_import()
+            self.service.transfer.check_may_import()
         except TriageError as exc:
             self.app.call_from_thread(self._say, one_line(exc), title="Not imported", severity="error", timeout=10)
             return
@@ -263,11 +265,11 @@ class QueueScreen(Screen[None]):
         line = self._work_line(IMPORT)
         call(line.start, f"Importing {one_line(Path(path).name)} (x stops)")
         try:
-            summary = self.service.import_file(
+            summary = self.service.transfer.import_file(
                 Path(path).expanduser(), mapping=mapping or None,
                 progress=stoppable(lambda share: line.advance(round(share * 1000), 1000)),
             )
-            assigned = self.service.assign_imported(summary) if summary.imported else 0
+            assigned = self.service.team.assign_imported(summary) if summary.imported else 0
         except Stopped:
             call(self._say, f"Import of {one_line(Path(path).name)} stopped: nothing was imported (an import is "
                             "stored whole or not at all)", title="Stopped", timeout=10)
@@ -324,7 +326,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="take")
     def action_take(self) -> None:
         try:
-            lead = self.service.take()
+            lead = self.service.decisions.take()
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc, False)
             return
@@ -345,8 +347,8 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="checklist")
     def open_checklist(self, row: QueueRow) -> None:
         try:
-            lead = self.service.lead(row.id)
-            items = self.service.checklist(lead)
+            lead = self.service.decisions.lead(row.id)
+            items = self.service.decisions.checklist(lead)
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc, False)
             return
@@ -364,11 +366,11 @@ class QueueScreen(Screen[None]):
         question, value = choice
         try:
             if question == GRADE:
-                lead = self.service.set_grade(lead_id, value, expected_version=version)
+                lead = self.service.decisions.set_grade(lead_id, value, expected_version=version)
                 message = f"Grade {lead.grade or 'cleared'} for #{lead_id}"
             else:
-                before = self.service.lead(lead_id).score
-                lead = self.service.set_answer(lead_id, question, value, expected_version=version)
+                before = self.service.decisions.lead(lead_id).score
+                lead = self.service.decisions.set_answer(lead_id, question, value, expected_version=version)
                 message = f"#{lead_id} {question}: score {before} → {lead.score}"
         except StaleLead as exc:
             self.app.call_from_thread(self._refused, exc, True)
@@ -387,7 +389,7 @@ class QueueScreen(Screen[None]):
     def choose_first_view(self) -> None:
         """Start on the rep's own MQLs, or on the pool when they have none."""
         try:
-            mine = self.service.queue_page(QueueView.MINE, limit=1).rows
+            mine = self.service.decisions.queue_page(QueueView.MINE, limit=1).rows
         except TriageError:
             mine = []  # the queue's own read will say what is wrong
         self.app.call_from_thread(self.show_view, QueueView.MINE if mine else QueueView.POOL)
@@ -404,7 +406,7 @@ class QueueScreen(Screen[None]):
         queue.border_title = VIEW_TITLES[view]
         queue.border_subtitle = "counting…"
         self._counted = None
-        queue.load(partial(self.service.queue_page, view, text=self.filter_text), keep_position=keep_position)
+        queue.load(partial(self.service.decisions.queue_page, view, text=self.filter_text), keep_position=keep_position)
         self.refresh_bindings()
 
     @on(LeadQueue.Loaded)
@@ -420,7 +422,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
         try:
-            count = self.service.queue_count(view, text)
+            count = self.service.decisions.queue_count(view, text)
         except TriageError:
             return  # the count is a nicety; the queue itself reports a failing database
         if not get_current_worker().is_cancelled:
@@ -451,10 +453,10 @@ class QueueScreen(Screen[None]):
     def load_detail(self, lead_id: int) -> None:
         worker = get_current_worker()
         try:
-            lead = self.service.lead(lead_id)
-            history = self.service.history(lead_id)
-            items = self.service.checklist(lead)
-            sla = self.service.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
+            lead = self.service.decisions.lead(lead_id)
+            history = self.service.decisions.history(lead_id)
+            items = self.service.decisions.checklist(lead)
+            sla = self.service.team.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
         except TriageError as exc:
             self.app.call_from_thread(self.detail.clear, one_line(exc))
             return
@@ -518,9 +520,9 @@ class QueueScreen(Screen[None]):
     def _decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
         try:
             if decision is None:
-                lead = self.service.accept(row.id, expected_version=row.version)
+                lead = self.service.decisions.accept(row.id, expected_version=row.version)
             else:
-                lead = self.service.return_lead(row.id, decision, expected_version=row.version)
+                lead = self.service.decisions.return_lead(row.id, decision, expected_version=row.version)
         except StaleLead as exc:
             self.app.call_from_thread(self._refused, exc, True)
         except TriageError as exc:
@@ -546,7 +548,7 @@ class QueueScreen(Screen[None]):
     def undo_last(self) -> None:
         """Undo the rep's last accept or return (the service checks nobody changed it since)."""
         try:
-            lead, undone = self.service.undo_last()
+            lead, undone = self.service.decisions.undo_last()
         except TriageError as exc:
             self.app.call_from_thread(self._undo_refused, exc)
             return
@@ -616,7 +618,7 @@ class QueueScreen(Screen[None]):
             ("esc", "In the filter: clear it and go back to the queue"),
             ("enter", "In the filter: back to the queue, keeping the filter"),
             ("j / k / g / G", "In the lead panel: move the queue; ↑ ↓ scroll it"),
-            *self.app.app_key_bindings(),
+            *app_keys(self),
         ]
 
     def more_key_bindings(self) -> list[tuple[str, str]]:

@@ -23,8 +23,13 @@ def bindings_in_force(node: DOMNode) -> list[Binding]:
     """The bindings the node's class declares (not those Textual's base classes add),
     each with its keys from the app's keymap when the user rebound it there."""
     keymap = node.app._keymap
-    return [replace(binding, key=keymap[binding.id]) if binding.id in keymap else binding
+    return [replace(binding, key=keymap[binding.id]) if binding.id is not None and binding.id in keymap else binding
             for binding in Binding.make_bindings(type(node).BINDINGS)]
+
+
+def app_keys(node: DOMNode) -> list[tuple[str, str]]:
+    """The keys that work on every screen (the App's own), as (keys, description)."""
+    return [(keys, description) for keys, description, _ in described(node.app)]
 
 
 def described(node: DOMNode, bindings: Iterable[Binding] | None = None) -> list[tuple[str, str, Binding]]:
@@ -103,6 +108,6 @@ def show_keys(screen: "Screen") -> None:
 
     keys = screen.key_bindings() if hasattr(screen, "key_bindings") else key_pairs(screen)
     if not screen.is_modal and not hasattr(screen, "key_bindings"):
-        keys += screen.app.app_key_bindings()  # help and quit work here too
+        keys += app_keys(screen)  # help and quit work here too
     extra = screen.more_key_bindings() if hasattr(screen, "more_key_bindings") else None
     screen.app.push_screen(HelpScreen(keys, extra))

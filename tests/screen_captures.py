@@ -87,7 +87,7 @@ def seed(workdir: Path):
     something to show. Call inside `fixed_world`."""
     from storage import LeadRepository, open_database
     from triage.domain.models import ReturnDecision, Role, TeamMember
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
     from triage.services.seed import demo_leads, demo_team
 
     repo = LeadRepository(open_database(f"sqlite:///{workdir / 'captures.db'}"))
@@ -98,7 +98,7 @@ def seed(workdir: Path):
     repo.add_leads(list(demo_leads(60, seed=7, now=NOW)))
     reasons = ["not_ready", "no_fit", "capacity", "missing_data", "no_fit", "not_ready"]
     for number, member in enumerate(team):
-        rep = LeadService(repo, member.login)
+        rep = Services.open(repo, member.login).decisions
         rep.accept(1 + number * 10)
         for offset, reason in enumerate(reasons[number * 2:number * 2 + 2], start=1):
             rep.return_lead(1 + number * 10 + offset, ReturnDecision(
@@ -127,9 +127,9 @@ def lines_of(app) -> str:
 async def capture_all(repo, size: tuple[int, int], names: list[str] | None = None) -> dict[str, str]:
     """Every scenario at `size`, in one app: each from the main screen, then back to it."""
     from screens.app import TriageApp
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
-    app = TriageApp(LeadService(repo, "lena"))
+    app = TriageApp(Services.open(repo, "lena"))
     shots: dict[str, str] = {}
     async with app.run_test(size=size) as pilot:
         await _settle(app, pilot)

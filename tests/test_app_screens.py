@@ -20,7 +20,7 @@ from screens.keymap import read_keymap
 from screens.work_progress import WorkProgress
 from storage import LeadRepository, open_database
 from triage.domain.models import LeadData, Role, Stage, TeamMember
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_the_keymap_is_read_from_the_config_file_then_the_environment(tmp_path):
 
 
 async def test_a_rebound_key_decides_and_is_shown_where_the_keys_are_listed(repo):
-    app = TriageApp(LeadService(repo, "anna"), keymap={"accept": "y", "refresh": "ctrl+r,f6"})
+    app = TriageApp(Services.open(repo, "anna"), keymap={"accept": "y", "refresh": "ctrl+r,f6"})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "a")
@@ -74,7 +74,7 @@ def team(repo):
 
 
 async def test_help_on_the_balance_screen_lists_the_balance_screens_keys(team):
-    app = TriageApp(LeadService(team, "lena"))
+    app = TriageApp(Services.open(team, "lena"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "b")
@@ -90,7 +90,7 @@ async def test_help_on_the_balance_screen_lists_the_balance_screens_keys(team):
 
 
 async def test_the_palette_on_the_balance_screen_offers_its_assign_action(team):
-    app = TriageApp(LeadService(team, "lena"))
+    app = TriageApp(Services.open(team, "lena"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "b")
@@ -103,7 +103,7 @@ async def test_the_palette_on_the_balance_screen_offers_its_assign_action(team):
 
 
 async def test_the_queues_palette_offers_no_action_of_another_screen(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         with pytest.raises(AssertionError, match="does not offer 'Assign pool"):
@@ -133,8 +133,8 @@ def line(app, group: str) -> WorkProgress:
 async def test_x_stops_a_rescore_between_batches_and_says_what_was_kept(tmp_path):
     repo = LeadRepository(open_database(f"sqlite:///{tmp_path / 'old.db'}"))
     repo.add_leads([new_lead(LeadData(first_name=f"Old{i}"), score=77) for i in range(30)])
-    service, gate = LeadService(repo, "anna"), threading.Event()
-    service.rescore = paced(service.rescore, gate, batch=10)
+    service, gate = Services.open(repo, "anna"), threading.Event()
+    service.scoring.rescore = paced(service.scoring.rescore, gate, batch=10)
     app = TriageApp(service)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: line(app, "rescore").running, "the rescore line shown")
@@ -144,16 +144,16 @@ async def test_x_stops_a_rescore_between_batches_and_says_what_was_kept(tmp_path
         await until(pilot, lambda: not line(app, "rescore").running, "the rescore line hidden")
         await settle(app, pilot)
         assert any("Rescore stopped: 10 of 30 leads scored again" in m for m in messages(app)), messages(app)
-        assert service.count_to_rescore() == 20 and app.is_running
+        assert service.scoring.count_to_rescore() == 20 and app.is_running
 
 
 async def test_an_import_and_a_rescore_each_keep_their_own_progress_line(tmp_path):
     repo = LeadRepository(open_database(f"sqlite:///{tmp_path / 'both.db'}"))
     repo.add_leads([new_lead(LeadData(first_name=f"Old{i}"), score=77) for i in range(30)])
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
-    service, rescoring, importing = LeadService(repo, "anna"), threading.Event(), threading.Event()
-    service.rescore = paced(service.rescore, rescoring, batch=10)
-    service.import_file = paced(service.import_file, importing)
+    service, rescoring, importing = Services.open(repo, "anna"), threading.Event(), threading.Event()
+    service.scoring.rescore = paced(service.scoring.rescore, rescoring, batch=10)
+    service.transfer.import_file = paced(service.transfer.import_file, importing)
     app = TriageApp(service)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: line(app, "rescore").running, "the rescore line shown")
@@ -173,8 +173,8 @@ async def test_an_import_and_a_rescore_each_keep_their_own_progress_line(tmp_pat
 
 async def test_x_stops_an_import_and_nothing_of_it_is_stored(repo, tmp_path):
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
-    service, gate = LeadService(repo, "anna"), threading.Event()
-    service.import_file = paced(service.import_file, gate, hold_before=True)
+    service, gate = Services.open(repo, "anna"), threading.Event()
+    service.transfer.import_file = paced(service.transfer.import_file, gate, hold_before=True)
     app = TriageApp(service)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
@@ -189,15 +189,15 @@ async def test_x_stops_an_import_and_nothing_of_it_is_stored(repo, tmp_path):
 
 
 async def test_an_unexpected_error_in_a_worker_is_told_and_logged_and_the_app_goes_on(repo, caplog):
-    service = LeadService(repo, "anna")
-    real_history = service.history
+    service = Services.open(repo, "anna")
+    real_history = service.decisions.history
 
     def broken(lead_id):
         if lead_id == 2:
             raise RuntimeError("the driver fell over [bold]x[/]")
         return real_history(lead_id)
 
-    service.history = broken  # read by the lead panel only
+    service.decisions.history = broken  # read by the lead panel only
     app = TriageApp(service)
     with caplog.at_level(logging.ERROR, logger="triage.screens"):
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
