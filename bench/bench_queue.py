@@ -116,11 +116,11 @@ if KIND == "triage":
         return queue.row_count > 0
 
     def set_filter(text):
-        app.apply_filter(text)
+        app.queue_screen.apply_filter(text)
 
     def filter_ready():
         queue = app.query_one(LeadQueue)
-        return app.filter_text == FILTER_TEXT and not queue.fetching and queue.row_count == 0
+        return app.queue_screen.filter_text == FILTER_TEXT and not queue.fetching and queue.row_count == 0
 
 else:
     from textual.app import App

@@ -186,12 +186,17 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
 
 
 def _run_app(service) -> int:
-    from screens.app import TriageApp  # textual only when the app really opens
+    from screens.app import TriageApp, log_to_file  # textual only when the app really opens
+    from screens.keymap import read_keymap
     from triage.cli.web import end_with_parent
 
     end_with_parent()
 
-    TriageApp(service).run()
+    try:
+        keymap = read_keymap()
+    except ValueError as exc:
+        raise TriageError(f"the keymap: {exc}") from exc
+    TriageApp(service, keymap=keymap, log_path=log_to_file()).run()
     return 0
 
 

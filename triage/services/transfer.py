@@ -190,9 +190,9 @@ class Transfer:
                     flush(session)
                 if progress is not None:
                     progress(batch.progress)
+            if progress is not None:  # inside the transaction: a callback that raises stops the import whole
+                progress(1.0)
             flush(session)
-        if progress is not None:
-            progress(1.0)
         summary.rejected = len(rejects)
         summary.unknown_channels = sorted(unknown_channels)
         if rejects:
