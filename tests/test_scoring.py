@@ -104,11 +104,9 @@ def test_activity_counts_only_up_to_the_cap(rules):
 @pytest.mark.parametrize("clicks, part", [(1, ("1 click", 2)), (4, ("4 clicks", 10)),
                                           (6, ("6 clicks (counted up to 4)", 10))])
 def test_the_breakdown_says_when_a_cap_applied(rules, clicks, part):
-    from triage.domain.scoring import FastScorer
-
     lead = LeadData(email="a@b.de", phone="1", emails_clicked=clicks)
     parts = [(p.reason, p.points) for p in score_lead(lead, rules).parts]
-    assert parts[-1] == part and FastScorer(rules).score(lead)[1] == parts
+    assert parts[-1] == part
 
 
 def test_every_capped_activity_of_the_default_rules_says_so():
@@ -391,17 +389,3 @@ def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path)
     assert [(found.adopted_by, found.version) for found in repo.rules_versions()] == [("lena", "2")]
     assert lena.rescore() == 400 and repo.get(1).rules_version == report.proposal.stamp
     assert repo.get(1).stage in (Stage.SAL, Stage.RETURNED)
-
-
-def test_the_fast_scorer_of_imports_agrees_with_score_lead(rules):
-    from triage.domain.scoring import FastScorer
-    from triage.services.seed import demo_leads
-
-    extra = [LeadData(email="a@gmx.de", country="US", notes="Bewerbung", emails_clicked=40, existing_customer=True),
-             LeadData(email="einkauf@kunde.de", interest="demo_request", channel="purchased_list"), LeadData()]
-    for each in (rules, default_rules()):
-        fast = FastScorer(each)
-        for lead in [*demo_leads(400, seed=5), *extra]:
-            data = LeadData.model_validate(lead.model_dump(include=set(LeadData.model_fields)))
-            slow = score_lead(data, each)
-            assert fast.score(data) == (slow.score, [(part.reason, part.points) for part in slow.parts])

@@ -11,7 +11,8 @@ from storage import SCHEMA_VERSION, LeadRepository, open_database, schema_versio
 from storage.db import is_postgres
 from triage.domain.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
 from triage.domain.models import LeadData, ReturnDecision, Stage
-from triage.services.lead_service import LAST_KEY, LeadService, QueueView, new_lead
+from triage.domain.queue_order import LAST_KEY
+from triage.services.lead_service import LeadService, QueueView, new_lead
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -43,7 +43,7 @@ from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import TriageError
 from triage.files.exporting import FORMULA_STARTS
 from triage.domain.models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
-from triage.domain.scoring import FastScorer
+from triage.domain.scoring import Scorer
 
 if TYPE_CHECKING:
     from triage.domain.rules import Rules
@@ -692,7 +692,7 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
     `share` (k, n): only every n-th batch from the k-th on, for one of n readers.
     """
     mine, readers = share
-    scorer = FastScorer(rules)
+    scorer = Scorer.of(rules)
     scored_on = itemgetter(*(FIELD_AT[name] for name in scorer.fields))
     shared_parts: dict[tuple, tuple] = {}
     latest = now.astimezone(timezone.utc).replace(tzinfo=None)
@@ -712,7 +712,6 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
         rows = []
         for row in valid:
             score, parts = scorer.score_values(scored_on(row))
-            parts = tuple(parts)
             if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to send and store
                 parts = shared_parts.setdefault(parts, parts)
             rows.append((*row[:CREATED_AT], dated(row[CREATED_AT]), score, parts))

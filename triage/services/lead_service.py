@@ -27,8 +27,9 @@ from triage.domain.models import (
     TeamMember,
     utcnow,
 )
+from triage.domain.queue_order import LAST_KEY
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
-from triage.domain.scoring import score_lead
+from triage.domain.scoring import Scorer, score_lead
 from triage.services.marketing import MarketingWork
 from triage.services.teamwork import RoleRefused, TeamWork
 
@@ -36,11 +37,7 @@ if TYPE_CHECKING:
     from triage.domain.calibration import CalibrationReport
 
 #: Leads scored per transaction by `LeadService.rescore`.
-RESCORE_BATCH = 2000
-
-
-#: A queue position after every real one: `queue_page(before=LAST_KEY)` gives the last page.
-LAST_KEY: tuple[str, int] = ("~", 0)
+RESCORE_BATCH = 5000
 
 
 class QueueView(StrEnum):
@@ -91,9 +88,10 @@ class LeadStore(Protocol):
 
     def count_to_rescore(self, rules_version: str) -> int: ...
 
-    def leads_to_rescore(self, rules_version: str, after_id: int = 0, limit: int = 2000) -> list[Lead]: ...
+    def leads_to_rescore(self, rules_version: str, fields: tuple[str, ...], after_id: int = 0,
+                         limit: int = 2000) -> list[tuple]: ...
 
-    def save_scores(self, scores: Iterable[tuple[Lead, int, list[ScorePart], str]]) -> int: ...
+    def save_scores(self, rules_version: str, scored: Iterable[tuple[tuple, int, tuple[tuple[str, int], ...]]]) -> int: ...
 
     def decided_leads(self) -> Iterator[tuple[Lead, bool]]: ...
 
@@ -380,19 +378,17 @@ class LeadService(TeamWork, MarketingWork):
         keep deciding meanwhile; `progress(done, total)` after each batch. A team lead's
         work (or anybody's while the team has no members)."""
         self.require_team_lead("score the team's leads again")
-        stamp = self.rules.stamp
+        scorer = Scorer.of(self.rules)
+        stamp, fields, score = scorer.stamp, scorer.fields, scorer.score_values
         total = self.store.count_to_rescore(stamp)
         done = after = 0
         if progress:
             progress(0, total)
-        while leads := self.store.leads_to_rescore(stamp, after_id=after, limit=batch):
-            scores = []
-            for lead in leads:
-                scored = score_lead(lead, self.rules)
-                scores.append((lead, scored.score, scored.parts, scored.rules_version))
-            self.store.save_scores(scores)
-            done += len(leads)
-            after = leads[-1].id
+        # Each row: id, version, score, breakdown, queue key, overrides, then the values of `fields`.
+        while rows := self.store.leads_to_rescore(stamp, fields, after_id=after, limit=batch):
+            self.store.save_scores(stamp, [(row, *score(row[6:], row[5])) for row in rows])
+            done += len(rows)
+            after = rows[-1][0]
             if progress:
                 progress(min(done, total), total)
         return done
