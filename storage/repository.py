@@ -242,6 +242,34 @@ class BulkInsert:
         return ids
 
 
+_DEFAULTS = {field.name: field.default() if callable(field.default) else field.default
+             for field in LeadRow._meta.sorted_fields if field.name != "id"}
+_IN_COLUMNS = itemgetter(*BulkInsert.COLUMNS)
+_BREAKDOWNS = Breakdowns()
+
+
+def lead_columns(rows: Iterable[dict[str, Any]]) -> list[tuple]:
+    """New leads, given as the plain values of their fields (the score's parts as (reason,
+    points); times aware or naive UTC; a field left out takes its default; an id is not
+    used), as `BulkInsert.insert` takes them. Needs no database: another process may
+    make them."""
+    text, json_text = _BREAKDOWNS.text, LeadRow.extra.db_value
+    made = []
+    for row in rows:
+        found = {**_DEFAULTS, **row}
+        created, handed = _naive_utc(found["created_at"]), found["handed_over_at"]
+        found["created_at"], found["updated_at"] = created, _naive_utc(found["updated_at"] or created)
+        if handed is not None:
+            found["handed_over_at"] = handed = _naive_utc(handed)
+        found["queue_key"] = queue_key(found["interest"], created if handed is None else handed, found["score"])
+        found["search_text"] = search_text(found["first_name"], found["last_name"], found["company"], found["email"])
+        found["score_breakdown"] = text(tuple(found["score_breakdown"]))
+        found["extra"] = json_text(found["extra"]) if found["extra"] else "{}"
+        found["overrides"] = json_text(found["overrides"]) if found["overrides"] else "{}"
+        made.append(_IN_COLUMNS(found))
+    return made
+
+
 class ImportSession(BulkInsert):
     """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
 
@@ -448,18 +476,25 @@ class LeadRepository:
 
     @database_errors
     def add_leads(self, leads: Iterable[Lead], batch: int = 5000) -> int:
-        """Insert many leads in one transaction (`bulk_insert`); the store numbers them."""
-        converters = [getattr(LeadRow, field.name).db_value for field in LeadRow._meta.sorted_fields
-                      if field.name != "id"]
-        names = [field.name for field in LeadRow._meta.sorted_fields if field.name != "id"]
+        """Insert many leads in one transaction (`add_lead_rows`); the store numbers them."""
+        return self.add_lead_rows(({**lead.__dict__, "score_breakdown": tuple(
+            (part.reason, part.points) for part in lead.score_breakdown)} for lead in leads), batch)
+
+    @database_errors
+    def add_lead_rows(self, rows: Iterable[dict[str, Any]], batch: int = 5000) -> int:
+        """Insert many new leads given as the plain values of their fields (see
+        `lead_columns`), in one transaction: the store numbers them."""
+        return self.add_lead_chunks(lead_columns(chunk) for chunk in chunked(rows, batch))
+
+    @database_errors
+    def add_lead_chunks(self, chunks: Iterable[list[tuple]]) -> int:
+        """Insert many new leads, chunks of rows as `lead_columns` makes them, in one
+        transaction (`bulk_insert`): the demo seeder's million leads, made elsewhere while
+        the chunks before are stored. The store numbers them."""
         count = 0
         with self.bulk_insert() as bulk:
-            for chunk in chunked(leads, batch):
-                rows = []
-                for lead in chunk:
-                    values = _row_values(lead)
-                    rows.append(tuple(convert(values[name]) for name, convert in zip(names, converters, strict=True)))
-                count += len(bulk.insert(rows))
+            for chunk in chunks:
+                count += len(bulk.insert(chunk))
         return count
 
     @contextmanager

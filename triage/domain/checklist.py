@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from triage.domain.errors import TriageError
@@ -117,6 +118,7 @@ class CompiledChecklist:
         self._applicant = (re.compile("|".join(re.escape(word) for word in config.applicant_words))
                            if config.applicant_words else None)
         self._domains: dict[str, tuple[tuple[Signal, ...], bool]] = {}
+        self._pick = itemgetter(*self.fields)
 
     def domain(self, domain: str) -> tuple[tuple[Signal, ...], bool]:
         """The warnings a mail domain raises, in a fixed order, and whether it is a customer's."""
@@ -134,21 +136,24 @@ class CompiledChecklist:
     def derive(self, values: tuple | list) -> Answers:
         """The answers the data gives, from the values of `fields` (enums or their values)."""
         channel, interest, credit, email, existing, country, notes = values[:7]
-        found, customer_domain = self.domain(email.rpartition("@")[2].lower()) if email else ((), False)
+        if email:
+            domain = email.rpartition("@")[2].lower()
+            found, customer_domain = self._domains.get(domain) or self.domain(domain)
+        else:
+            found, customer_domain = (), False
         if country and self._served and country not in self._served:
             found = (*found, Signal.COUNTRY_NOT_SERVED)
         if notes and self._applicant is not None and self._applicant.search(notes.casefold()):
             found = (*found, Signal.JOB_APPLICANT)
-        first, last = self._first_minimum, self._first_activity
-        missing = tuple(name for name, value in zip(self.minimum, values[first:last]) if not value)
+        given = values[self._first_minimum:self._first_activity]
+        missing = () if all(given) else tuple(name for name, value in zip(self.minimum, given) if not value)
         return Answers(_CHANNELS[channel], missing, found, _CREDITS[credit],
                        "existing" if existing or customer_domain else "new", _INTERESTS[interest],
-                       dict(zip(ACTIVITIES, values[last:])))
+                       dict(zip(ACTIVITIES, values[self._first_activity:])))
 
     def values(self, lead: LeadData | dict[str, Any]) -> tuple:
         """The values of `fields` of a lead, or of a dict of its fields."""
-        found = lead if isinstance(lead, dict) else lead.__dict__
-        return tuple(found[name] for name in self.fields)
+        return self._pick(lead if isinstance(lead, dict) else lead.__dict__)
 
 
 @lru_cache(maxsize=32)

@@ -53,18 +53,26 @@ def _key(handraiser: bool, day: str, score: int, clock: str) -> str:
     return f"{0 if handraiser else 1}{day}{100 - score:03d}{clock}"
 
 
+def _day(moment: datetime) -> str:
+    return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}{moment.microsecond:06d}"
+
+
 def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
     """`priority` as text of the same order: "0" for a handraiser else "1", the day as
     YYYYMMDD, 100 minus the score in three digits, the time of day to the microsecond."""
     handed = _utc(handed_over_at)
-    return _key(interest == Interest.DEMO_REQUEST, f"{handed:%Y%m%d}", score, f"{handed:%H%M%S%f}")
+    return _key(interest == Interest.DEMO_REQUEST, _day(handed), score, _clock(handed))
 
 
 def keys_at(handed_over_at: datetime) -> Callable[[str, int], str]:
     """`queue_key` for many leads handed over at one moment (an import): by interest and
     score, made once each."""
     handed = _utc(handed_over_at)
-    day, clock = f"{handed:%Y%m%d}", f"{handed:%H%M%S%f}"
+    day, clock = _day(handed), _clock(handed)
     keys = [[_key(handraiser, day, score, clock) for score in range(101)] for handraiser in (False, True)]
     demo = Interest.DEMO_REQUEST
 

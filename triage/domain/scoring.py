@@ -139,19 +139,20 @@ class Scorer:
         self._missing = {name: entry(f"missing.{name}") for name in ContactField.__args__}  # type: ignore[attr-defined]
         self._activity = {activity: (f"activity.{activity.value}", _cap(activity, rules),
                                      rules.feature_points(f"activity.{activity.value}")) for activity in Activity}
-        #: Each activity's entry by count, filled as counts turn up.
-        self._counted: dict[tuple[Activity, int], Entry] = {}
+        #: Each activity's entries by count, filled as counts turn up.
+        self._counted: dict[Activity, dict[int, Entry]] = {activity: {} for activity in Activity}
         #: The parts and points of channel, interest, credit and customer together, by those answers.
         self._heads: dict[tuple, tuple[tuple[Part, ...], int]] = {}
 
     def _activity_entry(self, activity: Activity, count: int) -> Entry:
-        found = self._counted.get((activity, count))
+        known = self._counted[activity]
+        found = known.get(count)
         if found is None:
             feature, cap, per_unit = self._activity[activity]
             counted = min(count, cap)
             found = (feature, counted, activity_label(activity, count, cap), round(per_unit * counted) if counted else 0)
-            if len(self._counted) < 100_000:
-                self._counted[(activity, count)] = found
+            if len(known) < 10_000:
+                known[count] = found
         return found
 
     def entries(self, given: Answers) -> list[Entry]:
@@ -196,9 +197,10 @@ class Scorer:
             if points:
                 parts_list.append((label, points))
                 total += points
+        counted = self._counted
         for activity, count in given.activity.items():
             if count:
-                _, _, label, points = self._activity_entry(activity, count)
+                _, _, label, points = counted[activity].get(count) or self._activity_entry(activity, count)
                 if points:
                     parts_list.append((label, points))
                     total += points
