@@ -17,7 +17,7 @@ from triage.domain.checklist import (
     is_existing_customer,
 )
 from triage.domain.errors import TriageError
-from triage.domain.models import LeadData, Stage
+from triage.domain.models import AuditEvent, LeadData, Stage
 from triage.domain.rules import (
     RulesError,
     Signal,
@@ -28,7 +28,7 @@ from triage.domain.rules import (
 )
 from triage.domain.rules import ACTIVITY_UNITS
 from triage.domain.scoring import score_lead
-from triage.services.lead_service import LeadService, new_lead
+from triage.services.lead_service import LeadService, QueueView, new_lead
 
 RULES = """
 version = "7"
@@ -389,3 +389,32 @@ def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path)
     assert [(found.adopted_by, found.version) for found in repo.rules_versions()] == [("lena", "2")]
     assert lena.rescore() == 400 and repo.get(1).rules_version == report.proposal.stamp
     assert repo.get(1).stage in (Stage.SAL, Stage.RETURNED)
+
+
+def test_a_rescore_stores_what_the_new_rules_say_and_only_the_stamp_where_nothing_else_changed(repo, rules):
+    """After a rules change every lead has the new rules' score, parts and queue place;
+    a lead the change leaves as it was keeps its score and parts, with the new stamp; a
+    lead with an override is scored with it."""
+    from triage.domain.queue_order import queue_key
+
+    leads = [new_lead(LeadData(first_name=f"L{i}", channel="event" if i % 3 == 0 else "web_form",
+                               email=f"l{i}@gmx.de" if i % 2 else f"l{i}@firma.de", emails_clicked=i % 7,
+                               interest="demo_request" if i % 5 == 0 else "inquiry"), rules=rules) for i in range(60)]
+    repo.add_leads(leads)
+    overridden = repo.get(4)
+    repo.change(overridden, {"overrides": {"channel": "event"}}, AuditEvent(
+        lead_id=4, actor="anna", at=overridden.updated_at, action="answer", note="channel set"))
+    before = {lead.id: lead for lead in repo.list_leads()}
+    changed = parse_rules(RULES.replace("event = 10", "event = 25"), "changed.toml")
+    assert changed.stamp != rules.stamp
+    service = LeadService(repo, "lena", rules=changed)
+    assert service.rescore(batch=7) == 60
+    for lead in repo.list_leads():
+        expected = score_lead(lead, changed)
+        assert (lead.score, lead.score_breakdown, lead.rules_version) == (expected.score, expected.parts, changed.stamp)
+        if lead.channel != "event" and lead.id != 4:
+            assert (lead.score, lead.score_breakdown) == (before[lead.id].score, before[lead.id].score_breakdown)
+    assert any(lead.score != before[lead.id].score for lead in repo.list_leads())
+    assert repo.get(4).score_breakdown[1].reason == "channel event"
+    assert [row.id for row in service.queue_page(QueueView.POOL, limit=100).rows] == [
+        lead.id for lead in sorted(repo.list_leads(), key=lambda lead: queue_key(lead.interest, lead.handed_over_at, lead.score))]
