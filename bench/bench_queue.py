@@ -55,10 +55,10 @@ def seed(path: Path, leads: int) -> None:
 def rescore(repo) -> None:
     """Leads from an older schema or other rules are scored first, so that the app does
     not score them in the background while it is measured."""
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     started = time.perf_counter()
-    done = LeadService(repo, team_lead(repo)).rescore()
+    done = Services.open(repo, team_lead(repo)).scoring.rescore()
     if done:
         print(f"scored {done:,} leads in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
@@ -111,9 +111,9 @@ if KIND == "triage":
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
     from storage import LeadRepository, open_database
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
-    app = TriageApp(LeadService(LeadRepository(open_database("sqlite:///" + DB)), "bench"))
+    app = TriageApp(Services.open(LeadRepository(open_database("sqlite:///" + DB)), "bench"))
 
     def ready():
         try:

@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def page_reads(service, seconds: float | None = None, stop: threading.Event | None = None) -> list[float]:
-    from triage.services.lead_service import QueueView
+    from triage.domain.queue import QueueView
 
     times = []
     end = time.perf_counter() + (seconds or 1e9)
     while time.perf_counter() < end and not (stop and stop.is_set()):
         started = time.perf_counter()
-        service.queue_page(QueueView.POOL, limit=100)
+        service.decisions.queue_page(QueueView.POOL, limit=100)
         times.append(time.perf_counter() - started)
         time.sleep(0.05)
     return times
@@ -52,7 +52,7 @@ def main() -> None:
     from storage import LeadRepository, open_database
     from triage.domain.models import Channel
     from triage.domain.rules import default_rules
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     seed(args.db, args.leads)
     source = args.db.with_name(f"{args.db.stem}-import-{args.leads}.csv")
@@ -69,8 +69,8 @@ def main() -> None:
     channel = {**rules.points.channel, Channel.WEB_FORM: rules.points.channel.get(Channel.WEB_FORM, 0) + 1}
     rules = rules.model_copy(update={"version": "bench", "points": rules.points.model_copy(update={"channel": channel})})
     repo = LeadRepository(open_database(f"sqlite:///{copy}"))
-    scorer = LeadService(repo, team_lead(repo), rules=rules)
-    reader = LeadService(LeadRepository(open_database(f"sqlite:///{copy}")), "rep")
+    scorer = Services.open(repo, team_lead(repo), rules=rules)
+    reader = Services.open(LeadRepository(open_database(f"sqlite:///{copy}")), "rep")
 
     quiet = page_reads(reader, seconds=2)
     done = threading.Event()
@@ -78,7 +78,7 @@ def main() -> None:
 
     def work() -> None:
         started = time.perf_counter()
-        result["count"] = scorer.rescore()
+        result["count"] = scorer.scoring.rescore()
         result["seconds"] = time.perf_counter() - started
         done.set()
 

@@ -17,7 +17,7 @@ from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
 from triage.domain.models import AuditEvent, Lead, QueueRow, Role, Stage, TeamMember
 from triage.domain.queue_order import keys_at, queue_key, with_score
 from triage.domain.rules import RulesVersion
-from triage.services.lead_service import QueuePage, QueueView
+from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction

@@ -187,8 +187,8 @@ class Scorer:
             head = self._heads[key] = (parts, sum(points for _, points in parts))
         parts_list, total = list(head[0]), head[1]
         signal, missing = self._signal, self._missing
-        for name in given.signals:
-            _, _, label, points = signal[name]
+        for warning in given.signals:
+            _, _, label, points = signal[warning]
             if points:
                 parts_list.append((label, points))
                 total += points

@@ -439,37 +439,28 @@ def _in_words(name: str, convert: Callable[[str], Any]) -> Any:
     return Annotated[rule | Annotated[rule, BeforeValidator(_remembered(convert))], FIRST_FIT]
 
 
-class LeadRecord(TypedDict):
-    """One imported row as pydantic validates it: `LeadData`'s fields under `LeadData`'s
-    own rules (taken from it, not restated), plus the import's length limit and the
-    creation date. The file's words for channels, interests, countries and yes or no are
-    converted on the way. A batch of rows is validated in one call (`COLUMNS`), several
-    times faster than a model per row.
-    Enums come out as their values, plain text for the process that stores them."""
-
-    __pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[misc]
-
-    salutation: _limited("salutation")  # type: ignore[valid-type]
-    first_name: _limited("first_name")  # type: ignore[valid-type]
-    last_name: _limited("last_name")  # type: ignore[valid-type]
-    email: _limited("email")  # type: ignore[valid-type]
-    phone: _limited("phone")  # type: ignore[valid-type]
-    job_title: _limited("job_title")  # type: ignore[valid-type]
-    company: _limited("company")  # type: ignore[valid-type]
-    country: _in_words("country", _country)  # type: ignore[valid-type]
-    notes: _limited("notes")  # type: ignore[valid-type]
-    external_id: _limited("external_id")  # type: ignore[valid-type]
-    channel: _in_words("channel", lambda text: _channel(text)[0])  # type: ignore[valid-type]
-    interest: _in_words("interest", _interest)  # type: ignore[valid-type]
-    existing_customer: _in_words("existing_customer", _flag)  # type: ignore[valid-type]
-    creditworthiness: _in_words("creditworthiness", _credit)  # type: ignore[valid-type]
-    emails_opened: _RULES["emails_opened"]  # type: ignore[valid-type]
-    emails_clicked: _RULES["emails_clicked"]  # type: ignore[valid-type]
-    pages_visited: _RULES["pages_visited"]  # type: ignore[valid-type]
-    forms_filled: _RULES["forms_filled"]  # type: ignore[valid-type]
+#: One imported row as pydantic validates it: `LeadData`'s fields under `LeadData`'s own
+#: rules (taken from it, not restated), plus the import's length limit and the creation
+#: date. The file's words for channels, interests, countries and yes or no are converted on
+#: the way. A batch of rows is validated in one call (`COLUMNS`), several times faster than
+#: a model per row. Enums come out as their values, plain text for the process that stores them.
+_RECORD_RULES: dict[str, Any] = {
+    **{name: _limited(name) for name in ("salutation", "first_name", "last_name", "email", "phone", "job_title",
+                                         "company")},
+    "country": _in_words("country", _country),
+    "notes": _limited("notes"),
+    "external_id": _limited("external_id"),
+    "channel": _in_words("channel", lambda text: _channel(text)[0]),
+    "interest": _in_words("interest", _interest),
+    "existing_customer": _in_words("existing_customer", _flag),
+    "creditworthiness": _in_words("creditworthiness", _credit),
+    **{name: _RULES[name] for name in ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")},
     #: Columns triage has no field for: text of the import's length limit.
-    extra: dict[str, Annotated[str, _LIMITED]]
-    created_at: datetime | None
+    "extra": dict[str, Annotated[str, _LIMITED]],
+    "created_at": datetime | None,
+}
+LeadRecord = TypedDict("LeadRecord", _RECORD_RULES)  # type: ignore[misc]
+LeadRecord.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[attr-defined]
 
 
 #: `LeadRecord`'s rules for a batch given as columns, one list per field: a batch is

@@ -334,7 +334,7 @@ def demo_team(count: int, seed: int = 0, *, exclude: Iterable[str] = ()) -> list
     rng = random.Random(f"team:{seed}")
     pools = _pools(seed)
     taken = set(exclude)
-    members = []
+    members: list[TeamMember] = []
     while len(members) < count:
         pool = rng.choice(pools)
         first = rng.choice(pool.female if rng.random() < 0.5 else pool.male)
