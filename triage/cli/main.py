@@ -230,7 +230,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_lead: str) -> list[TeamMember]:
     """`reps` demo reps plus `team_lead` as team lead, and `leads` demo MQLs: in the
     unassigned pool, or dealt round-robin to the reps with `assign`."""
-    from triage.services.seed import demo_leads, demo_team
+    from storage.repository import lead_columns
+    from triage.services.seed import demo_row_chunks, demo_team
 
     team = demo_team(reps, seed, exclude={team_lead})
     for member in team:
@@ -238,7 +239,7 @@ def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_
     repo.add_team_member(TeamMember(login=team_lead, name=team_lead, role=Role.LEAD))
     owners = [member.login for member in team] if assign else None
     with repo.bulk_loading():
-        repo.add_leads(demo_leads(leads, seed, owners=owners))
+        repo.add_lead_chunks(demo_row_chunks(leads, seed, owners=owners, prepare=lead_columns))
     return team
 
 
