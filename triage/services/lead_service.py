@@ -75,7 +75,7 @@ class LeadStore(Protocol):
         limit: int = 100,
     ) -> QueuePage: ...
 
-    def queue_count(self, view: QueueView, login: str, *, text: str = "") -> int: ...
+    def queue_count(self, view: QueueView, login: str, *, text: str = "", at_most: int | None = None) -> int: ...
 
     def list_leads(
         self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None
@@ -120,6 +120,27 @@ class LeadStore(Protocol):
     def actions_since(self, since: Any, actions: tuple[str, ...]) -> list[tuple[int, str, str]]: ...
 
     def last_event(self, actor: str, actions: tuple[str, ...]) -> AuditEvent | None: ...
+
+    def open_lead_tallies(self, moments: list[Any]) -> dict[str | None, list[int]]: ...
+
+    def open_leads_handed(self, *, up_to: Any, after: tuple[Any, int] | None = None, since: Any = None,
+                          by_id: bool = False, limit: int = 1000) -> list[Lead]: ...
+
+    def given_totals(self, since: Any, until: Any = None) -> dict[str, tuple[int, int]]: ...
+
+    def action_counts_since(self, since: Any, actions: tuple[str, ...]) -> dict[tuple[str, str], int]: ...
+
+    def handed_over_by_channel(self, since: Any, until: Any) -> dict[str, int]: ...
+
+    def pool_to_assign(self, after: tuple[str, int] | None = None,
+                       limit: int = 5000) -> list[tuple[int, int, str, str, str]]: ...
+
+    def returns_with_history(self, since: Any = None, until: Any = None) -> list[tuple[Lead, AuditEvent, list[AuditEvent]]]: ...
+
+    def worked_leads(self, stages: tuple[Stage, ...], since: Any = None,
+                     until: Any = None) -> Iterator[tuple[int, str, str, str | None, Any]]: ...
+
+    def export_leads(self, since: Any = None, until: Any = None) -> Iterator[dict[str, Any]]: ...
 
 
 class LeadService(TeamWork, MarketingWork):
@@ -175,8 +196,9 @@ class LeadService(TeamWork, MarketingWork):
         """Differs from an earlier one when anyone changed leads since."""
         return self.store.change_marker()
 
-    def queue_count(self, view: QueueView, text: str = "") -> int:
-        return self.store.queue_count(view, self.actor, text=text)
+    def queue_count(self, view: QueueView, text: str = "", at_most: int | None = None) -> int:
+        """The queue's leads; with `at_most`, `at_most + 1` stands for "more than that"."""
+        return self.store.queue_count(view, self.actor, text=text, at_most=at_most)
 
     def accept(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Sales accepts an MQL: it becomes a SAL owned by whoever accepted it."""
