@@ -311,7 +311,7 @@ def _aggregate_indexes(db: peewee.Database) -> None:
     ages, the review board's leads handed over per channel) read one covering index; the
     audit trail by action and time (returns of a period, leads given in the window,
     decisions for the scoring report) reads another."""
-    db.execute_sql('CREATE INDEX IF NOT EXISTS lead_handed ON "lead" ("handed_over_at", "stage", "owner", "channel")')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS lead_handed ON "lead" ("stage", "handed_over_at", "owner", "channel")')
     db.execute_sql('CREATE INDEX IF NOT EXISTS audit_event_action ON "audit_event" ("action", "at", "lead_id", "id")')
     if is_postgres(db):
         db.execute_sql('ANALYZE "lead"')

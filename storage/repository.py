@@ -642,7 +642,10 @@ class LeadRepository:
             "0" if moment is None else f'SUM(CASE WHEN "handed_over_at" <= {p} THEN 1 ELSE 0 END)'
             for moment in moments
         )
-        sql = (f'SELECT "owner", COUNT(*), COUNT("handed_over_at"){", " + sums if sums else ""} FROM "lead" '
+        # SQLite, without statistics, would walk the queue's index for its order of owners
+        # and read every lead's row for its hand-over: five times slower than this one.
+        hint = "" if is_postgres(self.db) else ' INDEXED BY "lead_handed"'
+        sql = (f'SELECT "owner", COUNT(*), COUNT("handed_over_at"){", " + sums if sums else ""} FROM "lead"{hint} '
                f'WHERE "stage" = {p} GROUP BY "owner"')
         params = [_naive_utc(moment) for moment in moments if moment is not None] + [Stage.MQL.value]
         return {owner: [int(value or 0) for value in values]
@@ -701,9 +704,10 @@ class LeadRepository:
     @database_errors
     def handed_over_by_channel(self, since: datetime, until: datetime) -> dict[str, int]:
         """Leads handed over in [since, until), counted per channel in the database."""
-        query = (
+        query = (  # every stage, named, so that the hand-over index (stage first) serves
             LeadRow.select(LeadRow.channel, fn.COUNT(LeadRow.id))
-            .where((LeadRow.handed_over_at >= _naive_utc(since)) & (LeadRow.handed_over_at < _naive_utc(until)))
+            .where(LeadRow.stage.in_([stage.value for stage in Stage])
+                   & (LeadRow.handed_over_at >= _naive_utc(since)) & (LeadRow.handed_over_at < _naive_utc(until)))
             .group_by(LeadRow.channel)
             .tuples()
         )
@@ -715,12 +719,11 @@ class LeadRepository:
         """The next MQLs of the unassigned pool in queue order after the (queue_key, id)
         `after`: (id, score, country, interest, queue_key), what the assignment engine needs
         and nothing more."""
-        where = (LeadRow.stage == Stage.MQL.value) & LeadRow.owner.is_null()
-        if after is not None:
-            where &= Tuple(LeadRow.queue_key, LeadRow.id) > Tuple(*after)
-        query = (LeadRow.select(LeadRow.id, LeadRow.score, LeadRow.country, LeadRow.interest, LeadRow.queue_key)
-                 .where(where).order_by(LeadRow.queue_key, LeadRow.id).limit(limit).tuples())
-        return list(query)
+        p = self.db.param
+        page = f' AND ("queue_key", "id") > ({p}, {p})' if after is not None else ""
+        sql = (f'SELECT "id", "score", "country", "interest", "queue_key" FROM "lead" WHERE "stage" = {p} '
+               f'AND "owner" IS NULL{page} ORDER BY "queue_key", "id" LIMIT {int(limit)}')
+        return [tuple(row) for row in self.db.execute_sql(sql, (Stage.MQL.value, *(after or ()))).fetchall()]
 
     @database_errors
     def returns_with_history(self, since: datetime | None = None,
@@ -787,8 +790,8 @@ class LeadRepository:
         def moment(value: Any) -> datetime | None:
             if value is None:
                 return None
-            if isinstance(value, str):
-                value = datetime.fromisoformat(value)
+            if isinstance(value, str):  # SQLite keeps text; psycopg gives a datetime
+                return datetime.fromisoformat(value + "+00:00")
             return value.replace(tzinfo=timezone.utc)
 
         converters: list[Callable[[Any], Any] | None] = []
@@ -802,7 +805,7 @@ class LeadRepository:
             else:
                 converters.append(None)
         names = [field.name for field in fields]
-        converted = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+        converted = [(field.name, convert) for field, convert in zip(fields, converters) if convert is not None]
         p = self.db.param
         where = "".join([' AND "created_at" >= ' + p if since is not None else "",
                          ' AND "created_at" < ' + p if until is not None else ""])
@@ -814,10 +817,10 @@ class LeadRepository:
             while True:
                 rows = self.db.execute_sql(sql, [after, *period]).fetchall()
                 for row in rows:
-                    values = list(row)
-                    for index, convert in converted:
-                        values[index] = convert(values[index])
-                    yield dict(zip(names, values))
+                    lead = dict(zip(names, row))
+                    for name, convert in converted:
+                        lead[name] = convert(lead[name])
+                    yield lead
                 if len(rows) < chunk:
                     return
                 after = rows[-1][0]
