@@ -68,11 +68,11 @@ def plain_rate(path: Path, folder: Path) -> float:
 
 def triage_rate(path: Path, folder: Path) -> tuple[float, str]:
     from storage import LeadRepository, open_database
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
-    service = LeadService(LeadRepository(open_database(f"sqlite:///{folder / 'triage.db'}")), "marketing")
+    service = Services.open(LeadRepository(open_database(f"sqlite:///{folder / 'triage.db'}")), "marketing")
     started = time.perf_counter()
-    summary = service.import_file(path)
+    summary = service.transfer.import_file(path)
     seconds = time.perf_counter() - started
     return summary.imported / seconds, summary.line()
 

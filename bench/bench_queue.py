@@ -67,12 +67,12 @@ def seed(path: Path, leads: int, fresh: bool = False) -> float | None:
 def rescore(repo) -> None:
     """Leads from an older schema or other rules are scored first, so that the app does
     not score them in the background while it is measured."""
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     started = time.perf_counter()
     import getpass
 
-    done = LeadService(repo, getpass.getuser()).rescore()
+    done = Services.open(repo, getpass.getuser()).scoring.rescore()
     if done:
         print(f"scored {done:,} leads in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
@@ -158,10 +158,10 @@ if KIND == "triage":
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
     from storage import LeadRepository, open_database
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     import getpass
-    app = TriageApp(LeadService(LeadRepository(open_database("sqlite:///" + DB)), getpass.getuser()))
+    app = TriageApp(Services.open(LeadRepository(open_database("sqlite:///" + DB)), getpass.getuser()))
 
     def ready():
         try:

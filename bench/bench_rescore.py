@@ -26,13 +26,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def page_reads(service, seconds: float | None = None, stop: threading.Event | None = None) -> list[float]:
-    from triage.services.lead_service import QueueView
+    from triage.domain.queue import QueueView
 
     times = []
     end = time.perf_counter() + (seconds or 1e9)
     while time.perf_counter() < end and not (stop and stop.is_set()):
         started = time.perf_counter()
-        service.queue_page(QueueView.POOL, limit=100)
+        service.decisions.queue_page(QueueView.POOL, limit=100)
         times.append(time.perf_counter() - started)
         time.sleep(0.05)
     return times
@@ -47,7 +47,7 @@ def main() -> None:
     from bench_queue import seed
     from storage import LeadRepository, open_database
     from triage.domain.rules import default_rules
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     seed(args.db, args.leads)
     copy = args.db.with_name("triage-rescore.db")
@@ -55,8 +55,8 @@ def main() -> None:
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(args.db, copy)
     rules = default_rules().model_copy(update={"version": "bench"})
-    scorer = LeadService(LeadRepository(open_database(f"sqlite:///{copy}")), "bench", rules=rules)
-    reader = LeadService(LeadRepository(open_database(f"sqlite:///{copy}")), "rep")
+    scorer = Services.open(LeadRepository(open_database(f"sqlite:///{copy}")), "bench", rules=rules)
+    reader = Services.open(LeadRepository(open_database(f"sqlite:///{copy}")), "rep")
 
     quiet = page_reads(reader, seconds=2)
     done = threading.Event()
@@ -64,7 +64,7 @@ def main() -> None:
 
     def work() -> None:
         started = time.perf_counter()
-        result["count"] = scorer.rescore()
+        result["count"] = scorer.scoring.rescore()
         result["seconds"] = time.perf_counter() - started
         done.set()
 

@@ -49,7 +49,7 @@ FROM (SELECT n, (ARRAY['Anna','Jan','Lea','Tim','Mia','Ole','Eva','Max','Ida','B
              (ARRAY['nordwind','sonnen','hafen','berg','tal','wald','feld','stein'])[1 + mod(n / 160, 8)] AS c,
              mod(n * 37, 101) AS s,
              now() AT TIME ZONE 'UTC' - mod(n * 7919, 864000) * interval '1 second' AS h
-      FROM generate_series(%s, %s) AS n) AS rows
+      FROM generate_series(%s::bigint, %s::bigint) AS n) AS rows
 """
 
 
@@ -138,10 +138,11 @@ class Recorder:
 
 def measure(url: str, repeat: int) -> tuple[dict[str, float], dict[str, list[str]]]:
     from storage import LeadRepository, open_database
-    from triage.services.lead_service import LeadService, QueueView
+    from triage.domain.queue import QueueView
+    from triage.services import Services
 
     repo = LeadRepository(open_database(url))
-    service = LeadService(repo, PG_USER)
+    service = Services.open(repo, PG_USER).decisions
     recorder = Recorder(repo.db)
     first = service.queue_page(QueueView.POOL)
     last = first.rows[-1]

@@ -14,7 +14,8 @@ from textual.worker import get_current_worker
 
 from triage.domain.errors import StaleLead, TriageError
 from triage.domain.models import QueueRow, ReturnDecision, ReturnReason, utcnow
-from triage.services.lead_service import LeadService, QueueView
+from triage.services import Services
+from triage.domain.queue import QueueView
 from triage.domain.text import counted, one_line
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
@@ -98,7 +99,7 @@ class TriageApp(App[None]):
         return self.query_one(LeadDetail)
 
     def on_mount(self) -> None:
-        self.queue.clock = self.service.sla_clock()
+        self.queue.clock = self.service.team.sla_clock()
         self.queue.focus()
         self.query_one("#rescore-progress").display = False
         self.choose_first_view()
@@ -124,7 +125,7 @@ class TriageApp(App[None]):
     def look_for_changes(self) -> None:
         """Read the queue again when anyone (another rep, an import) changed leads."""
         try:
-            marker = self.service.change_marker()
+            marker = self.service.decisions.change_marker()
         except TriageError:
             return  # the next decision or refresh reports it; polling stays quiet
         self.call_from_thread(self._changes_seen, marker)
@@ -135,7 +136,7 @@ class TriageApp(App[None]):
         notification within a second or two, and the queue puts it in its place. One cheap
         query a second: the newest audit event, and only the events since."""
         try:
-            top, lines = self.service.handovers_since(self._handed_up_to)
+            top, lines = self.service.decisions.handovers_since(self._handed_up_to)
         except TriageError:
             return
         self.call_from_thread(self._handovers_seen, top, lines)
@@ -163,10 +164,10 @@ class TriageApp(App[None]):
     def rescore_leads(self) -> None:
         """Score again, in batches, the leads other rules scored; reps keep working."""
         try:
-            if not self.service.count_to_rescore():
+            if not self.service.scoring.count_to_rescore():
                 return
             self.call_from_thread(self._rescore_started)
-            self.service.rescore(progress=lambda done, total: self.call_from_thread(self._rescore_progress, done, total))
+            self.service.scoring.rescore(progress=lambda done, total: self.call_from_thread(self._rescore_progress, done, total))
         except TriageError as exc:
             self.call_from_thread(self.notify, one_line(exc), title="Not scored", severity="error", markup=False)
         else:
@@ -201,7 +202,7 @@ class TriageApp(App[None]):
         """The path, then a preview of what the import will make of the file; then import.
         Whoever may not import is told so before typing a path."""
         try:
-            self.service.check_may_import()
+            self.service.transfer.check_may_import()
         except TriageError as exc:
             self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
                                   markup=False, timeout=10)
@@ -227,11 +228,11 @@ class TriageApp(App[None]):
 
         self.call_from_thread(self._rescore_started)
         try:
-            summary = self.service.import_file(
+            summary = self.service.transfer.import_file(
                 Path(path).expanduser(), mapping=mapping or None,
                 progress=lambda share: self.call_from_thread(self._rescore_progress, round(share * 1000), 1000),
             )
-            assigned = self.service.assign_imported(summary) if summary.imported else 0
+            assigned = self.service.team.assign_imported(summary) if summary.imported else 0
         except TriageError as exc:
             self.call_from_thread(self.notify, one_line(exc), title="Not imported", severity="error",
                                   markup=False, timeout=10)
@@ -266,7 +267,7 @@ class TriageApp(App[None]):
     @work(thread=True, exclusive=True, group="take")
     def action_take(self) -> None:
         try:
-            lead = self.service.take()
+            lead = self.service.decisions.take()
         except TriageError as exc:
             self.call_from_thread(self._refused, exc, False)
             return
@@ -287,8 +288,8 @@ class TriageApp(App[None]):
     @work(thread=True, exclusive=True, group="checklist")
     def open_checklist(self, row: QueueRow) -> None:
         try:
-            lead = self.service.lead(row.id)
-            items = self.service.checklist(lead)
+            lead = self.service.decisions.lead(row.id)
+            items = self.service.decisions.checklist(lead)
         except TriageError as exc:
             self.call_from_thread(self._refused, exc, False)
             return
@@ -306,11 +307,11 @@ class TriageApp(App[None]):
         question, value = choice
         try:
             if question == GRADE:
-                lead = self.service.set_grade(lead_id, value, expected_version=version)
+                lead = self.service.decisions.set_grade(lead_id, value, expected_version=version)
                 message = f"Grade {lead.grade or 'cleared'} for #{lead_id}"
             else:
-                before = self.service.lead(lead_id).score
-                lead = self.service.set_answer(lead_id, question, value, expected_version=version)
+                before = self.service.decisions.lead(lead_id).score
+                lead = self.service.decisions.set_answer(lead_id, question, value, expected_version=version)
                 message = f"#{lead_id} {question}: score {before} → {lead.score}"
         except StaleLead as exc:
             self.call_from_thread(self._refused, exc, True)
@@ -327,7 +328,7 @@ class TriageApp(App[None]):
     def choose_first_view(self) -> None:
         """Start on the rep's own MQLs, or on the pool when they have none."""
         try:
-            mine = self.service.queue_page(QueueView.MINE, limit=1).rows
+            mine = self.service.decisions.queue_page(QueueView.MINE, limit=1).rows
         except TriageError:
             mine = []  # the queue's own read will say what is wrong
         self.call_from_thread(self.show_view, QueueView.MINE if mine else QueueView.POOL)
@@ -344,7 +345,7 @@ class TriageApp(App[None]):
         queue.border_title = VIEW_TITLES[view]
         queue.border_subtitle = "counting…"
         self._counted = None
-        queue.load(partial(self.service.queue_page, view, text=self.filter_text), keep_position=keep_position)
+        queue.load(partial(self.service.decisions.queue_page, view, text=self.filter_text), keep_position=keep_position)
         self.refresh_bindings()
 
     @on(LeadQueue.Loaded)
@@ -361,7 +362,7 @@ class TriageApp(App[None]):
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
         try:
-            count = self.service.queue_count(view, text)
+            count = self.service.decisions.queue_count(view, text)
         except TriageError:
             return  # the count is a nicety; the queue itself reports a failing database
         if not get_current_worker().is_cancelled:
@@ -392,10 +393,10 @@ class TriageApp(App[None]):
     def load_detail(self, lead_id: int) -> None:
         worker = get_current_worker()
         try:
-            lead = self.service.lead(lead_id)
-            history = self.service.history(lead_id)
-            items = self.service.checklist(lead)
-            sla = self.service.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
+            lead = self.service.decisions.lead(lead_id)
+            history = self.service.decisions.history(lead_id)
+            items = self.service.decisions.checklist(lead)
+            sla = self.service.team.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
         except TriageError as exc:
             self.call_from_thread(self.detail.clear, one_line(exc))
             return
@@ -465,9 +466,9 @@ class TriageApp(App[None]):
     def _decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
         try:
             if decision is None:
-                lead = self.service.accept(row.id, expected_version=row.version)
+                lead = self.service.decisions.accept(row.id, expected_version=row.version)
             else:
-                lead = self.service.return_lead(row.id, decision, expected_version=row.version)
+                lead = self.service.decisions.return_lead(row.id, decision, expected_version=row.version)
         except StaleLead as exc:
             self.call_from_thread(self._refused, exc, True)
         except TriageError as exc:
@@ -493,7 +494,7 @@ class TriageApp(App[None]):
     def undo_last(self) -> None:
         """Undo the rep's last accept or return (the service checks nobody changed it since)."""
         try:
-            lead, undone = self.service.undo_last()
+            lead, undone = self.service.decisions.undo_last()
         except TriageError as exc:
             self.call_from_thread(self._undo_refused, exc)
             return

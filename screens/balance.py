@@ -22,8 +22,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.domain.errors import TriageError
 from triage.domain.models import ROLE_LABELS, TeamMember
-from triage.services.lead_service import LeadService
-from triage.services.teamwork import AGE_BUCKETS, Balance
+from triage.services import Services
+from triage.services.team import AGE_BUCKETS, Balance
 from triage.domain.text import counted, one_line
 
 from .confirm_dialog import ConfirmDialog
@@ -83,7 +83,7 @@ class BalanceScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="balance")
     def load(self) -> None:
         try:
-            balance = self.service.balance()
+            balance = self.service.team.balance()
         except TriageError as exc:
             self.app.call_from_thread(self._failed, exc)
             return
@@ -162,7 +162,7 @@ class BalanceScreen(Screen[None]):
     def _plan_assignment(self) -> None:
         """What `A` would do, for the question; refused here already for anyone but a team lead."""
         try:
-            outcome = self.service.assign_pool(dry_run=True)
+            outcome = self.service.team.assign_pool(dry_run=True)
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc)
             return
@@ -205,11 +205,11 @@ class BalanceScreen(Screen[None]):
     def _team_lead_act(self, what: str, login: str | None = None) -> None:
         try:
             if what == "assign":
-                outcome = self.service.assign_pool()
+                outcome = self.service.team.assign_pool()
                 message = (f"Assigned {counted(len(outcome.assignments), 'lead')}; "
                            f"{len(outcome.unassigned):,} stay in the pool")
             else:
-                done = self.service.release(login or "")
+                done = self.service.team.release(login or "")
                 message = f"{counted(len(done), 'open lead')} of {login} back to the pool"
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc)

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from triage.domain.models import Interest, QueueRow, Stage
-from triage.services.lead_service import LAST_KEY, QueuePage
+from triage.domain.queue import LAST_KEY, QueuePage
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
 from triage.domain.text import one_line
 

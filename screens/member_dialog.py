@@ -19,8 +19,8 @@ from textual.widgets import Footer, Input, Label, Select, Static
 from triage.domain.dates import DAY_FORMATS
 from triage.domain.errors import TriageError
 from triage.domain.models import ROLE_LABELS, Role, TeamMember
-from triage.services.lead_service import LeadService
-from triage.services.teamwork import MemberInvalid
+from triage.services import Services
+from triage.services.team import MemberInvalid
 from triage.domain.text import one_line
 from .screen_commands import show_keys
 
@@ -103,7 +103,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
     @work(thread=True, exclusive=True, group="member-save")
     def save(self, fields: dict[str, str]) -> None:
         try:
-            member = self.service.save_member(fields, new=self.member is None)
+            member = self.service.team.save_member(fields, new=self.member is None)
         except MemberInvalid as exc:
             self.app.call_from_thread(self._show_errors, exc.errors, "")
             return

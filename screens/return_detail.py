@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Static
 from triage.domain.checklist import ChecklistItem
 from triage.domain.errors import TriageError
 from triage.domain.models import AuditEvent, Lead
-from triage.services.lead_service import LeadService
+from triage.services import Services
 from triage.domain.text import one_line, printable
 
 from .lead_detail import lead_content
@@ -71,9 +71,9 @@ class ReturnDetail(Screen[bool]):
     @work(thread=True, exclusive=True, group="return-detail")
     def load(self) -> None:
         try:
-            lead = self.service.lead(self.lead_id)
-            history = self.service.history(self.lead_id)
-            items = self.service.checklist(lead)
+            lead = self.service.decisions.lead(self.lead_id)
+            history = self.service.decisions.history(self.lead_id)
+            items = self.service.decisions.checklist(lead)
         except TriageError as exc:
             self.app.call_from_thread(self._show_error, one_line(exc))
             return
@@ -91,7 +91,7 @@ class ReturnDetail(Screen[bool]):
     @work(thread=True, exclusive=True, group="return-act")
     def _confirm(self) -> None:
         try:
-            self.service.confirm_return(self.lead_id)
+            self.service.review.confirm_return(self.lead_id)
         except TriageError as exc:
             self.app.call_from_thread(self.notify, one_line(exc), title="Not done", severity="error",
                                       markup=False, timeout=8)
@@ -120,4 +120,4 @@ def overturn_dialog(service: LeadService, lead_id: int) -> NoteDialog:
     """The note an overturn needs, stored through the service: the dialog stays open with
     the reason when the service refuses (an empty note, a lead no longer returned)."""
     return NoteDialog(f"Overturn the return of lead #{lead_id}: why should sales look again?",
-                      "a note for sales (required)", save=lambda note: service.overturn_return(lead_id, note))
+                      "a note for sales (required)", save=lambda note: service.review.overturn_return(lead_id, note))

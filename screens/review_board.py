@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.domain.errors import TriageError
-from triage.services.lead_service import LeadService
-from triage.services.teamwork import Review
+from triage.services import Services
+from triage.services.review import Review
 from triage.domain.text import counted, one_line, printable
 
 from .return_detail import ReturnDetail, overturn_dialog
@@ -115,7 +115,7 @@ class ReviewBoard(Screen[None]):
     @work(thread=True, exclusive=True, group="review")
     def load(self) -> None:
         try:
-            review = self.service.review(*self._period())
+            review = self.service.review.review(*self._period())
         except TriageError as exc:
             self.app.call_from_thread(self._failed, exc)
             return
@@ -190,7 +190,7 @@ class ReviewBoard(Screen[None]):
     @work(thread=True, group="review-act")
     def _act(self, lead_id: int, what: str, note: str) -> None:
         try:
-            self.service.confirm_return(lead_id, note)
+            self.service.review.confirm_return(lead_id, note)
             message = f"Return of #{lead_id} confirmed"
         except TriageError as exc:
             self.app.call_from_thread(self.notify, one_line(exc), title="Not done", severity="error",

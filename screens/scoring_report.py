@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.domain.calibration import CalibrationReport
 from triage.domain.errors import TriageError
-from triage.services.lead_service import LeadService
+from triage.services import Services
 from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog
@@ -71,7 +71,7 @@ class ScoringReport(Screen[bool]):
     @work(thread=True, exclusive=True, group="scoring-report")
     def load_report(self) -> None:
         try:
-            report = self.service.scoring_report()
+            report = self.service.scoring.report()
         except TriageError as exc:
             self.app.call_from_thread(self._failed, exc)
             return
@@ -111,7 +111,7 @@ class ScoringReport(Screen[bool]):
     def _may_adopt(self, report: CalibrationReport) -> None:
         """Refused before the question for anyone but a team lead."""
         try:
-            self.service.require_team_lead("adopt new scoring rules")
+            self.service.context.require_team_lead("adopt new scoring rules")
         except TriageError as exc:
             self.app.call_from_thread(
                 self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8)
@@ -139,7 +139,7 @@ class ScoringReport(Screen[bool]):
     @work(thread=True, exclusive=True, group="scoring-report")
     def adopt(self, report: CalibrationReport) -> None:
         try:
-            path = self.service.adopt_rules(report.proposal)
+            path = self.service.scoring.adopt_rules(report.proposal)
         except TriageError as exc:
             self.app.call_from_thread(
                 self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8
@@ -153,7 +153,7 @@ class ScoringReport(Screen[bool]):
 
     def action_reload_rules(self) -> None:
         try:
-            rules = self.service.reload_rules()
+            rules = self.service.scoring.reload_rules()
         except TriageError as exc:
             self.notify(one_line(exc), title="Rules not reloaded", severity="error", markup=False, timeout=10)
             return

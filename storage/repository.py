@@ -15,7 +15,7 @@ from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
 from triage.domain.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
 from triage.domain.rules import RulesVersion
-from triage.services.lead_service import QueuePage, QueueView
+from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction

@@ -8,7 +8,7 @@ import time
 
 from storage import LeadRepository, open_database
 from triage.domain.models import LeadData, ReturnDecision
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 RETURN = ReturnDecision(reason="no_fit", path="nurture")
 
@@ -28,20 +28,20 @@ def rep_at_work(url: str, login: str, seconds: float, barrier, results) -> None:
     returned, the others accepted. Reports (login, takes, decisions, errors, seconds)."""
     takes, decisions, errors = 0, [], []
     try:
-        service = LeadService(LeadRepository(open_database(url)), login)
+        service = Services.open(LeadRepository(open_database(url)), login)
         barrier.wait()
         started = time.perf_counter()
         deadline = started + seconds
         while time.perf_counter() < deadline:
-            lead = service.take()
+            lead = service.decisions.take()
             if lead is None:
                 break
             takes += 1
             if lead.id % 4 == 0:
-                service.return_lead(lead.id, RETURN, expected_version=lead.version)
+                service.decisions.return_lead(lead.id, RETURN, expected_version=lead.version)
                 decisions.append((lead.id, "return"))
             else:
-                service.accept(lead.id, expected_version=lead.version)
+                service.decisions.accept(lead.id, expected_version=lead.version)
                 decisions.append((lead.id, "accept"))
         elapsed = time.perf_counter() - started
     except Exception as exc:  # every error is reported: the test fails on any

@@ -16,7 +16,8 @@ from screens.lead_queue import BUFFER_ROWS, LeadQueue
 from screens.return_dialog import ReturnDialog
 from storage import LeadRepository, open_database
 from triage.domain.models import AuditEvent, LeadData, ReturnDecision, Stage, utcnow
-from triage.services.lead_service import LeadService, QueueView, new_lead
+from triage.services import Services, new_lead
+from triage.domain.queue import QueueView
 
 T0 = datetime.now(timezone.utc) - timedelta(days=3)
 SIZE = (140, 40)
@@ -75,7 +76,7 @@ def queue_lines(app) -> list[str]:
 
 
 async def test_open_shows_top_lead_and_its_checklist(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -105,7 +106,7 @@ async def test_handraisers_first_then_the_day_of_hand_over_then_the_best_score(r
         make("Fresh", interest="quote_request", forms_filled=2,
              handed_over_at=datetime.now(timezone.utc) - timedelta(minutes=59, seconds=30)),
     ])
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -118,7 +119,7 @@ async def test_handraisers_first_then_the_day_of_hand_over_then_the_best_score(r
 
 
 async def test_accept_with_one_key_moves_on_to_the_next_lead(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "a")
@@ -132,7 +133,7 @@ async def test_accept_with_one_key_moves_on_to_the_next_lead(seeded):
 
 
 async def test_return_through_the_modal_with_reason_path_and_note(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("down")  # Bram de Vries
@@ -152,7 +153,7 @@ async def test_return_through_the_modal_with_reason_path_and_note(seeded):
 
 
 async def test_reason_other_without_note_stays_open_and_says_why(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
@@ -167,7 +168,7 @@ async def test_reason_other_without_note_stays_open_and_says_why(seeded):
 
 
 async def test_return_for_a_contract_with_its_end_date(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
@@ -189,7 +190,7 @@ async def test_return_for_a_contract_with_its_end_date(seeded):
 
 
 async def test_escape_cancels_a_return_and_changes_nothing(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("r")
@@ -202,7 +203,7 @@ async def test_escape_cancels_a_return_and_changes_nothing(seeded):
 
 
 async def test_filter_by_text_and_letters_type_into_it(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("slash")
@@ -229,11 +230,11 @@ async def test_filter_by_text_and_letters_type_into_it(seeded):
 
 
 async def test_stale_decision_is_refused_and_the_queue_refreshes(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert app.query_one(LeadQueue).current.id == 1
-        LeadService(seeded, "bob").return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
+        Services.open(seeded, "bob").decisions.return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
         await press(app, pilot, "a")
         assert seeded.get(1).stage is Stage.RETURNED
         assert [e.actor for e in seeded.history(1)] == ["bob"]
@@ -243,7 +244,7 @@ async def test_stale_decision_is_refused_and_the_queue_refreshes(seeded):
 
 
 async def test_stale_lead_still_in_the_queue_comes_back_fresh_and_can_then_be_decided(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -263,7 +264,7 @@ async def test_stale_lead_still_in_the_queue_comes_back_fresh_and_can_then_be_de
 async def test_mine_and_pool_toggle(seeded):
     lead_two = seeded.get(2)
     seeded.change(lead_two, {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -274,7 +275,7 @@ async def test_mine_and_pool_toggle(seeded):
 
 
 async def test_help_lists_every_binding(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
@@ -311,7 +312,7 @@ async def run_command(app, pilot, words, expected):
 
 
 async def test_command_palette_offers_the_triage_actions(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await run_command(app, pilot, "accept", "Accept (a)")
@@ -334,7 +335,7 @@ HOSTILE = [
 
 async def test_markup_and_escape_sequences_render_literally_and_inert(repo):
     repo.add_leads([lead(i, first_name=name, company=name, notes=name) for i, name in enumerate(HOSTILE)])
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(230, 40)) as pilot:
         await settle(app, pilot)
         lines = "\n".join(queue_lines(app))
@@ -366,7 +367,7 @@ async def workers_done(app, pilot):
 async def test_queue_pages_through_many_leads_holding_only_a_buffer(repo):
     total = 500
     repo.add_leads([lead(i) for i in range(total)])
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -397,7 +398,7 @@ async def test_queue_pages_through_many_leads_holding_only_a_buffer(repo):
 
 
 async def test_mouse_click_selects_and_the_wheel_moves(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -414,7 +415,7 @@ async def test_mouse_click_selects_and_the_wheel_moves(seeded):
 
 
 async def test_a_login_with_markup_is_shown_literally(seeded):
-    app = TriageApp(LeadService(seeded, "[bold]x[/] [@click=app.quit]y[/] [0"))
+    app = TriageApp(Services.open(seeded, "[bold]x[/] [@click=app.quit]y[/] [0"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert "signed in as [bold]x[/] [@click=app.quit]y[/] [0" in str(app.query_one("HeaderTitle").render())
@@ -422,7 +423,7 @@ async def test_a_login_with_markup_is_shown_literally(seeded):
 
 
 async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.view is QueueView.POOL and "Anna Müller" in detail_text(app)
@@ -432,20 +433,20 @@ async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
 
 
 async def test_the_queue_notices_leads_another_rep_took(seeded):
-    app = TriageApp(LeadService(seeded, "anna"), poll_seconds=0.2)
+    app = TriageApp(Services.open(seeded, "anna"), poll_seconds=0.2)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert [row.id for row in queue.rows] == [1, 2, 3, 4]
         await pilot.pause(0.3)
-        LeadService(seeded, "bob").accept(2)  # at another terminal
+        Services.open(seeded, "bob").decisions.accept(2)  # at another terminal
         await pilot.pause(0.5)
         await settle(app, pilot)
         assert [row.id for row in queue.rows] == [1, 3, 4] and queue.border_subtitle == "3 MQLs"
 
 
 async def test_take_gives_the_rep_the_next_pool_lead_and_shows_their_queue(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         assert app.view is QueueView.POOL

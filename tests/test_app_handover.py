@@ -12,7 +12,7 @@ from screens.lead_queue import LeadQueue
 from storage import LeadRepository, open_database
 from triage.services.intake import Intake
 from triage.domain.models import LeadData, Role, Stage, TeamMember
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 
 async def test_a_demo_request_reaches_the_reps_app_within_two_seconds(tmp_path):
@@ -23,8 +23,8 @@ async def test_a_demo_request_reaches_the_reps_app_within_two_seconds(tmp_path):
                              stage=Stage.NEW)])
     for login, role in (("lena", Role.LEAD), ("anna", Role.REP), ("mia", Role.MARKETING)):
         repo.add_team_member(TeamMember(login=login, name=login.title(), role=role))
-    marketing = Intake(LeadService(repo, "mia"))
-    app = TriageApp(LeadService(repo, "anna"))
+    marketing = Intake(Services.open(repo, "mia"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await pilot.pause(1.2)  # the app knows where the audit trail stands

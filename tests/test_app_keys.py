@@ -13,7 +13,7 @@ from screens.lead_detail import LeadDetail
 from screens.lead_queue import LeadQueue
 from screens.return_dialog import ReturnDialog
 from triage.domain.models import ReturnDecision, Stage
-from triage.services.lead_service import LeadService
+from triage.services import Services
 
 from test_app import lead, press, repo, run_command, seeded, settle  # noqa: F401 (fixtures)
 
@@ -45,7 +45,7 @@ def many(repo):
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_footer_keeps_help_and_quit_in_view(many, size):
-    app = TriageApp(LeadService(many, "anna"))
+    app = TriageApp(Services.open(many, "anna"))
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         shown = footer(app)
@@ -62,7 +62,7 @@ async def test_the_footer_keeps_help_and_quit_in_view(many, size):
 
 
 async def test_refresh_has_two_keys_and_every_hidden_key_still_works(many):
-    app = TriageApp(LeadService(many, "anna"))
+    app = TriageApp(Services.open(many, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         many.add_leads([lead(100, first_name="Zoe", last_name="Late", interest="demo_request")])
@@ -76,7 +76,7 @@ async def test_refresh_has_two_keys_and_every_hidden_key_still_works(many):
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_return_dialog_shows_every_field_and_its_error_on_screen(many, size):
-    app = TriageApp(LeadService(many, "anna"))
+    app = TriageApp(Services.open(many, "anna"))
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "r")
@@ -107,7 +107,7 @@ async def test_the_return_dialog_shows_every_field_and_its_error_on_screen(many,
 
 @pytest.mark.parametrize("typed", ["31.03.2027", "31-3-27", "2027-03-31"])
 async def test_the_contract_end_as_people_type_it(seeded, typed):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "r", "3", "d", "tab", *typed, "enter")
@@ -117,7 +117,7 @@ async def test_the_contract_end_as_people_type_it(seeded, typed):
 
 
 async def test_one_key_picks_the_reason_and_one_the_path(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "r", "2", "d", *"budget frozen", "enter")
@@ -129,7 +129,7 @@ async def test_one_key_picks_the_reason_and_one_the_path(seeded):
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_u_undoes_the_last_accept_and_the_lead_is_back_at_the_cursor(seeded, size):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=size, notifications=True) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
@@ -148,7 +148,7 @@ async def test_u_undoes_the_last_accept_and_the_lead_is_back_at_the_cursor(seede
 
 
 async def test_u_undoes_a_return_and_is_refused_once_someone_else_changed_the_lead(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "r", "1", "n", "enter")
@@ -156,7 +156,7 @@ async def test_u_undoes_a_return_and_is_refused_once_someone_else_changed_the_le
         await press(app, pilot, "u")
         assert (seeded.get(1).stage, seeded.get(1).owner) == (Stage.MQL, None)
         await press(app, pilot, "a")
-        LeadService(seeded, "bob").return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
+        Services.open(seeded, "bob").decisions.return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
         await press(app, pilot, "u")
         assert seeded.get(1).stage is Stage.RETURNED  # bob's return stands
         assert any("cannot undo your accept of lead 1 (MQL → SAL): bob changed lead 1 since" in m
@@ -164,7 +164,7 @@ async def test_u_undoes_a_return_and_is_refused_once_someone_else_changed_the_le
 
 
 async def test_undo_in_the_palette_and_in_help(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "a")
@@ -180,7 +180,7 @@ def border_colour(widget) -> Color:
 
 
 async def test_focus_shows_and_the_queue_keys_work_from_the_lead_panel(many):
-    app = TriageApp(LeadService(many, "anna"))
+    app = TriageApp(Services.open(many, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         queue, detail = app.query_one(LeadQueue), app.query_one(LeadDetail)
@@ -206,7 +206,7 @@ async def test_focus_shows_and_the_queue_keys_work_from_the_lead_panel(many):
 
 
 async def test_help_at_80x24_lists_every_key_and_scrolls(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "question_mark")
@@ -224,7 +224,7 @@ async def test_help_at_80x24_lists_every_key_and_scrolls(seeded):
 
 async def test_one_lead_is_one_mql(repo):
     repo.add_leads([lead(0, first_name="Anna", last_name="Müller")])
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert app.query_one(LeadQueue).border_subtitle == "1 MQL"
@@ -235,7 +235,7 @@ async def test_one_lead_is_one_mql(repo):
 
 
 async def test_the_checklist_dialog_shows_questions_and_answers_at_80x24(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "c", "enter")  # the channel's answers
@@ -261,7 +261,7 @@ async def burst(app, pilot, *keys):
 
 
 async def test_a_name_typed_at_once_after_slash_goes_into_the_filter(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await burst(app, pilot, "/jansen")  # a, n, s are keys of the queue: none may fire
@@ -273,7 +273,7 @@ async def test_a_name_typed_at_once_after_slash_goes_into_the_filter(seeded):
 
 
 async def test_enter_then_a_at_once_never_decides_a_lead_the_rep_has_not_seen(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await burst(app, pilot, "/", "schmidt", "enter", "a")
@@ -285,7 +285,7 @@ async def test_enter_then_a_at_once_never_decides_a_lead_the_rep_has_not_seen(se
 
 
 async def test_a_return_typed_at_once_lands_in_its_fields(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await burst(app, pilot, "r", "8", "n", "spam", "enter")
@@ -303,7 +303,7 @@ async def test_a_return_typed_at_once_lands_in_its_fields(seeded):
 
 
 async def test_queue_keys_typed_at_once_in_the_lead_panel_move_before_the_decision(seeded):
-    app = TriageApp(LeadService(seeded, "anna"))
+    app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await burst(app, pilot, "tab", "j", "j", "a")
@@ -319,7 +319,7 @@ async def test_queue_keys_typed_at_once_in_the_lead_panel_move_before_the_decisi
 ])
 async def test_the_lead_panel_says_job_and_company_in_words(repo, data, shown):
     repo.add_leads([lead(0, **data)])
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(128, 34)) as pilot:
         await settle(app, pilot)
         body = app.query_one(LeadDetail).query_one("#lead-detail-body").render().plain

@@ -16,7 +16,7 @@ from storage import LeadRepository, open_database
 from triage.domain.calibration import is_held_back
 from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.domain.rules import load_rules
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def repo(tmp_path):
 
 
 async def test_the_breakdown_of_the_highlighted_lead_adds_up_to_its_score(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         shown = detail_text(app)
@@ -43,7 +43,7 @@ async def test_the_breakdown_of_the_highlighted_lead_adds_up_to_its_score(repo):
 
 
 async def test_an_override_through_the_keys_changes_the_score_and_is_in_the_history(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         before = repo.get(1)
@@ -63,7 +63,7 @@ async def test_an_override_through_the_keys_changes_the_score_and_is_in_the_hist
 
 
 async def test_escape_in_the_checklist_goes_back_then_cancels(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "c")
@@ -74,7 +74,7 @@ async def test_escape_in_the_checklist_goes_back_then_cancels(repo):
 
 
 async def test_a_grade_is_kept_beside_the_score(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "c")
@@ -86,11 +86,11 @@ async def test_a_grade_is_kept_beside_the_score(repo):
 async def test_leads_scored_by_other_rules_are_scored_again_on_start(tmp_path):
     repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "old.db")))
     repo.add_leads([new_lead(LeadData(first_name=f"Old{i}"), score=77, handed_over_at=T0) for i in range(30)])
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await settle(app, pilot)
-        assert LeadService(repo, "anna").count_to_rescore() == 0
+        assert Services.open(repo, "anna").scoring.count_to_rescore() == 0
         assert repo.get(1).score != 77 and repo.get(1).rules_version == load_rules().stamp
         assert app.query_one("#rescore-progress", ProgressBar).display is False
 
@@ -100,17 +100,17 @@ def decide_many(repo, count=400):
     repo.add_leads([new_lead(LeadData(first_name=f"D{i}", interest=rng.choice(["inquiry", "demo_request"]),
                                       channel=rng.choice(["event", "paid_ads"])), handed_over_at=T0)
                     for i in range(count)])
-    service = LeadService(repo, "lena")
+    service = Services.open(repo, "lena")
     for lead_row in list(repo.list_leads(stage=Stage.MQL))[2:]:
         if rng.random() < (0.8 if lead_row.interest.value == "demo_request" else 0.25):
-            service.accept(lead_row.id)
+            service.decisions.accept(lead_row.id)
         else:
-            service.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
+            service.decisions.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
 
 
 async def test_the_scoring_report_shows_too_few_decisions(repo):
-    LeadService(repo, "anna").accept(2)
-    app = TriageApp(LeadService(repo, "anna"))
+    Services.open(repo, "anna").decisions.accept(2)
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")
@@ -130,20 +130,20 @@ def decide_against_the_held_back(repo, count=400):
     repo.add_leads([new_lead(LeadData(first_name=f"D{i}", last_name="X",
                                       interest=rng.choice(["inquiry", "demo_request"])), handed_over_at=T0)
                     for i in range(count)])
-    service = LeadService(repo, "lena")
+    service = Services.open(repo, "lena")
     for lead_row in list(repo.list_leads(stage=Stage.MQL))[2:]:
         demo = lead_row.interest.value == "demo_request"
         likely = demo if is_held_back(lead_row.id) else not demo
         if rng.random() < (0.85 if likely else 0.15):
-            service.accept(lead_row.id)
+            service.decisions.accept(lead_row.id)
         else:
-            service.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
+            service.decisions.return_lead(lead_row.id, ReturnDecision(reason="no_fit", path="nurture"))
 
 
 async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmation(repo):
     decide_many(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
-    app = TriageApp(LeadService(repo, "lena"))
+    app = TriageApp(Services.open(repo, "lena"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")
@@ -161,7 +161,7 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmat
         await press(app, pilot, "y")
         await settle(app, pilot)
         assert not isinstance(app.screen, (ScoringReport, ConfirmDialog))
-        adopted = LeadService(repo, "anna").rules_in_force()
+        adopted = Services.open(repo, "anna").scoring.rules_in_force()
         assert adopted.version == "2" and repo.get(1).rules_version == adopted.stamp
         assert any("Adopted rules version 2" in str(n.message) for n in app._notifications)
         await press(app, pilot, "s")  # right after adopting: the same decisions, the same points
@@ -169,13 +169,13 @@ async def test_a_team_lead_adopts_the_proposal_from_the_screen_after_a_confirmat
         assert "nothing new to propose" in summary and "Press A" not in summary
         assert f"current {report.auc_proposed:.3f}" in summary
         await press(app, pilot, "A")
-        assert isinstance(app.screen, ScoringReport) and LeadService(repo, "lena").rules_in_force().version == "2"
+        assert isinstance(app.screen, ScoringReport) and Services.open(repo, "lena").scoring.rules_in_force().version == "2"
 
 
 async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules(repo):
     decide_against_the_held_back(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
-    app = TriageApp(LeadService(repo, "lena"))
+    app = TriageApp(Services.open(repo, "lena"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")
@@ -194,14 +194,14 @@ async def test_adopting_a_proposal_that_ranks_worse_warns_and_no_keeps_the_rules
         await press(app, pilot, "A")
         await press(app, pilot, "escape")
         assert isinstance(app.screen, ScoringReport) and repo.rules_versions() == []
-        assert LeadService(repo, "lena").rules.version == "1"
+        assert Services.open(repo, "lena").rules.version == "1"
 
 
 async def test_a_rep_cannot_adopt(repo):
     decide_many(repo)
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna", role=Role.REP))
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")
@@ -212,7 +212,7 @@ async def test_a_rep_cannot_adopt(repo):
 
 async def test_the_scoring_report_at_80x24_keeps_back_and_help_in_view_and_help_lists_its_keys(repo):
     decide_many(repo)
-    app = TriageApp(LeadService(repo, "lena"))
+    app = TriageApp(Services.open(repo, "lena"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "s")

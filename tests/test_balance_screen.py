@@ -14,7 +14,7 @@ from screens.help_screen import HelpScreen
 from screens.member_dialog import MemberDialog
 from storage import LeadRepository, open_database
 from triage.domain.models import LeadData, Role, TeamMember
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 NOW = datetime.now(timezone.utc)
 SMALL = (80, 24)
@@ -35,12 +35,12 @@ def repo(tmp_path):
 
 
 def lena(repo):
-    return LeadService(repo, "lena")
+    return Services.open(repo, "lena")
 
 
 def test_the_balance_counts_the_pool_and_its_breaches(repo):
-    lena(repo).reassign([1, 2], "anna")
-    balance = lena(repo).balance()
+    lena(repo).team.reassign([1, 2], "anna")
+    balance = lena(repo).team.balance()
     assert (balance.pool.open_leads, balance.pool.breached) == (28, 26)
     assert sum(balance.pool.ages.values()) == 28 and balance.pool.ages["<8h"] == 2
     rows = {row.member.login: row for row in balance.reps}
@@ -98,7 +98,7 @@ async def test_assigning_the_pool_asks_first_with_the_count(repo):
 
 
 async def test_releasing_a_reps_leads_asks_first_with_the_count(repo):
-    lena(repo).reassign([1, 2, 3], "anna")
+    lena(repo).team.reassign([1, 2, 3], "anna")
     app = TriageApp(lena(repo))
     async with app.run_test(size=SMALL, notifications=True) as pilot:
         await open_balance(app, pilot)
@@ -116,7 +116,7 @@ async def test_releasing_a_reps_leads_asks_first_with_the_count(repo):
 
 
 async def test_a_rep_is_refused_assigning_before_any_question(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SMALL, notifications=True) as pilot:
         await open_balance(app, pilot)
         await press(app, pilot, "A")
@@ -145,7 +145,7 @@ async def test_the_member_dialog_keeps_what_was_typed_and_says_beside_the_field_
         await pilot.press(*["backspace"] * 4, *"0,5", "tab", "tab", "tab", "tab", "tab", *"2-4-27")
         await press(app, pilot, "enter")
         assert isinstance(app.screen, BalanceScreen)
-        kim = lena(repo).member("kim")
+        kim = lena(repo).team.member("kim")
         assert (kim.name, kim.capacity, kim.cap, kim.countries) == ("Kim Berg", 0.5, 5, ["BE", "NL"])
         assert [(p.since, p.until) for p in kim.away] == [(date(2027, 3, 31), date(2027, 4, 2))]
         assert "kim" in [key.value for key in app.screen.query_one(DataTable).rows]
@@ -163,7 +163,7 @@ async def test_editing_a_member_adds_an_away_period_typed_as_people_type_it(repo
         await pilot.press(*"24.12.2026", "tab", *"2026-12-31", "tab")
         await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, BalanceScreen)
-        assert [(str(p.since), str(p.until)) for p in lena(repo).member("bob").away] == [("2026-12-24", "2026-12-31")]
+        assert [(str(p.since), str(p.until)) for p in lena(repo).team.member("bob").away] == [("2026-12-24", "2026-12-31")]
         await press(app, pilot, "e")  # the cursor stays on bob; the period is listed
         assert in_view(app, "Away already: 24.12.2026–31.12.2026")
         app.screen.query_one("#member-away-from", Input).focus()
@@ -171,11 +171,11 @@ async def test_editing_a_member_adds_an_away_period_typed_as_people_type_it(repo
         await press(app, pilot, "enter")
         assert isinstance(app.screen, MemberDialog)
         assert in_view(app, "cannot end (2027-01-01) before it starts (2027-01-05)")
-        assert len(lena(repo).member("bob").away) == 1
+        assert len(lena(repo).team.member("bob").away) == 1
 
 
 async def test_a_rep_adding_a_member_is_told_why_in_the_dialog(repo):
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SMALL) as pilot:
         await open_balance(app, pilot)
         await press(app, pilot, "n")

@@ -16,7 +16,7 @@ from storage import LeadRepository, open_database
 from triage.cli.main import main
 from triage.domain.scoring import CAPPED, FLOORED
 from triage.domain.models import Channel, Interest, LeadData, Role, Stage, TeamMember
-from triage.services.lead_service import new_lead
+from triage.services import new_lead
 from logins import main_as
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -427,7 +427,7 @@ def test_the_demo_names_its_database_and_the_cli_reaches_it(home, monkeypatch, c
     assert "no lead with id 3; the demo's leads are in" in capsys.readouterr().err
     assert bare()[0] == 0 and len(opened) == 2  # the app on the empty default database
     assert f"no leads in sqlite:///{home / 'triage.db'}; the demo's leads are in" in capsys.readouterr().err
-    assert bare("--demo")[0] == 0 and opened[-1].service.store.count_leads() == 500
+    assert bare("--demo")[0] == 0 and opened[-1].service.context.store.count_leads() == 500
     assert capsys.readouterr().err == ""
     with pytest.raises(SystemExit) as caught:
         bare("--demo", "--db", "sqlite:///x.db", "list")
@@ -465,7 +465,7 @@ def test_messages_count_in_the_right_number(tmp_path):
     assert run(url, "assign", "--dry-run")[1].endswith("would assign 1 lead; 0 stay in the pool\n")
     assert run(url, "scoring", "rescore")[1].startswith("scored 0 leads with rules ")
     rules = tmp_path / "v2.toml"
-    rules.write_text((ROOT / "triage" / "default_rules.toml").read_text().replace('version = "1"', 'version = "2"'))
+    rules.write_text((ROOT / "triage" / "domain" / "default_rules.toml").read_text().replace('version = "1"', 'version = "2"'))
     assert run(url, "scoring", "adopt", str(rules))[1].splitlines()[-1].startswith("scored 1 lead with rules 2#")
 
 

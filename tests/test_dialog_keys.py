@@ -13,12 +13,12 @@ from screens.import_dialog import ImportDialog
 from screens.member_dialog import MemberDialog
 from screens.note_dialog import NoteDialog
 from storage import LeadRepository, open_database
-from triage.services.lead_service import LeadService
+from triage.services import Services
 
 
 @pytest.fixture
 def service(tmp_path):
-    return LeadService(LeadRepository(open_database(f"sqlite:///{tmp_path / 'keys.db'}")), "lena")
+    return Services.open(LeadRepository(open_database(f"sqlite:///{tmp_path / 'keys.db'}")), "lena")
 
 
 DIALOGS = {

@@ -130,7 +130,7 @@ def test_handraiser_is_a_demo_request():
 
 def test_domain_imports_neither_textual_nor_peewee():
     code = (
-        "import sys, triage.domain.models, triage.domain.lifecycle, triage.services.lead_service, triage.domain.checklist, "
+        "import sys, triage.domain.models, triage.domain.lifecycle, triage.services, triage.domain.checklist, "
         "triage.domain.scoring, triage.domain.text, triage.domain.errors\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'peewee', 'playhouse')]\n"
         "print(bad); sys.exit(1 if bad else 0)"

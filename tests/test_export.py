@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from storage import LeadRepository, open_database
 from triage.files.exporting import neutralise
 from triage.domain.models import LeadData, ReturnDecision, Role, TeamMember
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 from logins import main_as
 
 
@@ -29,11 +29,11 @@ def db(tmp_path):
                    TeamMember(login="rita", name="Rita", role=Role.BOARD),
                    TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
-    anna = LeadService(repo, "anna")
-    anna.return_lead(1, ReturnDecision(reason="other", path="disqualify", note="-rm -rf"))
-    anna.return_lead(3, ReturnDecision(reason="not_ready", path="nurture"))
-    LeadService(repo, "marketing").recycle(3)
-    anna.accept(2)
+    anna = Services.open(repo, "anna")
+    anna.decisions.return_lead(1, ReturnDecision(reason="other", path="disqualify", note="-rm -rf"))
+    anna.decisions.return_lead(3, ReturnDecision(reason="not_ready", path="nurture"))
+    Services.open(repo, "marketing").decisions.recycle(3)
+    anna.decisions.accept(2)
     return url
 
 

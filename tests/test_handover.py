@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from triage.domain.handover import ActivitySignal, apply_signals
 from triage.domain.models import Interest, Stage
 from triage.domain.rules import Handover, default_rules
-from triage.services.lead_service import new_lead
+from triage.services import new_lead
 from triage.domain.models import LeadData
 
 RULES = Handover(nurture_mails=3, buying_pages=("/pricing", "/case-studies"))

@@ -274,7 +274,7 @@ def test_a_process_killed_mid_import_leaves_the_database_as_it_was(db, tmp_path,
 
 
 def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path):
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     rows = [*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""], ["Anna", "", "ANNA@acme.de", "", "", "", "", ""],
             ["Karl", "Groß", "karl@firma.de", "Firma", "DE", "Brieftaube", "demo", ""]]
@@ -286,7 +286,7 @@ def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path):
         if busy:  # another thread running, as in the app: the readers start as fresh interpreters
             threading.Thread(target=done.wait, daemon=True).start()
         try:
-            summary = LeadService(repo, "marketing").import_file(path, separate_process=separate)
+            summary = Services.open(repo, "marketing").transfer.import_file(path, separate_process=separate)
         finally:
             done.set()
         stored = [lead.model_dump(exclude={"handed_over_at", "updated_at", "created_at"}) for lead in repo.list_leads()]
@@ -297,15 +297,15 @@ def test_a_big_file_is_read_in_a_second_process_with_the_same_result(tmp_path):
 
 def test_a_reader_process_that_fails_is_one_line_and_imports_nothing(tmp_path):
     from triage.domain.errors import TriageError
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     path = write(tmp_path / "leads.csv", csv_text(","))
     repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "fail.db")))
-    service = LeadService(repo, "marketing")
+    service = Services.open(repo, "marketing")
     valid = b"".join(b"lead%d@firma.de,Last\n" % number for number in range(5000))
     path.write_bytes(b"email,last_name\n" + valid + b"a@b.de,\xff\xfe\n")  # not UTF-8, far down the file
     with pytest.raises(TriageError, match="not utf-8"):
-        service.import_file(path, encoding="utf-8", separate_process=True)
+        service.transfer.import_file(path, encoding="utf-8", separate_process=True)
     assert list(repo.list_leads()) == []
 
 
@@ -360,7 +360,7 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
 
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     if reader == "reader processes":  # as for a big file: the app's own workers run beside them
         import triage.files.importing
@@ -370,7 +370,7 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
     url = "sqlite:///" + str(tmp_path / "app.db")
     repo = LeadRepository(open_database(url))
     path = write(tmp_path / "leads.csv", csv_text(";", rows=[*ROWS, ["Eva", "Ohne", "kaputt", "Firma", "DE", "", "", ""]]))
-    app = TriageApp(LeadService(repo, "marketing"))
+    app = TriageApp(Services.open(repo, "marketing"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")

@@ -10,7 +10,7 @@ from screens.app import TriageApp
 from screens.import_dialog import ImportDialog
 from storage import LeadRepository, open_database
 from triage.files.import_preview import KEEP
-from triage.services.lead_service import LeadService
+from triage.services import Services
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def rows_shown(dialog) -> list[list[str]]:
 
 async def test_the_import_dialog_previews_lets_a_column_change_field_then_imports(repo, tmp_path):
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
-    app = TriageApp(LeadService(repo, "marketing"))
+    app = TriageApp(Services.open(repo, "marketing"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")
@@ -65,7 +65,7 @@ async def test_the_import_dialog_previews_lets_a_column_change_field_then_import
 
 async def test_escape_cancels_the_import_and_changes_nothing(repo, tmp_path):
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
-    app = TriageApp(LeadService(repo, "marketing"))
+    app = TriageApp(Services.open(repo, "marketing"))
     async with app.run_test(size=(128, 34)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")
@@ -77,7 +77,7 @@ async def test_escape_cancels_the_import_and_changes_nothing(repo, tmp_path):
 
 async def test_ctrl_s_before_the_preview_shows_the_preview_first(repo, tmp_path):
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
-    app = TriageApp(LeadService(repo, "marketing"))
+    app = TriageApp(Services.open(repo, "marketing"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")
@@ -99,7 +99,7 @@ async def test_the_app_imports_through_the_preview_with_the_same_rules(repo, tmp
         monkeypatch.setenv("TRIAGE_READER_PROCESS_BYTES", "1")
         monkeypatch.setattr(triage.files.importing, "prepare", None)  # read here, it would fail: readers do it
     path = write(tmp_path / "leads.csv", [HEADER, *ROWS])
-    app = TriageApp(LeadService(repo, "marketing"))
+    app = TriageApp(Services.open(repo, "marketing"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")
@@ -115,7 +115,7 @@ async def test_the_app_imports_through_the_preview_with_the_same_rules(repo, tmp
 async def test_another_file_after_the_first_shows_its_own_columns(repo, tmp_path):
     first = write(tmp_path / "first.csv", [HEADER, *ROWS])
     second = write(tmp_path / "second.csv", ["email;company", "eva@firma.de;Firma"])
-    app = TriageApp(LeadService(repo, "marketing"))
+    app = TriageApp(Services.open(repo, "marketing"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")

@@ -7,8 +7,8 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage.domain.models import Role, Stage, TeamMember
-from triage.services.lead_service import LeadService
-from triage.services.teamwork import RoleRefused
+from triage.services import Services
+from triage.domain.errors import RoleRefused
 from logins import main_as
 
 
@@ -103,7 +103,7 @@ def test_an_import_assigns_only_the_leads_it_created(db, tmp_path):
     first = tmp_path / "first.csv"
     first.write_text("email,last_name\n" + "".join(f"old{n}@firma.de,Old{n}\n" for n in range(5)), encoding="utf-8")
     assert "assigned 5 new MQLs to the reps" in run(db, "import", str(first))[1]
-    released = LeadService(repo, "lena").release("anna")  # the team lead sends them back to the pool
+    released = Services.open(repo, "lena").team.release("anna")  # the team lead sends them back to the pool
     assert len(released) == 5
     second = tmp_path / "second.csv"
     second.write_text("email,last_name\n" + "".join(f"new{n}@firma.de,New{n}\n" for n in range(4))
@@ -119,13 +119,13 @@ def test_assign_imported_takes_the_summary_and_skips_leads_taken_meanwhile(db, t
     repo = _team(db)
     path = tmp_path / "leads.csv"
     path.write_text("email,last_name\na@firma.de,A\nb@firma.de,B\nc@firma.de,C\n", encoding="utf-8")
-    marketing = LeadService(repo, "marketing")
-    summary = marketing.import_file(path)
+    marketing = Services.open(repo, "marketing")
+    summary = marketing.transfer.import_file(path)
     assert summary.new_lead_ids == [1, 2, 3]
-    LeadService(repo, "lena").reassign([2], "anna")
-    assert marketing.assign_imported(summary) == 2
+    Services.open(repo, "lena").team.reassign([2], "anna")
+    assert marketing.team.assign_imported(summary) == 2
     assert all(lead.owner == "anna" for lead in stored(db))
-    assert marketing.assign_imported(summary) == 0
+    assert marketing.team.assign_imported(summary) == 0
 
 
 def test_the_review_board_does_not_import(db, tmp_path, capsys):
@@ -135,7 +135,7 @@ def test_the_review_board_does_not_import(db, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "only marketing or a team lead may import leads; rita is review board" in err and "no such file" not in err
     with pytest.raises(RoleRefused):
-        LeadService(LeadRepository(open_database(db)), "rita").import_file(path)
+        Services.open(LeadRepository(open_database(db)), "rita").transfer.import_file(path)
     assert stored(db) == []
     path.write_text("email,last_name\na@firma.de,A\n", encoding="utf-8")
     assert run(db, "import", str(path), login="anna")[0] == 1  # nor does a rep: marketing and team leads do
@@ -151,7 +151,7 @@ async def test_the_review_board_cannot_import_in_the_app(db, tmp_path):
     repo = _team(db)
     path = tmp_path / "leads.csv"
     path.write_text("email,last_name\n" + "".join(f"l{n}@firma.de,L{n}\n" for n in range(20)), encoding="utf-8")
-    app = TriageApp(LeadService(repo, "rita"))
+    app = TriageApp(Services.open(repo, "rita"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "i")

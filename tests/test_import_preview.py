@@ -7,7 +7,7 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
 from triage.files.import_preview import KEEP, preview
-from triage.services.lead_service import LeadService
+from triage.services import Services
 
 HEADER = "first_name;last_name;email;company;country;notes;favourite colour;Contact owner"
 ROWS = [
@@ -89,7 +89,7 @@ def test_the_import_with_the_previews_mapping_stores_what_the_preview_showed(lea
     first = preview(leads_csv)
     shown = preview(leads_csv, mapping=first.with_choice("favourite colour", "notes"))
     repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "p.db")))
-    summary = LeadService(repo, "marketing").import_file(leads_csv, mapping=shown.mapping)
+    summary = Services.open(repo, "marketing").transfer.import_file(leads_csv, mapping=shown.mapping)
     assert (summary.imported, summary.rejected) == (len(shown.rows) - shown.rejected, shown.rejected)
     assert summary.unknown_columns == shown.unmapped
     stored = {lead.last_name: lead for lead in repo.list_leads()}

@@ -15,7 +15,7 @@ from storage import SCHEMA_VERSION, LeadRepository, open_database
 from triage.cli.main import main
 from triage.domain.errors import DatabaseError
 from triage.domain.models import LeadData, Stage
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 
 @pytest.fixture
@@ -26,15 +26,15 @@ def repo(pg_url):
 
 
 def test_a_server_restart_between_decisions_is_survived(repo, postgres_server):
-    anna = LeadService(repo, "anna")
-    assert anna.accept(1).stage is Stage.SAL
+    anna = Services.open(repo, "anna")
+    assert anna.decisions.accept(1).stage is Stage.SAL
     postgres_server.restart()
-    assert anna.accept(2).stage is Stage.SAL  # the connection is opened again, no error
-    assert [event.actor for event in anna.history(2)] == ["anna"]
+    assert anna.decisions.accept(2).stage is Stage.SAL  # the connection is opened again, no error
+    assert [event.actor for event in anna.decisions.history(2)] == ["anna"]
 
 
 def test_a_decision_cut_off_in_flight_says_it_was_not_stored(repo, pg_url):
-    anna = LeadService(repo, "anna")
+    anna = Services.open(repo, "anna")
     [(pid,)] = repo.db.execute_sql("SELECT pg_backend_pid()").fetchall()
     holder = psycopg.connect(pg_url.replace("postgresql://", "postgresql://", 1))
     holder.execute('SELECT id FROM "lead" WHERE id = 1 FOR UPDATE')  # the decision below waits on it
@@ -47,13 +47,13 @@ def test_a_decision_cut_off_in_flight_says_it_was_not_stored(repo, pg_url):
     killer = threading.Thread(target=cut_off)
     killer.start()
     with pytest.raises(DatabaseError, match="the accept of lead 1 was not stored: try again"):
-        anna.accept(1, expected_version=1)
+        anna.decisions.accept(1, expected_version=1)
     killer.join()
     holder.rollback()
     holder.close()
     lead = repo.get(1)
     assert (lead.stage, lead.version, repo.history(1)) == (Stage.MQL, 1, [])
-    assert anna.accept(1, expected_version=1).stage is Stage.SAL  # and the rep simply tries again
+    assert anna.decisions.accept(1, expected_version=1).stage is Stage.SAL  # and the rep simply tries again
 
 
 def run(*args):
@@ -97,13 +97,13 @@ async def test_the_app_works_unchanged_on_postgres(repo):
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
 
-    app = TriageApp(LeadService(repo, "anna"), poll_seconds=0.2)
+    app = TriageApp(Services.open(repo, "anna"), poll_seconds=0.2)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert [row.id for row in app.query_one(LeadQueue).rows] == [1, 2, 3, 4, 5]
         await press(app, pilot, "a")
         assert repo.get(1).stage is Stage.SAL
-        LeadService(repo, "bob").accept(3)
+        Services.open(repo, "bob").decisions.accept(3)
         await pilot.pause(0.5)
         await settle(app, pilot)
         assert [row.id for row in app.query_one(LeadQueue).rows] == [2, 4, 5]
@@ -118,8 +118,8 @@ def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, 
         "neu@firma.de,Neu,Kunde,Brieftaube,quote,01.10.2026,2\n"
         "NEU@firma.de,,,,,,5\n",                                     # earlier in this file: more opens
         encoding="utf-8")
-    service = LeadService(repo, "marketing")
-    summary = service.import_file(path, separate_process=separate_process)
+    service = Services.open(repo, "marketing")
+    summary = service.transfer.import_file(path, separate_process=separate_process)
     assert summary.line() == "imported 1, merged 2, rejected 0" and summary.unknown_channels == ["Brieftaube"]
     leads = {lead.email: lead for lead in repo.list_leads()}
     assert leads["l1@firma.de"].last_name == "Eins" and leads["l1@firma.de"].version == 2
@@ -129,4 +129,4 @@ def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, 
     assert new.updated_by == "import Kampagne 'Herbst' 100%.csv"
     repo.add_leads([new_lead(LeadData(first_name="Later"))])  # the sequence knows the imported id
     assert max(lead.id for lead in repo.list_leads()) == 7
-    assert service.import_file(path, separate_process=separate_process).line() == "imported 0, merged 3, rejected 0"
+    assert service.transfer.import_file(path, separate_process=separate_process).line() == "imported 0, merged 3, rejected 0"

@@ -14,8 +14,8 @@ from screens.review_board import ReviewBoard
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
 from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.services.lead_service import LeadService, new_lead
-from triage.services.teamwork import RoleRefused
+from triage.services import Services, new_lead
+from triage.domain.errors import RoleRefused
 
 NOW = datetime.now(timezone.utc)
 
@@ -30,13 +30,13 @@ def repo(tmp_path):
                    TeamMember(login="rita", name="Rita", role=Role.BOARD),
                    TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
-    anna = LeadService(repo, "anna")
-    anna.return_lead(1, ReturnDecision(reason="no_fit", path="nurture", note="too small"))
-    anna.return_lead(2, ReturnDecision(reason="no_fit", path="disqualify"))
-    anna.return_lead(3, ReturnDecision(reason="not_ready", path="nurture"))
-    LeadService(repo, "marketing").recycle(3)
-    anna.accept(3)  # returned, recycled, then accepted: sales may have been wrong
-    anna.accept(4)
+    anna = Services.open(repo, "anna")
+    anna.decisions.return_lead(1, ReturnDecision(reason="no_fit", path="nurture", note="too small"))
+    anna.decisions.return_lead(2, ReturnDecision(reason="no_fit", path="disqualify"))
+    anna.decisions.return_lead(3, ReturnDecision(reason="not_ready", path="nurture"))
+    Services.open(repo, "marketing").decisions.recycle(3)
+    anna.decisions.accept(3)  # returned, recycled, then accepted: sales may have been wrong
+    anna.decisions.accept(4)
     return repo
 
 
@@ -45,7 +45,7 @@ def period():
 
 
 def test_the_review_groups_returns_and_finds_the_later_accepted(repo):
-    review = LeadService(repo, "rita").review(*period())
+    review = Services.open(repo, "rita").review.review(*period())
     assert [item.lead.id for item in review.returns] == [1, 2, 3]
     assert review.by_reason == {"no_fit": 2, "not_ready": 1} and review.by_rep == {"anna": 3}
     assert review.by_channel == {"event": (3, 3)}
@@ -53,24 +53,24 @@ def test_the_review_groups_returns_and_finds_the_later_accepted(repo):
 
 
 def test_confirm_and_overturn_are_audited_and_for_the_board_and_team_leads(repo):
-    rita = LeadService(repo, "rita")
-    assert rita.confirm_return(1).stage is Stage.RETURNED
+    rita = Services.open(repo, "rita")
+    assert rita.review.confirm_return(1).stage is Stage.RETURNED
     assert repo.history(1)[-1].action == "board confirm"
     with pytest.raises(TriageError, match="needs a note"):
-        rita.overturn_return(2, "  ")
-    lead = rita.overturn_return(2, "they grew: look again")
+        rita.review.overturn_return(2, "  ")
+    lead = rita.review.overturn_return(2, "they grew: look again")
     assert (lead.stage, lead.owner) == (Stage.MQL, None)
     event = repo.history(2)[-1]
     assert (event.action, event.from_stage, event.to_stage, event.note) == (
         "board overturn", Stage.DISQUALIFIED, Stage.MQL, "they grew: look again")
     with pytest.raises(TriageError, match="not returned: nothing to overturn"):
-        rita.overturn_return(4, "why")
+        rita.review.overturn_return(4, "why")
     with pytest.raises(RoleRefused, match="only the review board or a team lead may overturn returns; anna is rep"):
-        LeadService(repo, "anna").overturn_return(1, "mine")
+        Services.open(repo, "anna").review.overturn_return(1, "mine")
 
 
 async def test_the_review_board_screen_confirms_and_overturns(repo):
-    app = TriageApp(LeadService(repo, "rita"))
+    app = TriageApp(Services.open(repo, "rita"))
     async with app.run_test(size=(150, 45), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "v")
@@ -97,7 +97,7 @@ async def test_the_review_board_screen_confirms_and_overturns(repo):
 
 
 async def test_a_return_opens_to_its_note_checklist_and_history_and_is_judged_there(repo):
-    app = TriageApp(LeadService(repo, "rita"))
+    app = TriageApp(Services.open(repo, "rita"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "v")
@@ -132,7 +132,7 @@ async def test_a_return_opens_to_its_note_checklist_and_history_and_is_judged_th
 
 
 async def test_a_rep_on_a_return_is_refused_confirming_it(repo):
-    app = TriageApp(LeadService(repo, "lena"))
+    app = TriageApp(Services.open(repo, "lena"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "v")

@@ -12,8 +12,8 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
 from triage.domain.models import LeadData, ReturnDecision, Role, TeamMember, to_millisecond
-from triage.services.lead_service import LeadService, new_lead
-from triage.services.teamwork import RETURNED_COLUMNS
+from triage.services import Services, new_lead
+from triage.services.review import RETURNED_COLUMNS
 from logins import main_as
 
 NOW = to_millisecond(datetime.now(timezone.utc))  # as triage keeps times
@@ -36,22 +36,22 @@ def repo(url):
                    TeamMember(login="rita", name="Rita", role=Role.BOARD),
                    TeamMember(login="marketing", name="Marketing", role=Role.MARKETING)):
         repo.add_team_member(member)
-    anna, rita, marketing = (LeadService(repo, login) for login in ("anna", "rita", "marketing"))
-    anna.return_lead(1, ReturnDecision(reason="no_fit", path="disqualify", note="too small"))
-    rita.overturn_return(1, "they grew: look again")
-    anna.return_lead(2, ReturnDecision(reason="not_ready", path="nurture", note="next year"))
-    rita.confirm_return(2, "agreed, nurture")
-    anna.return_lead(3, ReturnDecision(reason="not_ready", path="nurture"))
-    marketing.recycle(3)
-    anna.return_lead(3, ReturnDecision(reason="capacity", path="nurture", note="full this week"))
-    anna.return_lead(4, ReturnDecision(reason="no_fit", path="nurture", note="wrong size"))
-    rita.overturn_return(4, "right size after all")
-    anna.return_lead(4, ReturnDecision(reason="contract", path="nurture", contract_until=(NOW + timedelta(days=90)).date()))
+    anna, rita, marketing = (Services.open(repo, login) for login in ("anna", "rita", "marketing"))
+    anna.decisions.return_lead(1, ReturnDecision(reason="no_fit", path="disqualify", note="too small"))
+    rita.review.overturn_return(1, "they grew: look again")
+    anna.decisions.return_lead(2, ReturnDecision(reason="not_ready", path="nurture", note="next year"))
+    rita.review.confirm_return(2, "agreed, nurture")
+    anna.decisions.return_lead(3, ReturnDecision(reason="not_ready", path="nurture"))
+    marketing.decisions.recycle(3)
+    anna.decisions.return_lead(3, ReturnDecision(reason="capacity", path="nurture", note="full this week"))
+    anna.decisions.return_lead(4, ReturnDecision(reason="no_fit", path="nurture", note="wrong size"))
+    rita.review.overturn_return(4, "right size after all")
+    anna.decisions.return_lead(4, ReturnDecision(reason="contract", path="nurture", contract_until=(NOW + timedelta(days=90)).date()))
     return repo
 
 
 def rows(repo, login="rita"):
-    columns, found = LeadService(repo, login).export_rows("returned")
+    columns, found = Services.open(repo, login).transfer.export_rows("returned")
     return columns, list(found)
 
 
@@ -122,7 +122,7 @@ def test_the_csv_and_json_exports_carry_the_review_in_order(url, repo, tmp_path)
 
 
 def test_the_review_gives_the_screen_each_returns_note_and_verdict(repo):
-    review = LeadService(repo, "rita").review(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    review = Services.open(repo, "rita").review.review(NOW - timedelta(days=1), NOW + timedelta(days=1))
     items = {(item.lead.id, item.event.reason.value): item for item in review.returns}
     one = items[(1, "no_fit")]
     assert (one.note, one.returned_by, one.reviewed, one.reviewed_by, one.review_note) == (
@@ -134,9 +134,9 @@ def test_the_review_gives_the_screen_each_returns_note_and_verdict(repo):
 
 
 def test_a_return_is_confirmed_once(repo):
-    rita = LeadService(repo, "rita")
+    rita = Services.open(repo, "rita")
     with pytest.raises(TriageError, match=r"^the return of lead 2 is confirmed already, by rita on \d{4}-"):
-        rita.confirm_return(2, "again")
+        rita.review.confirm_return(2, "again")
     assert [event.action for event in repo.history(2)].count("board confirm") == 1
     # The board may still change its mind and overturn what it confirmed.
-    assert rita.overturn_return(2, "on second thought").stage.value == "mql"
+    assert rita.review.overturn_return(2, "on second thought").stage.value == "mql"

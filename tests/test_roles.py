@@ -9,7 +9,7 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 from logins import main_as
 
 
@@ -26,8 +26,8 @@ def team(tmp_path):
     for login, role in (("lena", Role.LEAD), ("rita", Role.REP), ("ralf", Role.REP), ("bert", Role.BOARD),
                         ("mia", Role.MARKETING)):
         repo.add_team_member(TeamMember(login=login, name=login.title(), role=role))
-    LeadService(repo, "lena").reassign([1, 2], "rita")
-    LeadService(repo, "lena").reassign([3], "ralf")
+    Services.open(repo, "lena").team.reassign([1, 2], "rita")
+    Services.open(repo, "lena").team.reassign([3], "ralf")
     return url, repo
 
 
@@ -55,9 +55,9 @@ def test_somebody_not_on_the_team_reads_nothing(team, capsys):
 
 def test_recycling_and_handing_over_are_marketings_moves(team):
     url, repo = team
-    lena = LeadService(repo, "lena")
+    lena = Services.open(repo, "lena")
     for lead_id in (4, 5):
-        lena.return_lead(lead_id, ReturnDecision(reason="not_ready", path="nurture"))
+        lena.decisions.return_lead(lead_id, ReturnDecision(reason="not_ready", path="nurture"))
     assert run(url, "rita", "recycle", "4")[0] == 1
     assert run(url, "bert", "recycle", "4")[0] == 1
     assert repo.get(4).stage is Stage.RETURNED
@@ -81,14 +81,14 @@ def test_the_audit_trail_keeps_no_copy_of_a_persons_contact_data(tmp_path):
     csv_file = tmp_path / "more.csv"
     csv_file.write_text("email,first_name,last_name,phone,emails_opened\n"
                         "zebulon.quuxmann@gmx.de,Zebulon,Quuxmann,+49 30 9182736,4\n", encoding="utf-8")
-    anna = LeadService(repo, "anna")
-    anna.import_file(csv_file)
-    anna.set_answer(1, "serious", "yes")
-    anna.set_grade(1, "B")
-    anna.accept(1)
-    anna.return_lead(1, ReturnDecision(reason="not_ready", path="nurture", note="call again in spring"))
-    anna.recycle(1)
-    anna.take()
+    anna = Services.open(repo, "anna")
+    anna.transfer.import_file(csv_file)
+    anna.decisions.set_answer(1, "serious", "yes")
+    anna.decisions.set_grade(1, "B")
+    anna.decisions.accept(1)
+    anna.decisions.return_lead(1, ReturnDecision(reason="not_ready", path="nurture", note="call again in spring"))
+    anna.decisions.recycle(1)
+    anna.decisions.take()
     events = repo.history(1)
     assert len(events) >= 6
     recorded = " ".join(json.dumps(event.model_dump(mode="json")) for event in events).casefold()

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from storage import LeadRepository, open_database
 from triage.domain.models import Channel, Credit, Interest, LeadData
-from triage.services.lead_service import new_lead
+from triage.services import new_lead
 from logins import main_as
 
 FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "company", "job_title", "country", "channel",

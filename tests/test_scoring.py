@@ -28,7 +28,7 @@ from triage.domain.rules import (
 )
 from triage.domain.rules import ACTIVITY_UNITS
 from triage.domain.scoring import score_lead
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 RULES = """
 version = "7"
@@ -162,12 +162,12 @@ def test_a_bad_rules_file_names_the_line(text, line, words):
 def test_a_bad_rules_file_leaves_the_rules_in_force(repo, tmp_path):
     good = tmp_path / "rules.toml"
     good.write_text(RULES)
-    service = LeadService(repo, "anna")
-    service.adopt_rules(load_rules(good))
+    service = Services.open(repo, "anna")
+    service.scoring.adopt_rules(load_rules(good))
     good.write_text(RULES.replace("base = 40", "base = forty"))
     with pytest.raises(RulesError, match="line 14, column 8"):
-        service.adopt_rules(load_rules(good))
-    assert service.reload_rules().version == "7" and service.rules.points.base == 40
+        service.scoring.adopt_rules(load_rules(good))
+    assert service.scoring.reload_rules().version == "7" and service.rules.points.base == 40
     with pytest.raises(RulesError, match="does not exist"):
         load_rules(tmp_path / "missing.toml")
 
@@ -279,35 +279,35 @@ def test_overrides_change_answers_and_say_what_the_data_said(rules):
 def test_set_answer_rescores_audits_and_refuses_nonsense(repo):
     [lead_id] = [1]
     repo.add_leads([new_lead(LeadData(email="a@gmx.de", first_name="Anna"))])
-    service = LeadService(repo, "anna")
-    before = service.lead(lead_id)
-    after = service.set_answer(lead_id, "serious", "yes")
+    service = Services.open(repo, "anna")
+    before = service.decisions.lead(lead_id)
+    after = service.decisions.set_answer(lead_id, "serious", "yes")
     assert after.score == before.score + 10 and after.overrides == {"serious": "yes"}
     assert sum(part.points for part in after.score_breakdown) == after.score
-    assert service.lead(lead_id).score == after.score
-    [event] = service.history(lead_id)
+    assert service.decisions.lead(lead_id).score == after.score
+    [event] = service.decisions.history(lead_id)
     assert (event.action, event.actor) == ("answer", "anna") and "serious set" in event.note and "score" in event.note
-    assert service.set_answer(lead_id, "serious", None).score == before.score
+    assert service.decisions.set_answer(lead_id, "serious", None).score == before.score
     with pytest.raises(TriageError, match="not an answer to 'channel'"):
-        service.set_answer(lead_id, "channel", "carrier pigeon")
+        service.decisions.set_answer(lead_id, "channel", "carrier pigeon")
     with pytest.raises(TriageError, match="does not set 'activity'"):
-        service.set_answer(lead_id, "activity", "100")
-    graded = service.set_grade(lead_id, "B")
+        service.decisions.set_answer(lead_id, "activity", "100")
+    graded = service.decisions.set_grade(lead_id, "B")
     assert (graded.grade, graded.score) == ("B", before.score)
     with pytest.raises(TriageError, match="not a grade"):
-        service.set_grade(lead_id, "E")
+        service.decisions.set_grade(lead_id, "E")
 
 
 def test_rescore_brings_every_lead_to_the_rules_in_force(repo, rules):
     repo.add_leads([new_lead(LeadData(first_name=f"L{i}", channel="event", email=f"l{i}@gmx.de")) for i in range(25)])
-    service = LeadService(repo, "anna", rules=rules)
-    assert service.count_to_rescore() == 25
+    service = Services.open(repo, "anna", rules=rules)
+    assert service.scoring.count_to_rescore() == 25
     seen = []
-    assert service.rescore(progress=lambda done, total: seen.append((done, total)), batch=10) == 25
+    assert service.scoring.rescore(progress=lambda done, total: seen.append((done, total)), batch=10) == 25
     assert seen == [(0, 25), (10, 25), (20, 25), (25, 25)]
-    lead = service.lead(7)
+    lead = service.decisions.lead(7)
     assert lead.rules_version == rules.stamp and lead.score == score_lead(lead, rules).score
-    assert service.count_to_rescore() == 0 and service.rescore() == 0
+    assert service.scoring.count_to_rescore() == 0 and service.scoring.rescore() == 0
 
 
 # --- learning from decisions -------------------------------------------------------------
@@ -372,24 +372,24 @@ def test_decisions_flow_back_and_a_team_lead_adopts_the_proposal(repo, tmp_path)
 
     decided = synthetic_decisions(400, seed=3)
     repo.add_leads([lead for lead, _ in decided])
-    anna = LeadService(repo, "anna")
+    anna = Services.open(repo, "anna")
     for lead, accepted in decided:
         if accepted:
-            anna.accept(lead.id)
+            anna.decisions.accept(lead.id)
         else:
-            anna.return_lead(lead.id, ReturnDecision(reason="no_fit", path="nurture"))
-    report = anna.scoring_report()
+            anna.decisions.return_lead(lead.id, ReturnDecision(reason="no_fit", path="nurture"))
+    report = anna.scoring.report()
     assert report.decided == 400 and report.proposal is not None
     repo.add_team_member(TeamMember(login="lena", name="Lena", role=Role.LEAD))
     repo.add_team_member(TeamMember(login="anna", name="Anna", role=Role.REP))
     with pytest.raises(TriageError, match="only a team lead may adopt"):
-        anna.adopt_rules(report.proposal)
+        anna.scoring.adopt_rules(report.proposal)
     assert repo.rules_versions() == []
-    lena = LeadService(repo, "lena")
-    assert lena.adopt_rules(report.proposal) == "the team's rules (#1)"
-    assert anna.rules_in_force().stamp == report.proposal.stamp == lena.rules.stamp
+    lena = Services.open(repo, "lena")
+    assert lena.scoring.adopt_rules(report.proposal) == "the team's rules (#1)"
+    assert anna.scoring.rules_in_force().stamp == report.proposal.stamp == lena.rules.stamp
     assert [(found.adopted_by, found.version) for found in repo.rules_versions()] == [("lena", "2")]
-    assert lena.rescore() == 400 and repo.get(1).rules_version == report.proposal.stamp
+    assert lena.scoring.rescore() == 400 and repo.get(1).rules_version == report.proposal.stamp
     assert repo.get(1).stage in (Stage.SAL, Stage.RETURNED)
 
 

@@ -26,7 +26,7 @@ from logins import main_as
 from triage.services.intake import signed
 from triage.domain.models import LeadData, ReturnDecision, Stage
 from triage.domain.rules import default_rules, rules_to_toml
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "hubspot-app-secret"
@@ -166,7 +166,7 @@ def test_leads_come_in_as_an_import_reads_them_and_a_retried_call_changes_nothin
 
 def test_signals_fire_the_agreed_triggers_and_are_in_the_history(team, server):
     url, repo, token = team
-    LeadService(repo, "lena").return_lead(2, ReturnDecision(reason="not_ready", path="nurture"))
+    Services.open(repo, "lena").decisions.return_lead(2, ReturnDecision(reason="not_ready", path="nurture"))
     calls = [
         [{"email": "neu@firma.de", "type": "email_opened", "url": f"mail-{n}"} for n in (1, 2)],
         [{"external_id": "hs-1", "type": "email_clicked", "url": "mail-3"}],
@@ -230,7 +230,7 @@ def test_an_answer_means_it_is_stored_even_if_the_server_dies_right_after(team):
 
 def test_the_suppression_list_names_the_leads_sales_works(team, server):
     _, repo, token = team
-    LeadService(repo, "lena").accept(2)
+    Services.open(repo, "lena").decisions.accept(2)
     status, rows = server.call("GET", "/api/suppression", token=token)
     assert status == 200 and [row["email"] for row in rows] == ["mql@firma.de"]
 
@@ -283,8 +283,8 @@ def test_decisions_reach_marketings_webhook_across_its_downtime_and_a_restart(te
     assert cli(url, "scoring", "adopt", str(rules))[0] == 0
     serve = Serve(url).start()
     try:
-        lena = LeadService(repo, "lena")
-        lena.return_lead(2, ReturnDecision(reason="not_ready", path="nurture", note="in spring"))
+        lena = Services.open(repo, "lena")
+        lena.decisions.return_lead(2, ReturnDecision(reason="not_ready", path="nurture", note="in spring"))
         wait_for(lambda: any(item["attempts"] >= 1 for item in repo.deliveries()))
         assert receiver.calls == [] and repo.deliveries()[0]["state"] == "pending"
         code, log = cli(url, "webhooks", "log")

@@ -11,7 +11,8 @@ from storage import SCHEMA_VERSION, LeadRepository, open_database, schema_versio
 from storage.db import is_postgres
 from triage.domain.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
 from triage.domain.models import LeadData, ReturnDecision, Stage
-from triage.services.lead_service import LAST_KEY, LeadService, QueueView, new_lead
+from triage.services import Services, new_lead
+from triage.domain.queue import LAST_KEY, QueueView
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -61,91 +62,91 @@ def test_new_database_is_at_the_current_schema_version(repo):
 
 def test_decisions_persist_with_their_audit_events(url, repo):
     make_leads(repo, 3)
-    anna = LeadService(repo, "anna")
-    anna.accept(1)
-    anna.return_lead(2, ReturnDecision(reason="contract", path="nurture", note="call in June",
+    anna = Services.open(repo, "anna")
+    anna.decisions.accept(1)
+    anna.decisions.return_lead(2, ReturnDecision(reason="contract", path="nurture", note="call in June",
                                        contract_until="2027-05-31"))
-    anna.return_lead(3, ReturnDecision(reason="other", path="disqualify", note="a student project"))
+    anna.decisions.return_lead(3, ReturnDecision(reason="other", path="disqualify", note="a student project"))
     repo.db.close()
 
-    reopened = LeadService(LeadRepository(open_database(url)), "bob")
-    accepted, nurtured, disqualified = (reopened.lead(i) for i in (1, 2, 3))
+    reopened = Services.open(LeadRepository(open_database(url)), "bob")
+    accepted, nurtured, disqualified = (reopened.decisions.lead(i) for i in (1, 2, 3))
     assert (accepted.stage, accepted.owner, accepted.version) == (Stage.SAL, "anna", 2)
     assert (nurtured.stage, nurtured.owner) == (Stage.RETURNED, None)
     assert disqualified.stage is Stage.DISQUALIFIED
 
-    [event] = reopened.history(2)
+    [event] = reopened.decisions.history(2)
     assert (event.actor, event.action, event.from_stage, event.to_stage) == ("anna", "return", Stage.MQL, Stage.RETURNED)
     assert (event.reason, event.path) == ("contract", "nurture")
     assert event.note == "contract until 2027-05-31; call in June"
     assert abs(event.at - datetime.now(timezone.utc)) < timedelta(minutes=1)
-    [event] = reopened.history(1)
+    [event] = reopened.decisions.history(1)
     assert (event.from_stage, event.to_stage, event.reason) == (Stage.MQL, Stage.SAL, None)
 
 
 def test_recycled_lead_comes_back_as_mql_and_counts(repo):
     make_leads(repo, 1)
-    svc = LeadService(repo, "anna")
-    svc.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
-    marketing = LeadService(repo, "marketing")
-    lead = marketing.recycle(1)
+    svc = Services.open(repo, "anna")
+    svc.decisions.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
+    marketing = Services.open(repo, "marketing")
+    lead = marketing.decisions.recycle(1)
     assert (lead.stage, lead.recycle_count, lead.owner) == (Stage.MQL, 1, None)
-    svc.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
-    assert marketing.recycle(1).recycle_count == 2
-    assert [e.action for e in svc.history(1)] == ["return", "recycle", "return", "recycle"]
+    svc.decisions.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
+    assert marketing.decisions.recycle(1).recycle_count == 2
+    assert [e.action for e in svc.decisions.history(1)] == ["return", "recycle", "return", "recycle"]
 
 
 def test_illegal_move_and_missing_lead_change_nothing(repo):
     make_leads(repo, 1)
-    svc = LeadService(repo, "anna")
-    svc.accept(1)
+    svc = Services.open(repo, "anna")
+    svc.decisions.accept(1)
     with pytest.raises(IllegalMove, match="is already accepted"):
-        svc.accept(1)
+        svc.decisions.accept(1)
     with pytest.raises(LeadNotFound, match="no lead with id 99"):
-        svc.accept(99)
-    assert svc.lead(1).version == 2
-    assert len(svc.history(1)) == 1
+        svc.decisions.accept(99)
+    assert svc.decisions.lead(1).version == 2
+    assert len(svc.decisions.history(1)) == 1
 
 
 def test_stale_decision_is_refused_with_who_and_when(repo):
     make_leads(repo, 1)
-    anna, bob = LeadService(repo, "anna"), LeadService(repo, "bob")
-    seen_by_anna = anna.lead(1)
-    bob.return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
+    anna, bob = Services.open(repo, "anna"), Services.open(repo, "bob")
+    seen_by_anna = anna.decisions.lead(1)
+    bob.decisions.return_lead(1, ReturnDecision(reason="capacity", path="nurture"))
     with pytest.raises(StaleLead, match="lead 1 was changed by bob at") as caught:
-        anna.accept(1, expected_version=seen_by_anna.version)
+        anna.decisions.accept(1, expected_version=seen_by_anna.version)
     assert caught.value.changed_by == "bob"
-    lead = anna.lead(1)
+    lead = anna.decisions.lead(1)
     assert lead.stage is Stage.RETURNED and lead.updated_by == "bob"
-    assert [e.actor for e in anna.history(1)] == ["bob"]
+    assert [e.actor for e in anna.decisions.history(1)] == ["bob"]
 
 
 def test_write_guard_refuses_a_lead_read_before_a_concurrent_change(repo):
     """Even past the service's own check, the store refuses a write based on an old read."""
     make_leads(repo, 1)
-    anna = LeadService(repo, "anna")
+    anna = Services.open(repo, "anna")
     old = repo.get(1)
-    LeadService(repo, "bob").accept(1)
+    Services.open(repo, "bob").decisions.accept(1)
     from triage.domain.models import AuditEvent, utcnow
 
     event = AuditEvent(lead_id=1, actor="anna", at=utcnow(), action="return",
                        from_stage=Stage.MQL, to_stage=Stage.RETURNED)
     with pytest.raises(StaleLead, match="changed by bob"):
         repo.change(old, {"stage": Stage.RETURNED}, event)
-    assert anna.lead(1).stage is Stage.SAL
-    assert len(anna.history(1)) == 1
+    assert anna.decisions.lead(1).stage is Stage.SAL
+    assert len(anna.decisions.history(1)) == 1
 
 
 def _race(url, login, lead_ids, barrier, results):
-    svc = LeadService(LeadRepository(open_database(url)), login)
-    versions = {lead_id: svc.lead(lead_id).version for lead_id in lead_ids}
+    svc = Services.open(LeadRepository(open_database(url)), login)
+    versions = {lead_id: svc.decisions.lead(lead_id).version for lead_id in lead_ids}
     for lead_id in lead_ids:
         barrier.wait()
         try:
             if login == "anna":
-                svc.accept(lead_id, expected_version=versions[lead_id])
+                svc.decisions.accept(lead_id, expected_version=versions[lead_id])
             else:
-                svc.return_lead(lead_id, ReturnDecision(reason="no_fit", path="nurture"),
+                svc.decisions.return_lead(lead_id, ReturnDecision(reason="no_fit", path="nurture"),
                                 expected_version=versions[lead_id])
             results.put((login, lead_id, "won"))
         except StaleLead:
@@ -187,7 +188,7 @@ def test_queue_order_handraisers_then_day_of_hand_over_then_score(repo):
         new_lead(LeadData(last_name="next day best"), score=100, handed_over_at=T0 + timedelta(days=1)),
     ]
     repo.add_leads(leads)
-    page = LeadService(repo, "anna").queue_page(QueueView.POOL)
+    page = Services.open(repo, "anna").decisions.queue_page(QueueView.POOL)
     assert [row.last_name for row in page.rows] == [
         "old demo", "new demo", "later same day", "old quote high", "old quote low", "old inquiry", "next day best"
     ]
@@ -195,36 +196,36 @@ def test_queue_order_handraisers_then_day_of_hand_over_then_score(repo):
 
 def test_queue_pages_by_key_forwards_and_backwards(repo):
     make_leads(repo, 250)
-    svc = LeadService(repo, "anna")
+    svc = Services.open(repo, "anna")
     seen, after = [], None
     while True:
-        page = svc.queue_page(QueueView.POOL, after=after, limit=40)
+        page = svc.decisions.queue_page(QueueView.POOL, after=after, limit=40)
         seen.extend(row.id for row in page.rows)
         if not page.more:
             break
         after = (page.rows[-1].queue_key, page.rows[-1].id)
     assert seen == list(range(1, 251))
 
-    last = svc.queue_page(QueueView.POOL, before=LAST_KEY, limit=40)
+    last = svc.decisions.queue_page(QueueView.POOL, before=LAST_KEY, limit=40)
     assert [row.id for row in last.rows] == list(range(211, 251)) and last.more
     first_row = last.rows[0]
-    previous = svc.queue_page(QueueView.POOL, before=(first_row.queue_key, first_row.id), limit=40)
+    previous = svc.decisions.queue_page(QueueView.POOL, before=(first_row.queue_key, first_row.id), limit=40)
     assert [row.id for row in previous.rows] == list(range(171, 211))
 
 
 def test_mine_and_pool_are_separate_queues(repo):
     make_leads(repo, 5)
-    anna = LeadService(repo, "anna")
-    assert anna.queue_count(QueueView.MINE) == 0 and anna.queue_count(QueueView.POOL) == 5
+    anna = Services.open(repo, "anna")
+    assert anna.decisions.queue_count(QueueView.MINE) == 0 and anna.decisions.queue_count(QueueView.POOL) == 5
     lead = repo.get(2)
     from triage.domain.models import AuditEvent, utcnow
 
     repo.change(lead, {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
-    assert [r.id for r in anna.queue_page(QueueView.MINE).rows] == [2]
-    assert 2 not in [r.id for r in anna.queue_page(QueueView.POOL).rows]
-    assert LeadService(repo, "bob").queue_count(QueueView.MINE) == 0
-    anna.accept(2)
-    assert anna.queue_count(QueueView.MINE) == 0
+    assert [r.id for r in anna.decisions.queue_page(QueueView.MINE).rows] == [2]
+    assert 2 not in [r.id for r in anna.decisions.queue_page(QueueView.POOL).rows]
+    assert Services.open(repo, "bob").decisions.queue_count(QueueView.MINE) == 0
+    anna.decisions.accept(2)
+    assert anna.decisions.queue_count(QueueView.MINE) == 0
 
 
 def test_filter_matches_name_company_email_case_and_wildcards_literally(repo):
@@ -233,10 +234,10 @@ def test_filter_matches_name_company_email_case_and_wildcards_literally(repo):
         new_lead(LeadData(first_name="Anna", last_name="de Vries", company="100% Bouw B.V.", email="anna@bouw.nl")),
         new_lead(LeadData(first_name="Piet", last_name="Jansen", company="Jansen_Co", email="piet@jansen.nl")),
     ])
-    svc = LeadService(repo, "anna")
+    svc = Services.open(repo, "anna")
 
     def names(text):
-        return [row.last_name for row in svc.queue_page(QueueView.POOL, text=text).rows]
+        return [row.last_name for row in svc.decisions.queue_page(QueueView.POOL, text=text).rows]
 
     assert names("MÜLLER") == ["Müller"]
     assert names("acme.de") == ["Müller"]
@@ -244,7 +245,7 @@ def test_filter_matches_name_company_email_case_and_wildcards_literally(repo):
     assert names("%") == ["de Vries"]
     assert names("n_c") == ["Jansen"]
     assert names("_") == ["Jansen"]
-    assert svc.queue_count(QueueView.POOL, "nl") == 2
+    assert svc.decisions.queue_count(QueueView.POOL, "nl") == 2
 
 
 V1_SCHEMA = """
@@ -279,9 +280,9 @@ def test_a_version_1_database_is_migrated_on_open(tmp_path):
         raw.executescript(V1_SCHEMA)
     repo = LeadRepository(open_database(f"sqlite:///{path}"))
     assert schema_version(repo.db) == SCHEMA_VERSION
-    svc = LeadService(repo, "anna")
-    assert [row.last_name for row in svc.queue_page(QueueView.POOL, text="SCHRÖDER").rows] == ["Schröder"]
-    assert svc.accept(1).stage is Stage.SAL
+    svc = Services.open(repo, "anna")
+    assert [row.last_name for row in svc.decisions.queue_page(QueueView.POOL, text="SCHRÖDER").rows] == ["Schröder"]
+    assert svc.decisions.accept(1).stage is Stage.SAL
     indexes = {row[0] for row in repo.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "lead_queue" in indexes
 
@@ -302,25 +303,25 @@ def test_unsupported_or_unusable_urls_are_refused_clearly(tmp_path):
 
 def test_a_failing_database_gives_a_triage_error_not_a_peewee_one(repo):
     make_leads(repo, 2)
-    svc = LeadService(repo, "anna")
+    svc = Services.open(repo, "anna")
     repo.db.execute_sql("DROP TABLE audit_event")
     with pytest.raises(DatabaseError, match='the database failed: (no such table: audit_event|relation "audit_event" does not exist); the accept of lead 1 was not stored: try again$'):
-        svc.accept(1)
+        svc.decisions.accept(1)
     assert repo.get(1).stage is Stage.MQL  # the guarded update rolled back with the failed audit insert
     repo.db.execute_sql("DROP TABLE lead CASCADE" if is_postgres(repo.db) else "DROP TABLE lead")
     with pytest.raises(DatabaseError, match='no such table: lead|relation "lead" does not exist'):
-        svc.queue_page(QueueView.POOL)
+        svc.decisions.queue_page(QueueView.POOL)
     with pytest.raises(DatabaseError):
         list(repo.list_leads())
 
 
 def _take_all(url, login, barrier, results):
     repo = LeadRepository(open_database(url))
-    service = LeadService(repo, login)
+    service = Services.open(repo, login)
     barrier.wait()
     taken = []
     try:
-        while (lead := service.take()) is not None:
+        while (lead := service.decisions.take()) is not None:
             taken.append(lead.id)
     except Exception as exc:  # reported to the test, which fails on it
         results.put((login, f"error {type(exc).__name__}: {exc}"))
@@ -346,7 +347,7 @@ def test_two_processes_taking_from_the_pool_never_take_the_same_lead(url, repo):
             lead = repo.get(lead_id)
             assert (lead.owner, lead.stage, lead.version) == (login, Stage.MQL, 2)
             assert [(e.actor, e.action) for e in repo.history(lead_id)] == [(login, "take")]
-    assert LeadService(repo, "carl").take() is None
+    assert Services.open(repo, "carl").decisions.take() is None
 
 
 def test_take_follows_the_queue_order(repo):
@@ -354,6 +355,6 @@ def test_take_follows_the_queue_order(repo):
         new_lead(LeadData(last_name="inquiry"), score=90, handed_over_at=T0),
         new_lead(LeadData(last_name="demo", interest="demo_request"), score=10, handed_over_at=T0 + timedelta(days=1)),
     ])
-    anna = LeadService(repo, "anna")
-    assert [anna.take().last_name, anna.take().last_name] == ["demo", "inquiry"]
-    assert [row.last_name for row in anna.queue_page(QueueView.MINE).rows] == ["demo", "inquiry"]
+    anna = Services.open(repo, "anna")
+    assert [anna.decisions.take().last_name, anna.decisions.take().last_name] == ["demo", "inquiry"]
+    assert [row.last_name for row in anna.decisions.queue_page(QueueView.MINE).rows] == ["demo", "inquiry"]

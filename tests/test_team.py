@@ -9,8 +9,8 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
 from triage.domain.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
-from triage.services.lead_service import LeadService, new_lead
-from triage.services.teamwork import RoleRefused
+from triage.services import Services, new_lead
+from triage.domain.errors import RoleRefused
 from logins import main_as
 
 NOW = datetime.now(timezone.utc)
@@ -39,70 +39,70 @@ def repo(url):
 
 
 def as_(repo, login):
-    return LeadService(repo, login)
+    return Services.open(repo, login)
 
 
 def test_a_rep_decides_own_and_pool_leads_only(repo):
-    as_(repo, "lena").reassign([1], "bob")
+    as_(repo, "lena").team.reassign([1], "bob")
     with pytest.raises(RoleRefused, match="lead 1 is assigned to bob; only bob or a team lead decides it"):
-        as_(repo, "anna").accept(1)
+        as_(repo, "anna").decisions.accept(1)
     with pytest.raises(RoleRefused, match="assigned to bob"):
-        as_(repo, "anna").return_lead(1, RETURN)
+        as_(repo, "anna").decisions.return_lead(1, RETURN)
     with pytest.raises(RoleRefused, match="assigned to bob"):
-        as_(repo, "anna").set_answer(1, "creditworthy", "A")
+        as_(repo, "anna").decisions.set_answer(1, "creditworthy", "A")
     with pytest.raises(RoleRefused, match="assigned to bob"):
-        as_(repo, "anna").set_grade(1, "B")
-    assert as_(repo, "anna").accept(2).owner == "anna"  # a pool lead: taken by deciding it
-    assert as_(repo, "bob").accept(1).owner == "bob"
-    assert as_(repo, "lena").return_lead(3, RETURN).stage is Stage.RETURNED  # a team lead decides any
+        as_(repo, "anna").decisions.set_grade(1, "B")
+    assert as_(repo, "anna").decisions.accept(2).owner == "anna"  # a pool lead: taken by deciding it
+    assert as_(repo, "bob").decisions.accept(1).owner == "bob"
+    assert as_(repo, "lena").decisions.return_lead(3, RETURN).stage is Stage.RETURNED  # a team lead decides any
 
 
 def test_the_review_board_reads_but_does_not_decide_or_take(repo):
     rita = as_(repo, "rita")
-    assert rita.lead(4).id == 4 and rita.history(4) == []
+    assert rita.decisions.lead(4).id == 4 and rita.decisions.history(4) == []
     with pytest.raises(RoleRefused, match="review board, which reads and exports"):
-        rita.accept(4)
+        rita.decisions.accept(4)
     with pytest.raises(RoleRefused, match="does not take leads"):
-        rita.take()
+        rita.decisions.take()
     with pytest.raises(RoleRefused, match="only a team lead may assign leads; rita is review board"):
-        rita.assign_pool()
+        rita.team.assign_pool()
 
 
 def test_a_login_not_on_the_team_is_told_how_to_join(repo):
     with pytest.raises(RoleRefused, match="zoe is not on the team: a team lead adds you with `triage team add zoe"):
-        as_(repo, "zoe").accept(5)
+        as_(repo, "zoe").decisions.accept(5)
     assert repo.get(5).stage is Stage.MQL
 
 
 def test_only_a_team_lead_changes_the_team_reassigns_and_assigns(repo):
     anna = as_(repo, "anna")
-    for call in (lambda: anna.add_member(TeamMember(login="x", name="X")),
-                 lambda: anna.update_member("bob", capacity=2),
-                 lambda: anna.reassign([6], "anna"),
-                 lambda: anna.set_away("bob", date(2026, 12, 1), date(2026, 12, 5))):
+    for call in (lambda: anna.team.add_member(TeamMember(login="x", name="X")),
+                 lambda: anna.team.update_member("bob", capacity=2),
+                 lambda: anna.team.reassign([6], "anna"),
+                 lambda: anna.team.set_away("bob", date(2026, 12, 1), date(2026, 12, 5))):
         with pytest.raises(RoleRefused, match="only a team lead may"):
             call()
-    assert anna.set_away("anna", date(2026, 12, 1), date(2026, 12, 5)).away == [
+    assert anna.team.set_away("anna", date(2026, 12, 1), date(2026, 12, 5)).away == [
         AwayPeriod(since=date(2026, 12, 1), until=date(2026, 12, 5))]
     lena = as_(repo, "lena")
-    assert lena.update_member("bob", capacity=2, cap=3).cap == 3
+    assert lena.team.update_member("bob", capacity=2, cap=3).cap == 3
     with pytest.raises(TriageError, match="on the team already"):
-        lena.add_member(TeamMember(login="anna", name="Anna"))
+        lena.team.add_member(TeamMember(login="anna", name="Anna"))
 
 
 def test_an_empty_team_enforces_nothing(tmp_path):
     repo = LeadRepository(open_database(f"sqlite:///{tmp_path / 'alone.db'}"))
     repo.add_leads([new_lead(LeadData(first_name="Solo"))])
     alone = as_(repo, "me")
-    assert alone.role() is None and alone.accept(1).stage is Stage.SAL
-    alone.add_member(TeamMember(login="me", name="Me", role=Role.LEAD))  # the first member: anyone
-    assert as_(repo, "me").role() is Role.LEAD
+    assert alone.context.role() is None and alone.decisions.accept(1).stage is Stage.SAL
+    alone.team.add_member(TeamMember(login="me", name="Me", role=Role.LEAD))  # the first member: anyone
+    assert as_(repo, "me").context.role() is Role.LEAD
 
 
 def test_assign_the_pool_fairly_with_reasons_in_the_history(repo):
     lena = as_(repo, "lena")
-    lena.update_member("bob", countries=["NL"])
-    outcome = lena.assign_pool()
+    lena.team.update_member("bob", countries=["NL"])
+    outcome = lena.team.assign_pool()
     given = {a.lead_id: a.login for a in outcome.assignments}
     assert len(given) == 30 and outcome.unassigned == []
     assert all(login == "anna" for lead_id, login in given.items() if repo.get(lead_id).country == "DE")
@@ -110,14 +110,14 @@ def test_assign_the_pool_fairly_with_reasons_in_the_history(repo):
     [event] = repo.history(10)
     assert event.action == "assign" and event.actor == "lena" and event.note.startswith(f"{given[10]}: ")
     assert "in the window at weight" in event.note
-    assert lena.assign_pool().assignments == []  # nothing left in the pool
+    assert lena.team.assign_pool().assignments == []  # nothing left in the pool
 
 
 def test_assign_skips_away_and_full_reps(repo):
     lena = as_(repo, "lena")
-    lena.set_away("bob", NOW.date() - timedelta(days=1), NOW.date() + timedelta(days=1))
-    lena.update_member("anna", cap=4)
-    outcome = lena.assign_pool(dry_run=True)
+    lena.team.set_away("bob", NOW.date() - timedelta(days=1), NOW.date() + timedelta(days=1))
+    lena.team.update_member("anna", cap=4)
+    outcome = lena.team.assign_pool(dry_run=True)
     assert {a.login for a in outcome.assignments} == {"anna"} and len(outcome.assignments) == 4
     assert "bob away until" in outcome.unassigned[0][1] and "anna at cap (4 open of 4)" in outcome.unassigned[0][1]
     assert repo.get(1).owner is None  # a dry run changes nothing
@@ -125,10 +125,10 @@ def test_assign_skips_away_and_full_reps(repo):
 
 def test_replay_a_past_period_beside_what_happened(repo):
     lena = as_(repo, "lena")
-    as_(repo, "anna").take()
-    as_(repo, "anna").take()
-    as_(repo, "bob").take()
-    rows = {row.login: row for row in lena.replay(NOW - timedelta(days=3), NOW + timedelta(hours=1))}
+    as_(repo, "anna").decisions.take()
+    as_(repo, "anna").decisions.take()
+    as_(repo, "bob").decisions.take()
+    rows = {row.login: row for row in lena.team.replay(NOW - timedelta(days=3), NOW + timedelta(hours=1))}
     assert rows["anna"].actual_count == 2 and rows["bob"].actual_count == 1
     assert rows["anna"].replay_count + rows["bob"].replay_count == 30
     assert abs(rows["anna"].replay_count - 20) <= 2  # capacity 1 against bob's 0.5: two thirds, within the bound
@@ -136,33 +136,33 @@ def test_replay_a_past_period_beside_what_happened(repo):
 
 def test_reassign_many_and_back_to_the_pool(repo):
     lena = as_(repo, "lena")
-    assert lena.reassign([7, 8, 9], "bob") == [7, 8, 9]
+    assert lena.team.reassign([7, 8, 9], "bob") == [7, 8, 9]
     assert [repo.get(i).owner for i in (7, 8, 9)] == ["bob"] * 3
-    assert lena.reassign([8], None) == [8] and repo.get(8).owner is None
+    assert lena.team.reassign([8], None) == [8] and repo.get(8).owner is None
     assert [(e.action, e.note) for e in repo.history(8)] == [
         ("reassign", "bob: reassigned by lena"), ("reassign", "pool: reassigned by lena")]
     with pytest.raises(TriageError, match="review board"):
-        lena.reassign([7], "rita")
+        lena.team.reassign([7], "rita")
 
 
 def test_sla_report_and_escalation_once(repo):
     lena = as_(repo, "lena")
-    lena.reassign([30], "anna")
+    lena.team.reassign([30], "anna")
     now = NOW + timedelta(days=14)  # everything is long overdue by then
-    found = lena.sla_report(now)
+    found = lena.team.sla_report(now)
     assert len(found) == 30 and all(status.state.value == "breached" for _, status in found)
-    acted = lena.apply_breach_policy(now)
+    acted = lena.team.apply_breach_policy(now)
     assert len(acted) == 30 and acted[0][1] == "escalated"
-    assert lena.apply_breach_policy(now) == []  # once per lead
+    assert lena.team.apply_breach_policy(now) == []  # once per lead
     assert repo.history(30)[-1].action == "escalate"
 
 
 def test_balance_figures(repo):
     lena = as_(repo, "lena")
-    lena.reassign([1, 2, 3], "anna")
-    lena.reassign([4], "bob")
-    as_(repo, "anna").accept(1)
-    balance = lena.balance()
+    lena.team.reassign([1, 2, 3], "anna")
+    lena.team.reassign([4], "bob")
+    as_(repo, "anna").decisions.accept(1)
+    balance = lena.team.balance()
     rows = {row.member.login: row for row in balance.reps}
     assert set(rows) == {"lena", "anna", "bob"}
     assert (rows["anna"].open_leads, rows["anna"].accepted_this_week, rows["bob"].open_leads) == (2, 1, 1)
@@ -221,9 +221,9 @@ async def test_the_balance_screen_through_the_pilot(repo):
     from screens.balance import POOL, BalanceScreen
 
     lena = as_(repo, "lena")
-    lena.reassign([1, 2, 3], "anna")
-    lena.update_member("anna", cap=4)
-    app = TriageApp(LeadService(repo, "lena"))
+    lena.team.reassign([1, 2, 3], "anna")
+    lena.team.update_member("anna", cap=4)
+    app = TriageApp(Services.open(repo, "lena"))
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "b")
@@ -251,7 +251,7 @@ async def test_a_rep_on_the_balance_screen_is_refused_the_team_lead_keys(repo):
 
     from screens.app import TriageApp
 
-    app = TriageApp(LeadService(repo, "anna"))
+    app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "b")
@@ -267,7 +267,7 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
     from screens.app import TriageApp
     from screens.member_dialog import MemberDialog
 
-    app = TriageApp(LeadService(repo, "lena"))
+    app = TriageApp(Services.open(repo, "lena"))
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "b")
@@ -275,18 +275,18 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
         assert isinstance(app.screen, MemberDialog)
         await pilot.press(*"kim", "tab", *"Kim Berg", "tab", "tab", "backspace", *"0.5", "tab", "5", "tab", *"NL,BE")
         await press(app, pilot, "enter")
-        kim = as_(repo, "lena").member("kim")
+        kim = as_(repo, "lena").team.member("kim")
         assert (kim.name, kim.capacity, kim.cap, kim.countries) == ("Kim Berg", 0.5, 5, ["BE", "NL"])
         assert "kim" in [key.value for key in app.screen.query_one(DataTable).rows]
         await pilot.press("down", "down", "e")  # bob
         await settle(app, pilot)
         assert isinstance(app.screen, MemberDialog) and app.screen.member.login == "bob"
         await press(app, pilot, "tab", "tab", "end", "backspace", "backspace", "backspace", *"2", "enter")
-        assert as_(repo, "lena").member("bob").capacity == 2
+        assert as_(repo, "lena").team.member("bob").capacity == 2
         await press(app, pilot, "e")  # bob again: away over Christmas
         await pilot.press("tab", "tab", "tab", "tab", "tab", "tab", *"2026-12-24", "tab", *"2026-12-31", "enter")
         await settle(app, pilot)
-        assert [(str(p.since), str(p.until)) for p in as_(repo, "lena").member("bob").away] == [
+        assert [(str(p.since), str(p.until)) for p in as_(repo, "lena").team.member("bob").away] == [
             ("2026-12-24", "2026-12-31")]
         await press(app, pilot, "n")
         await press(app, pilot, *"zed", "tab", *"Zed", "tab", "tab", "backspace", *"lots", "enter")
@@ -307,19 +307,19 @@ def spread(tmp_path):
     repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}"), handed_over_at=at) for i, at in enumerate(moments)])
     for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna")):
         repo.add_team_member(member)
-    as_(repo, "lena").reassign(list(range(1, 300, 3)), "anna")
+    as_(repo, "lena").team.reassign(list(range(1, 300, 3)), "anna")
     return repo, now
 
 
 def by_the_clock(repo, now):
     """Every open MQL's SLA status, lead by lead, as the clock says."""
-    clock = as_(repo, "lena").sla_clock()
+    clock = as_(repo, "lena").team.sla_clock()
     return [(lead, clock.status(lead.stage, lead.handed_over_at, now)) for lead in repo.open_leads()]
 
 
 def test_sla_most_urgent_first_and_the_summary_as_the_clock_says_lead_by_lead(spread):
     repo, now = spread
-    lena = as_(repo, "lena")
+    lena = as_(repo, "lena").team
     urgent = sorted(((lead.id, status.hours_left) for lead, status in by_the_clock(repo, now)
                      if status.state.value != "ok"), key=lambda pair: (pair[1], pair[0]))
     breached = sum(1 for _, status in by_the_clock(repo, now) if status.state.value == "breached")
@@ -333,7 +333,7 @@ def test_sla_most_urgent_first_and_the_summary_as_the_clock_says_lead_by_lead(sp
 
 def test_balance_ages_and_breaches_as_the_clock_says_lead_by_lead(spread):
     repo, now = spread
-    clock = as_(repo, "lena").sla_clock()
+    clock = as_(repo, "lena").team.sla_clock()
     expected: dict = {}
     for lead, status in by_the_clock(repo, now):
         row = expected.setdefault(lead.owner, {"open": 0, "breached": 0, "soon": 0, "ages": {}})
@@ -344,7 +344,7 @@ def test_balance_ages_and_breaches_as_the_clock_says_lead_by_lead(spread):
         row["ages"][label] = row["ages"].get(label, 0) + 1
         row["breached"] += status.state.value == "breached"
         row["soon"] += status.state.value == "soon"
-    balance = as_(repo, "lena").balance(now)
+    balance = as_(repo, "lena").team.balance(now)
     anna = next(row for row in balance.reps if row.member.login == "anna")
     for row, figures in ((balance.pool, expected[None]), (anna, expected["anna"])):
         assert (row.open_leads, row.breached, row.soon_due) == (figures["open"], figures["breached"], figures["soon"])
@@ -354,7 +354,7 @@ def test_balance_ages_and_breaches_as_the_clock_says_lead_by_lead(spread):
 def test_sla_on_the_command_line_lists_the_most_urgent_fifty_unless_all(spread, tmp_path):
     repo, _ = spread
     url = "sqlite:///" + str(tmp_path / "spread.db")
-    breached, soon = as_(repo, "lena").sla_summary()
+    breached, soon = as_(repo, "lena").team.sla_summary()
     code, out = run(url, "sla")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 52 and all(line.startswith("#") for line in lines[:50])
@@ -365,11 +365,11 @@ def test_sla_on_the_command_line_lists_the_most_urgent_fifty_unless_all(spread, 
     code, out = run(url, "sla", "--json")
     assert len(json.loads(out)) == 50
     code, out = run(url, "sla", "--all", "--json")
-    assert [item["id"] for item in json.loads(out)] == [lead.id for lead, _ in as_(repo, "lena").sla_report()]
+    assert [item["id"] for item in json.loads(out)] == [lead.id for lead, _ in as_(repo, "lena").team.sla_report()]
 
 
 def test_the_pool_assigned_batch_by_batch_as_all_at_once(repo):
-    lena = as_(repo, "lena")
+    lena = as_(repo, "lena").team
     whole = lena.assign_pool(dry_run=True, now=NOW)
     batches = list(lena.assign_pool_batches(dry_run=True, now=NOW, batch=7))
     assert len(batches) == 5 and [len(batch.assignments) for batch in batches] == [7, 7, 7, 7, 2]

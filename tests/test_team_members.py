@@ -7,8 +7,8 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
 from triage.domain.models import Role, TeamMember
-from triage.services.lead_service import LeadService
-from triage.services.teamwork import MemberInvalid, member_values
+from triage.services import Services
+from triage.services.team import MemberInvalid, member_values
 
 
 @pytest.fixture
@@ -56,31 +56,31 @@ def test_every_wrong_field_is_named_with_why():
 
 
 def test_save_member_stores_nothing_until_every_field_is_right(repo):
-    lena = LeadService(repo, "lena")
+    lena = Services.open(repo, "lena")
     with pytest.raises(MemberInvalid) as refused:
-        lena.save_member(form(capacity="0,x", countries="NL, BE"), new=True)
+        lena.team.save_member(form(capacity="0,x", countries="NL, BE"), new=True)
     assert set(refused.value.errors) == {"capacity"} and "capacity: '0,x' is not a number" in str(refused.value)
     assert [member.login for member in repo.team()] == ["anna", "lena"]
-    kim = lena.save_member(form(capacity="0,5", cap="5", countries="NL, BE", languages="nl de",
+    kim = lena.team.save_member(form(capacity="0,5", cap="5", countries="NL, BE", languages="nl de",
                                 **{"away-from": "24.12.2026", "away-until": "2-1-27"}), new=True)
     assert (kim.capacity, kim.cap, kim.countries, kim.languages) == (0.5, 5, ["BE", "NL"], ["de", "nl"])
-    assert [(p.since, p.until) for p in lena.member("kim").away] == [(date(2026, 12, 24), date(2027, 1, 2))]
+    assert [(p.since, p.until) for p in lena.team.member("kim").away] == [(date(2026, 12, 24), date(2027, 1, 2))]
     with pytest.raises(MemberInvalid, match="kim is on the team already"):
-        lena.save_member(form(), new=True)
-    changed = lena.save_member(form(capacity="1,5", **{"away-from": "1.3.27", "away-until": "5.3.27"}), new=False)
+        lena.team.save_member(form(), new=True)
+    changed = lena.team.save_member(form(capacity="1,5", **{"away-from": "1.3.27", "away-until": "5.3.27"}), new=False)
     assert changed.capacity == 1.5 and len(changed.away) == 2 and changed.cap is None
 
 
 def test_only_a_team_lead_saves_members(repo):
     with pytest.raises(TriageError, match="only a team lead may change the team; anna is rep"):
-        LeadService(repo, "anna").save_member(form(), new=True)
+        Services.open(repo, "anna").team.save_member(form(), new=True)
 
 
 def test_set_away_takes_days_as_people_type_them(repo):
-    anna = LeadService(repo, "anna")
-    member = anna.set_away("anna", "31.03.2027", "2-4-27")
+    anna = Services.open(repo, "anna")
+    member = anna.team.set_away("anna", "31.03.2027", "2-4-27")
     assert [(p.since, p.until) for p in member.away] == [(date(2027, 3, 31), date(2027, 4, 2))]
     with pytest.raises(TriageError, match="is not a day"):
-        anna.set_away("anna", "Ostern", "2-4-27")
+        anna.team.set_away("anna", "Ostern", "2-4-27")
     with pytest.raises(TriageError, match="cannot end"):
-        anna.set_away("anna", date(2027, 5, 2), date(2027, 5, 1))
+        anna.team.set_away("anna", date(2027, 5, 2), date(2027, 5, 1))

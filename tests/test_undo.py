@@ -5,7 +5,7 @@ import pytest
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
 from triage.domain.models import AuditEvent, LeadData, ReturnDecision, Stage, TeamMember, utcnow
-from triage.services.lead_service import LeadService, new_lead
+from triage.services import Services, new_lead
 from logins import main_as
 
 
@@ -30,10 +30,10 @@ def snapshot(lead):
 
 
 def test_undo_of_an_accept_from_the_pool_puts_the_lead_back_in_the_pool(repo):
-    anna = LeadService(repo, "anna")
+    anna = Services.open(repo, "anna")
     before = repo.get(1)
-    anna.accept(1)
-    lead, undone = anna.undo_last()
+    anna.decisions.accept(1)
+    lead, undone = anna.decisions.undo_last()
     assert (lead.stage, lead.owner) == (Stage.MQL, None)
     assert snapshot(repo.get(1)) == snapshot(before)
     assert undone.action == "accept" and undone.lead_id == 1
@@ -43,19 +43,19 @@ def test_undo_of_an_accept_from_the_pool_puts_the_lead_back_in_the_pool(repo):
 
 
 def test_undo_of_an_accept_of_an_own_lead_keeps_it_the_reps(repo):
-    anna = LeadService(repo, "anna")
-    anna.accept(2)
-    lead, _ = anna.undo_last()
+    anna = Services.open(repo, "anna")
+    anna.decisions.accept(2)
+    lead, _ = anna.decisions.undo_last()
     assert (lead.stage, lead.owner) == (Stage.MQL, "anna")
     assert repo.get(2).owner == "anna"
 
 
 def test_undo_of_a_return_brings_back_stage_and_owner_and_keeps_the_return_in_the_history(repo):
-    anna = LeadService(repo, "anna")
+    anna = Services.open(repo, "anna")
     before = repo.get(2)
-    anna.return_lead(2, ReturnDecision(reason="contract", path="disqualify", note="bound", contract_until="2027-03-31"))
+    anna.decisions.return_lead(2, ReturnDecision(reason="contract", path="disqualify", note="bound", contract_until="2027-03-31"))
     assert (repo.get(2).stage, repo.get(2).owner) == (Stage.DISQUALIFIED, None)
-    lead, undone = anna.undo_last()
+    lead, undone = anna.decisions.undo_last()
     assert snapshot(repo.get(2)) == snapshot(before) and (lead.stage, lead.owner) == (Stage.MQL, "anna")
     ret, undo = repo.history(2)
     assert (ret.reason, ret.path, ret.note) == ("contract", "disqualify", "contract until 2027-03-31; bound")
@@ -64,50 +64,50 @@ def test_undo_of_a_return_brings_back_stage_and_owner_and_keeps_the_return_in_th
 
 def test_a_team_lead_undoes_the_return_of_a_reps_lead_back_to_that_rep(repo):
     repo.add_team_member(TeamMember(login="lena", name="Lena", role="lead"))
-    lena = LeadService(repo, "lena")
-    lena.return_lead(3, ReturnDecision(reason="capacity", path="nurture"))
-    lead, _ = lena.undo_last()
+    lena = Services.open(repo, "lena")
+    lena.decisions.return_lead(3, ReturnDecision(reason="capacity", path="nurture"))
+    lead, _ = lena.decisions.undo_last()
     assert (lead.stage, lead.owner) == (Stage.MQL, "bob")
 
 
 def test_undo_is_refused_when_someone_else_changed_the_lead_since(repo):
-    anna = LeadService(repo, "anna")
-    anna.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
-    LeadService(repo, "marketing").recycle(1)
+    anna = Services.open(repo, "anna")
+    anna.decisions.return_lead(1, ReturnDecision(reason="not_ready", path="nurture"))
+    Services.open(repo, "marketing").decisions.recycle(1)
     with pytest.raises(TriageError, match=r"cannot undo your return of lead 1 \(not_ready, nurture\): "
                                           r"marketing changed lead 1 since .*nothing was changed"):
-        anna.undo_last()
+        anna.decisions.undo_last()
     assert repo.get(1).stage is Stage.MQL and repo.get(1).recycle_count == 1
     assert [event.action for event in repo.history(1)] == ["return", "recycle"]
 
 
 def test_undo_is_refused_when_the_rep_changed_the_lead_since(repo):
-    anna = LeadService(repo, "anna")
-    lead = anna.accept(2)
-    anna.set_grade(2, "B", expected_version=lead.version)
+    anna = Services.open(repo, "anna")
+    lead = anna.decisions.accept(2)
+    anna.decisions.set_grade(2, "B", expected_version=lead.version)
     with pytest.raises(TriageError, match="you changed lead 2 since"):
-        anna.undo_last()
+        anna.decisions.undo_last()
     assert repo.get(2).stage is Stage.SAL
 
 
 def test_only_the_last_decision_and_only_once(repo):
-    anna = LeadService(repo, "anna")
+    anna = Services.open(repo, "anna")
     with pytest.raises(TriageError, match="nothing to undo: you have not accepted or returned a lead yet"):
-        anna.undo_last()
-    anna.accept(1)
-    anna.accept(2)
-    lead, _ = anna.undo_last()
+        anna.decisions.undo_last()
+    anna.decisions.accept(1)
+    anna.decisions.accept(2)
+    lead, _ = anna.decisions.undo_last()
     assert lead.id == 2
     with pytest.raises(TriageError, match="nothing to undo: your last decision is undone already"):
-        anna.undo_last()
+        anna.decisions.undo_last()
     assert repo.get(1).stage is Stage.SAL  # the earlier accept stays
-    assert anna.last_decision() is None
+    assert anna.decisions.last_decision() is None
 
 
 def test_another_reps_decision_is_not_yours_to_undo(repo):
-    LeadService(repo, "bob").accept(1)
+    Services.open(repo, "bob").decisions.accept(1)
     with pytest.raises(TriageError, match="nothing to undo"):
-        LeadService(repo, "anna").undo_last()
+        Services.open(repo, "anna").decisions.undo_last()
     assert repo.get(1).stage is Stage.SAL
 
 
@@ -117,7 +117,7 @@ def test_a_decision_stored_without_its_prior_state_is_not_undone(repo):
                 AuditEvent(lead_id=1, actor="anna", at=utcnow(), action="accept",
                            from_stage=Stage.MQL, to_stage=Stage.SAL))
     with pytest.raises(TriageError, match="stored before triage kept what an undo needs"):
-        LeadService(repo, "anna").undo_last()
+        Services.open(repo, "anna").decisions.undo_last()
     assert repo.get(1).stage is Stage.SAL
 
 
@@ -142,14 +142,14 @@ def test_triage_undo_on_the_command_line(tmp_path, capsys):
 
 
 def test_an_undone_decision_counts_neither_for_the_scoring_nor_for_the_review_board(repo):
-    anna = LeadService(repo, "anna")
-    anna.accept(1)
-    anna.return_lead(2, ReturnDecision(reason="no_fit", path="nurture"))
+    anna = Services.open(repo, "anna")
+    anna.decisions.accept(1)
+    anna.decisions.return_lead(2, ReturnDecision(reason="no_fit", path="nurture"))
     assert {lead.id: accepted for lead, accepted in repo.decided_leads()} == {1: True, 2: False}
     assert [lead_id for lead_id, _ in repo.return_events()] == [2]
-    anna.undo_last()  # the return of lead 2
+    anna.decisions.undo_last()  # the return of lead 2
     assert {lead.id: accepted for lead, accepted in repo.decided_leads()} == {1: True}
     assert repo.return_events() == []
-    anna.return_lead(2, ReturnDecision(reason="not_ready", path="nurture"))  # decided again: counts
+    anna.decisions.return_lead(2, ReturnDecision(reason="not_ready", path="nurture"))  # decided again: counts
     assert [event.reason for _, event in repo.return_events()] == ["not_ready"]
     assert {lead.id: accepted for lead, accepted in repo.decided_leads()} == {1: True, 2: False}

@@ -14,6 +14,7 @@ import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from enum import StrEnum
 from typing import Any, Callable, Iterable, NoReturn, TextIO
 
 from pydantic import ValidationError
@@ -79,12 +80,12 @@ def _repository(url: str, *, create: bool = True):
 
 
 def _service(args: argparse.Namespace):
-    from triage.services.lead_service import LeadService
+    from triage.services import Services
 
     repo = _repository(args.db, create=not args.existing_only)
     login, acting_for = _identity(args, repo)
-    service = LeadService(repo, actor=login, acting_for=acting_for)
-    service.rules = _team_rules(service, args)
+    service = Services.open(repo, actor=login, acting_for=acting_for)
+    service.context.rules = _team_rules(service, args)
     return service
 
 
@@ -95,14 +96,14 @@ def _team_rules(service, args: argparse.Namespace):
     adopted no version yet does a team lead's own file (not `--rules`) become the first."""
     from triage.domain.rules import default_rules, load_rules, rules_difference, rules_path
 
-    found = service.store.rules_in_force()
+    found = service.context.store.rules_in_force()
     in_force = default_rules() if found is None else found.rules()
     path = rules_path(args.rules)
     if path is None:
         return in_force
     proposal = load_rules(path)
-    if not args.rules and found is None and service.may_adopt_rules():
-        service.adopt_rules(proposal, note=f"from {path}, the rules file in force before rules lived in the database")
+    if not args.rules and found is None and service.scoring.may_adopt_rules():
+        service.scoring.adopt_rules(proposal, note=f"from {path}, the rules file in force before rules lived in the database")
         return service.rules
     changes = rules_difference(in_force, proposal)
     if changes:
@@ -120,8 +121,8 @@ def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
     user, whatever `--as` claims: `--as` may only name that same login. On SQLite the
     system login; `--as` naming someone else is a team lead's (or anybody's while the team
     has no members), and the audit trail then names both ("lena as anna")."""
-    from triage.services.lead_service import LeadService
-    from triage.services.teamwork import RoleRefused
+    from triage.services import Services
+    from triage.domain.errors import RoleRefused
 
     given = getattr(args, "login_given", None)
     connected = repo.connected_user()
@@ -135,7 +136,7 @@ def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
     if not given or given == system:
         return system, ""
     try:
-        role = LeadService(repo, system).role()
+        role = Services.open(repo, system).context.role()
     except RoleRefused:
         raise RoleRefused(f"--as {given}: only a team lead may act as another member, and {system} is not on "
                           "the team; each member works under their own system login") from None
@@ -199,7 +200,7 @@ def _run_app(service) -> int:
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     hint = _demo_hint(args)
-    if hint and _no_leads(service.store):
+    if hint and _no_leads(service.context.store):
         # Shown again when the app closes: the app itself opens on the empty queue.
         print(f"{PROG}: no leads in {printable(args.db)}; {hint}", file=sys.stderr)
     return _run_app(service)
@@ -213,9 +214,9 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         print(f"the demo database is {printable(demo_file())}; add --demo to any command to work on it, "
               f"e.g. `{PROG} --demo list`", file=out)
     service = _service(args)
-    if service.store.count_leads() == 0:
+    if service.context.store.count_leads() == 0:
         print(f"seeding {counted(DEMO_LEADS, 'demo lead')} and {counted(DEMO_REPS, 'rep')} ...", file=out, flush=True)
-        seed_database(service.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=service.actor)
+        seed_database(service.context.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=service.actor)
     return _run_app(service)
 
 
@@ -283,7 +284,7 @@ def _list_line(lead: Lead) -> str:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    leads = _service(args).list_leads(stage=args.stage, owner=args.owner, limit=args.limit)
+    leads = _service(args).decisions.list_leads(stage=args.stage, owner=args.owner, limit=args.limit)
     if args.json:
         # One lead at a time: a million leads never sit in memory as one list.
         out.write("[")
@@ -320,9 +321,9 @@ def _event_line(event: AuditEvent) -> str:
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    lead = service.read_lead(args.id)
-    history = service.history(args.id)
-    items = service.checklist(lead)
+    lead = service.decisions.read_lead(args.id)
+    history = service.decisions.history(args.id)
+    items = service.decisions.checklist(lead)
     if args.json:
         payload = lead_json(lead)
         payload["checklist"] = [
@@ -365,7 +366,7 @@ def _named(service, lead_id: int, exc: IllegalMove) -> IllegalMove:
     accepted = exc.to_stage is Stage.SAL and exc.from_stage in (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY,
                                                                  Stage.CUSTOMER)
     stage = Stage.SAL if accepted else exc.from_stage
-    moves = [event for event in service.history(lead_id) if event.to_stage is stage]
+    moves = [event for event in service.decisions.history(lead_id) if event.to_stage is stage]
     if not moves:
         return IllegalMove(exc.from_stage, exc.to_stage, lead_id=lead_id)
     return IllegalMove(exc.from_stage, exc.to_stage, lead_id=lead_id, by=moves[-1].actor, at=moves[-1].at)
@@ -373,9 +374,9 @@ def _named(service, lead_id: int, exc: IllegalMove) -> IllegalMove:
 
 def cmd_accept(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    before = service.lead(args.id)
+    before = service.decisions.lead(args.id)
     try:
-        lead = service.accept(args.id, expected_version=before.version)
+        lead = service.decisions.accept(args.id, expected_version=before.version)
     except IllegalMove as exc:
         raise _named(service, args.id, exc) from None
     print(f"accepted #{lead.id} {one_line(lead.name) or '(no name)'}: {before.stage.label} → {lead.stage.label}",
@@ -394,9 +395,9 @@ def return_decision(args: argparse.Namespace) -> ReturnDecision:
 def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
     decision = return_decision(args)
     service = _service(args)
-    before = service.lead(args.id)
+    before = service.decisions.lead(args.id)
     try:
-        lead = service.return_lead(args.id, decision, expected_version=before.version)
+        lead = service.decisions.return_lead(args.id, decision, expected_version=before.version)
     except IllegalMove as exc:
         raise _named(service, args.id, exc) from None
     print(
@@ -408,7 +409,7 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
-    lead, undone = _service(args).undo_last()
+    lead, undone = _service(args).decisions.undo_last()
     where = f"owned by {one_line(lead.owner)}" if lead.owner else "in the unassigned pool"
     print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
           f"back to {lead.stage.label}, {where}", file=out)
@@ -418,7 +419,7 @@ def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     try:
-        lead = service.recycle(args.id)
+        lead = service.decisions.recycle(args.id)
     except IllegalMove as exc:
         raise _named(service, args.id, exc) from None
     print(f"recycled #{lead.id} {one_line(lead.name) or '(no name)'}: returned (SRL) → MQL, "
@@ -428,10 +429,10 @@ def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_answer(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    before = service.lead(args.id)
+    before = service.decisions.lead(args.id)
     value = None if args.value == "derived" else args.value
-    lead = service.set_answer(args.id, args.question, value, expected_version=before.version)
-    item = next(item for item in service.checklist(lead) if item.question == args.question)
+    lead = service.decisions.set_answer(args.id, args.question, value, expected_version=before.version)
+    item = next(item for item in service.decisions.checklist(lead) if item.question == args.question)
     print(f"#{lead.id} {args.question}: {one_line(item.answer)} ({item.source}); "
           f"score {before.score} → {lead.score}", file=out)
     return 0
@@ -439,9 +440,9 @@ def cmd_answer(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    before = service.lead(args.id)
+    before = service.decisions.lead(args.id)
     grade = None if args.grade == "none" else args.grade
-    lead = service.set_grade(args.id, grade, expected_version=before.version)
+    lead = service.decisions.set_grade(args.id, grade, expected_version=before.version)
     print(f"#{lead.id} grade {lead.grade or 'none'} (score {lead.score})", file=out)
     return 0
 
@@ -464,7 +465,7 @@ def _progress(what: str, stream: TextIO) -> Callable[[int, int], None] | None:
 
 def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    done = service.rescore(progress=_progress("scoring", sys.stderr))
+    done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
     print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
@@ -478,7 +479,7 @@ def cmd_scoring_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(resources.files("triage.domain").joinpath("default_rules.toml").read_text(encoding="utf-8"))
         return 0
     service = _service(args)
-    found = service.store.rules_in_force()
+    found = service.context.store.rules_in_force()
     if found is None:
         print("# the rules shipped with triage are in force (the team has adopted no version yet); "
               "`triage scoring show --default` prints them with their comments", file=out)
@@ -498,16 +499,16 @@ def cmd_scoring_adopt(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     proposal = load_rules(path)
     changes = rules_difference(service.rules, proposal)
-    where = service.adopt_rules(proposal, note=f"from {Path(path).name}")
+    where = service.scoring.adopt_rules(proposal, note=f"from {Path(path).name}")
     print(f"adopted rules version {proposal.version} as {where}, changing {counted(len(changes), 'setting')}",
           file=out)
-    done = service.rescore(progress=_progress("scoring", sys.stderr))
+    done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
     print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
 
 def cmd_scoring_history(args: argparse.Namespace, out: TextIO) -> int:
-    versions = _service(args).rules_versions()
+    versions = _service(args).scoring.rules_versions()
     if args.json:
         print(json.dumps([version.model_dump(mode="json", exclude={"text"}) for version in versions],
                          ensure_ascii=False, indent=2), file=out)
@@ -523,10 +524,10 @@ def cmd_scoring_history(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_scoring_revert(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    adopted = service.revert_rules(args.number)
+    adopted = service.scoring.revert_rules(args.number)
     print(f"rules #{args.number} (version {printable(adopted.version)}) are in force again, as #{adopted.number}",
           file=out)
-    done = service.rescore(progress=_progress("scoring", sys.stderr))
+    done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
     print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
@@ -539,7 +540,7 @@ def _points(value: float | None) -> str:
 
 def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    report = service.scoring_report()
+    report = service.scoring.report()
     if args.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2), file=out)
     else:
@@ -547,9 +548,9 @@ def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
     if args.adopt:
         if report.proposal is None:
             raise TriageError(f"nothing to adopt: {report.message}")
-        where = service.adopt_rules(report.proposal, note="proposed by the scoring report")
+        where = service.scoring.adopt_rules(report.proposal, note="proposed by the scoring report")
         print(f"adopted rules version {report.proposal.version} as {where}", file=out)
-        done = service.rescore(progress=_progress("scoring", sys.stderr))
+        done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
         print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
     return 0
 
@@ -591,7 +592,7 @@ def report_text(report) -> str:
 
 
 def cmd_take(args: argparse.Namespace, out: TextIO) -> int:
-    lead = _service(args).take()
+    lead = _service(args).decisions.take()
     if lead is None:
         raise TriageError("the unassigned pool is empty: nothing to take")
     print(lead.id, file=out)
@@ -608,7 +609,7 @@ def _member_line(member: TeamMember) -> str:
 
 
 def cmd_team_list(args: argparse.Namespace, out: TextIO) -> int:
-    team = _service(args).team()
+    team = _service(args).team.team()
     if args.json:
         print(json.dumps([member.model_dump(mode="json") for member in team], ensure_ascii=False, indent=2), file=out)
     elif not team:
@@ -637,8 +638,8 @@ def _member_changes(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_team_add(args: argparse.Namespace, out: TextIO) -> int:
     member = TeamMember(login=args.member, **_member_changes(args))
     service = _service(args)
-    team_logins = service.store.connected_user() is not None
-    service.add_member(member, password=_password(args, required=team_logins))
+    team_logins = service.context.store.connected_user() is not None
+    service.team.add_member(member, password=_password(args, required=team_logins))
     print(f"added {_member_line(member)}" + (" with a database login of the same name" if team_logins else ""),
           file=out)
     return 0
@@ -650,21 +651,21 @@ def cmd_team_set(args: argparse.Namespace, out: TextIO) -> int:
     if not changes and password is None:
         raise UsageError("nothing to change: give --name, --role, --capacity, --cap, --countries, --languages "
                          "or --password-stdin")
-    member = _service(args).update_member(args.member, password=password, **changes)
+    member = _service(args).team.update_member(args.member, password=password, **changes)
     print(f"changed {_member_line(member)}" + (" and the login's password" if password else ""), file=out)
     return 0
 
 
 def cmd_team_remove(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    service.remove_member(args.member)
-    ended = " and ended the database login" if service.store.connected_user() is not None else ""
+    service.team.remove_member(args.member)
+    ended = " and ended the database login" if service.context.store.connected_user() is not None else ""
     print(f"removed {one_line(args.member)} from the team{ended}", file=out)
     return 0
 
 
 def cmd_team_away(args: argparse.Namespace, out: TextIO) -> int:
-    member = _service(args).set_away(args.member, args.since, args.until)
+    member = _service(args).team.set_away(args.member, args.since, args.until)
     print(f"{one_line(member.login)} away {args.since}..{args.until}", file=out)
     return 0
 
@@ -689,10 +690,10 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
         since, until = args.replay
         if until < since:
             raise UsageError("the replay period ends before it starts")
-        service.require_team_lead("replay assignments")
+        service.context.require_team_lead("replay assignments")
         start = datetime.combine(since, time(0), tzinfo=timezone.utc)
         end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=timezone.utc)
-        rows = service.replay(start, end)
+        rows = service.team.replay(start, end)
         print(f"leads handed over {since}..{until}, assigned again under today's team and rules:", file=out)
         print(f"{'rep':<12} {'replay leads':>12} {'points':>8}   {'actual leads':>12} {'points':>8}", file=out)
         for row in rows:
@@ -701,7 +702,7 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     verb = "would assign" if args.dry_run else "assigned"
     assigned = staying = 0
-    for outcome in service.assign_pool_batches(dry_run=args.dry_run):
+    for outcome in service.team.assign_pool_batches(dry_run=args.dry_run):
         out.write("".join(f"#{assignment.lead_id} → {one_line(assignment.reason)}\n"
                           for assignment in outcome.assignments))
         out.write("".join(f"#{lead_id} stays in the pool: {one_line(why)}\n" for lead_id, why in outcome.unassigned))
@@ -714,7 +715,7 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
     to = None if args.to == "pool" else args.to
-    done = _service(args).reassign(args.ids, to)
+    done = _service(args).team.reassign(args.ids, to)
     skipped = sorted(set(args.ids) - set(done))
     print(f"reassigned {counted(len(done), 'lead')} to {to or 'the pool'}"
           + (f"; not open MQLs, left alone: {', '.join(map(str, skipped))}" if skipped else ""), file=out)
@@ -728,8 +729,8 @@ SLA_SHOWN = 50
 def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     now = utcnow()
-    breached, soon = service.sla_summary(now)
-    found = service.sla_urgent(now) if args.all else iter(service.sla_report(now, limit=SLA_SHOWN))
+    breached, soon = service.team.sla_summary(now)
+    found = service.team.sla_urgent(now) if args.all else iter(service.team.sla_report(now, limit=SLA_SHOWN))
     if args.json:
         out.write("[")
         for count, (lead, status) in enumerate(found):
@@ -748,8 +749,8 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{breached:,} breached, {soon:,} soon due "
               f"(SLA {service.rules.sla.hours.get(Stage.MQL, 0):g} business hours per MQL)", file=out)
     if args.apply:
-        service.require_team_lead("act on SLA breaches")
-        for lead_id, what in service.apply_breach_policy():
+        service.context.require_team_lead("act on SLA breaches")
+        for lead_id, what in service.team.apply_breach_policy():
             print(f"#{lead_id} {what}", file=out)
     return 0
 
@@ -761,7 +762,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     bar = _progress("importing", sys.stderr)
     try:
-        summary = service.import_file(
+        summary = service.transfer.import_file(
             Path(args.path), encoding=args.encoding, mapping=parse_mapping(args.map or []),
             progress=(lambda share: bar(int(share * 1000), 1000)) if bar else None,
         )
@@ -782,7 +783,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if summary.rejects_path:
         print(f"rejected rows, unchanged, with the reason: {printable(summary.rejects_path)}", file=out)
     if summary.imported:
-        assigned = service.assign_imported(summary)
+        assigned = service.team.assign_imported(summary)
         if assigned:
             print(f"assigned {counted(assigned, 'new MQL')} to the reps", file=out)
     print(summary.line(), file=out)
@@ -806,7 +807,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         style = CsvStyle(args.delimiter, style.decimal_comma)
     if fmt != "csv" and (args.excel or args.delimiter is not None):
         raise UsageError("--excel and --delimiter are for CSV files")
-    columns, rows = _service(args).export_rows(args.kind, since, until)
+    columns, rows = _service(args).transfer.export_rows(args.kind, since, until)
 
     def write(stream: TextIO) -> int:
         if fmt == "csv":
@@ -911,7 +912,7 @@ EXISTING_ONLY = frozenset({
 # The parser
 
 
-def _choice(enum: type, what: str) -> Callable[[str], Any]:
+def _choice(enum: type[StrEnum], what: str) -> Callable[[str], Any]:
     def convert(text: str):
         try:
             return enum(text)
@@ -1333,7 +1334,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         _defaults(args)
         return args.handler(args, out)
     except UsageError as exc:
-        getattr(args, "command_parser", parser).error(str(exc))
+        getattr(args, "command_parser", parser).error(str(exc))  # exits with status 2
+        raise
     except ValidationError as exc:
         return _fail(validation_message(exc))
     except (MissingDatabase, LeadNotFound) as exc:

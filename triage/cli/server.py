@@ -137,7 +137,7 @@ class Server:
         await self._token(request)
 
         def rows() -> list[dict[str, Any]]:
-            _, found = self.intake.service.export_rows("suppression")
+            _, found = self.intake.services.transfer.export_rows("suppression")
             return list(found)
 
         return _json(200, await self.run_db(rows))

@@ -149,10 +149,14 @@ def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Ou
     outcome = Outcome()
     ordered = sorted(leads, key=lambda lead: (not lead.handraiser, lead.queue_key, lead.id))
     for lead in ordered:
-        skipped, eligible = [], []
+        skipped: list[str] = []
+        eligible: list[RepLoad] = []
         for rep in state.values():
             reason = _why_not(rep, lead, away[rep.login], covers)
-            (skipped if reason else eligible).append(reason or rep)
+            if reason:
+                skipped.append(reason)
+            else:
+                eligible.append(rep)
         if not eligible:
             outcome.unassigned.append((lead.id, "; ".join(skipped) or "nobody on the team"))
             continue

@@ -172,9 +172,9 @@ def _proposed_points(rules: Rules, intercept: float, weights: dict[str, float]) 
 def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> CalibrationReport:
     """Acceptance per answer, and proposed rules when the decisions suffice."""
     rows: list[tuple[dict[str, float], bool, bool, int, Lead]] = []
-    for lead, accepted in decisions:
+    for lead, was_accepted in decisions:
         found = features(answers(lead, rules), rules)
-        rows.append((found, accepted, is_held_back(lead.id), score_lead(lead, rules).score, lead))
+        rows.append((found, was_accepted, is_held_back(lead.id), score_lead(lead, rules).score, lead))
     decided = len(rows)
     accepted = sum(1 for row in rows if row[1])
     report = CalibrationReport(decided=decided, accepted=accepted, rules=rules, base_current=rules.points.base)

@@ -82,3 +82,7 @@ class MissingDatabase(DatabaseError):
     @staticmethod
     def missing(path) -> str:
         return f"there is no database at {path} (nothing was created)"
+
+
+class RoleRefused(TriageError):
+    """An action the actor's role does not allow; the message says why."""

@@ -108,8 +108,7 @@ class BusinessClock:
     def _day(self, day: date) -> tuple[datetime, datetime] | None:
         """The day's working hours in UTC, or None on a day off; remembered, since the
         queue asks about the same few days for every row it draws."""
-        window = self._days.get(day, False)
-        if window is False:
+        if day not in self._days:
             if day.weekday() not in self.policy.working_days or day in self._holidays:
                 window = None
             else:
@@ -118,7 +117,7 @@ class BusinessClock:
                     datetime.combine(day, self.policy.day_ends, tzinfo=self.zone).astimezone(timezone.utc),
                 )
             self._days[day] = window
-        return window
+        return self._days[day]
 
     def add(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` business hours after `start`."""

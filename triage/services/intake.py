@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -27,6 +27,9 @@ from triage.domain.handover import ActivitySignal, apply_signals, signal_time
 from triage.domain.models import AuditEvent, Lead, LeadData, Stage, utcnow
 from triage.domain.rules import Webhook
 from triage.domain.scoring import score_lead
+
+if TYPE_CHECKING:
+    from triage.services import Services
 
 SIGNALS = TypeAdapter(list[ActivitySignal])
 #: Back-off between attempts at a webhook that does not answer 2xx: 1 s, 2 s, 4 s ... 5 min.
@@ -64,29 +67,30 @@ class Answer:
 
 
 class Intake:
-    """Works through a `LeadService` of the member who runs `triage serve` (marketing or
+    """Works through the services of the member who runs `triage serve` (marketing or
     a team lead): their role is checked once, at the start."""
 
-    def __init__(self, service: Any) -> None:
-        self.service = service
-        self.store = service.store
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.context = services.context
+        self.store = services.context.store
 
     def check_may_serve(self) -> None:
-        self.service._may_market("run the live hand-over with marketing automation (triage serve)")
+        self.context.may_market("run the live hand-over with marketing automation (triage serve)")
 
     # --- tokens ----------------------------------------------------------------------
 
     def add_token(self, name: str) -> str:
         """A new token for `name` (team lead); shown once, only its hash is stored."""
-        self.service.require_team_lead("create API tokens")
+        self.context.require_team_lead("create API tokens")
         if not name.strip() or len(name) > 100:
             raise TriageError("a token needs a name of 1 to 100 characters, e.g. hubspot")
         token = "trg_" + secrets.token_urlsafe(32)
-        self.store.add_token(name.strip(), token_hash(token), self.service.actor, utcnow())
+        self.store.add_token(name.strip(), token_hash(token), self.context.actor, utcnow())
         return token
 
     def revoke_token(self, name: str) -> None:
-        self.service.require_team_lead("revoke API tokens")
+        self.context.require_team_lead("revoke API tokens")
         if not self.store.revoke_token(name, utcnow()):
             raise TriageError(f"no token called {name} is in use; `triage token list` shows them")
 
@@ -145,7 +149,7 @@ class Intake:
         return Answer(200, {"signals": len(signals), "leads": len(by_lead), "handed_over": handed_over})
 
     def _apply(self, lead: Lead, signals: list[ActivitySignal], via: str) -> dict[str, Any] | None:
-        rules = self.service.rules
+        rules = self.context.rules
         outcome = apply_signals(lead, signals, self.store.mails_seen(lead.id), rules.handover)
         now = utcnow()
         self.store.add_signals(lead.id, [(s.type, s.url, signal_time(s)) for s in signals], now)
@@ -167,7 +171,7 @@ class Intake:
             action = "handover_signal"
         scored = score_lead(lead.model_copy(update=changes), rules)
         changes |= {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
-        event = AuditEvent(lead_id=lead.id, actor=self.service.signature, at=now, action=action,
+        event = AuditEvent(lead_id=lead.id, actor=self.context.signature, at=now, action=action,
                            from_stage=lead.stage if to_stage else None, to_stage=to_stage, note=note[:2000])
         self.store.change(lead, changes, event)
         if to_stage is None:
@@ -189,14 +193,14 @@ class Intake:
             path = Path(folder) / f"{via}.json"
             path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
             try:
-                reading = importing.read(path, rules=self.service.rules, now=utcnow(), separate_process=False)
+                reading = importing.read(path, rules=self.context.rules, now=utcnow(), separate_process=False)
                 rejects = [reject for batch in reading.batches for reject in batch.rejects]
             except importing.UnreadableFile as exc:
                 raise Refused(422, [{"field": "leads", "problem": str(exc).replace(str(path), "the leads")}]) from None
             if rejects:
                 raise Refused(422, [_lead_problem(reject) for reject in rejects])
-            summary = self.service.import_file(path, separate_process=False)
-            assigned = self.service.assign_imported(summary) if summary.imported else 0
+            summary = self.services.transfer.import_file(path, separate_process=False)
+            assigned = self.services.team.assign_imported(summary) if summary.imported else 0
         return Answer(200, {"imported": summary.imported, "merged": summary.merged, "ids": summary.new_lead_ids,
                             "assigned": assigned, "unmapped": summary.unknown_columns})
 
@@ -207,7 +211,7 @@ class Intake:
         not yet handed over), a changed property changes the lead's field as an import
         reads it; a property triage has no field for is kept with the lead."""
         from triage.files import importing
-        from triage.services.lead_service import new_lead
+        from triage.services.decisions import new_lead
 
         events = payload if isinstance(payload, list) else [payload]
         problems, done = [], {"created": 0, "changed": 0, "ignored": 0}
@@ -239,9 +243,9 @@ class Intake:
                     raise Refused(422, [{"field": name, "problem": rejects[0].error.partition(": ")[2]
                                          or rejects[0].error}])
                 changes = {target: valid[0][importing.FIELD_AT[target]]}
-            scored = score_lead(lead.model_copy(update=changes), self.service.rules)
+            scored = score_lead(lead.model_copy(update=changes), self.context.rules)
             changes |= {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
-            self.store.change(lead, changes, AuditEvent(lead_id=lead.id, actor=self.service.signature, at=utcnow(),
+            self.store.change(lead, changes, AuditEvent(lead_id=lead.id, actor=self.context.signature, at=utcnow(),
                                                         action="hubspot", note=f"{name} changed in HubSpot"))
             done["changed"] += 1
         return Answer(200, done)
@@ -253,9 +257,9 @@ class Intake:
         found = self.store.rules_in_force()
         number = None if found is None else found.number
         if number != getattr(self, "_rules_number", "unread"):
-            self.service.rules = self.service.rules_in_force() if found is None else found.rules()
+            self.context.rules = self.services.scoring.rules_in_force() if found is None else found.rules()
             self._rules_number = number
-        return self.service.rules.webhooks
+        return self.context.rules.webhooks
 
     def fan_out(self, webhooks: tuple[Webhook, ...]) -> int:
         """Make each new decision a delivery to every webhook that wants its kind."""

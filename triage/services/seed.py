@@ -269,7 +269,7 @@ def demo_team(count: int, seed: int = 0, *, exclude: Iterable[str] = ()) -> list
     rng = random.Random(f"team:{seed}")
     pools = [_CountryPool(country, seed) for country in COUNTRIES]
     taken = set(exclude)
-    members = []
+    members: list[TeamMember] = []
     while len(members) < count:
         pool = rng.choice(pools)
         first = rng.choice(pool.female if rng.random() < 0.5 else pool.male)

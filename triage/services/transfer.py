@@ -1,4 +1,4 @@
-"""Marketing's side: files of leads coming in. `LeadService` inherits this.
+"""Leads in and out: files of leads coming in (marketing's side), and the exports.
 
 An import is all or nothing: its valid rows are stored in one transaction, so a process
 killed halfway leaves the database as it was. Duplicates in the file or already in the
@@ -17,20 +17,23 @@ from dataclasses import dataclass, field
 from enum import Enum
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Iterator
 
 from triage.files.importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
 from triage.domain.models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
 from triage.domain.scoring import FastScorer, score_lead
-
-if TYPE_CHECKING:
-    from triage.domain.rules import Rules
+from triage.domain.errors import RoleRefused, TriageError
+from triage.domain.models import Role, Stage
+from triage.services.context import Context
+from triage.services.review import RETURNED_COLUMNS, ReviewBoard
+from triage.services.team import AGE_BUCKETS, BALANCE_COLUMNS, Team
 
 TEXT_FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "job_title", "company", "country",
                "notes", "external_id")
 COUNT_FIELDS = ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")
 INTEREST_ORDER = {Interest.INQUIRY: 0, Interest.QUOTE_REQUEST: 1, Interest.DEMO_REQUEST: 2}
 BATCH = 5000
+SUPPRESSION_COLUMNS = ["email", "lead_id", "stage", "owner", "since"]
 
 
 @dataclass
@@ -89,11 +92,14 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-class MarketingWork:
-    store: Any
-    actor: str
-    signature: str
-    rules: Rules
+class Transfer:
+    """Imports (marketing's and the team lead's) and exports (team lead, review board,
+    marketing for leads and the suppression list)."""
+
+    def __init__(self, context: Context, team: Team, review: ReviewBoard) -> None:
+        self.context = context
+        self.team = team
+        self.review = review
 
     def import_file(
         self,
@@ -120,18 +126,18 @@ class MarketingWork:
     def check_may_import(self) -> None:
         """Importing is marketing's move (and a team lead's); the review board reads and
         exports, reps decide. Asked before the file is opened."""
-        self._may_market("import leads")  # type: ignore[attr-defined]
+        self.context.may_market("import leads")
 
     def _import(self, path: Path, encoding: str | None, mapping: dict[str, str] | None,
                 progress: Callable[[float], None] | None, separate_process: bool | None) -> ImportSummary:
         now = utcnow()
-        reading = read(path, rules=self.rules, now=now, encoding=encoding, mapping=mapping,
+        reading = read(path, rules=self.context.rules, now=now, encoding=encoding, mapping=mapping,
                        separate_process=separate_process)
         summary = ImportSummary(unknown_columns=reading.unknown_columns, ignored_columns=reading.ignored_columns)
         rejects: list[RejectedRow] = []
         unknown_channels: set[str] = set()
-        known: KnownLeads = self.store.import_keys()
-        scorer = FastScorer(self.rules)
+        known: KnownLeads = self.context.store.import_keys()
+        scorer = FastScorer(self.context.rules)
         updated_by = f"import {path.name}"[:255]
         pending: list[tuple] = []
         pending_keys: list[tuple] = []
@@ -147,7 +153,7 @@ class MarketingWork:
             pending_keys.clear()
             in_file.clear()
 
-        with self.store.import_session() as session:
+        with self.context.store.import_session() as session:
             for batch in reading.batches:
                 rejects.extend(batch.rejects)
                 unknown_channels |= batch.unknown_channels
@@ -209,14 +215,47 @@ class MarketingWork:
         changes = merged_changes(stored, _data(row))
         if not changes:
             return None
-        event = AuditEvent(lead_id=stored.id, actor=self.signature, at=now, action="import",
+        event = AuditEvent(lead_id=stored.id, actor=self.context.signature, at=now, action="import",
                            note=f"{note}: {', '.join(sorted(changes))}")
         return session.change(stored, {**changes, **self._score_fields(stored.model_copy(update=changes))}, event)
 
     def _score_fields(self, lead: Lead) -> dict[str, Any]:
-        scored = score_lead(lead, self.rules)
+        scored = score_lead(lead, self.context.rules)
         return {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
 
+    def export_rows(self, kind: str, since: datetime | None = None,
+                    until: datetime | None = None) -> tuple[list[str], Iterator[dict[str, Any]]]:
+        """Columns and rows of an export (team lead or review board)."""
+        role = self.context.role()
+        if role is Role.REP:
+            raise RoleRefused(f"exports are for team leads and the review board (and marketing: leads and the "
+                              f"suppression list); {self.context.actor} is rep")
+        if role is Role.MARKETING and kind not in ("suppression", "leads"):
+            raise RoleRefused(f"marketing exports leads and the suppression list; the {kind} export is for "
+                              "team leads and the review board")
+        if kind == "returned":
+            return RETURNED_COLUMNS, self.review.returned_rows(since, until)
+        if kind == "leads":  # the values as they are: each format writes them its way
+            columns = ["id", *(name for name in Lead.model_fields if name != "id")]
+            return columns, self.context.store.export_leads(since, until)
+        if kind == "suppression":
+            working = (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
+            return SUPPRESSION_COLUMNS, (
+                {"email": email, "lead_id": lead_id, "stage": stage, "owner": owner or "", "since": at.isoformat()}
+                for lead_id, email, stage, owner, at in self.context.store.worked_leads(working, since, until)
+            )
+        if kind == "balance":
+            balance = self.team.balance()
+            return BALANCE_COLUMNS, (
+                {"rep": row.member.login, "name": row.member.name, "role": row.member.role.value,
+                 "capacity": row.member.capacity, "cap": row.member.cap, "open": row.open_leads,
+                 **{f"open {label}": row.ages[label] for _, label in AGE_BUCKETS},
+                 "breached": row.breached, "soon_due": row.soon_due, "accepted_this_week": row.accepted_this_week,
+                 "returned_this_week": row.returned_this_week, "leads_30_days": row.window_count,
+                 "points_30_days": row.window_score, "away_now": row.away_now}
+                for row in balance.reps
+            )
+        raise TriageError(f"no export called {kind!r}; choose returned, leads, suppression or balance")
 
 
 def write_rejects(path: Path, headers: list[str], rejects: list[RejectedRow], delimiter: str) -> Path:

@@ -1,19 +1,12 @@
-"""The team's side of the work: roles, the team itself, assignment, SLA and balance.
+"""The team's side of the work: the team itself, fair assignment, the SLA and the balance.
 
-`LeadService` inherits these; they rely on its `store`, `actor` and `rules`. Roles are
-enforced here, not only hidden in screens: a rep decides only their own leads and pool
-leads, a team lead decides any lead, assigns, reassigns and changes the team, and the
-review board reads and exports, and marketing brings leads in, hands them over and
-recycles them. A database with no team members yet enforces nothing, so one person
-triaging alone is never in their own way.
+Who may do what is checked by the shared `Context` (see `triage.services.context`).
 """
 
 from __future__ import annotations
 
 import re
 import statistics
-from time import monotonic
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
@@ -22,136 +15,27 @@ from pydantic import ValidationError
 
 from triage.domain.dates import parse_day, parse_decimal
 from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
-from triage.domain import lifecycle
 from triage.domain.errors import TriageError
-from triage.domain.models import ROLE_LABELS, AuditEvent, AwayPeriod, Interest, Lead, Role, Stage, TeamMember, utcnow
+from triage.domain.models import AuditEvent, AwayPeriod, Interest, Lead, Role, Stage, TeamMember, utcnow
 from triage.domain.scoring import score_lead
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
 
-if TYPE_CHECKING:
-    from triage.services.marketing import ImportSummary
-    from triage.domain.rules import Rules
+from triage.services.context import Context
 
-#: How long a service trusts what it read of its actor's role.
-ROLE_SECONDS = 2.0
+if TYPE_CHECKING:
+    from triage.services.transfer import ImportSummary
+
 #: Fair over this many days: loads older than that no longer count.
 WINDOW_DAYS = 30
-#: Pool leads the assignment engine takes at a time (see `assign_pool_batches`).
+#: Pool leads the assignment engine takes at a time (see `Team.assign_pool_batches`).
 ASSIGN_BATCH = 5000
 #: Ageing buckets of open leads, in business hours since hand-over.
 AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">48h"))
 
 
-RETURNED_COLUMNS = ["lead_id", "name", "company", "email", "channel", "handed_over_at", "returned_at",
-                    "returned_by", "reason", "path", "note", "review", "reviewed_by", "reviewed_at", "review_note",
-                    "stage_now", "owner_now", "afterwards"]
-#: The moves that hand a lead (again) to sales and start its SLA clock anew.
-HAND_OVERS = ("hand_over", "recycle", "board overturn")
-SUPPRESSION_COLUMNS = ["email", "lead_id", "stage", "owner", "since"]
 BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {label}" for _, label in AGE_BUCKETS),
                    "breached", "soon_due", "accepted_this_week", "returned_this_week", "leads_30_days",
                    "points_30_days", "away_now"]
-
-
-@dataclass
-class ReturnedLead:
-    """One return (`event`) of a lead, with what the review board needs beside it: who
-    returned it and why (`returned_by`, `note`), the hand-over it answered, and the
-    board's verdict on it with its note."""
-
-    lead: Lead
-    event: AuditEvent
-    #: What happened to the lead after the return (recycled, accepted, overturned, ...).
-    later: list[AuditEvent]
-    #: What happened to the lead before the return, oldest first.
-    earlier: list[AuditEvent] = field(default_factory=list)
-
-    @property
-    def later_accepted(self) -> bool:
-        return any(event.action == "accept" for event in self.later) or self.lead.stage in (
-            Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
-
-    @property
-    def returned_by(self) -> str:
-        return self.event.actor
-
-    @property
-    def note(self) -> str:
-        """The rep's note with the return (with the contract's end for reason contract)."""
-        return self.event.note
-
-    @property
-    def review_event(self) -> AuditEvent | None:
-        """The board's last confirm or overturn of this return, before any later return."""
-        found = None
-        for event in self.later:
-            if event.action == "return":
-                break
-            if event.action.startswith("board "):
-                found = event
-        return found
-
-    @property
-    def reviewed(self) -> str:
-        """"confirmed", "overturned", or "" while the board has not judged this return."""
-        event = self.review_event
-        return event.action.removeprefix("board ") + "ed" if event else ""
-
-    @property
-    def reviewed_by(self) -> str:
-        event = self.review_event
-        return event.actor if event else ""
-
-    @property
-    def reviewed_at(self) -> datetime | None:
-        event = self.review_event
-        return event.at if event else None
-
-    @property
-    def review_note(self) -> str:
-        event = self.review_event
-        return event.note if event else ""
-
-    @property
-    def handed_over_at(self) -> datetime | None:
-        """When sales got the lead that it then returned: the last hand-over (recycle,
-        overturn) before the return. The lead's own `handed_over_at` is its latest hand-over,
-        which after a recycle or an overturn lies after this return. A first hand-over that
-        a later one overwrote is not on record: then the lead's creation (an import hands a
-        lead over when it creates it)."""
-        before = [event.at for event in self.earlier if event.action in HAND_OVERS]
-        if before:
-            return before[-1]
-        if not any(event.action in HAND_OVERS for event in self.later):
-            return self.lead.handed_over_at
-        return min(self.lead.created_at, self.event.at)
-
-
-def _split_history(history: list[AuditEvent], event: AuditEvent) -> tuple[list[AuditEvent], list[AuditEvent]]:
-    """The events before and after `event` in a lead's history (oldest first)."""
-    for index, other in enumerate(history):
-        if other.id is not None and other.id == event.id:
-            return history[:index], history[index + 1:]
-    return [e for e in history if e.at < event.at], [e for e in history if e.at > event.at]
-
-
-@dataclass
-class Review:
-    since: datetime
-    until: datetime
-    returns: list[ReturnedLead]
-    by_reason: Counter = field(default_factory=Counter)
-    by_rep: Counter = field(default_factory=Counter)
-    #: channel: (returned, handed over in the period)
-    by_channel: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-    @property
-    def later_accepted(self) -> list[ReturnedLead]:
-        return [item for item in self.returns if item.later_accepted]
-
-
-class RoleRefused(TriageError):
-    """An action the actor's role does not allow; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -288,72 +172,19 @@ def member_values(fields: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
     return values, errors
 
 
-class TeamWork:
-    store: Any
-    actor: str
-    signature: str
-    rules: Rules
+class Team:
+    """The team and its members, fair assignment, the SLA and the balance of the queues."""
 
-    # --- roles -----------------------------------------------------------------------
-
-    def role(self, *, fresh: bool = True) -> Role | None:
-        """The actor's role; None when the team is empty and nothing is enforced.
-
-        Decisions and takes (`fresh=False`) read it again at most every `ROLE_SECONDS`: a rep
-        deciding lead after lead does not ask the database who they are each time, and a
-        change of role counts within seconds. Everything else reads it fresh."""
-        cached = getattr(self, "_role_cache", None)
-        now = monotonic()
-        if not fresh and cached is not None and now - cached[0] < ROLE_SECONDS:
-            member, size = cached[1]
-        else:
-            member, size = self.store.membership(self.actor)
-            self._role_cache = (now, (member, size))
-        if size == 0:
-            return None
-        if member is None:
-            raise RoleRefused(
-                f"{self.actor} is not on the team: a team lead adds you with "
-                f"`triage team add {self.actor} --name NAME --role rep`"
-            )
-        return member.role
-
-    def forget_role(self) -> None:
-        """Read the actor's role afresh on the next check (after the team changed)."""
-        self._role_cache = None
-
-    def require_team_lead(self, what: str) -> None:
-        role = self.role()
-        if role is not None and role is not Role.LEAD:
-            raise RoleRefused(f"only a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
-
-    def _may_decide(self, lead: Lead) -> None:
-        role = self.role(fresh=False)
-        if role is Role.BOARD:
-            raise RoleRefused(
-                f"{self.actor} is on the review board, which reads and exports leads; "
-                "reps and team leads decide them"
-            )
-        if role is Role.REP and lead.owner not in (None, self.actor):
-            raise RoleRefused(f"lead {lead.id} is assigned to {lead.owner}; only {lead.owner} or a team lead decides it")
-
-    def _may_market(self, what: str) -> None:
-        """Marketing's moves (import, hand-over, recycle): marketing's and the team lead's."""
-        role = self.role(fresh=False)
-        if role not in (None, Role.MARKETING, Role.LEAD):
-            raise RoleRefused(f"only marketing or a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
-
-    def _may_take(self) -> None:
-        if self.role(fresh=False) is Role.BOARD:
-            raise RoleRefused(f"{self.actor} is on the review board, which does not take leads")
+    def __init__(self, context: Context) -> None:
+        self.context = context
 
     # --- the team --------------------------------------------------------------------
 
     def team(self) -> list[TeamMember]:
-        return self.store.team()
+        return self.context.store.team()
 
     def member(self, login: str) -> TeamMember:
-        found = next((member for member in self.store.team() if member.login == login), None)
+        found = next((member for member in self.context.store.team() if member.login == login), None)
         if found is None:
             raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
         return found
@@ -361,33 +192,33 @@ class TeamWork:
     def add_member(self, member: TeamMember, *, password: str | None = None) -> TeamMember:
         """Add a member (team lead). On PostgreSQL this makes their database login, with
         `password`; on SQLite, where who you are is your system login, there is none."""
-        self.require_team_lead("change the team")
+        self.context.require_team_lead("change the team")
         self._check_password(password)
-        if any(existing.login == member.login for existing in self.store.team()):
+        if any(existing.login == member.login for existing in self.context.store.team()):
             raise TriageError(f"{member.login} is on the team already; change them with `triage team set`")
-        self.store.add_team_member(member, password=password, login=True)
-        self.forget_role()
+        self.context.store.add_team_member(member, password=password, login=True)
+        self.context.forget_role()
         return member
 
     def update_member(self, login: str, *, password: str | None = None, **changes: Any) -> TeamMember:
-        self.require_team_lead("change the team")
+        self.context.require_team_lead("change the team")
         self._check_password(password)
         updated = TeamMember.model_validate({**self.member(login).model_dump(), **changes})
-        self.store.add_team_member(updated, password=password, login=True)
-        self.forget_role()
+        self.context.store.add_team_member(updated, password=password, login=True)
+        self.context.forget_role()
         return updated
 
     def remove_member(self, login: str) -> None:
         """Take a member off the team (team lead); on PostgreSQL their login ends."""
-        self.require_team_lead("change the team")
-        if login == self.actor:
+        self.context.require_team_lead("change the team")
+        if login == self.context.actor:
             raise TriageError("you cannot remove yourself from the team; another team lead can")
-        if not self.store.remove_team_member(login):
+        if not self.context.store.remove_team_member(login):
             raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
-        self.forget_role()
+        self.context.forget_role()
 
     def _check_password(self, password: str | None) -> None:
-        if password is not None and self.store.connected_user() is None:
+        if password is not None and self.context.store.connected_user() is None:
             raise TriageError("passwords are for team logins on PostgreSQL; on SQLite who you are is "
                               "your system login")
 
@@ -397,10 +228,10 @@ class TeamWork:
         Every field is checked before anything is stored; `MemberInvalid` names each field
         that is wrong and why, so a dialog can say so beside it and keep what was typed.
         Capacity takes a decimal comma (`0,5`), away days as people type them."""
-        self.require_team_lead("change the team")
+        self.context.require_team_lead("change the team")
         values, errors = member_values(fields)
         login = fields.get("login", "").strip()
-        existing = {member.login: member for member in self.store.team()}
+        existing = {member.login: member for member in self.context.store.team()}
         if new and login in existing:
             errors.setdefault("login", f"{login} is on the team already")
         if not new and login not in existing:
@@ -418,8 +249,8 @@ class TeamWork:
                     errors.setdefault(name, str(error["msg"]).removeprefix("Value error, "))
         if errors:
             raise MemberInvalid(errors)
-        self.store.add_team_member(member)
-        self.forget_role()
+        self.context.store.add_team_member(member)
+        self.context.forget_role()
         return member
 
     def set_away(self, login: str, since: date | str, until: date | str) -> TeamMember:
@@ -431,25 +262,25 @@ class TeamWork:
             period = AwayPeriod(since=first, until=last)
         except (ValueError, ValidationError) as exc:
             raise TriageError(_why(exc)) from None
-        if login != self.actor:
-            self.require_team_lead("record another member's away period")
+        if login != self.context.actor:
+            self.context.require_team_lead("record another member's away period")
         else:
-            self.role()
+            self.context.role()
         member = self.member(login)
         updated = member.model_copy(update={"away": sorted([*member.away, period], key=lambda p: p.since)})
-        self.store.add_team_member(updated)
+        self.context.store.add_team_member(updated)
         return updated
 
     # --- assignment ------------------------------------------------------------------
 
     def _rep_loads(self, now: datetime, *, fresh: bool = False) -> list[RepLoad]:
-        reps = [member for member in self.store.team() if member.role is Role.REP]
+        reps = [member for member in self.context.store.team() if member.role is Role.REP]
         window_start = now - timedelta(days=WINDOW_DAYS)
         given: dict[str, tuple[int, int]] = {}
         open_leads: dict[str, int] = {}
         if not fresh:
-            given = self.store.given_totals(window_start)
-            open_leads = self.store.open_leads_by_owner()
+            given = self.context.store.given_totals(window_start)
+            open_leads = self.context.store.open_leads_by_owner()
         loads = [
             RepLoad(
                 login=member.login, weight=member.capacity, cap=None if fresh else member.cap,
@@ -479,13 +310,13 @@ class TeamWork:
         from the loads the batch before left, so the outcome is the one of the whole pool at
         once, while memory holds one batch. Each batch is given in its own transaction
         before the next is read (its assignments are those given)."""
-        self.require_team_lead("assign leads")
+        self.context.require_team_lead("assign leads")
         now = now or utcnow()
         reps = self._rep_loads(now)
         after: tuple[str, int] | None = None
         index = 0
         demo = Interest.DEMO_REQUEST.value
-        while page := self.store.pool_to_assign(after, limit=batch):
+        while page := self.context.store.pool_to_assign(after, limit=batch):
             after = (page[-1][4], page[-1][0])
             leads = [LeadToAssign(id=lead_id, score=score, country=country, handraiser=interest == demo,
                                   queue_key=f"{index + offset:09d}")
@@ -494,9 +325,9 @@ class TeamWork:
             outcome = assign(leads, reps, now)
             reps = list(outcome.reps.values())
             if not dry_run and outcome.assignments:
-                events = [AuditEvent(lead_id=a.lead_id, actor=self.signature, at=now, action="assign",
+                events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign",
                                      note=a.reason) for a in outcome.assignments]
-                given = set(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
+                given = set(self.context.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
                                                   from_pool=True))
                 outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
             yield outcome
@@ -508,35 +339,35 @@ class TeamWork:
         the pool, when the team has reps to give them to (the push model). The rest of the
         pool (leads a team lead released, say) stays where it is; the import's actor needs no
         role for this (the review board cannot import)."""
-        if not summary.new_lead_ids or not any(member.role is Role.REP for member in self.store.team()):
+        if not summary.new_lead_ids or not any(member.role is Role.REP for member in self.context.store.team()):
             return 0
         now = utcnow()
-        pool = self.store.pool_leads_among(summary.new_lead_ids)
+        pool = self.context.store.pool_leads_among(summary.new_lead_ids)
         leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
                  for index, lead in enumerate(pool)]
         outcome = assign(leads, self._rep_loads(now), now)
-        events = [AuditEvent(lead_id=a.lead_id, actor=self.signature, at=now, action="assign", note=a.reason)
+        events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign", note=a.reason)
                   for a in outcome.assignments]
-        return len(self.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
+        return len(self.context.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
 
     def replay(self, since: datetime, until: datetime) -> list[ReplayRow]:
         """The leads handed over in [since, until) assigned again under today's team and
         rules, beside who really got them. Caps are left out: who had what open then is
         not on record; away periods count on each lead's day of hand-over."""
-        leads = sorted(self.store.handed_over_between(since, until), key=lambda lead: lead.handed_over_at)
+        leads = sorted(self.context.store.handed_over_between(since, until), key=lambda lead: lead.handed_over_at or lead.created_at)
         state = self._rep_loads(since, fresh=True)
         replayed: dict[str, list[int]] = {rep.login: [0, 0] for rep in state}
         for index, lead in enumerate(leads):
-            score = score_lead(lead, self.rules).score
+            score = score_lead(lead, self.context.rules).score
             outcome = assign(
                 [LeadToAssign(lead.id, score, lead.country, lead.is_handraiser, f"{index:09d}")],
-                state, lead.handed_over_at,
+                state, lead.handed_over_at or lead.created_at,
             )
             state = list(outcome.reps.values())
             for assignment in outcome.assignments:
                 replayed[assignment.login][0] += 1
                 replayed[assignment.login][1] += score
-        actual = {login: list(totals) for login, totals in self.store.given_totals(since, until).items()}
+        actual = {login: list(totals) for login, totals in self.context.store.given_totals(since, until).items()}
         logins = sorted(set(replayed) | set(actual))
         return [
             ReplayRow(login, *replayed.get(login, [0, 0]), *actual.get(login, [0, 0]))
@@ -545,13 +376,13 @@ class TeamWork:
 
     def reassign(self, lead_ids: list[int], to: str | None) -> list[int]:
         """Give leads to another rep, or back to the pool (`to` None); team lead only."""
-        self.require_team_lead("reassign leads")
+        self.context.require_team_lead("reassign leads")
         if to is not None and self.member(to).role is Role.BOARD:
             raise TriageError(f"{to} is on the review board, which does not work leads")
         now = utcnow()
-        events = [AuditEvent(lead_id=lead_id, actor=self.signature, at=now, action="reassign",
-                             note=f"{to or 'pool'}: reassigned by {self.actor}") for lead_id in lead_ids]
-        done = self.store.give_leads([(lead_id, to) for lead_id in lead_ids], events, from_pool=False)
+        events = [AuditEvent(lead_id=lead_id, actor=self.context.signature, at=now, action="reassign",
+                             note=f"{to or 'pool'}: reassigned by {self.context.actor}") for lead_id in lead_ids]
+        done = self.context.store.give_leads([(lead_id, to) for lead_id in lead_ids], events, from_pool=False)
         missing = sorted(set(lead_ids) - set(done))
         if missing and not done:
             raise TriageError(f"no lead reassigned: {', '.join(map(str, missing))} are not open MQLs")
@@ -559,21 +390,21 @@ class TeamWork:
 
     def release(self, login: str) -> list[int]:
         """Send every open MQL of `login` back to the pool (a rep fell ill); team lead only."""
-        self.require_team_lead("reassign leads")
-        leads = [lead.id for lead in self.store.open_leads(owner=login)]  # one rep's: capped by their cap
+        self.context.require_team_lead("reassign leads")
+        leads = [lead.id for lead in self.context.store.open_leads(owner=login)]
         return self.reassign(leads, None) if leads else []
 
     # --- SLA -------------------------------------------------------------------------
 
     def sla_clock(self) -> BusinessClock:
-        return BusinessClock(self.rules.sla)
+        return BusinessClock(self.context.rules.sla)
 
     def sla_summary(self, now: datetime | None = None) -> tuple[int, int]:
         """How many open MQLs are breached, and how many soon due, counted in the database
         by the hand-over moments the clock says those states begin at."""
         now = now or utcnow()
         breached_by, soon_by = self.sla_clock().handed_over_by(Stage.MQL, now)
-        tallies = self.store.open_lead_tallies([breached_by, soon_by]).values()
+        tallies = self.context.store.open_lead_tallies([breached_by, soon_by]).values()
         breached = sum(tally[2] for tally in tallies)
         return breached, sum(tally[3] for tally in tallies) - breached
 
@@ -593,7 +424,7 @@ class TeamWork:
             assert found is not None  # the clock runs for MQLs, or soon_by were None
             return found
 
-        first = [(lead, status(lead.handed_over_at)) for lead in self.store.open_leads_handed(up_to=soon_by, limit=limit)]
+        first = [(lead, status(lead.handed_over_at)) for lead in self.context.store.open_leads_handed(up_to=soon_by, limit=limit)]
         if len(first) == limit:
             # The oldest hand-overs are the most urgent, but leads handed over in one night
             # or weekend are due at the same moment, and among those the lowest ids come
@@ -602,7 +433,7 @@ class TeamWork:
             ties_from = clock.last_moment(lambda since: status(since).hours_left < last, now)
             ties_to = clock.last_moment(lambda since: status(since).hours_left <= last, now) or soon_by
             kept = [pair for pair in first if pair[1].hours_left < last]
-            ties = self.store.open_leads_handed(
+            ties = self.context.store.open_leads_handed(
                 up_to=min(soon_by, ties_to), since=None if ties_from is None else ties_from + timedelta(microseconds=1),
                 by_id=True, limit=limit - len(kept))
             first = kept + [(lead, status(lead.handed_over_at)) for lead in ties]
@@ -618,7 +449,7 @@ class TeamWork:
             return
         waiting: list[tuple[Lead, SlaStatus]] = []
         after: tuple[datetime, int] | None = None
-        while leads := self.store.open_leads_handed(up_to=soon_by, after=after, limit=page):
+        while leads := self.context.store.open_leads_handed(up_to=soon_by, after=after, limit=page):
             for lead in leads:
                 status = clock.status(lead.stage, lead.handed_over_at, now)
                 if status is None:
@@ -638,139 +469,29 @@ class TeamWork:
         now = now or utcnow()
         acted = []
         breached = [lead for lead, status in self.sla_urgent(now) if status.state is SlaState.BREACHED]
-        if self.rules.sla.on_breach == "pool":
+        if self.context.rules.sla.on_breach == "pool":
             owned = [lead.id for lead in breached if lead.owner]
             if owned:
-                events = [AuditEvent(lead_id=lead_id, actor=self.signature, at=now, action="reassign",
+                events = [AuditEvent(lead_id=lead_id, actor=self.context.signature, at=now, action="reassign",
                                      note="pool: SLA breached, back to the pool") for lead_id in owned]
-                done = self.store.give_leads([(lead_id, None) for lead_id in owned], events, from_pool=False)
+                done = self.context.store.give_leads([(lead_id, None) for lead_id in owned], events, from_pool=False)
                 acted = [(lead_id, "back to the pool") for lead_id in done]
             return acted
         for lead in breached:
-            if any(event.action == "escalate" for event in self.store.history(lead.id)):
+            if any(event.action == "escalate" for event in self.context.store.history(lead.id)):
                 continue
-            event = AuditEvent(lead_id=lead.id, actor=self.signature, at=now, action="escalate",
+            event = AuditEvent(lead_id=lead.id, actor=self.context.signature, at=now, action="escalate",
                                note=f"SLA breached ({lead.owner or 'pool'}): for the team lead")
-            self.store.change(lead, {}, event)
+            self.context.store.change(lead, {}, event)
             acted.append((lead.id, "escalated"))
         return acted
-
-    # --- the review board ------------------------------------------------------------
-
-    def _require_board(self, what: str) -> None:
-        role = self.role()
-        if role is Role.REP:
-            raise RoleRefused(f"only the review board or a team lead may {what}; {self.actor} is rep")
-
-    def review(self, since: datetime, until: datetime) -> Review:
-        """The returns of a period, grouped, with what became of them (review board)."""
-        self._require_board("review returns")
-        returns = []
-        for lead, event, history in self.store.returns_with_history(since, until):
-            earlier, later = _split_history(history, event)
-            returns.append(ReturnedLead(lead, event, later, earlier))
-        review = Review(since=since, until=until, returns=returns)
-        handed = self.store.handed_over_by_channel(since, until)
-        returned = Counter(item.lead.channel.value for item in returns)
-        review.by_reason = Counter(item.event.reason.value if item.event.reason else "?" for item in returns)
-        review.by_rep = Counter(item.event.actor for item in returns)
-        review.by_channel = {
-            channel: (count, handed.get(channel, 0)) for channel, count in returned.most_common()
-        }
-        return review
-
-    def confirm_return(self, lead_id: int, note: str = "") -> Lead:
-        """The board agrees with a return; audited, the lead stays where it is."""
-        self._require_board("confirm returns")
-        lead = self.lead(lead_id)
-        if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
-            raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to confirm")
-        history = self.store.history(lead_id)
-        returns = [event for event in history if event.action == "return"]
-        if returns:
-            earlier, later = _split_history(history, returns[-1])
-            done = ReturnedLead(lead, returns[-1], later, earlier).review_event
-            if done is not None and done.action == "board confirm":
-                raise TriageError(f"the return of lead {lead_id} is confirmed already, by {done.actor} on "
-                                  f"{done.at.astimezone():%Y-%m-%d %H:%M}")
-        event = AuditEvent(lead_id=lead_id, actor=self.signature, at=utcnow(), action="board confirm",
-                           note=note.strip() or "return confirmed")
-        return self.store.change(lead, {}, event)
-
-    def overturn_return(self, lead_id: int, note: str) -> Lead:
-        """The board disagrees: the lead goes back to sales, an MQL in the pool, with a note."""
-        self._require_board("overturn returns")
-        if not note.strip():
-            raise TriageError("overturning a return needs a note saying why sales should look again")
-        lead = self.lead(lead_id)
-        if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
-            raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to overturn")
-        lifecycle.check_move(lead.stage, Stage.MQL)
-        now = utcnow()
-        event = AuditEvent(lead_id=lead_id, actor=self.signature, at=now, action="board overturn",
-                           from_stage=lead.stage, to_stage=Stage.MQL, note=note.strip())
-        return self.store.change(lead, {"stage": Stage.MQL, "owner": None, "handed_over_at": now}, event)
-
-    # --- exports ---------------------------------------------------------------------
-
-    def export_rows(self, kind: str, since: datetime | None = None,
-                    until: datetime | None = None) -> tuple[list[str], Iterator[dict[str, Any]]]:
-        """Columns and rows of an export (team lead or review board)."""
-        role = self.role()
-        if role is Role.REP:
-            raise RoleRefused(f"exports are for team leads and the review board (and marketing: leads and the "
-                              f"suppression list); {self.actor} is rep")
-        if role is Role.MARKETING and kind not in ("suppression", "leads"):
-            raise RoleRefused(f"marketing exports leads and the suppression list; the {kind} export is for "
-                              "team leads and the review board")
-        if kind == "returned":
-            return RETURNED_COLUMNS, self._returned_rows(since, until)
-        if kind == "leads":  # the values as they are: each format writes them its way
-            columns = ["id", *(name for name in Lead.model_fields if name != "id")]
-            return columns, self.store.export_leads(since, until)
-        if kind == "suppression":
-            working = (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
-            return SUPPRESSION_COLUMNS, (
-                {"email": email, "lead_id": lead_id, "stage": stage, "owner": owner or "", "since": at.isoformat()}
-                for lead_id, email, stage, owner, at in self.store.worked_leads(working, since, until)
-            )
-        if kind == "balance":
-            balance = self.balance()
-            return BALANCE_COLUMNS, (
-                {"rep": row.member.login, "name": row.member.name, "role": row.member.role.value,
-                 "capacity": row.member.capacity, "cap": row.member.cap, "open": row.open_leads,
-                 **{f"open {label}": row.ages[label] for _, label in AGE_BUCKETS},
-                 "breached": row.breached, "soon_due": row.soon_due, "accepted_this_week": row.accepted_this_week,
-                 "returned_this_week": row.returned_this_week, "leads_30_days": row.window_count,
-                 "points_30_days": row.window_score, "away_now": row.away_now}
-                for row in balance.reps
-            )
-        raise TriageError(f"no export called {kind!r}; choose returned, leads, suppression or balance")
-
-    def _returned_rows(self, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
-        """One row per return, its dates in the order things happened: the hand-over the
-        return answered, the return, the board's review of it; later hand-overs (a recycle,
-        an overturn) are in `afterwards`."""
-        for lead, event, history in self.store.returns_with_history(since, until):
-            earlier, later = _split_history(history, event)
-            item = ReturnedLead(lead, event, later, earlier)
-            yield {
-                "lead_id": lead.id, "name": lead.name, "company": lead.company, "email": lead.email,
-                "channel": lead.channel.value, "handed_over_at": item.handed_over_at,
-                "returned_at": event.at, "returned_by": event.actor,
-                "reason": event.reason.value if event.reason else "", "path": event.path.value if event.path else "",
-                "note": event.note, "review": item.reviewed, "reviewed_by": item.reviewed_by,
-                "reviewed_at": item.reviewed_at, "review_note": item.review_note,
-                "stage_now": lead.stage.value, "owner_now": lead.owner or "",
-                "afterwards": "; ".join(f"{later.at:%Y-%m-%d} {later.action} by {later.actor}" for later in later),
-            }
 
     # --- balance ---------------------------------------------------------------------
 
     def balance(self, now: datetime | None = None) -> Balance:
         now = now or utcnow()
         clock = self.sla_clock()
-        members = [member for member in self.store.team() if member.role in (Role.REP, Role.LEAD)]
+        members = [member for member in self.context.store.team() if member.role in (Role.REP, Role.LEAD)]
         rows = {member.login: RepBalance(member=member, ages={label: 0 for _, label in AGE_BUCKETS},
                                          away_now=member.is_away(now.date()))
                 for member in members}
@@ -779,7 +500,7 @@ class TeamWork:
         # finds; the database counts the open MQLs on either side of each, per owner.
         aged = [clock.aged_by(limit, now) for limit, _ in AGE_BUCKETS[:-1]]
         breached_by, soon_by = clock.handed_over_by(Stage.MQL, now)
-        for owner, (count, handed, *before) in self.store.open_lead_tallies([*aged, breached_by, soon_by]).items():
+        for owner, (count, handed, *before) in self.context.store.open_lead_tallies([*aged, breached_by, soon_by]).items():
             row = pool if owner is None else rows.get(owner)
             if row is None:
                 continue
@@ -794,13 +515,13 @@ class TeamWork:
         local_now = now.astimezone(clock.zone)
         week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), time(0),
                                       tzinfo=clock.zone)
-        for (actor, action), count in self.store.action_counts_since(week_start, ("accept", "return")).items():
+        for (actor, action), count in self.context.store.action_counts_since(week_start, ("accept", "return")).items():
             if actor in rows:
                 if action == "accept":
                     rows[actor].accepted_this_week += count
                 else:
                     rows[actor].returned_this_week += count
-        for login, (count, score) in self.store.given_totals(now - timedelta(days=WINDOW_DAYS)).items():
+        for login, (count, score) in self.context.store.given_totals(now - timedelta(days=WINDOW_DAYS)).items():
             if login in rows:
                 rows[login].window_count += count
                 rows[login].window_score += score

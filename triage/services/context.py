@@ -1,0 +1,113 @@
+"""What every service shares: the store, who acts, the rules in force and the clock.
+
+Roles are enforced here, not only hidden in screens: a rep decides only their own leads
+and pool leads, a team lead decides any lead, assigns, reassigns and changes the team, the
+review board reads and exports, and marketing brings leads in, hands them over and
+recycles them. A database with no team members yet enforces nothing, so one person
+triaging alone is never in their own way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from time import monotonic
+from typing import Any, Callable
+
+from triage.domain.errors import LeadNotFound, RoleRefused, StaleLead
+from triage.domain.models import ROLE_LABELS, AuditEvent, Lead, Role, TeamMember, utcnow
+from triage.domain.rules import Rules, default_rules
+from triage.services.store import LeadStore
+
+#: How long a service trusts what it read of its actor's role.
+ROLE_SECONDS = 2.0
+
+
+class Context:
+    def __init__(self, store: LeadStore, actor: str, rules: Rules | None = None, *, acting_for: str = "",
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        #: Whose work this is: whose leads, whose role. With `acting_for`, a team lead acts
+        #: as that member, and the audit trail names both ("lena as anna").
+        self.actor = acting_for or actor
+        self.signature = f"{actor} as {acting_for}" if acting_for and acting_for != actor else actor
+        #: The rules every service scores and times by; `Scoring` changes them for all.
+        self.rules = rules or default_rules()
+        self.clock = clock
+        self._role_cache: tuple[float, tuple[TeamMember | None, int]] | None = None
+
+    def event(self, lead_id: int, action: str, **fields: Any) -> AuditEvent:
+        """An audit event of this actor, now."""
+        return AuditEvent(lead_id=lead_id, actor=self.signature, at=fields.pop("at", None) or self.clock(),
+                          action=action, **fields)
+
+    def lead(self, lead_id: int) -> Lead:
+        lead = self.store.get(lead_id)
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        return lead
+
+    def current(self, lead_id: int, expected_version: int | None) -> Lead:
+        """The lead, refused as stale when someone changed it since the caller read it."""
+        lead = self.lead(lead_id)
+        if expected_version is not None and lead.version != expected_version:
+            raise StaleLead(lead_id, lead.updated_by, lead.updated_at)
+        return lead
+
+    # --- roles ---------------------------------------------------------------------------
+
+    def role(self, *, fresh: bool = True) -> Role | None:
+        """The actor's role; None when the team is empty and nothing is enforced.
+
+        Decisions and takes (`fresh=False`) read it again at most every `ROLE_SECONDS`: a rep
+        deciding lead after lead does not ask the database who they are each time, and a
+        change of role counts within seconds. Everything else reads it fresh."""
+        cached = self._role_cache
+        now = monotonic()
+        if not fresh and cached is not None and now - cached[0] < ROLE_SECONDS:
+            member, size = cached[1]
+        else:
+            member, size = self.store.membership(self.actor)
+            self._role_cache = (now, (member, size))
+        if size == 0:
+            return None
+        if member is None:
+            raise RoleRefused(
+                f"{self.actor} is not on the team: a team lead adds you with "
+                f"`triage team add {self.actor} --name NAME --role rep`"
+            )
+        return member.role
+
+    def forget_role(self) -> None:
+        """Read the actor's role afresh on the next check (after the team changed)."""
+        self._role_cache = None
+
+    def require_team_lead(self, what: str) -> None:
+        role = self.role()
+        if role is not None and role is not Role.LEAD:
+            raise RoleRefused(f"only a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
+
+    def may_decide(self, lead: Lead) -> None:
+        role = self.role(fresh=False)
+        if role is Role.BOARD:
+            raise RoleRefused(
+                f"{self.actor} is on the review board, which reads and exports leads; "
+                "reps and team leads decide them"
+            )
+        if role is Role.REP and lead.owner not in (None, self.actor):
+            raise RoleRefused(f"lead {lead.id} is assigned to {lead.owner}; only {lead.owner} or a team lead decides it")
+
+    def may_market(self, what: str) -> None:
+        """Marketing's moves (import, hand-over, recycle): marketing's and the team lead's."""
+        role = self.role(fresh=False)
+        if role not in (None, Role.MARKETING, Role.LEAD):
+            assert role is not None
+            raise RoleRefused(f"only marketing or a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
+
+    def may_take(self) -> None:
+        if self.role(fresh=False) is Role.BOARD:
+            raise RoleRefused(f"{self.actor} is on the review board, which does not take leads")
+
+    def require_board(self, what: str) -> None:
+        """The review board's reading and judging: the board's and the team lead's."""
+        if self.role() is Role.REP:
+            raise RoleRefused(f"only the review board or a team lead may {what}; {self.actor} is rep")
