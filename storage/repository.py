@@ -693,7 +693,7 @@ class LeadRepository:
     @database_errors
     def action_counts_since(self, since: datetime, actions: tuple[str, ...]) -> dict[tuple[str, str], int]:
         """How many audit events of each of `actions` each actor made since `since`."""
-        query = (
+        query: Any = (
             AuditRow.select(AuditRow.actor, AuditRow.action, fn.COUNT(AuditRow.id))
             .where(AuditRow.action.in_(actions) & (AuditRow.at >= _naive_utc(since)))
             .group_by(AuditRow.actor, AuditRow.action)
@@ -704,14 +704,14 @@ class LeadRepository:
     @database_errors
     def handed_over_by_channel(self, since: datetime, until: datetime) -> dict[str, int]:
         """Leads handed over in [since, until), counted per channel in the database."""
-        query = (  # every stage, named, so that the hand-over index (stage first) serves
+        query: Any = (  # every stage, named, so that the hand-over index (stage first) serves
             LeadRow.select(LeadRow.channel, fn.COUNT(LeadRow.id))
             .where(LeadRow.stage.in_([stage.value for stage in Stage])
                    & (LeadRow.handed_over_at >= _naive_utc(since)) & (LeadRow.handed_over_at < _naive_utc(until)))
             .group_by(LeadRow.channel)
             .tuples()
         )
-        return dict(query)
+        return {channel: count for channel, count in query}
 
     @database_errors
     def pool_to_assign(self, after: tuple[str, int] | None = None,
@@ -738,15 +738,16 @@ class LeadRepository:
         histories: dict[int, list[AuditEvent]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            for row in LeadRow.select().where(LeadRow.id.in_(chunk)).namedtuples():
-                leads[row.id] = _lead_from_row(row)
-            query = (AuditRow.select().where(AuditRow.lead.in_(chunk))
-                     .order_by(AuditRow.lead, AuditRow.at, AuditRow.id))
-            for row in query:
-                histories.setdefault(row.lead_id, []).append(AuditEvent(
-                    id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
-                    from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason,
-                    path=row.path, note=row.note, prior=row.prior))
+            for lead_row in LeadRow.select().where(LeadRow.id.in_(chunk)).namedtuples():
+                leads[lead_row.id] = _lead_from_row(lead_row)
+            events: Any = (AuditRow.select().where(AuditRow.lead.in_(chunk))
+                      .order_by(AuditRow.lead, AuditRow.at, AuditRow.id))
+            for found in events:
+                histories.setdefault(found.lead_id, []).append(AuditEvent(
+                    id=found.id, lead_id=found.lead_id, actor=found.actor, at=found.at.replace(tzinfo=timezone.utc),
+                    action=found.action,
+                    from_stage=found.from_stage, to_stage=found.to_stage, reason=found.reason,
+                    path=found.path, note=found.note, prior=found.prior))
         return [(leads[lead_id], event, histories.get(lead_id, [])) for lead_id, event in returns
                 if lead_id in leads]
 
@@ -760,11 +761,11 @@ class LeadRepository:
             where &= LeadRow.updated_at >= _naive_utc(since)
         if until is not None:
             where &= LeadRow.updated_at < _naive_utc(until)
-        query = (LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.stage, LeadRow.owner, LeadRow.updated_at)
+        query: Any = (LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.stage, LeadRow.owner, LeadRow.updated_at)
                  .where(where).order_by(LeadRow.id).tuples())
         try:
             for lead_id, email, stage, owner, at in query.iterator():
-                yield lead_id, email, stage, owner, _aware(at)
+                yield lead_id, email, stage, owner, at.replace(tzinfo=timezone.utc)
         except peewee.DatabaseError as exc:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 

@@ -419,7 +419,7 @@ class Team:
         if soon_by is None or limit <= 0:
             return []
 
-        def status(since: datetime) -> SlaStatus:
+        def status(since: datetime | None) -> SlaStatus:
             found = clock.status(Stage.MQL, since, now)
             assert found is not None  # the clock runs for MQLs, or soon_by were None
             return found
