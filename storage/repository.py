@@ -428,7 +428,9 @@ class LeadRepository:
         # In the queue's order, as its page is read: for a word many leads share, PostgreSQL
         # then walks the queue's index and stops at `at_most + 1` matches instead of
         # collecting every match from the trigram index first.
-        return query.select(LeadRow.id).order_by(LeadRow.queue_key, LeadRow.id).limit(at_most + 1).count()
+        sql, params = query.select(LeadRow.id).order_by(LeadRow.queue_key, LeadRow.id).limit(at_most + 1).sql()
+        [(count,)] = self.db.execute_sql(f"SELECT COUNT(*) FROM ({sql}) AS capped", params).fetchall()
+        return int(count)
 
     def list_leads(
         self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None,
