@@ -6,14 +6,16 @@ import functools
 import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import peewee
-from peewee import Tuple, fn
+from peewee import Tuple, chunked, fn
 
 from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
-from triage.domain.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
+from triage.domain.models import AuditEvent, Lead, QueueRow, Role, Stage, TeamMember
+from triage.domain.queue_order import keys_at, queue_key, with_score
 from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
 
@@ -54,28 +56,6 @@ QUEUE_COLUMNS = [
 
 def search_text(*parts: str) -> str:
     return " ".join(filter(None, parts)).casefold()
-
-
-def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
-    """Handraisers first; then SLA urgency, the day of hand-over, oldest first; within a
-    day the highest score first, then the oldest hand-over."""
-    handed = _naive_utc(handed_over_at)
-    return _queue_key(interest == Interest.DEMO_REQUEST, f"{handed:%Y%m%d}", score, f"{handed:%H%M%S%f}")
-
-
-def _queue_key(handraiser: bool, day: str, score: int, clock: str) -> str:
-    """The key's layout; an import formats the day and time of its one hand-over once."""
-    return f"{0 if handraiser else 1}{day}{100 - score:03d}{clock}"
-
-
-def _sql_literal(value: str | int | None) -> str:
-    """A value as an SQL literal, the same in SQLite and PostgreSQL: a quote inside text is
-    doubled, which is all either needs."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, int):
-        return str(int(value))
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -170,35 +150,63 @@ def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -
     return known
 
 
-class ImportSession:
-    """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
+class Breakdowns:
+    """A score's parts as the JSON text `JsonField` stores them, made once per set of parts
+    (leads share their breakdowns, and parts far more often)."""
 
-    #: The columns a fresh lead is inserted with: its id, then the imported fields in the
-    #: order of `triage.files.importing.RECORD_FIELDS` up to `extra`, then what storage adds.
-    COLUMNS = ("id", *RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score",
-               "score_breakdown", "queue_key", "search_text")
-    #: Columns every lead of one import has the same value in, written into the statement
-    #: rather than bound for each row (a quarter of the insert's time).
-    SHARED_COLUMNS = ("stage", "owner", "recycle_count", "version", "handed_over_at", "updated_at", "updated_by",
-                      "rules_version", "overrides", "grade")
+    def __init__(self) -> None:
+        self._texts: dict[tuple, str] = {}
+        self._fragments: dict[tuple[str, int], str] = {}
 
-    def __init__(self, repo: "LeadRepository") -> None:
+    def _fragment(self, part: tuple[str, int]) -> str:
+        reason, points = part
+        text = LeadRow.score_breakdown.db_value({"reason": reason, "points": points})
+        if len(self._fragments) < 100_000:
+            self._fragments[part] = text
+        return text
+
+    def text(self, parts: tuple[tuple[str, int], ...]) -> str:
+        found = self._texts.get(parts)
+        if found is None:
+            fragments = self._fragments
+            found = "[" + ",".join([fragments.get(part) or self._fragment(part) for part in parts]) + "]"
+            if len(self._texts) < 100_000:
+                self._texts[parts] = found
+        return found
+
+
+class BulkInsert:
+    """New leads, many at once, inside one write transaction (see `LeadRepository.bulk_insert`):
+    the one way leads are inserted. The INSERT is built once and run by the driver's
+    executemany with bound parameters (peewee builds SQL row by row far slower than the
+    database takes it); the ids are given here.
+
+    Into an empty lead table on SQLite, the table's indexes are dropped and built again at
+    the end in one sorted pass instead of grown row by row: the same transaction, so still
+    all or nothing.
+    """
+
+    #: The columns a lead is inserted with, after its id: every column of the table.
+    COLUMNS = tuple(field.column_name for field in LeadRow._meta.sorted_fields if field.name != "id")
+
+    def __init__(self, repo: "LeadRepository", *, rebuild_indexes: bool = True) -> None:
         self.repo = repo
         db = repo.db
         self.postgres = is_postgres(db)
-        self._breakdowns: dict[tuple, str] = {}
-        self._fragments: dict[tuple[str, int], str] = {}
+        self.sql = 'INSERT INTO "lead" ("id", {}) VALUES ({})'.format(
+            ", ".join(f'"{column}"' for column in self.COLUMNS), ", ".join([db.param] * (len(self.COLUMNS) + 1)))
         self._indexes: list[str] = []
         [(self._last_id,)] = db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "lead"').fetchall()
-        if not self._last_id and not self.postgres:
-            # Into an empty table, SQLite builds the indexes at the end in one sorted pass
-            # instead of growing them row by row: the same transaction, so still all or nothing.
-            indexes = db.execute_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
-            ).fetchall()
-            for name, _ in indexes:
-                db.execute_sql(f'DROP INDEX "{name}"')
-            self._indexes = [sql for _, sql in indexes]
+        self._rebuild = rebuild_indexes and not self._last_id and not self.postgres
+
+    def _drop_indexes(self) -> None:
+        db = self.repo.db
+        indexes = db.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in indexes:
+            db.execute_sql(f'DROP INDEX "{name}"')
+        self._indexes = [sql for _, sql in indexes]
 
     def finish(self) -> None:
         if self._indexes:
@@ -209,14 +217,6 @@ class ImportSession:
                 db.execute_sql(sql)
             db.execute_sql(f"PRAGMA threads = {int(threads)}")
         self._indexes = []
-
-    def _fragment(self, part: tuple[str, int]) -> str:
-        """One part of a breakdown as its JSON text, the same as `JsonField` writes it."""
-        reason, points = part
-        text = LeadRow.score_breakdown.db_value({"reason": reason, "points": points})
-        if len(self._fragments) < 100_000:
-            self._fragments[part] = text
-        return text
 
     def _new_ids(self, count: int) -> list[int]:
         """Ids for `count` new leads. SQLite: after the highest, which nobody else can take
@@ -230,45 +230,77 @@ class ImportSession:
         self._last_id += count
         return list(range(first, first + count))
 
+    def insert(self, rows: list[tuple]) -> list[int]:
+        """Insert `rows`, each the values of `COLUMNS` as the database takes them; their ids."""
+        if not rows:
+            return []
+        if self._rebuild:
+            self._rebuild = False
+            self._drop_indexes()
+        ids = self._new_ids(len(rows))
+        self.repo.db.cursor().executemany(self.sql, [(lead_id, *row) for lead_id, row in zip(ids, rows, strict=True)])
+        return ids
+
+
+_DEFAULTS = {field.name: field.default() if callable(field.default) else field.default
+             for field in LeadRow._meta.sorted_fields if field.name != "id"}
+_IN_COLUMNS = itemgetter(*BulkInsert.COLUMNS)
+_BREAKDOWNS = Breakdowns()
+
+
+def lead_columns(rows: Iterable[dict[str, Any]]) -> list[tuple]:
+    """New leads, given as the plain values of their fields (the score's parts as (reason,
+    points); times aware or naive UTC; a field left out takes its default; an id is not
+    used), as `BulkInsert.insert` takes them. Needs no database: another process may
+    make them."""
+    text, json_text = _BREAKDOWNS.text, LeadRow.extra.db_value
+    made = []
+    for row in rows:
+        found = {**_DEFAULTS, **row}
+        created, handed = _naive_utc(found["created_at"]), found["handed_over_at"]
+        found["created_at"], found["updated_at"] = created, _naive_utc(found["updated_at"] or created)
+        if handed is not None:
+            found["handed_over_at"] = handed = _naive_utc(handed)
+        found["queue_key"] = queue_key(found["interest"], created if handed is None else handed, found["score"])
+        found["search_text"] = search_text(found["first_name"], found["last_name"], found["company"], found["email"])
+        found["score_breakdown"] = text(tuple(found["score_breakdown"]))
+        found["extra"] = json_text(found["extra"]) if found["extra"] else "{}"
+        found["overrides"] = json_text(found["overrides"]) if found["overrides"] else "{}"
+        made.append(_IN_COLUMNS(found))
+    return made
+
+
+class ImportSession(BulkInsert):
+    """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
+
+    #: What `add_fresh` has for each column: the imported fields in the order of
+    #: `triage.files.importing.RECORD_FIELDS` up to `extra`, what storage adds, then the
+    #: columns every lead of one import has the same value in.
+    FRESH = (*RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score", "score_breakdown",
+             "queue_key", "search_text", "stage", "owner", "recycle_count", "version", "handed_over_at",
+             "updated_at", "updated_by", "rules_version", "overrides", "grade")
+
+    def __init__(self, repo: "LeadRepository") -> None:
+        super().__init__(repo)
+        self._breakdowns = Breakdowns()
+        self._in_columns = itemgetter(*(self.FRESH.index(column) for column in self.COLUMNS))
+
     def add_fresh(self, rows: list[tuple], *, rules_version: str, now: datetime, updated_by: str) -> list[int]:
         """Insert new MQLs in the pool straight from prepared import rows (the fields of
         `RECORD_FIELDS`, then score and parts), with no objects on the way; their ids."""
-        if not rows:
-            return []
-        ids = self._new_ids(len(rows))
         moment = _naive_utc(now)
         stamp = moment.isoformat(" ")
-        day, clock = f"{moment:%Y%m%d}", f"{moment:%H%M%S%f}"
-        keys = [[_queue_key(handraiser, day, score, clock) for score in range(101)] for handraiser in (False, True)]
-        demo = Interest.DEMO_REQUEST
+        key = keys_at(moment)
         shared = (Stage.MQL.value, None, 0, 1, stamp, stamp, updated_by, rules_version, "{}", "")
-        literals = ", ".join(map(_sql_literal, shared))
-        if self.postgres:  # psycopg reads % as the start of a parameter
-            literals = literals.replace("%", "%%")
-        sql = 'INSERT INTO "lead" ({}) VALUES ({}, {})'.format(
-            ", ".join(f'"{column}"' for column in (*self.COLUMNS, *self.SHARED_COLUMNS)),
-            ", ".join([self.repo.db.param] * len(self.COLUMNS)), literals,
-        )
-        breakdowns, fragments = self._breakdowns, self._fragments
+        breakdown = self._breakdowns.text
         extra_json = LeadRow.extra.db_value
         fields, interest = RECORD_FIELDS.index("extra"), RECORD_FIELDS.index("interest")
         first, last, company, email = (RECORD_FIELDS.index(name) for name in ("first_name", "last_name", "company", "email"))
-        inserted = []
-        for lead_id, row in zip(ids, rows, strict=True):
-            extra, created, score, parts = row[fields:]
-            breakdown = breakdowns.get(parts)
-            if breakdown is None:  # leads share their breakdowns, and parts far more often
-                breakdown = "[" + ",".join([fragments.get(part) or self._fragment(part) for part in parts]) + "]"
-                if len(breakdowns) < 100_000:
-                    breakdowns[parts] = breakdown
-            inserted.append((
-                lead_id, *row[:fields], extra_json(extra) if extra else "{}",
-                created, score, breakdown,
-                keys[row[interest] == demo][score],
-                search_text(row[first], row[last], row[company], row[email]),
-            ))
-        self.repo.db.cursor().executemany(sql, inserted)
-        return ids
+        in_columns = self._in_columns
+        return self.insert([in_columns((
+            *row[:fields], extra_json(extra) if extra else "{}", created, score, breakdown(parts),
+            key(row[interest], score), search_text(row[first], row[last], row[company], row[email]), *shared,
+        )) for row in rows for extra, created, score, parts in (row[fields:],)])
 
     def get(self, lead_id: int) -> Lead | None:
         return self.repo.get(lead_id)
@@ -284,6 +316,7 @@ class LeadRepository:
         self.db = db
         self.sql = _Statements(db.param)
         self._owner: str | None = None
+        self._breakdowns = Breakdowns()
 
     @database_errors
     def get(self, lead_id: int) -> Lead | None:
@@ -454,32 +487,34 @@ class LeadRepository:
 
     @database_errors
     def add_leads(self, leads: Iterable[Lead], batch: int = 5000) -> int:
-        """Insert many leads in one transaction, fast: the INSERT is built once.
+        """Insert many leads in one transaction (`add_lead_rows`); the store numbers them."""
+        return self.add_lead_rows(({**lead.__dict__, "score_breakdown": tuple(
+            (part.reason, part.points) for part in lead.score_breakdown)} for lead in leads), batch)
 
-        peewee builds SQL row by row far slower than the database takes it, so the
-        statement goes through the driver's executemany in batches.
-        """
-        columns = [field for field in LeadRow._meta.sorted_fields if field.name != "id"]
-        sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(
-            ", ".join(f'"{field.column_name}"' for field in columns),
-            ", ".join([self.db.param] * len(columns)),
-        )
-        converters = [(field.name, field.db_value) for field in columns]
+    @database_errors
+    def add_lead_rows(self, rows: Iterable[dict[str, Any]], batch: int = 5000) -> int:
+        """Insert many new leads given as the plain values of their fields (see
+        `lead_columns`), in one transaction: the store numbers them."""
+        return self.add_lead_chunks(lead_columns(chunk) for chunk in chunked(rows, batch))
+
+    @database_errors
+    def add_lead_chunks(self, chunks: Iterable[list[tuple]]) -> int:
+        """Insert many new leads, chunks of rows as `lead_columns` makes them, in one
+        transaction (`bulk_insert`): the demo seeder's million leads, made elsewhere while
+        the chunks before are stored. The store numbers them."""
         count = 0
-        with self.db.atomic():
-            cursor = self.db.cursor()
-            chunk: list[tuple] = []
-            for lead in leads:
-                values = _row_values(lead)
-                chunk.append(tuple(convert(values[name]) for name, convert in converters))
-                if len(chunk) >= batch:
-                    cursor.executemany(sql, chunk)
-                    count += len(chunk)
-                    chunk.clear()
-            if chunk:
-                cursor.executemany(sql, chunk)
-                count += len(chunk)
+        with self.bulk_insert() as bulk:
+            for chunk in chunks:
+                count += len(bulk.insert(chunk))
         return count
+
+    @contextmanager
+    def bulk_insert(self) -> Iterator[BulkInsert]:
+        """One write transaction for many new leads: committed at the end, or not at all."""
+        with write_transaction(self.db):
+            bulk = BulkInsert(self)
+            yield bulk
+            bulk.finish()
 
     @database_errors
     def import_keys(self) -> KnownLeads:
@@ -513,30 +548,15 @@ class LeadRepository:
 
     @contextmanager
     def bulk_loading(self, cache_mb: int = 256) -> Iterator[None]:
-        """Around a big `add_leads` (the demo seeder's million leads), on SQLite.
-
-        Into an empty lead table, the table's indexes are dropped and built again at the
-        end, all in one transaction, rather than grown row by row in random order; and a
-        page cache of `cache_mb` helps either way. Together about a sixth faster.
-        """
+        """Around a big `add_leads` (the demo seeder's million leads), on SQLite: a page
+        cache of `cache_mb` while it runs."""
         if not isinstance(self.db, peewee.SqliteDatabase):
             yield
             return
         before = self.db.cache_size
         self.db.cache_size = -cache_mb * 1024
         try:
-            with self.db.atomic():
-                indexes = []
-                if not LeadRow.select().exists():
-                    indexes = self.db.execute_sql(
-                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                        "AND sql IS NOT NULL", (LeadRow._meta.table_name,),
-                    ).fetchall()
-                    for name, _ in indexes:
-                        self.db.execute_sql(f'DROP INDEX "{name}"')
-                yield
-                for _, sql in indexes:
-                    self.db.execute_sql(sql)
+            yield
         finally:
             self.db.cache_size = before
 
@@ -547,41 +567,48 @@ class LeadRepository:
         return LeadRow.select().where(other).count()
 
     @database_errors
-    def leads_to_rescore(self, rules_version: str, after_id: int = 0, limit: int = 2000) -> list[Lead]:
-        """The next leads, by id after `after_id`, that another rules version scored."""
-        query = (
-            LeadRow.select()
-            .where(((LeadRow.rules_version < rules_version) | (LeadRow.rules_version > rules_version))
-                   & (LeadRow.id > after_id))
-            .order_by(LeadRow.id)
-            .limit(limit)
-            .namedtuples()  # a third of the time of building model instances
-        )
-        return [_lead_from_row(row) for row in query]
+    def leads_to_rescore(self, rules_version: str, fields: tuple[str, ...], after_id: int = 0,
+                         limit: int = 2000) -> list[tuple]:
+        """The next leads, by id after `after_id`, that another rules version scored, as
+        plain rows: (id, version, score, breakdown, queue key, overrides, *the values of
+        `fields`). The overrides are None when the lead has none; the breakdown is as
+        stored, for `save_scores` to compare."""
+        p = self.db.param
+        columns = ", ".join(f'"{LeadRow._meta.fields[name].column_name}"' for name in fields)
+        rows = self.db.execute_sql(
+            'SELECT "id", "version", "score", "score_breakdown", "queue_key", '
+            f"""CASE WHEN "overrides" = '{{}}' THEN NULL ELSE "overrides" END, {columns} FROM "lead" """
+            f'WHERE ("rules_version" < {p} OR "rules_version" > {p}) AND "id" > {p} ORDER BY "id" LIMIT {p}',
+            (rules_version, rules_version, after_id, limit)).fetchall()
+        if any(row[5] is not None for row in rows):
+            rows = [row if row[5] is None else (*row[:5], json.loads(row[5]) or None, *row[6:]) for row in rows]
+        return rows
 
     @database_errors
-    def save_scores(self, scores: Iterable[tuple[Lead, int, list[ScorePart], str]]) -> int:
-        """Store new scores in one transaction; a lead changed since it was read keeps its
-        old rules version, so the next rescore takes it up again. Not audited: a score
-        is not a decision, and the lead records the rules version that made it."""
-        sql = (
-            'UPDATE "lead" SET "score" = {p}, "score_breakdown" = {p}, "rules_version" = {p}, '
-            '"queue_key" = {p} WHERE "id" = {p} AND "version" = {p}'
-        ).format(p=self.db.param)
-        rows = [
-            (
-                score,
-                LeadRow.score_breakdown.db_value([part.model_dump() for part in parts]),
-                rules_version,
-                queue_key(lead.interest, lead.handed_over_at or lead.created_at, score),
-                lead.id,
-                lead.version,
-            )
-            for lead, score, parts, rules_version in scores
-        ]
+    def save_scores(self, rules_version: str, scored: Iterable[tuple[tuple, int, tuple[tuple[str, int], ...]]]) -> int:
+        """Store new scores of rows of `leads_to_rescore` (each row, its score, its parts) in
+        one transaction; a lead whose score and parts are as they were only gets the new
+        rules version. A lead changed since it was read keeps its old rules version, so the
+        next rescore takes it up again. Not audited: a score is not a decision, and the
+        lead records the rules version that made it."""
+        p = self.db.param
+        changed, same = [], []
+        text = self._breakdowns.text
+        for row, score, parts in scored:
+            breakdown = text(parts)
+            if score == row[2] and breakdown == row[3]:
+                same.append((rules_version, row[0], row[1]))
+            else:
+                changed.append((score, breakdown, rules_version, with_score(row[4], score), row[0], row[1]))
         with write_transaction(self.db):
-            self.db.cursor().executemany(sql, rows)
-        return len(rows)
+            cursor = self.db.cursor()
+            if changed:
+                cursor.executemany(
+                    f'UPDATE "lead" SET "score" = {p}, "score_breakdown" = {p}, "rules_version" = {p}, '
+                    f'"queue_key" = {p} WHERE "id" = {p} AND "version" = {p}', changed)
+            if same:
+                cursor.executemany(f'UPDATE "lead" SET "rules_version" = {p} WHERE "id" = {p} AND "version" = {p}', same)
+        return len(changed) + len(same)
 
     def decided_leads(self, chunk: int = 500) -> Iterator[tuple[Lead, bool]]:
         """Every lead sales decided, with True when its latest decision was to accept; an

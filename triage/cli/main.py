@@ -187,9 +187,17 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
 
 
 def _run_app(service) -> int:
-    from screens.app import TriageApp  # textual only when the app really opens
+    from screens.app import TriageApp, log_to_file  # textual only when the app really opens
+    from screens.keymap import read_keymap
+    from triage.cli.web import end_with_parent
 
-    TriageApp(service).run()
+    end_with_parent()
+
+    try:
+        keymap = read_keymap()
+    except ValueError as exc:
+        raise TriageError(f"the keymap: {exc}") from exc
+    TriageApp(service, keymap=keymap, log_path=log_to_file()).run()
     return 0
 
 
@@ -223,7 +231,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_lead: str) -> list[TeamMember]:
     """`reps` demo reps plus `team_lead` as team lead, and `leads` demo MQLs: in the
     unassigned pool, or dealt round-robin to the reps with `assign`."""
-    from triage.services.seed import demo_leads, demo_team
+    from storage.repository import lead_columns
+    from triage.services.seed import demo_row_chunks, demo_team
 
     team = demo_team(reps, seed, exclude={team_lead})
     for member in team:
@@ -231,7 +240,7 @@ def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_
     repo.add_team_member(TeamMember(login=team_lead, name=team_lead, role=Role.LEAD))
     owners = [member.login for member in team] if assign else None
     with repo.bulk_loading():
-        repo.add_leads(demo_leads(leads, seed, owners=owners))
+        repo.add_lead_chunks(demo_row_chunks(leads, seed, owners=owners, prepare=lead_columns))
     return team
 
 
@@ -845,6 +854,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace, out: TextIO) -> int:
+    from triage.cli.web import app_command, serve
+
+    _identity(args, _repository(args.db, create=not args.existing_only))  # refused here, not in each tab
+    command = app_command(args.db, args.login_given, args.rules)
+    serve(command, host=args.host, port=args.port, title="triage",
+          print_line=lambda line: print(line, file=out, flush=True))
+    return 0
+
+
 def cmd_token_add(args: argparse.Namespace, out: TextIO) -> int:
     token = _intake(args).add_token(args.name)
     print(token, file=out)
@@ -1249,6 +1268,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_count, default=8765, help="the port (default 8765)")
     serve.add_argument("--public-url", default="", metavar="URL",
                        help="the address HubSpot calls, when a proxy stands in front (for its signature)")
+
+    web = command(
+        "web", cmd_web, "the app in a browser (textual-serve)",
+        "Serve the app to a browser: each tab runs its own app on the same database, as the same "
+        "member as in a terminal (--db, --as and --demo as for every command). Listens on this "
+        "machine only unless --host says otherwise; Ctrl+C ends it and every app it started.")
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
+                                                         "this machine only)")
+    web.add_argument("--port", type=_count, default=8000, help="the port (default 8000)")
 
     token = commands.add_parser("token", parents=[common], help="API tokens of triage serve: add, list, revoke",
                                 description="The tokens marketing automation sends as 'Authorization: "

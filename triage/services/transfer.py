@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 from triage.files.importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
 from triage.domain.models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
-from triage.domain.scoring import FastScorer, score_lead
+from triage.domain.scoring import Scorer, score_lead
 from triage.domain.errors import RoleRefused, TriageError
 from triage.domain.models import Role, Stage
 from triage.services.context import Context
@@ -137,7 +137,7 @@ class Transfer:
         rejects: list[RejectedRow] = []
         unknown_channels: set[str] = set()
         known: KnownLeads = self.context.store.import_keys()
-        scorer = FastScorer(self.context.rules)
+        scorer = Scorer.of(self.context.rules)
         updated_by = f"import {path.name}"[:255]
         pending: list[tuple] = []
         pending_keys: list[tuple] = []
@@ -186,9 +186,9 @@ class Transfer:
                     flush(session)
                 if progress is not None:
                     progress(batch.progress)
+            if progress is not None:  # inside the transaction: a callback that raises stops the import whole
+                progress(1.0)
             flush(session)
-        if progress is not None:
-            progress(1.0)
         summary.rejected = len(rejects)
         summary.unknown_channels = sorted(unknown_channels)
         if rejects:
@@ -197,14 +197,14 @@ class Transfer:
         return summary
 
     @staticmethod
-    def _merge_pending(earlier: tuple, row: tuple, scorer: FastScorer) -> tuple:
+    def _merge_pending(earlier: tuple, row: tuple, scorer: Scorer) -> tuple:
         """A row for a lead earlier in this file: that lead with what the row adds."""
         changes = merged_changes(_data(earlier), _data(row))
         if not changes:
             return earlier
         record = dict(zip(RECORD_FIELDS, earlier[:len(RECORD_FIELDS)], strict=True)) | changes
         score, parts = scorer.score(record)
-        return (*(_plain(record[name]) for name in RECORD_FIELDS), score, tuple(parts))
+        return (*(_plain(record[name]) for name in RECORD_FIELDS), score, parts)
 
     def _merge_stored(self, session: Any, lead_id: int, row: tuple, note: str, now: datetime) -> Lead | None:
         """A row for a stored lead: what it adds is stored, audited; nothing new, nothing
