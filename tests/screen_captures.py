@@ -107,14 +107,17 @@ def seed(workdir: Path):
     return repo
 
 
-async def _settle(app, pilot) -> None:
+async def settle(app, pilot) -> None:
+    """Wait, by the app's state and never for a fixed time, until it has done what the keys
+    asked: no timer of the main screen due (the lead panel follows the cursor after a
+    short rest, the queue the filter after typing), no worker running, no message queued."""
     for _ in range(1000):
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         if not app.queue_screen.settling and not any(worker.is_running for worker in app.workers):
             return
-        await pilot.pause(0.01)
+        await pilot.pause(0.01)  # a timer is due: let the clock run to it
     raise AssertionError("the app never settled")
 
 
@@ -132,17 +135,17 @@ async def capture_all(repo, size: tuple[int, int], names: list[str] | None = Non
     app = TriageApp(Services.open(repo, "lena"))
     shots: dict[str, str] = {}
     async with app.run_test(size=size) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         for name in names or list(SCENARIOS):
             for key in SCENARIOS[name]:
                 await pilot.press(key)
-                await _settle(app, pilot)
+                await settle(app, pilot)
             shots[name] = lines_of(app)
             while len(app.screen_stack) > 1:
                 app.pop_screen()
-                await _settle(app, pilot)
+                await settle(app, pilot)
             app.set_focus(app.queue_screen.queue)
-            await _settle(app, pilot)
+            await settle(app, pilot)
     return shots
 
 

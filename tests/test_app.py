@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from screen_captures import settle
 from screen_lines import terminal_lines
 from textual import events
 from textual.command import CommandList
@@ -46,20 +47,6 @@ def seeded(repo):
         lead(3, first_name="Dirk", last_name="Jansen", company="Jansen Logistiek"),
     ])
     return repo
-
-
-async def settle(app, pilot):
-    """Wait, by the app's state and never for a fixed time, until it has done what the keys
-    asked: no timer of the main screen due (the lead panel follows the cursor after a
-    short rest, the queue the filter after typing), no worker running, no message queued."""
-    for _ in range(1000):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.queue_screen.settling and not any(worker.is_running for worker in app.workers):
-            return
-        await pilot.pause(0.01)  # a timer is due: let the clock run to it
-    raise AssertionError("the app never settled")
 
 
 async def until(pilot, condition, what: str) -> None:
