@@ -66,7 +66,7 @@ class ChecklistDialog(ModalScreen[Choice | None]):
             if item is not None and item.source != "derived":
                 answer += Text(f"  ({_(item.source)})", style="italic")
             options.append(Option(answer, id=question))
-        options.append(Option(Text(f"{_('grade'):<13} ") + Text(self.grade or _("none"), style="bold"), id=GRADE))
+        options.append(Option(Text(_("grade").ljust(13) + " ") + Text(self.grade or _("none"), style="bold"), id=GRADE))
         return options
 
     def on_mount(self) -> None:

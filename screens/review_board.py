@@ -65,7 +65,8 @@ def review_content(review: Review) -> Content:
         rate = returned / handed if handed else 1.0
         style = "$error" if rate >= HIGH_RETURN_RATE else "$primary"
         note = _("  high: marketing may need to change") if rate >= HIGH_RETURN_RATE else ""
-        line((f"{channel.replace('_', ' ')[:18]:<18} {returned:>5} {_('of')} {handed:<5} ", ""),
+        of = _("{returned} of {handed}").format(returned=f"{returned:>5}", handed=f"{handed:<5}")
+        line((f"{channel.replace('_', ' ')[:18]:<18} {of} ", ""),
              (bar(min(rate, 1)), style), (f" {language.percent(rate):>4}{note}", "$text-muted" if not note else "$error"))
     later = review.later_accepted
     line()
