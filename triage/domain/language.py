@@ -10,6 +10,36 @@ values of exports, codes such as `not_ready`) never goes through here.
 
 The language is chosen once per process: `--lang`, else `$TRIAGE_LANG`, else the locale
 (`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+
+How screens and the CLI show what the domain says (the domain's and services' texts are in
+the `domain` and `services` catalogs; screens and CLI never put them in their own):
+
+1. A code a person reads has a `.label` that is already in the language in use, looked up
+   when asked for: `Stage`, `ReturnReason`, `ReturnPath`, `Role`, `Channel`, `Interest`,
+   `Credit`, `SlaState`, `Signal`, `Activity`, `checklist.Question`, `checklist.Verdict`.
+   Show `stage.label`; never `_()` it again. `.value` is the code (`not_ready`): `--json`,
+   exports' data values, keys of a `Select`, never translated.
+2. The tables behind the labels (`STAGE_LABELS`, `RETURN_REASON_LABELS`, `RETURN_PATH_LABELS`,
+   `ROLE_LABELS`, `checklist.FIELD_LABELS`, `checklist.INTEREST_LABELS`, `rules.SIGNAL_LABELS`,
+   ...) hold the English text, marked with `N_`: code that reads a table directly calls `_()`
+   on the value where it shows it (`_(ROLE_LABELS[role])`); better, use `.label`.
+3. Text the domain, services or files build when they run comes out in the language in use:
+   every `TriageError` (`RoleRefused`, `IllegalMove`, `StaleLead`, `LeadNotFound`, ...) and
+   validation message, the checklist's questions, answers and sources, `SlaStatus.text`,
+   import summaries and reject reasons, the calibration report. Show `str(error)` or the
+   text as it comes; never `_()` it (it is not a msgid).
+4. A score's breakdown is stored in English (`ScorePart.reason`, data: `--json` and exports
+   keep it). Show a part with `scoring.part_text(part)` ("+30 Demo-Anfrage") or the whole
+   line with `scoring.format_parts(parts)`; `scoring.reason_text(reason)` for the reason alone.
+5. Numbers, moments, days, times and durations go through `number()`, `counted()`,
+   `moment()`, `day()`, `clock_time()` and `duration()` here; nobody formats them with
+   f-strings or strftime where a person reads them.
+6. Nothing is translated at import time: a module-level text is marked with `N_` and
+   translated with `_()` where shown, so `use()` (done by the CLI before anything is built)
+   decides the language of everything.
+7. An XLSX export's headings are in the language in use (`exporting.heading(field)`), and the
+   importer reads them back in any of the three languages (`words.COLUMNS`); CSV and JSON keep
+   the field names.
 """
 
 from __future__ import annotations
