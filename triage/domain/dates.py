@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from triage.domain.language import N_, _
+
 #: What a person is told a day may look like.
-DAY_FORMATS = "DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD"
+DAY_FORMATS = N_("DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD")
 
 _DAY_FIRST = re.compile(r"(\d{1,2})([.-])(\d{1,2})\2(\d{2}|\d{4})\.?")
 _YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -34,17 +36,17 @@ def parse_day(text: str) -> date:
     else:
         found = _DAY_FIRST.fullmatch(given)
         if not found:
-            raise ValueError(f"{given!r} is not a day ({DAY_FORMATS})")
+            raise ValueError(_("{given} is not a day ({formats})").format(given=repr(given), formats=_(DAY_FORMATS)))
         day, month, year = int(found.group(1)), int(found.group(3)), _year(found.group(4))
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"{given!r} is not a day of the calendar") from None
+        raise ValueError(_("{given} is not a day of the calendar").format(given=repr(given))) from None
 
 
 def parse_decimal(text: str) -> float:
     """A number with a decimal point or a decimal comma: `0,5` and `0.5` alike."""
     given = text.strip().replace("\u00a0", "").replace(" ", "")
     if not _DECIMAL.fullmatch(given):
-        raise ValueError(f"{text.strip()!r} is not a number (e.g. 0,5 or 0.5)")
+        raise ValueError(_("{given} is not a number (e.g. 0,5 or 0.5)").format(given=repr(text.strip())))
     return float(given.replace(",", "."))

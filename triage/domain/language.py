@@ -47,6 +47,7 @@ from __future__ import annotations
 import gettext
 import os
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Mapping
 
@@ -119,6 +120,14 @@ def N_(message: str) -> str:
 def number(value: float) -> str:
     """A number as the language writes it: 1,000,000 / 1.000.000."""
     return format_decimal(value, locale=_language)
+
+
+def decimal(value: float, places: int) -> str:
+    """A number with `places` decimals: 0.734 / 0,734 (English exactly as `f"{value:.3f}"`)."""
+    text = f"{value:.{places}f}"
+    if _language == "en":
+        return text
+    return format_decimal(Decimal(text), format="#,##0." + "0" * places if places else "#,##0", locale=_language)
 
 
 def counted(count: int, singular: str, plural: str) -> str:
