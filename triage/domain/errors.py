@@ -69,8 +69,9 @@ class StaleLead(TriageError):
     def __init__(self, lead_id: int, changed_by: str, changed_at: datetime) -> None:
         when = changed_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if current() == "en" else moment(changed_at)
         super().__init__(
-            _("lead {id} was changed by {name} at {moment}; nothing was stored, look at it again").format(
-                id=lead_id, name=changed_by or _("someone"), moment=when)
+            (_("lead {id} was changed by {name} at {moment}; nothing was stored, look at it again") if changed_by
+             else _("lead {id} was changed by someone at {moment}; nothing was stored, look at it again")).format(
+                id=lead_id, name=changed_by, moment=when)
         )
         self.lead_id = lead_id
         self.changed_by = changed_by

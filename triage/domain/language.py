@@ -167,5 +167,30 @@ def duration(hours: float) -> str:
     return sign + _("{hours} h {minutes} min").format(hours=number(whole), minutes=rest)
 
 
+def in_every_language(message: str) -> dict[str, str]:
+    """`message` in each language triage speaks, by code (for reading back what any of them wrote)."""
+    found = {}
+    for code in LANGUAGES:
+        if code == "en":
+            found[code] = message
+            continue
+        catalog = _catalogs_of(code)
+        found[code] = catalog.gettext(message)
+    return found
+
+
+_chains: dict[str, gettext.NullTranslations] = {}
+
+
+def _catalogs_of(code: str) -> gettext.NullTranslations:
+    chain = _chains.get(code)
+    if chain is None:
+        chain = gettext.NullTranslations()
+        for name in CATALOGS:
+            chain.add_fallback(gettext.translation(name, LOCALE_DIR, languages=[code], fallback=True))
+        _chains[code] = chain
+    return chain
+
+
 def language_name(code: str) -> str:
     return Locale.parse(code).get_display_name(_language) or LANGUAGES[code]
