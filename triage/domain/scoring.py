@@ -16,7 +16,7 @@ from typing import Any, Callable
 from triage.domain.checklist import FIELD_LABELS, INTEREST_LABELS, Answers, compiled, with_overrides
 from triage.domain.language import N_, _, current, ngettext, number
 from triage.domain.models import Channel, Credit, Interest, LeadData, ScorePart
-from triage.domain.rules import ACTIVITY_UNITS, Activity, ContactField, Rules, Signal, default_rules
+from triage.domain.rules import ACTIVITY_UNITS, SIGNAL_LABELS, Activity, ContactField, Rules, Signal, default_rules
 
 #: Activity counted for learning when the rules give it no cap of their own.
 DEFAULT_ACTIVITY_CAP = 10
@@ -63,7 +63,7 @@ def feature_label(feature: str, value: float = 1) -> str:
     if group == "customer":
         return f"{key} customer"
     if group == "signals":
-        return Signal(key).label
+        return SIGNAL_LABELS[Signal(key)]  # English: a breakdown is stored so (see reason_text)
     if group == "missing":
         return f"no {FIELD_LABELS.get(key, key)}"
     if group == "activity":

@@ -9,7 +9,7 @@ accents do not matter, so `E-Mail-Adresse`, `e_mail adresse` and `EMAIL ADRESSE`
 
 from __future__ import annotations
 
-from triage.domain.language import N_, _, in_every_language
+from triage.domain.language import N_, _, current, in_every_language
 from triage.domain.models import Channel, Credit, Interest
 
 # --- columns ------------------------------------------------------------------------------
@@ -441,7 +441,10 @@ def sheet_name(kind: str) -> str:
 def heading(column: str) -> str:
     """A column's heading in a spreadsheet, in the language in use ("first_name", "Vorname")."""
     found = HEADINGS.get(column)
-    return _(found) if found else column
+    if not found or current() == "en":
+        return column
+    text = _(found)
+    return text[:1].upper() + text[1:]  # a heading starts with a capital, as the column's name in English does not
 
 
 def export_headings() -> dict[str, tuple[str, ...]]:

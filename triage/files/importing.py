@@ -92,12 +92,15 @@ ALIASES: dict[str, str | None] = {
     **{normalise(word): None for names in words.NOT_IMPORTED.values() for word in names},
     **_table(words.COLUMNS),
 }
-#: The headings triage's own XLSX export writes in German and Dutch: a field's fill it, the
-#: columns triage keeps its own are not imported (the lead's id stays "id", see `OWN_COLUMNS`).
-for _column, _headings in words.export_headings().items():
-    for _heading in map(normalise, _headings):
-        if _heading not in ALIASES and _heading != normalise(_column):
-            ALIASES[_heading] = _column if _column in (*CANONICAL, "extra") else None
+#: The headings triage's own XLSX export writes in German and Dutch ("Vorname", "Externe ID"):
+#: read as the field's own name, before any other name of a field.
+OWN_HEADINGS = {normalise(heading): column for column, headings in words.export_headings().items()
+                if column in (*CANONICAL, "extra") for heading in headings}
+#: The columns triage keeps its own, under their German and Dutch headings, are not imported
+#: (the lead's id stays "ID", see `OWN_COLUMNS`).
+ALIASES.update({key: None for column, headings in words.export_headings().items()
+                if column not in (*CANONICAL, "extra", "id") for key in map(normalise, headings)
+                if key not in ALIASES})
 CHANNEL_WORDS: dict[str, Channel] = {
     **_table(words.CHANNELS), **{normalise(channel.value): channel for channel in Channel}}
 INTEREST_WORDS: dict[str, Interest] = {
@@ -125,7 +128,7 @@ def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, s
     filled is kept in `extra`, not dropped. A column `extra` (triage's own export) holds
     more such columns. Columns known and deliberately not imported are in neither."""
     wanted = {normalise(column): target for column, target in mapping.items()}
-    canonical = {normalise(name): name for name in (*CANONICAL, "extra")}
+    canonical = {**OWN_HEADINGS, **{normalise(name): name for name in (*CANONICAL, "extra")}}
     keys = [normalise(header) for header in headers]
     fields: dict[str, str] = {}
     taken: set[str] = set()
