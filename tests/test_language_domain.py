@@ -197,3 +197,13 @@ def test_a_german_or_dutch_xlsx_export_imports_back_field_for_field(code, tmp_pa
     again = sorted(LeadRepository(open_database(target)).list_leads(), key=lambda lead: lead.email)
     assert [[getattr(lead, name) for name in fields] for lead in again] == [
         [getattr(lead, name) for name in fields] for lead in originals]
+
+
+@pytest.mark.parametrize("code", ["en", "de", "nl"])
+def test_a_day_as_the_language_writes_it_is_read_back(code, speaking):
+    from triage.domain.dates import parse_day
+
+    speaking(code)
+    for day in (date(2026, 11, 27), date(2027, 3, 1), date(2027, 9, 30), date(2028, 5, 2)):
+        assert parse_day(language.day(day)) == day
+    assert parse_day("27.11.2026") == date(2026, 11, 27)

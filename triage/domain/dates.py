@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from triage.domain.language import N_, _
 
@@ -20,6 +21,22 @@ DAY_FORMATS = N_("DD.MM.YYYY, DD-MM-YYYY or YYYY-MM-DD")
 _DAY_FIRST = re.compile(r"(\d{1,2})([.-])(\d{1,2})\2(\d{2}|\d{4})\.?")
 _YEAR_FIRST = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
+#: A day as `language.day` writes it, in any of the three languages: `27 Nov 2026`,
+#: `27. Nov. 2026`, `27 nov 2026`, `27. November 2026`, `27 maart 2027`.
+_NAMED_MONTH = re.compile(r"(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+(\d{2}|\d{4})")
+
+
+@cache
+def _months() -> dict[str, int]:
+    from babel.dates import get_month_names
+
+    found: dict[str, int] = {}
+    for code in ("en", "de", "nl"):
+        for width in ("abbreviated", "wide"):
+            for number, name in get_month_names(width, locale=code).items():
+                found[name.casefold().rstrip(".")] = number
+    found.update({"mrz": 3, "sep": 9, "sept": 9, "okt": 10, "mar": 3})
+    return found
 
 
 def _year(text: str) -> int:
@@ -35,9 +52,17 @@ def parse_day(text: str) -> date:
         year, month, day = (int(part) for part in found.groups())
     else:
         found = _DAY_FIRST.fullmatch(given)
+        named = None if found else _NAMED_MONTH.fullmatch(given)
+        if named and named.group(2).casefold() in _months():
+            return _calendar_day(given, _year(named.group(3)), _months()[named.group(2).casefold()],
+                                 int(named.group(1)))
         if not found:
             raise ValueError(_("{given} is not a day ({formats})").format(given=repr(given), formats=_(DAY_FORMATS)))
         day, month, year = int(found.group(1)), int(found.group(3)), _year(found.group(4))
+    return _calendar_day(given, year, month, day)
+
+
+def _calendar_day(given: str, year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:

@@ -23,23 +23,36 @@ the `domain` and `services` catalogs; screens and CLI never put them in their ow
    `ROLE_LABELS`, `checklist.FIELD_LABELS`, `checklist.INTEREST_LABELS`, `rules.SIGNAL_LABELS`,
    ...) hold the English text, marked with `N_`: code that reads a table directly calls `_()`
    on the value where it shows it (`_(ROLE_LABELS[role])`); better, use `.label`.
+   A checklist item (`checklist.ChecklistItem`) keeps its codes (`question`, `source`: the
+   CLI's `--json`) and says them with `item.label` ("channel", "Kanal") and
+   `item.source_label` ("set by rep", "vom Vertrieb gesetzt"); `Question.text` is the whole
+   question; `checklist.choices(question)` the answers a rep may pick, translated.
+   `ReturnPath.description` says what a path means ("back to marketing, may come back as MQL").
 3. Text the domain, services or files build when they run comes out in the language in use:
    every `TriageError` (`RoleRefused`, `IllegalMove`, `StaleLead`, `LeadNotFound`, ...) and
-   validation message, the checklist's questions, answers and sources, `SlaStatus.text`,
-   import summaries and reject reasons, the calibration report. Show `str(error)` or the
-   text as it comes; never `_()` it (it is not a msgid).
+   validation message, the checklist's answers, `SlaStatus.text()`, import summaries
+   (`ImportSummary.line()`) and reject reasons, the calibration report. Show `str(error)` or
+   the text as it comes; never `_()` it (it is not a msgid). What a refused actor wanted
+   (`context.require_team_lead(N_("change the team"))`) is marked with `N_` by the caller
+   and translated by the context. Audit notes and assignment reasons are stored, so they are
+   written in English as before (show them as data); only an answer's note quotes the
+   checklist answers as the rep read them.
 4. A score's breakdown is stored in English (`ScorePart.reason`, data: `--json` and exports
    keep it). Show a part with `scoring.part_text(part)` ("+30 Demo-Anfrage") or the whole
    line with `scoring.format_parts(parts)`; `scoring.reason_text(reason)` for the reason alone.
-5. Numbers, moments, days, times and durations go through `number()`, `counted()`,
-   `moment()`, `day()`, `clock_time()` and `duration()` here; nobody formats them with
-   f-strings or strftime where a person reads them.
+5. Numbers, moments, days, times and durations go through `number()`, `decimal()`,
+   `counted()`, `moment()`, `day()`, `clock_time()` and `duration()` here; nobody formats
+   them with f-strings or strftime where a person reads them. `counted`'s two forms are
+   extracted like `ngettext`'s (`-k counted:2,3`). `dates.parse_day` reads back what `day()`
+   writes in each language ("27. Nov. 2026", "27 nov 2026"), besides 27.11.2026 and ISO.
 6. Nothing is translated at import time: a module-level text is marked with `N_` and
    translated with `_()` where shown, so `use()` (done by the CLI before anything is built)
    decides the language of everything.
-7. An XLSX export's headings are in the language in use (`exporting.heading(field)`), and the
-   importer reads them back in any of the three languages (`words.COLUMNS`); CSV and JSON keep
-   the field names.
+7. An XLSX export's headings and sheet name are in the language in use (`words.heading(column)`,
+   `words.sheet_name(kind)`), and the importer reads them back in any of the three languages
+   (`words.export_headings()`, through `in_every_language()` here); CSV and JSON keep the
+   field names, and every data value is the same in every language.
+8. The texts of `triage/files` are in the `services` catalog (`.ci/catalogs services`).
 """
 
 from __future__ import annotations

@@ -891,7 +891,7 @@ def _json_source(path: Path, encoding: str, size: int) -> Source:
     if not numbered or not all(isinstance(record, dict) for _, record in numbered):
         raise UnreadableFile(_("{path}: expected an array of objects, or one object per line").format(path=path))
     headers: list[str] = []
-    for _, record in numbered:
+    for _line, record in numbered:
         headers.extend(key for key in record if key not in headers)
     position = [0]
 

@@ -509,7 +509,7 @@ class Team:
             row.open_leads += count
             older = [*before[:len(aged)], 0]  # handed over at or before each bucket's start
             younger = handed
-            for (_, label), at_least in zip(AGE_BUCKETS, older):
+            for (_limit, label), at_least in zip(AGE_BUCKETS, older):
                 row.ages[label] += younger - at_least
                 younger = at_least
             row.breached += before[-2]
