@@ -21,14 +21,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.domain.errors import TriageError
-from triage.domain.models import ROLE_LABELS, TeamMember
+from triage.domain.models import TeamMember
 from triage.services import Services
 from triage.services.team import AGE_BUCKETS, Balance
 from triage.domain import language
 from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line
 
-from .confirm_dialog import ConfirmDialog
+from .confirm_dialog import ConfirmDialog, when_confirmed
 from .member_dialog import MemberDialog
 from .screen_commands import speak_bindings
 
@@ -121,7 +121,7 @@ class BalanceScreen(Screen[None]):
             if row.away_now:
                 name += Text(_(" (away)"), style="italic dim")
             table.add_row(
-                name, _(ROLE_LABELS[member.role]), Text(language.decimal(member.capacity, "{:g}"), justify="right"),
+                name, member.role.label, Text(language.number(member.capacity), justify="right"),
                 Text(f"{row.open_leads}" + (f"/{member.cap}" if member.cap is not None else ""), justify="right"),
                 load_bar(row.open_leads, limit),
                 *(number(row.ages[label]) for _, label in AGE_BUCKETS),
@@ -141,8 +141,8 @@ class BalanceScreen(Screen[None]):
                     soon=language.number(balance.soon_due)) + "\n" +
             _("Fairness over {days} days, spread (max − min) / mean of leads per unit of capacity: {leads}; "
               "of points: {points} (0 is even).").format(
-                days=balance.window_days, leads=language.decimal(balance.count_spread, "{:.2f}"),
-                points=language.decimal(balance.score_spread, "{:.2f}"))
+                days=balance.window_days, leads=language.decimal(balance.count_spread, 2),
+                points=language.decimal(balance.score_spread, 2))
         )
 
     def _selected_member(self) -> TeamMember | None:
@@ -183,7 +183,7 @@ class BalanceScreen(Screen[None]):
 
     def _ask_assign(self, outcome) -> None:
         if not outcome.assignments:
-            why = f": {_(one_line(outcome.unassigned[0][1]))}" if outcome.unassigned else ""
+            why = f": {one_line(outcome.unassigned[0][1])}" if outcome.unassigned else ""
             self.notify(counted(len(outcome.unassigned), "Nothing to assign; {count} MQL in the pool{why}",
                                 "Nothing to assign; {count} MQLs in the pool{why}", why=why),
                         markup=False, timeout=6)
@@ -195,12 +195,12 @@ class BalanceScreen(Screen[None]):
                             + counted(count, "{count} lead", "{count} leads") for login, count in per_rep.most_common())
         if outcome.unassigned:
             details += "\n" + counted(len(outcome.unassigned), "{count} MQL stays in the pool: {why}",
-                                      "{count} MQLs stay in the pool: {why}", why=_(one_line(outcome.unassigned[0][1])))
+                                      "{count} MQLs stay in the pool: {why}", why=one_line(outcome.unassigned[0][1]))
         question = counted(len(outcome.assignments), "Assign {count} pool MQL to {reps}?",
                            "Assign {count} pool MQLs to {reps}?",
                            reps=counted(len(per_rep), "{count} rep", "{count} reps"))
         self.app.push_screen(ConfirmDialog(question, details, yes=_("Assign")),
-                             lambda yes: yes and self._team_lead_act("assign"))
+                             when_confirmed(self._team_lead_act, "assign"))
 
     def action_to_pool(self) -> None:
         member = self._selected_member()
@@ -216,7 +216,7 @@ class BalanceScreen(Screen[None]):
                            name=one_line(member.name or member.login))
         self.app.push_screen(
             ConfirmDialog(question, _("They wait there to be assigned again or taken."), yes=_("Release")),
-            lambda yes: yes and self._team_lead_act("to_pool", member.login))
+            when_confirmed(self._team_lead_act, "to_pool", member.login))
 
     @work(thread=True, exclusive=True, group="balance-act")
     def _team_lead_act(self, what: str, login: str | None = None) -> None:

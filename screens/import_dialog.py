@@ -102,8 +102,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         if path is None:
             self._path_error(_("give the path of a file of leads"))
             return
-        same_file = self.preview is not None and self.preview.path == path
-        self.load(path, dict(self.preview.mapping) if same_file else {})
+        preview = self.preview
+        self.load(path, dict(preview.mapping) if preview is not None and preview.path == path else {})
 
     @work(thread=True, exclusive=True, group="import-preview")
     def load(self, path: Path, mapping: dict[str, str]) -> None:
@@ -180,13 +180,14 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                                                  "Ctrl+S imports.").format(
             head=head, stored=language.number(rows - shown.rejected), rejected=language.number(shown.rejected)))
         if shown.problem:
-            text = Text("✘ " + _(shown.problem) + "\n", style="bold red") + text
+            text = Text("✘ " + shown.problem + "\n", style="bold red") + text
         self.query_one("#import-summary", Static).update(text)
 
     def _show_rows(self, shown: Preview) -> None:
         # A fresh table each time: a DataTable cleared of its columns keeps the old widths.
         old = self.query_one(".import-rows", DataTable)
-        table = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row", fixed_columns=2)
+        table: DataTable[Text | str] = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row",
+                                           fixed_columns=2)
         refocus = old.has_focus
         self.query_one("#import-box").mount(table, after=old)
         old.remove()
@@ -201,7 +202,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                 table.add_row(str(row.line), Text(_("✔ stored"), style="green"),
                               *(Text(one_line(row.values.get(name, ""))[:60]) for name in fields), str(row.score))
         table.display = True
-        rejects = [_("✘ line {line} rejected: {why}").format(line=row.line, why=one_line(_(row.error)))
+        rejects = [_("✘ line {line} rejected: {why}").format(line=row.line, why=one_line(row.error))
                    for row in shown.rows if row.error]
         box = self.query_one("#import-rejects", Static)
         box.update(Text("\n".join(rejects), style="red") if rejects else "")
@@ -233,7 +234,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                      style="italic"))
             self.load(path, {})
         elif shown.problem:
-            self.notify(_(shown.problem), title=_("Not imported"), severity="error", markup=False, timeout=8)
+            self.notify(shown.problem, title=_("Not imported"), severity="error", markup=False, timeout=8)
         else:
             self.dismiss(ImportRequest(shown.path, dict(shown.mapping)))
 

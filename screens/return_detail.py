@@ -35,7 +35,7 @@ def return_content(event: AuditEvent) -> Content:
     parts: list[tuple[str, str]] = [
         (_("Returned "), "bold"), (f"{event.at.astimezone():%Y-%m-%d %H:%M}", ""), (_(" by "), "$text-muted"),
         (printable(event.actor), "bold"), ("\n", ""),
-        (_("reason").ljust(12) + " ", "$text-muted"), (_(event.reason.label) if event.reason else "-", ""), ("\n", ""),
+        (_("reason").ljust(12) + " ", "$text-muted"), (event.reason.label if event.reason else "-", ""), ("\n", ""),
         (_("path").ljust(12) + " ", "$text-muted"),
         (_(PATH_WORDS.get(event.path.value, event.path.value)) if event.path else "-", ""),
         ("\n", ""), (_("note").ljust(12) + " ", "$text-muted"),

@@ -83,7 +83,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                         id="return-title")
             yield Label(classes="field-label", id="return-reason-label")
             yield OptionList(
-                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {_(reason.label)}"),
+                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {reason.label}"),
                          id=reason.value) for reason in ReturnReason),
                 id="return-reason",
             )
@@ -194,11 +194,11 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 self.set_focus(until_input)
                 return None
         try:
-            return ReturnDecision(
-                reason=reason, path=self._chosen("#return-path"),
-                note=self.query_one("#return-note", Input).value, contract_until=until,
-            )
+            return ReturnDecision.model_validate({
+                "reason": reason, "path": self._chosen("#return-path"),
+                "note": self.query_one("#return-note", Input).value, "contract_until": until,
+            })
         except ValidationError as exc:
-            self._error("#return-note-error", _(one_line(exc.errors()[0]["msg"].removeprefix("Value error, "))))
+            self._error("#return-note-error", one_line(exc.errors()[0]["msg"].removeprefix("Value error, ")))
             self.set_focus(self.query_one("#return-note"))
             return None

@@ -27,6 +27,7 @@ from triage.domain import language
 from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line, printable
 
+from .confirm_dialog import when_confirmed
 from .return_detail import ReturnDetail, overturn_dialog
 from .screen_commands import speak_bindings
 
@@ -34,6 +35,8 @@ PERIODS = (30, 90, 7)
 BAR = 20
 #: A channel whose leads come back this often is worth a word with marketing.
 HIGH_RETURN_RATE = 0.5
+#: What the board said of a return, in the board column.
+REVIEWED = {"confirmed": N_("confirmed"), "overturned": N_("overturned")}
 
 
 def bar(share: float) -> str:
@@ -75,7 +78,7 @@ def review_content(review: Review) -> Content:
     for item in later[:10]:
         line((f"#{item.lead.id} ", "$text-muted"), (printable(item.lead.name or _("(no name)")), ""),
              (_("  returned by {login}, now {stage}").format(login=printable(item.event.actor),
-                                                           stage=_(item.lead.stage.label)), "$text-muted"))
+                                                           stage=item.lead.stage.label), "$text-muted"))
     parts.pop()
     return Content.assemble(*parts)
 
@@ -142,7 +145,7 @@ class ReviewBoard(Screen[None]):
                 str(item.lead.id), Text(one_line(item.lead.name) or _("(no name)")), item.lead.channel.value,
                 item.event.reason.value if item.event.reason else "", item.event.path.value if item.event.path else "",
                 Text(one_line(item.event.actor)), language.shown_day(item.event.at.astimezone(), "%d %b", year=False),
-                _(item.lead.stage.label), _(item.reviewed), Text(one_line(item.event.note)[:40]),
+                item.lead.stage.label, _(REVIEWED.get(item.reviewed, item.reviewed)), Text(one_line(item.event.note)[:40]),
                 key=f"{item.lead.id}:{item.event.id}",
             )
         if review.returns:
@@ -175,7 +178,7 @@ class ReviewBoard(Screen[None]):
         item = self._selected_return()
         if item is not None:
             self.app.push_screen(ReturnDetail(self.service, item.lead.id, item.event),
-                                 lambda acted: acted and self.load())
+                                 when_confirmed(self.load))
 
     def action_confirm(self) -> None:
         lead_id = self._selected()

@@ -24,7 +24,7 @@ from triage.domain import language
 from triage.domain.language import N_, _
 from triage.domain.text import one_line
 
-from .confirm_dialog import ConfirmDialog
+from .confirm_dialog import ConfirmDialog, when_confirmed
 from .screen_commands import speak_bindings
 
 BAR_WIDTH = 12
@@ -85,7 +85,7 @@ class ScoringReport(Screen[bool]):
 
     def show_report(self, report: CalibrationReport) -> None:
         self.report = report
-        lines = [one_line(_(line)) for line in report.summary()]
+        lines = [one_line(line) for line in report.summary()]
         if report.proposal is not None:
             lines.append(_("Press A to adopt the proposal as version {version}.").format(version=report.proposal.version))
         self.query_one("#scoring-summary", Static).update("\n".join(lines))
@@ -94,7 +94,7 @@ class ScoringReport(Screen[bool]):
         table.add_row(Text(_("base")), "", "", "", points_text(report.base_current), points_text(report.base_proposed))
         for figures in report.features:
             table.add_row(
-                Text(_(figures.label)), Text(str(figures.decided), justify="right"),
+                Text(figures.label), Text(str(figures.decided), justify="right"),
                 Text(language.percent(figures.acceptance_rate), justify="right"), rate_bar(figures.acceptance_rate),
                 points_text(figures.current_points), points_text(figures.proposed_points),
                 key=figures.feature,
@@ -122,16 +122,20 @@ class ScoringReport(Screen[bool]):
         self.app.call_from_thread(self._ask_adopt, report)
 
     def _ask_adopt(self, report: CalibrationReport) -> None:
+        proposal = report.proposal
+        if proposal is None:
+            return
+
         def auc(value: float | None) -> str:
-            return "-" if value is None else language.decimal(value, "{:.3f}")
+            return "-" if value is None else language.decimal(value, 3)
 
         details = (
             _("Ranking quality (AUC) on the {count} held-back decisions, {chance} is chance:").format(
-                count=language.number(report.held_back), chance=language.decimal(0.5, "{:.1f}")) + "\n" +
+                count=language.number(report.held_back), chance=language.decimal(0.5, 1)) + "\n" +
             _("  in force (version {version}):  {auc}").format(
                 version=one_line(report.rules.version), auc=auc(report.auc_current)) + "\n" +
             _("  proposed (version {version}):  {auc}").format(
-                version=one_line(report.proposal.version), auc=auc(report.auc_proposed)) + "\n" +
+                version=one_line(proposal.version), auc=auc(report.auc_proposed)) + "\n" +
             _("They become the team's next rules version (the one in force stays in the history, "
               "for a revert); every lead is scored again.")
         )
@@ -139,12 +143,13 @@ class ScoringReport(Screen[bool]):
                    if report.ranks_worse else "")
         self.app.push_screen(
             ConfirmDialog(_("Adopt the proposed points as rules version {version}?").format(
-                              version=one_line(report.proposal.version)),
+                              version=one_line(proposal.version)),
                           details, yes=_("Adopt"), warning=warning),
-            lambda yes: yes and self.adopt(report))
+            when_confirmed(self.adopt, report))
 
     @work(thread=True, exclusive=True, group="scoring-report")
     def adopt(self, report: CalibrationReport) -> None:
+        assert report.proposal is not None, "only a report with a proposal offers to adopt it"
         try:
             path = self.service.scoring.adopt_rules(report.proposal)
         except TriageError as exc:
@@ -156,7 +161,7 @@ class ScoringReport(Screen[bool]):
 
     def _adopted(self, report: CalibrationReport, path: str) -> None:
         self.notify(_("Adopted rules version {version} as {path}").format(
-            version=report.proposal.version, path=one_line(path)), markup=False)
+            version=report.proposal.version if report.proposal else "", path=one_line(path)), markup=False)
         self.dismiss(True)
 
     def action_reload_rules(self) -> None:

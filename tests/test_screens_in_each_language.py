@@ -55,7 +55,7 @@ def whole_words(line: str) -> list[str]:
 @lru_cache(maxsize=None)
 def english_words() -> frozenset[str]:
     found: set[str] = set()
-    for source in SOURCES.values():
+    for source in (folder for folders in SOURCES.values() for folder in folders):
         for _, _, message, _, _ in extract_from_dir(str(source), method_map=[("**.py", "python")],
                                                     keywords=KEYWORDS):
             for text in message if isinstance(message, tuple) else (message,):
