@@ -82,7 +82,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
             if member and member.away:
                 yield Label(Text(_("Away already: {periods}").format(periods=", ".join(
                     f"{p.since:%d.%m.%Y}–{p.until:%d.%m.%Y}" for p in member.away)), style="italic"))
-            yield Label(Text(_("Days as {formats}.").format(formats=DAY_FORMATS), style="dim"))
+            yield Label(Text(_("Days as {formats}.").format(formats=_(DAY_FORMATS)), style="dim"))
             yield Static("", id="member-error", classes="field-error", markup=False)
         yield Footer()
 
