@@ -42,6 +42,9 @@ DETAIL_DELAY = 0.12
 POLL_SECONDS = 5.0
 #: How often the screen looks for leads handed over to its rep (one cheap query).
 HANDOVER_SECONDS = 1.0
+#: The queue's border counts its leads up to this many, then says "1,000+": an exact
+#: count of a million leads takes seconds and grows with the database.
+COUNT_AT_MOST = 1000
 #: The worker groups of the background work `x` stops.
 IMPORT, RESCORE = "import", "rescore"
 
@@ -411,7 +414,7 @@ class QueueScreen(Screen[None]):
 
     @on(LeadQueue.Loaded)
     def _queue_loaded(self) -> None:
-        """Count after the page is shown: counting a million leads takes most of a second.
+        """Count after the page is shown, at most `COUNT_AT_MOST` leads (a million would take seconds).
         An empty queue shows no lead beside it (not the one highlighted before)."""
         if not self.queue.rows:
             self._stop_timer("detail")
@@ -422,7 +425,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
         try:
-            count = self.service.decisions.queue_count(view, text)
+            count = self.service.decisions.queue_count(view, text, at_most=COUNT_AT_MOST)
         except TriageError:
             return  # the count is a nicety; the queue itself reports a failing database
         if not get_current_worker().is_cancelled:
@@ -431,6 +434,8 @@ class QueueScreen(Screen[None]):
     def _show_count(self, view: QueueView, text: str, count: int) -> None:
         if (view, text) == (self.view, self.filter_text):
             shown = counted(count, "lead") + (" match" if count != 1 else " matches") if text else counted(count, "MQL")
+            if count > COUNT_AT_MOST:
+                shown = shown.replace(f"{count:,}", f"{COUNT_AT_MOST:,}+", 1)
             self.queue.border_subtitle = shown
             self._counted = (view, text)
 
