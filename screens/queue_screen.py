@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
 from triage.domain.errors import StaleLead, TriageError
@@ -32,6 +32,7 @@ from .lead_detail import LeadDetail
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
 from .screen_commands import app_keys, described
+from .steady_footer import SteadyFooter
 from .work_progress import WorkProgress
 
 VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
@@ -126,7 +127,7 @@ class QueueScreen(Screen[None]):
             yield LeadDetail(id="detail")
         yield WorkProgress(id="import-work")
         yield WorkProgress(id="rescore-work")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def queue(self) -> LeadQueue:

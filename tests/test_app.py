@@ -478,3 +478,16 @@ async def test_a_queue_over_the_count_cap_shows_the_cap_and_a_plus(seeded, monke
         await pilot.press("slash", *"schmidt", "enter")
         await settle(app, pilot)
         assert queue.border_subtitle == "1 lead matches"
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(seeded):
+    """A reload of the queue (which refreshes the bindings) keeps the Footer's keys."""
+    from textual.widgets._footer import FooterKey
+
+    app = TriageApp(Services.open(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        keys = list(app.screen.query(FooterKey))
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert len(keys) > 4 and list(app.screen.query(FooterKey)) == keys
