@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from triage.domain.errors import TriageError
 from triage.domain.models import ROLE_LABELS, TeamMember
 from triage.services import Services
-from triage.domain.assignment import Outcome
+from triage.domain.fairness import Outcome
 from triage.services.team import AGE_BUCKETS, Balance
 from triage.domain.text import counted, one_line
 

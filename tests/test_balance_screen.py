@@ -211,7 +211,7 @@ async def test_the_palette_on_the_balance_screen_offers_its_actions(repo):
 def test_the_assign_question_counts_each_batch_and_keeps_no_assignment():
     """`A` asks with counts added batch by batch; the first lead left in the pool says why."""
     from screens.balance import AssignPlan
-    from triage.domain.assignment import Assignment, Outcome
+    from triage.domain.fairness import Assignment, Outcome
 
     plan = AssignPlan()
     plan.add(Outcome(assignments=[Assignment(1, "anna", "least loaded"), Assignment(2, "bob", "least loaded")]))
