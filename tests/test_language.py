@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Where each catalog's texts are marked.
 SOURCES = {"screens": ROOT / "screens", "cli": ROOT / "triage" / "cli", "services": ROOT / "triage" / "services",
            "domain": ROOT / "triage" / "domain"}
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "counted": (2, 3)}
 TRANSLATED = [code for code in language.LANGUAGES if code != "en"]
 
 
