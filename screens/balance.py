@@ -11,6 +11,7 @@ here, each after a confirmation with the count; the services refuse anyone else.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual import on, work
@@ -23,6 +24,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from triage.domain.errors import TriageError
 from triage.domain.models import TeamMember
 from triage.services import Services
+from triage.domain.fairness import Outcome
 from triage.services.team import AGE_BUCKETS, Balance
 from triage.domain import language
 from triage.domain.language import N_, _, counted
@@ -35,6 +37,27 @@ from .screen_commands import speak_bindings
 BAR_WIDTH = 12
 #: The row key of the unassigned pool's row.
 POOL = "\x00pool"
+
+
+@dataclass
+class AssignPlan:
+    """What `A` would do, counted batch by batch: a million leads' assignments (each with
+    its explanation) are never held at once."""
+
+    per_rep: Counter[str] = field(default_factory=Counter)
+    unassigned: int = 0
+    #: Why the first lead left in the pool stays there.
+    why_unassigned: str = ""
+
+    def add(self, outcome: Outcome) -> None:
+        self.per_rep.update(assignment.login for assignment in outcome.assignments)
+        if outcome.unassigned and not self.unassigned:
+            self.why_unassigned = outcome.unassigned[0][1]
+        self.unassigned += len(outcome.unassigned)
+
+    @property
+    def assigned(self) -> int:
+        return sum(self.per_rep.values())
 
 
 def load_bar(open_leads: int, limit: int) -> Text:
@@ -174,29 +197,31 @@ class BalanceScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="balance-act")
     def _plan_assignment(self) -> None:
         """What `A` would do, for the question; refused here already for anyone but a team lead."""
+        plan = AssignPlan()
         try:
-            outcome = self.service.team.assign_pool(dry_run=True)
+            for outcome in self.service.team.assign_pool_batches(dry_run=True):
+                plan.add(outcome)
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc)
             return
-        self.app.call_from_thread(self._ask_assign, outcome)
+        self.app.call_from_thread(self._ask_assign, plan)
 
-    def _ask_assign(self, outcome) -> None:
-        if not outcome.assignments:
-            why = f": {one_line(outcome.unassigned[0][1])}" if outcome.unassigned else ""
-            self.notify(counted(len(outcome.unassigned), "Nothing to assign; {count} MQL in the pool{why}",
+    def _ask_assign(self, plan: AssignPlan) -> None:
+        if not plan.assigned:
+            why = f": {one_line(plan.why_unassigned)}" if plan.unassigned else ""
+            self.notify(counted(plan.unassigned, "Nothing to assign; {count} MQL in the pool{why}",
                                 "Nothing to assign; {count} MQLs in the pool{why}", why=why),
                         markup=False, timeout=6)
             return
-        per_rep = Counter(assignment.login for assignment in outcome.assignments)
+        per_rep = plan.per_rep
         names = {row.member.login: row.member.name or row.member.login for row in self.balance.reps} \
             if self.balance else {}
         details = "\n".join(one_line(names.get(login, login))[:24].ljust(25) + " "
                             + counted(count, "{count} lead", "{count} leads") for login, count in per_rep.most_common())
-        if outcome.unassigned:
-            details += "\n" + counted(len(outcome.unassigned), "{count} MQL stays in the pool: {why}",
-                                      "{count} MQLs stay in the pool: {why}", why=one_line(outcome.unassigned[0][1]))
-        question = counted(len(outcome.assignments), "Assign {count} pool MQL to {reps}?",
+        if plan.unassigned:
+            details += "\n" + counted(plan.unassigned, "{count} MQL stays in the pool: {why}",
+                                      "{count} MQLs stay in the pool: {why}", why=one_line(plan.why_unassigned))
+        question = counted(plan.assigned, "Assign {count} pool MQL to {reps}?",
                            "Assign {count} pool MQLs to {reps}?",
                            reps=counted(len(per_rep), "{count} rep", "{count} reps"))
         self.app.push_screen(ConfirmDialog(question, details, yes=_("Assign")),
@@ -222,10 +247,12 @@ class BalanceScreen(Screen[None]):
     def _team_lead_act(self, what: str, login: str | None = None) -> None:
         try:
             if what == "assign":
-                outcome = self.service.team.assign_pool()
-                message = counted(len(outcome.assignments), "Assigned {count} lead; {left} stay in the pool",
+                plan = AssignPlan()
+                for outcome in self.service.team.assign_pool_batches():
+                    plan.add(outcome)
+                message = counted(plan.assigned, "Assigned {count} lead; {left} stay in the pool",
                                   "Assigned {count} leads; {left} stay in the pool",
-                                  left=language.number(len(outcome.unassigned)))
+                                  left=language.number(plan.unassigned))
             else:
                 done = self.service.team.release(login or "")
                 message = counted(len(done), "{count} open lead of {login} back to the pool",

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
 from triage.domain.checklist import Question
@@ -36,6 +36,7 @@ from .lead_detail import LeadDetail
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
 from .screen_commands import app_keys, described, speak_bindings
+from .steady_footer import SteadyFooter
 from .work_progress import WorkProgress
 
 VIEW_TITLES = {QueueView.MINE: N_("My MQLs"), QueueView.POOL: N_("Unassigned pool")}
@@ -46,6 +47,9 @@ DETAIL_DELAY = 0.12
 POLL_SECONDS = 5.0
 #: How often the screen looks for leads handed over to its rep (one cheap query).
 HANDOVER_SECONDS = 1.0
+#: The queue's border counts its leads up to this many, then says "1,000+": an exact
+#: count of a million leads takes seconds and grows with the database.
+COUNT_AT_MOST = 1000
 #: The worker groups of the background work `x` stops.
 IMPORT, RESCORE = "import", "rescore"
 
@@ -130,7 +134,7 @@ class QueueScreen(Screen[None]):
             yield LeadDetail(id="detail")
         yield WorkProgress(id="import-work")
         yield WorkProgress(id="rescore-work")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def queue(self) -> LeadQueue:
@@ -426,7 +430,7 @@ class QueueScreen(Screen[None]):
 
     @on(LeadQueue.Loaded)
     def _queue_loaded(self) -> None:
-        """Count after the page is shown: counting a million leads takes most of a second.
+        """Count after the page is shown, at most `COUNT_AT_MOST` leads (a million would take seconds).
         An empty queue shows no lead beside it (not the one highlighted before)."""
         if not self.queue.rows:
             self._stop_timer("detail")
@@ -437,7 +441,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
         try:
-            count = self.service.decisions.queue_count(view, text)
+            count = self.service.decisions.queue_count(view, text, at_most=COUNT_AT_MOST)
         except TriageError:
             return  # the count is a nicety; the queue itself reports a failing database
         if not get_current_worker().is_cancelled:
@@ -447,6 +451,8 @@ class QueueScreen(Screen[None]):
         if (view, text) == (self.view, self.filter_text):
             shown = (counted(count, "{count} lead matches", "{count} leads match") if text
                      else counted(count, "{count} MQL", "{count} MQLs"))
+            if count > COUNT_AT_MOST:  # "1,000+ MQLs": the cap with a plus, in the language's digits
+                shown = shown.replace(language.number(count), language.number(COUNT_AT_MOST) + "+", 1)
             self.queue.border_subtitle = shown
             self._counted = (view, text)
 
