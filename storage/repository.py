@@ -21,7 +21,7 @@ from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
 from .db import is_postgres, write_transaction
-from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, LeadRow, OutboxRow, RulesRow, TeamRow,
+from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, JsonField, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -451,8 +451,14 @@ class LeadRepository:
         )
 
     @database_errors
-    def queue_count(self, view: QueueView, login: str, *, text: str = "") -> int:
-        return self._queue_query(view, login, text).count()
+    def queue_count(self, view: QueueView, login: str, *, text: str = "", at_most: int | None = None) -> int:
+        """The queue's leads; with `at_most`, counting stops after `at_most + 1` of them, so
+        that a count of a million costs no more than one of `at_most` (the caller shows
+        "10,000+" for a count above `at_most`)."""
+        query = self._queue_query(view, login, text)
+        if at_most is None:
+            return query.count()
+        return query.select(LeadRow.id).limit(at_most + 1).count()
 
     def list_leads(
         self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None,
@@ -651,6 +657,204 @@ class LeadRepository:
         return top, [tuple(row) for row in rows]
 
     # --- the team's work ---------------------------------------------------------------
+
+    @database_errors
+    def open_lead_tallies(self, moments: list[datetime | None]) -> dict[str | None, list[int]]:
+        """Per owner (None: the unassigned pool) of open MQLs: [how many, how many have a
+        hand-over time, and for each of `moments` how many were handed over at or before
+        it] (0 for a moment None). One pass along the hand-over index; the SLA clock
+        turns its states and ages into such moments, so no lead is read into Python."""
+        p = self.db.param
+        sums = ", ".join(
+            "0" if moment is None else f'SUM(CASE WHEN "handed_over_at" <= {p} THEN 1 ELSE 0 END)'
+            for moment in moments
+        )
+        # SQLite, without statistics, would walk the queue's index for its order of owners
+        # and read every lead's row for its hand-over: five times slower than this one.
+        hint = "" if is_postgres(self.db) else ' INDEXED BY "lead_handed"'
+        sql = (f'SELECT "owner", COUNT(*), COUNT("handed_over_at"){", " + sums if sums else ""} FROM "lead"{hint} '
+               f'WHERE "stage" = {p} GROUP BY "owner"')
+        params = [_naive_utc(moment) for moment in moments if moment is not None] + [Stage.MQL.value]
+        return {owner: [int(value or 0) for value in values]
+                for owner, *values in self.db.execute_sql(sql, params).fetchall()}
+
+    @database_errors
+    def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,
+                          since: datetime | None = None, by_id: bool = False, limit: int = 1000) -> list[Lead]:
+        """Open MQLs handed over at or before `up_to` (and at or after `since`), oldest
+        hand-over first, paged by (handed_over_at, id) after `after`; with `by_id`, in id
+        order instead."""
+        where = (LeadRow.stage == Stage.MQL.value) & (LeadRow.handed_over_at <= _naive_utc(up_to))
+        if since is not None:
+            where &= LeadRow.handed_over_at >= _naive_utc(since)
+        if after is not None:
+            where &= Tuple(LeadRow.handed_over_at, LeadRow.id) > Tuple(_naive_utc(after[0]), after[1])
+        order = (LeadRow.id,) if by_id else (LeadRow.handed_over_at, LeadRow.id)
+        query = LeadRow.select().where(where).order_by(*order).limit(limit)
+        return [_lead_from_row(row) for row in query.namedtuples()]
+
+    def _rep_of_given(self) -> str:
+        """The rep a give event names: the taker, or the start of an assign's or reassign's
+        note up to its colon ("anna: 12 leads ...", "pool: back to the pool")."""
+        find = 'strpos("note", \':\')' if is_postgres(self.db) else 'instr("note", \':\')'
+        return (f'CASE WHEN "action" = \'take\' THEN "actor" WHEN {find} > 0 THEN substr("note", 1, {find} - 1) '
+                f'ELSE "note" END')
+
+    @database_errors
+    def given_totals(self, since: datetime, until: datetime | None = None) -> dict[str, tuple[int, int]]:
+        """Per rep, how many leads were assigned to or taken by them in the period and the
+        sum of their scores: the latest such event per lead counts (as `given_leads`),
+        added up in the database."""
+        p = self.db.param
+        period = f'"at" >= {p}' + (f' AND "at" < {p}' if until is not None else "")
+        params = [_naive_utc(since)] + ([_naive_utc(until)] if until is not None else [])
+        sql = (
+            f'SELECT g."rep", COUNT(*), COALESCE(SUM(l."score"), 0) FROM ('
+            f'SELECT e."lead_id" AS "lead_id", {self._rep_of_given()} AS "rep" FROM "audit_event" e '
+            f'WHERE e."id" IN (SELECT MAX("id") FROM "audit_event" WHERE "action" IN (\'assign\', \'take\', '
+            f'\'reassign\') AND {period} GROUP BY "lead_id")) g '
+            f'JOIN "lead" l ON l."id" = g."lead_id" WHERE g."rep" <> \'pool\' GROUP BY g."rep"'
+        )
+        return {rep: (int(count), int(score)) for rep, count, score in self.db.execute_sql(sql, params).fetchall()}
+
+    @database_errors
+    def action_counts_since(self, since: datetime, actions: tuple[str, ...]) -> dict[tuple[str, str], int]:
+        """How many audit events of each of `actions` each actor made since `since`."""
+        query: Any = (
+            AuditRow.select(AuditRow.actor, AuditRow.action, fn.COUNT(AuditRow.id))
+            .where(AuditRow.action.in_(actions) & (AuditRow.at >= _naive_utc(since)))
+            .group_by(AuditRow.actor, AuditRow.action)
+            .tuples()
+        )
+        return {(actor, action): count for actor, action, count in query}
+
+    @database_errors
+    def handed_over_by_channel(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Leads handed over in [since, until), counted per channel in the database."""
+        query: Any = (  # every stage, named, so that the hand-over index (stage first) serves
+            LeadRow.select(LeadRow.channel, fn.COUNT(LeadRow.id))
+            .where(LeadRow.stage.in_([stage.value for stage in Stage])
+                   & (LeadRow.handed_over_at >= _naive_utc(since)) & (LeadRow.handed_over_at < _naive_utc(until)))
+            .group_by(LeadRow.channel)
+            .tuples()
+        )
+        return {channel: count for channel, count in query}
+
+    @database_errors
+    def pool_to_assign(self, after: tuple[str, int] | None = None,
+                       limit: int = 5000) -> list[tuple[int, int, str, str, str]]:
+        """The next MQLs of the unassigned pool in queue order after the (queue_key, id)
+        `after`: (id, score, country, interest, queue_key), what the assignment engine needs
+        and nothing more."""
+        p = self.db.param
+        page = f' AND ("queue_key", "id") > ({p}, {p})' if after is not None else ""
+        sql = (f'SELECT "id", "score", "country", "interest", "queue_key" FROM "lead" WHERE "stage" = {p} '
+               f'AND "owner" IS NULL{page} ORDER BY "queue_key", "id" LIMIT {int(limit)}')
+        return [tuple(row) for row in self.db.execute_sql(sql, (Stage.MQL.value, *(after or ()))).fetchall()]
+
+    @database_errors
+    def returns_with_history(self, since: datetime | None = None,
+                             until: datetime | None = None) -> list[tuple[Lead, AuditEvent, list[AuditEvent]]]:
+        """Every return of the period that was not undone (as `return_events`), with its
+        lead and the lead's whole history: three queries however many returns there are."""
+        returns = self.return_events(since, until)
+        if not returns:
+            return []
+        ids = sorted({lead_id for lead_id, _ in returns})
+        leads: dict[int, Lead] = {}
+        histories: dict[int, list[AuditEvent]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for lead_row in LeadRow.select().where(LeadRow.id.in_(chunk)).namedtuples():
+                leads[lead_row.id] = _lead_from_row(lead_row)
+            events: Any = (AuditRow.select().where(AuditRow.lead.in_(chunk))
+                      .order_by(AuditRow.lead, AuditRow.at, AuditRow.id))
+            for found in events:
+                histories.setdefault(found.lead_id, []).append(AuditEvent(
+                    id=found.id, lead_id=found.lead_id, actor=found.actor, at=found.at.replace(tzinfo=timezone.utc),
+                    action=found.action,
+                    from_stage=found.from_stage, to_stage=found.to_stage, reason=found.reason,
+                    path=found.path, note=found.note, prior=found.prior))
+        return [(leads[lead_id], event, histories.get(lead_id, [])) for lead_id, event in returns
+                if lead_id in leads]
+
+    def worked_leads(self, stages: tuple[Stage, ...], since: datetime | None = None,
+                     until: datetime | None = None) -> Iterator[tuple[int, str, str, str | None, datetime]]:
+        """Leads with an email that sales is working: in `stages`, or MQLs a rep owns, last
+        changed in [since, until): (id, email, stage, owner, updated_at), in id order."""
+        where = (LeadRow.email != "") & (LeadRow.stage.in_([stage.value for stage in stages])
+                                         | ((LeadRow.stage == Stage.MQL.value) & LeadRow.owner.is_null(False)))
+        if since is not None:
+            where &= LeadRow.updated_at >= _naive_utc(since)
+        if until is not None:
+            where &= LeadRow.updated_at < _naive_utc(until)
+        query: Any = (LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.stage, LeadRow.owner, LeadRow.updated_at)
+                 .where(where).order_by(LeadRow.id).tuples())
+        try:
+            for lead_id, email, stage, owner, at in query.iterator():
+                yield lead_id, email, stage, owner, at.replace(tzinfo=timezone.utc)
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
+
+    def export_leads(self, since: datetime | None = None, until: datetime | None = None,
+                     chunk: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every lead created in [since, until), in id order, as the values `Lead.model_dump`
+        gives (enums as their text): read a page of `chunk` rows at a time by id, straight
+        from the driver's tuples, so an export of a million leads neither waits for peewee
+        and pydantic per row nor holds more than a page."""
+        fields = [LeadRow._meta.fields[name] for name in ["id", *(n for n in LEAD_FIELDS if n != "id")]]
+        json_cache: dict[str, Any] = {}
+
+        def parsed(text: str | None) -> Any:
+            if text is None:
+                return None
+            found = json_cache.get(text)
+            if found is None:
+                found = json.loads(text)
+                if len(json_cache) < 10_000:
+                    json_cache[text] = found
+            return found
+
+        def moment(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):  # SQLite keeps text; psycopg gives a datetime
+                return datetime.fromisoformat(value + "+00:00")
+            return value.replace(tzinfo=timezone.utc)
+
+        converters: list[Callable[[Any], Any] | None] = []
+        for field in fields:
+            if isinstance(field, JsonField):
+                converters.append(parsed)
+            elif isinstance(field, peewee.DateTimeField):
+                converters.append(moment)
+            elif isinstance(field, peewee.BooleanField):
+                converters.append(bool)
+            else:
+                converters.append(None)
+        names = [field.name for field in fields]
+        converted = [(field.name, convert) for field, convert in zip(fields, converters) if convert is not None]
+        p = self.db.param
+        where = "".join([' AND "created_at" >= ' + p if since is not None else "",
+                         ' AND "created_at" < ' + p if until is not None else ""])
+        period = [_naive_utc(moment) for moment in (since, until) if moment is not None]
+        sql = (f'SELECT {", ".join(chr(34) + field.column_name + chr(34) for field in fields)} FROM "lead" '
+               f'WHERE "id" > {p}{where} ORDER BY "id" LIMIT {int(chunk)}')
+        after = 0
+        try:
+            while True:
+                rows = self.db.execute_sql(sql, [after, *period]).fetchall()
+                for row in rows:
+                    lead = dict(zip(names, row))
+                    for name, convert in converted:
+                        lead[name] = convert(lead[name])
+                    yield lead
+                if len(rows) < chunk:
+                    return
+                after = rows[-1][0]
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
+
 
     @database_errors
     def open_leads_by_owner(self) -> dict[str, int]:

@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from triage.domain.checklist import CHOICES, GRADES
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
-from triage.domain.models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from triage.domain.models import (ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage,
+                                  TeamMember, utcnow)
 from triage.domain.scoring import format_parts
 from triage.domain.text import counted, one_line, printable
 
@@ -186,9 +187,17 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
 
 
 def _run_app(service) -> int:
-    from screens.app import TriageApp  # textual only when the app really opens
+    from screens.app import TriageApp, log_to_file  # textual only when the app really opens
+    from screens.keymap import read_keymap
+    from triage.cli.web import end_with_parent
 
-    TriageApp(service).run()
+    end_with_parent()
+
+    try:
+        keymap = read_keymap()
+    except ValueError as exc:
+        raise TriageError(f"the keymap: {exc}") from exc
+    TriageApp(service, keymap=keymap, log_path=log_to_file()).run()
     return 0
 
 
@@ -700,14 +709,15 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{one_line(row.login):<12} {row.replay_count:>12} {row.replay_score:>8}   "
                   f"{row.actual_count:>12} {row.actual_score:>8}", file=out)
         return 0
-    outcome = service.team.assign_pool(dry_run=args.dry_run)
     verb = "would assign" if args.dry_run else "assigned"
-    for assignment in outcome.assignments:
-        print(f"#{assignment.lead_id} → {one_line(assignment.reason)}", file=out)
-    for lead_id, why in outcome.unassigned:
-        print(f"#{lead_id} stays in the pool: {one_line(why)}", file=out)
-    staying = len(outcome.unassigned)
-    print(f"{verb} {counted(len(outcome.assignments), 'lead')}; {staying:,} {'stays' if staying == 1 else 'stay'} "
+    assigned = staying = 0
+    for outcome in service.team.assign_pool_batches(dry_run=args.dry_run):
+        out.write("".join(f"#{assignment.lead_id} → {one_line(assignment.reason)}\n"
+                          for assignment in outcome.assignments))
+        out.write("".join(f"#{lead_id} stays in the pool: {one_line(why)}\n" for lead_id, why in outcome.unassigned))
+        assigned += len(outcome.assignments)
+        staying += len(outcome.unassigned)
+    print(f"{verb} {counted(assigned, 'lead')}; {staying:,} {'stays' if staying == 1 else 'stay'} "
           "in the pool", file=out)
     return 0
 
@@ -721,19 +731,31 @@ def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+#: `triage sla` lists this many of the most urgent leads unless --all.
+SLA_SHOWN = 50
+
+
 def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    found = service.team.sla_report()
+    now = utcnow()
+    breached, soon = service.team.sla_summary(now)
+    found = service.team.sla_urgent(now) if args.all else iter(service.team.sla_report(now, limit=SLA_SHOWN))
     if args.json:
-        print(json.dumps([{"id": lead.id, "owner": lead.owner, "state": status.state.value,
-                           "hours_left": round(status.hours_left, 2), "due": status.due.isoformat()}
-                          for lead, status in found], indent=2), file=out)
+        out.write("[")
+        for count, (lead, status) in enumerate(found):
+            out.write(("," if count else "") + "\n" + json.dumps(
+                {"id": lead.id, "owner": lead.owner, "state": status.state.value,
+                 "hours_left": round(status.hours_left, 2), "due": status.due.isoformat()}))
+        out.write("\n]\n")
     else:
+        shown = 0
         for lead, status in found:
             print(f"#{lead.id:<7} {status.state.value:<9} {status.text():<10} due {status.due.astimezone():%Y-%m-%d %H:%M}"
                   f"  {one_line(lead.owner or 'pool'):<12} {one_line(lead.name)}", file=out)
-        breached = sum(1 for _, status in found if status.state.value == "breached")
-        print(f"{breached} breached, {len(found) - breached} soon due "
+            shown += 1
+        if shown < breached + soon:
+            print(f"the most urgent {shown:,} of {breached + soon:,} (--all lists every one)", file=out)
+        print(f"{breached:,} breached, {soon:,} soon due "
               f"(SLA {service.rules.sla.hours.get(Stage.MQL, 0):g} business hours per MQL)", file=out)
     if args.apply:
         service.context.require_team_lead("act on SLA breaches")
@@ -829,6 +851,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     intake = _intake(args)
     serve(intake, host=args.host, port=args.port, hubspot_secret=os.environ.get("TRIAGE_HUBSPOT_SECRET", ""),
           public_url=args.public_url, print_line=lambda line: print(line, file=out, flush=True))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace, out: TextIO) -> int:
+    from triage.cli.web import app_command, serve
+
+    _identity(args, _repository(args.db, create=not args.existing_only))  # refused here, not in each tab
+    command = app_command(args.db, args.login_given, args.rules)
+    serve(command, host=args.host, port=args.port, title="triage",
+          print_line=lambda line: print(line, file=out, flush=True))
     return 0
 
 
@@ -1165,6 +1197,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "List open MQLs past their service level or close to it (business hours, working days, "
                   "public holidays, as the rules' [sla] table says).")
     sla.add_argument("--json", action="store_true", help="a JSON array")
+    sla.add_argument("--all", action="store_true",
+                     help=f"every breached and soon due MQL, not only the most urgent {SLA_SHOWN}")
     sla.add_argument("--apply", action="store_true",
                      help="act on breaches as the rules say: escalate to the team lead, or back to the pool")
 
@@ -1234,6 +1268,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_count, default=8765, help="the port (default 8765)")
     serve.add_argument("--public-url", default="", metavar="URL",
                        help="the address HubSpot calls, when a proxy stands in front (for its signature)")
+
+    web = command(
+        "web", cmd_web, "the app in a browser (textual-serve)",
+        "Serve the app to a browser: each tab runs its own app on the same database, as the same "
+        "member as in a terminal (--db, --as and --demo as for every command). Listens on this "
+        "machine only unless --host says otherwise; Ctrl+C ends it and every app it started.")
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
+                                                         "this machine only)")
+    web.add_argument("--port", type=_count, default=8000, help="the port (default 8000)")
 
     token = commands.add_parser("token", parents=[common], help="API tokens of triage serve: add, list, revoke",
                                 description="The tokens marketing automation sends as 'Authorization: "

@@ -92,10 +92,6 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _within(moment: datetime | None, since: datetime | None, until: datetime | None) -> bool:
-    return moment is None or ((since is None or moment >= since) and (until is None or moment < until))
-
-
 class Transfer:
     """Imports (marketing's and the team lead's) and exports (team lead, review board,
     marketing for leads and the suppression list)."""
@@ -190,9 +186,9 @@ class Transfer:
                     flush(session)
                 if progress is not None:
                     progress(batch.progress)
+            if progress is not None:  # inside the transaction: a callback that raises stops the import whole
+                progress(1.0)
             flush(session)
-        if progress is not None:
-            progress(1.0)
         summary.rejected = len(rejects)
         summary.unknown_channels = sorted(unknown_channels)
         if rejects:
@@ -241,17 +237,12 @@ class Transfer:
             return RETURNED_COLUMNS, self.review.returned_rows(since, until)
         if kind == "leads":  # the values as they are: each format writes them its way
             columns = ["id", *(name for name in Lead.model_fields if name != "id")]
-            return columns, (
-                lead.model_dump() for lead in self.context.store.list_leads() if _within(lead.created_at, since, until)
-            )
+            return columns, self.context.store.export_leads(since, until)
         if kind == "suppression":
-            working = {Stage.SAL, Stage.SQL, Stage.OPPORTUNITY}
+            working = (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
             return SUPPRESSION_COLUMNS, (
-                {"email": lead.email, "lead_id": lead.id, "stage": lead.stage.value, "owner": lead.owner or "",
-                 "since": lead.updated_at.isoformat()}
-                for lead in self.context.store.list_leads()
-                if lead.email and (lead.stage in working or (lead.stage is Stage.MQL and lead.owner))
-                and _within(lead.updated_at, since, until)
+                {"email": email, "lead_id": lead_id, "stage": stage, "owner": owner or "", "since": at.isoformat()}
+                for lead_id, email, stage, owner, at in self.context.store.worked_leads(working, since, until)
             )
         if kind == "balance":
             balance = self.team.balance()
