@@ -53,6 +53,12 @@ FROM (SELECT n, (ARRAY['Anna','Jan','Lea','Tim','Mia','Ole','Eva','Max','Ida','B
 """
 
 
+#: The lead table's indexes on a migrated database: the key, the queue's, the pool's, the
+#: trigram filter's, rules version, merge keys (email, external id) and the hand-over's.
+LEAD_INDEXES = ("lead_pkey", "lead_queue", "lead_pool", "lead_search_trgm", "lead_rules_version",
+                "lead_email_lower", "lead_external_id", "lead_handed")
+
+
 def keep_server(folder: Path) -> PostgresServer:
     """A server on `folder`'s data directory: made on the first run, started again after."""
     server = PostgresServer()
@@ -86,10 +92,13 @@ def seeded(server: PostgresServer, size: int) -> str:
     url = server.url(name)
     db = open_database(url)
     [(count,)] = db.execute_sql('SELECT COUNT(*) FROM "lead"').fetchall()
-    if count == size:
+    [(indexed,)] = db.execute_sql("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'lead'").fetchall()
+    if count == size and indexed == len(LEAD_INDEXES):
         db.close()
         return url
-    if count:  # another size or a half-done seed: the audit trail is append-only, so start afresh
+    if count or indexed != len(LEAD_INDEXES):
+        # Another size or a half-done seed (its indexes dropped, say): the audit trail is
+        # append-only, so the database starts afresh, its indexes as the migrations make them.
         db.close()
         with psycopg.connect(server.url(), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE "{name}"')

@@ -219,7 +219,7 @@ class QueueScreen(Screen[None]):
         try:
             if not self.service.scoring.count_to_rescore():
                 return
-            call(line.start, f"Scoring again with rules version {one_line(self.service.rules.version)} (x stops)")
+            call(line.start, f"Rescoring, rules {one_line(self.service.rules.version)} (x stops)")
             self.service.scoring.rescore(progress=stoppable(line.advance))
         except Stopped as stop:
             done, total = stop.args

@@ -458,7 +458,12 @@ class LeadRepository:
         query = self._queue_query(view, login, text)
         if at_most is None:
             return query.count()
-        return query.select(LeadRow.id).limit(at_most + 1).count()
+        # In the queue's order, as its page is read: for a word many leads share, PostgreSQL
+        # then walks the queue's index and stops at `at_most + 1` matches instead of
+        # collecting every match from the trigram index first.
+        sql, params = query.select(LeadRow.id).order_by(LeadRow.queue_key, LeadRow.id).limit(at_most + 1).sql()
+        [(count,)] = self.db.execute_sql(f"SELECT COUNT(*) FROM ({sql}) AS capped", params).fetchall()
+        return int(count)
 
     def list_leads(
         self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None,

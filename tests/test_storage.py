@@ -249,6 +249,14 @@ def test_filter_matches_name_company_email_case_and_wildcards_literally(repo):
     assert svc.decisions.queue_count(QueueView.POOL, "nl") == 2
 
 
+def test_a_capped_count_stops_one_past_its_cap(repo):
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", company="Acme" if i % 2 else "Bouw")) for i in range(9)])
+    pool = Services.open(repo, "anna").decisions
+    assert [pool.queue_count(QueueView.POOL, at_most=cap) for cap in (0, 3, 8, 9, 50)] == [1, 4, 9, 9, 9]
+    assert [pool.queue_count(QueueView.POOL, "acme", at_most=cap) for cap in (2, 4)] == [3, 4]
+    assert pool.queue_count(QueueView.MINE, at_most=3) == 0
+
+
 V1_SCHEMA = """
 CREATE TABLE "triage_meta" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
 CREATE TABLE "lead" ("id" INTEGER NOT NULL PRIMARY KEY, "salutation" VARCHAR(255) NOT NULL,

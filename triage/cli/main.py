@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 
 from pydantic import ValidationError
 
+from triage.domain import language
 from triage.domain.checklist import CHOICES, GRADES
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
@@ -984,6 +985,17 @@ def _decimal(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _language_given(argv: list[str]) -> str | None:
+    """`--lang X` from the command line before it is parsed: the parser's own help texts
+    are in that language."""
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global options, accepted before and after the command: SUPPRESS keeps a value
     # given before the command from being reset by the command's own default.
@@ -999,6 +1011,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
                         help="a scoring rules file to propose: shows what it would change; the team's "
                              "rules in force live in the database (see `triage scoring`)")
+    common.add_argument("--lang", choices=sorted(language.LANGUAGES), default=argparse.SUPPRESS,
+                        help="the language to speak: en, de or nl (default: $TRIAGE_LANG, else the locale, "
+                             "else en); --json and exported values stay the same in every language")
     parser = Parser(
         prog=PROG, parents=[common],
         description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
@@ -1354,6 +1369,7 @@ def service_for(argv: list[str]):
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Run one `triage` command; the exit status: 0 done, 1 refused or failed, 2 usage."""
+    language.use(language.choose(_language_given(sys.argv[1:] if argv is None else argv)))
     parser = build_parser()
     args = parser.parse_args(argv)
     out = out or sys.stdout
