@@ -97,7 +97,7 @@ def lead_content(
             source = [(_("  ✔ rep"), "$success")]
         elif item.source == "set by rep":
             source = [(_("  set by rep; data: "), "$warning"), _data(item.derived, "$warning")]
-        line((mark + " ", style), (f"{item.label:<13}", "$text-muted"), _data(item.answer), *source)
+        line((mark + " ", style), (f"{item.label:<13}" if len(item.label) < 13 else item.label + " ", "$text-muted"), _data(item.answer), *source)
     if lead.notes:
         heading(_("Notes"))
         for note_line in lead.notes.splitlines():

@@ -116,6 +116,10 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
             options = self.query_one(selector, OptionList)
             if options.highlighted is None:
                 options.highlighted = 0
+        names = self.query(".field-name")  # as wide as the longest name, in any language (7 in English)
+        width = max(7, *(len(_(name)) + 1 for name in (N_("Note"), N_("Until"))))
+        for name in names:
+            name.styles.width = width
         self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), self._chosen("#return-reason"))
         self._label("#return-path-label", N_("Path"), N_("press n or d"), self._chosen("#return-path"))
         if self.focused is None:
