@@ -114,7 +114,7 @@ class ScoringReport(Screen[bool]):
     def _may_adopt(self, report: CalibrationReport) -> None:
         """Refused before the question for anyone but a team lead."""
         try:
-            self.service.context.require_team_lead("adopt new scoring rules")
+            self.service.context.require_team_lead(N_("adopt new scoring rules"))
         except TriageError as exc:
             self.app.call_from_thread(
                 self.notify, one_line(exc), title=_("Not adopted"), severity="error", markup=False, timeout=8)
