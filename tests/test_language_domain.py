@@ -116,14 +116,14 @@ def test_refusals_in_german_and_dutch(speaking, berlin):
     at = datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)
     speaking("de")
     assert str(IllegalMove(Stage.SAL, Stage.SAL, lead_id=12, by="anna", at=at)) == (
-        "Lead 12 ist bereits angenommen von anna am Fr 27. Nov. 15:00")
+        "Lead 12 ist bereits von anna am Fr 27. Nov. 15:00 angenommen")
     assert str(IllegalMove(Stage.RETURNED, Stage.SAL, lead_id=3)).startswith(
         "Lead 3 ist an Marketing zurückgegeben (SRL): Marketing recycelt ihn")
     assert str(LeadNotFound(7)) == "es gibt keinen Lead mit der ID 7"
     assert "von jemand anderem geändert" in str(StaleLead(4, "", at))
     speaking("nl")
     assert str(IllegalMove(Stage.SAL, Stage.SAL, lead_id=12, by="anna", at=at)) == (
-        "lead 12 is al geaccepteerd door anna op vr 27 nov 15:00")
+        "lead 12 is al door anna op vr 27 nov 15:00 geaccepteerd")
     assert str(IllegalMove(Stage.NEW, Stage.DISQUALIFIED)) == "een lead kan niet van nieuw naar gediskwalificeerd"
     speaking("en")
     assert str(IllegalMove(Stage.SAL, Stage.SAL, lead_id=12, by="anna", at=at)) == (
