@@ -51,7 +51,6 @@ def log_to_file() -> Path | None:
 _FUNCTION_KEY = re.compile(r"f\d{1,2}")
 #: The main screen's mode once a member signed in (the default mode held the sign-in).
 SIGNED_IN_MODE = "member"
-
 #: Textual's own words that the app shows (the palette's key in the Footer), marked for the
 #: catalogs: `speak_bindings` translates them with the app's own.
 TEXTUAL_WORDS = (N_("palette"), N_("Open the command palette"))

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.domain.errors import TriageError
-from triage.domain.models import ROLE_LABELS, TeamMember
+from triage.domain.models import TeamMember
 from triage.services import Services
 from triage.domain.fairness import Outcome
 from triage.services.team import AGE_BUCKETS, Balance
@@ -144,7 +144,7 @@ class BalanceScreen(Screen[None]):
             if row.away_now:
                 name += Text(_(" (away)"), style="italic dim")
             table.add_row(
-                name, _(ROLE_LABELS[member.role]), Text(language.decimal(member.capacity, "{:g}"), justify="right"),
+                name, member.role.label, Text(language.number(member.capacity), justify="right"),
                 Text(f"{row.open_leads}" + (f"/{member.cap}" if member.cap is not None else ""), justify="right"),
                 load_bar(row.open_leads, limit),
                 *(number(row.ages[label]) for _, label in AGE_BUCKETS),
@@ -164,8 +164,8 @@ class BalanceScreen(Screen[None]):
                     soon=language.number(balance.soon_due)) + "\n" +
             _("Fairness over {days} days, spread (max − min) / mean of leads per unit of capacity: {leads}; "
               "of points: {points} (0 is even).").format(
-                days=balance.window_days, leads=language.decimal(balance.count_spread, "{:.2f}"),
-                points=language.decimal(balance.score_spread, "{:.2f}"))
+                days=balance.window_days, leads=language.decimal(balance.count_spread, 2),
+                points=language.decimal(balance.score_spread, 2))
         )
 
     def _selected_member(self) -> TeamMember | None:
@@ -208,7 +208,7 @@ class BalanceScreen(Screen[None]):
 
     def _ask_assign(self, plan: AssignPlan) -> None:
         if not plan.assigned:
-            why = f": {_(one_line(plan.why_unassigned))}" if plan.unassigned else ""
+            why = f": {one_line(plan.why_unassigned)}" if plan.unassigned else ""
             self.notify(counted(plan.unassigned, "Nothing to assign; {count} MQL in the pool{why}",
                                 "Nothing to assign; {count} MQLs in the pool{why}", why=why),
                         markup=False, timeout=6)
@@ -220,7 +220,7 @@ class BalanceScreen(Screen[None]):
                             + counted(count, "{count} lead", "{count} leads") for login, count in per_rep.most_common())
         if plan.unassigned:
             details += "\n" + counted(plan.unassigned, "{count} MQL stays in the pool: {why}",
-                                      "{count} MQLs stay in the pool: {why}", why=_(one_line(plan.why_unassigned)))
+                                      "{count} MQLs stay in the pool: {why}", why=one_line(plan.why_unassigned))
         question = counted(plan.assigned, "Assign {count} pool MQL to {reps}?",
                            "Assign {count} pool MQLs to {reps}?",
                            reps=counted(len(per_rep), "{count} rep", "{count} reps"))

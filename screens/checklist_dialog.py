@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from triage.domain.checklist import CHOICES, GRADES, ChecklistItem
+from triage.domain.checklist import CHOICES, GRADES, ChecklistItem, Question, choices
 from triage.domain.language import N_, _
 from triage.domain.text import one_line
 
@@ -62,11 +62,11 @@ class ChecklistDialog(ModalScreen[Choice | None]):
         options = []
         for question in CHOICES:
             item = self.items.get(question)
-            answer = Text(f"{_(question):<13} ") + Text(one_line(_(item.answer) if item else ""), style="bold")
+            answer = Text(f"{Question(question).label:<13} ") + Text(one_line(item.answer if item else ""), style="bold")
             if item is not None and item.source != "derived":
-                answer += Text(f"  ({_(item.source)})", style="italic")
+                answer += Text(f"  ({item.source_label})", style="italic")
             options.append(Option(answer, id=question))
-        options.append(Option(Text(f"{_('grade'):<13} ") + Text(self.grade or _("none"), style="bold"), id=GRADE))
+        options.append(Option(Text(_("grade").ljust(13) + " ") + Text(self.grade or _("none"), style="bold"), id=GRADE))
         return options
 
     def on_mount(self) -> None:
@@ -87,8 +87,8 @@ class ChecklistDialog(ModalScreen[Choice | None]):
             item = self.items.get(self.question or "")
             data_said = item.derived or item.answer if item else ""
             answers.add_options([
-                Option(Text(_("as the data says: ")) + Text(one_line(_(data_said)), style="italic"), id=DERIVED),
-                *(Option(_(label), id=code) for code, label in CHOICES[self.question or ""]),
+                Option(Text(_("as the data says: ")) + Text(one_line(data_said), style="italic"), id=DERIVED),
+                *(Option(label, id=code) for code, label in choices(self.question or "")),
             ])
         answers.highlighted = 0
         answers.display = True

@@ -180,7 +180,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                                                  "Ctrl+S imports.").format(
             head=head, stored=language.number(rows - shown.rejected), rejected=language.number(shown.rejected)))
         if shown.problem:
-            text = Text("✘ " + _(shown.problem) + "\n", style="bold red") + text
+            text = Text("✘ " + shown.problem + "\n", style="bold red") + text
         self.query_one("#import-summary", Static).update(text)
 
     def _show_rows(self, shown: Preview) -> None:
@@ -202,7 +202,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                 table.add_row(str(row.line), Text(_("✔ stored"), style="green"),
                               *(Text(one_line(row.values.get(name, ""))[:60]) for name in fields), str(row.score))
         table.display = True
-        rejects = [_("✘ line {line} rejected: {why}").format(line=row.line, why=one_line(_(row.error)))
+        rejects = [_("✘ line {line} rejected: {why}").format(line=row.line, why=one_line(row.error))
                    for row in shown.rows if row.error]
         box = self.query_one("#import-rejects", Static)
         box.update(Text("\n".join(rejects), style="red") if rejects else "")
@@ -234,7 +234,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                      style="italic"))
             self.load(path, {})
         elif shown.problem:
-            self.notify(_(shown.problem), title=_("Not imported"), severity="error", markup=False, timeout=8)
+            self.notify(shown.problem, title=_("Not imported"), severity="error", markup=False, timeout=8)
         else:
             self.dismiss(ImportRequest(shown.path, dict(shown.mapping)))
 

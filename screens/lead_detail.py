@@ -13,8 +13,10 @@ from triage.domain import language
 from triage.domain.checklist import ChecklistItem, Verdict, checklist
 from triage.domain.language import N_, _
 from triage.domain.models import AuditEvent, Lead
+from triage.domain.scoring import reason_text
 from triage.domain.sla import SlaState, SlaStatus
 from triage.domain.text import printable
+from triage.services.decisions import ACTION_LABELS
 
 from .lead_queue import age_text
 from .screen_commands import speak_bindings
@@ -67,7 +69,7 @@ def lead_content(
     line()
     field(N_("email"), _data(lead.email or "-"))
     field(N_("phone"), _data(lead.phone or "-"))
-    field(N_("stage"), (_(lead.stage.label), ""))
+    field(N_("stage"), (lead.stage.label, ""))
     field(N_("owner"), _data(lead.owner or _("unassigned pool")))
     field(N_("score"), (f"{lead.score}", "bold"))
     if lead.grade:
@@ -76,7 +78,7 @@ def lead_content(
         parts[-1:-1] = [(_("   recycled {count}×").format(count=lead.recycle_count), "")]
     for index, part in enumerate(lead.score_breakdown):
         style = "$success" if part.points > 0 else "$error"
-        parts.extend([("  " if index == 0 else ", ", ""), (f"{part.points:+d} ", style), _data(_(part.reason))])
+        parts.extend([("  " if index == 0 else ", ", ""), (f"{part.points:+d} ", style), _data(reason_text(part.reason))])
     if lead.score_breakdown:
         parts.append(("\n", ""))
     if lead.handed_over_at is not None:
@@ -86,7 +88,7 @@ def lead_content(
         if sla is not None:
             style = {SlaState.BREACHED: "bold $error", SlaState.SOON: "$warning"}.get(sla.state, "")
             field(N_("SLA"), (_("due {moment}: {left}").format(
-                moment=language.shown_moment(sla.due, "%a %d %b %H:%M"), left=_(sla.text())), style))
+                moment=language.shown_moment(sla.due, "%a %d %b %H:%M"), left=sla.text()), style))
     heading(_("Qualification checklist"))
     for item in items if items is not None else checklist(lead):
         mark, style = VERDICT_MARKS[item.verdict]
@@ -94,8 +96,8 @@ def lead_content(
         if item.source == "confirmed":
             source = [(_("  ✔ rep"), "$success")]
         elif item.source == "set by rep":
-            source = [(_("  set by rep; data: "), "$warning"), _data(_(item.derived), "$warning")]
-        line((mark + " ", style), (f"{_(item.question):<13}", "$text-muted"), _data(_(item.answer)), *source)
+            source = [(_("  set by rep; data: "), "$warning"), _data(item.derived, "$warning")]
+        line((mark + " ", style), (f"{item.label:<13}" if len(item.label) < 13 else item.label + " ", "$text-muted"), _data(item.answer), *source)
     if lead.notes:
         heading(_("Notes"))
         for note_line in lead.notes.splitlines():
@@ -105,9 +107,9 @@ def lead_content(
         line((_("no decisions yet"), "italic $text-muted"))
     for event in history:
         words: list[Part | str] = [(f"{event.at.astimezone():%Y-%m-%d %H:%M} ", "$text-muted"),
-                                   _data(event.actor, "bold"), f" {_(event.action)}"]
+                                   _data(event.actor, "bold"), " " + _(ACTION_LABELS.get(event.action, event.action))]
         if event.from_stage and event.to_stage:
-            words.append(f" {_(event.from_stage.label)} → {_(event.to_stage.label)}")
+            words.append(f" {event.from_stage.label} → {event.to_stage.label}")
         if event.reason:
             words.append(f" ({event.reason.value}, {event.path.value if event.path else '-'})")
         if event.note:

@@ -90,7 +90,7 @@ def row_cells(row: QueueRow, sla: SlaStatus | None) -> tuple[str, ...]:
         "▲" if row.interest is Interest.DEMO_REQUEST else " ",
         one_line(row.name),
         one_line(row.company),
-        row.channel.value.replace("_", " "),
+        row.channel.label,
         _(INTEREST_LABELS[row.interest]),
         f"{row.score:>5}",
         f"{sla.text() if sla else '':>9}",

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input, Label, Select, Static
 
 from triage.domain.dates import DAY_FORMATS
 from triage.domain.errors import TriageError
-from triage.domain.models import ROLE_LABELS, Role, TeamMember
+from triage.domain.models import Role, TeamMember
 from triage.services import Services
 from triage.services.team import MemberInvalid
 from triage.domain.language import N_, _
@@ -72,7 +72,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
                 with Horizontal(classes="member-line"):
                     yield Label(_(label), classes="field-label")
                     if name == "role":
-                        yield Select([(_(ROLE_LABELS[role]), role.value) for role in Role], allow_blank=False,
+                        yield Select([(role.label, role.value) for role in Role], allow_blank=False,
                                      value=(member.role if member else Role.REP).value, id="member-role",
                                      compact=True)
                     else:
@@ -82,7 +82,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
             if member and member.away:
                 yield Label(Text(_("Away already: {periods}").format(periods=", ".join(
                     f"{p.since:%d.%m.%Y}–{p.until:%d.%m.%Y}" for p in member.away)), style="italic"))
-            yield Label(Text(_("Days as {formats}.").format(formats=DAY_FORMATS), style="dim"))
+            yield Label(Text(_("Days as {formats}.").format(formats=_(DAY_FORMATS)), style="dim"))
             yield Static("", id="member-error", classes="field-error", markup=False)
         yield Footer()
 
@@ -123,13 +123,13 @@ class MemberDialog(ModalScreen[TeamMember | None]):
         for name, *_rest in FIELDS:
             error = self.query_one(f"#member-{name}-error", Static)
             why = errors.get(name, "")
-            error.update(Text("↑ " + one_line(_(why))) if why else "")
+            error.update(Text("↑ " + one_line(why)) if why else "")
             error.display = bool(why)
             if why and first is None:
                 first = self.query_one(f"#member-{name}")
         box = self.query_one("#member-error", Static)
         named = {name for name, *_rest in FIELDS}
-        leftover = [f"{name}: {_(why)}" for name, why in errors.items() if name not in named]
+        leftover = [f"{name}: {why}" for name, why in errors.items() if name not in named]
         text = "; ".join(filter(None, [general, *leftover]))
         box.update(Text(one_line(text)))
         box.display = bool(text)

@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
+from triage.domain.checklist import Question
 from triage.domain.errors import StaleLead, TriageError
 from triage.domain.models import QueueRow, ReturnDecision, utcnow
 from triage.domain import language
@@ -27,6 +28,7 @@ from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line
 from triage.domain.queue import QueueView
 from triage.services import Services
+from triage.services.decisions import ACTION_LABELS
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .filter_input import FilterInput
@@ -388,7 +390,7 @@ class QueueScreen(Screen[None]):
                 before = self.service.decisions.lead(lead_id).score
                 lead = self.service.decisions.set_answer(lead_id, question, value, expected_version=version)
                 message = _("#{id} {question}: score {before} → {after}").format(
-                    id=lead_id, question=_(question), before=before, after=lead.score)
+                    id=lead_id, question=Question(question).label, before=before, after=lead.score)
         except StaleLead as exc:
             self.app.call_from_thread(self._refused, exc, True)
         except TriageError as exc:
@@ -550,7 +552,7 @@ class QueueScreen(Screen[None]):
         else:
             said = _("Accepted {name} (#{id}) → {stage}") if decision is None else _("Returned {name} (#{id}) → {stage}")
             self.app.call_from_thread(
-                self._decided, row, said.format(name=one_line(row.name), id=row.id, stage=_(lead.stage.label))
+                self._decided, row, said.format(name=one_line(row.name), id=row.id, stage=lead.stage.label)
             )
 
     def _decided(self, row: QueueRow, message: str) -> None:
@@ -577,8 +579,8 @@ class QueueScreen(Screen[None]):
         said = _("Undid your accept of {name} (#{id}): back to {stage}, in {where}") if undone.action == "accept" \
             else _("Undid your return of {name} (#{id}): back to {stage}, in {where}") if undone.action == "return" \
             else _("Undid your {action} of {name} (#{id}): back to {stage}, in {where}")
-        message = said.format(action=undone.action, name=one_line(lead.name) or _("a lead"), id=lead.id,
-                              stage=_(lead.stage.label), where=where)
+        message = said.format(action=_(ACTION_LABELS.get(undone.action, undone.action)), name=one_line(lead.name) or _("a lead"), id=lead.id,
+                              stage=lead.stage.label, where=where)
         self.app.call_from_thread(self._decided_again, message)
 
     def _undo_refused(self, exc: TriageError) -> None:

@@ -35,10 +35,10 @@ def return_content(event: AuditEvent) -> Content:
     parts: list[tuple[str, str]] = [
         (_("Returned "), "bold"), (f"{event.at.astimezone():%Y-%m-%d %H:%M}", ""), (_(" by "), "$text-muted"),
         (printable(event.actor), "bold"), ("\n", ""),
-        (f"{_('reason'):<12} ", "$text-muted"), (_(event.reason.label) if event.reason else "-", ""), ("\n", ""),
-        (f"{_('path'):<12} ", "$text-muted"),
+        (_("reason").ljust(12) + " ", "$text-muted"), (event.reason.label if event.reason else "-", ""), ("\n", ""),
+        (_("path").ljust(12) + " ", "$text-muted"),
         (_(PATH_WORDS.get(event.path.value, event.path.value)) if event.path else "-", ""),
-        ("\n", ""), (f"{_('note'):<12} ", "$text-muted"),
+        ("\n", ""), (_("note").ljust(12) + " ", "$text-muted"),
     ]
     parts.append((printable(event.note), "italic") if event.note else (_("no note"), "italic $text-muted"))
     return Content.assemble(*parts)

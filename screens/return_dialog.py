@@ -83,7 +83,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                         id="return-title")
             yield Label(classes="field-label", id="return-reason-label")
             yield OptionList(
-                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {_(reason.label)}"),
+                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {reason.label}"),
                          id=reason.value) for reason in ReturnReason),
                 id="return-reason",
             )
@@ -116,6 +116,10 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
             options = self.query_one(selector, OptionList)
             if options.highlighted is None:
                 options.highlighted = 0
+        names = self.query(".field-name")  # as wide as the longest name, in any language (7 in English)
+        width = max(7, *(len(_(name)) + 1 for name in (N_("Note"), N_("Until"))))
+        for name in names:
+            name.styles.width = width
         self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), self._chosen("#return-reason"))
         self._label("#return-path-label", N_("Path"), N_("press n or d"), self._chosen("#return-path"))
         if self.focused is None:
@@ -199,6 +203,6 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 "note": self.query_one("#return-note", Input).value, "contract_until": until,
             })
         except ValidationError as exc:
-            self._error("#return-note-error", _(one_line(exc.errors()[0]["msg"].removeprefix("Value error, "))))
+            self._error("#return-note-error", one_line(exc.errors()[0]["msg"].removeprefix("Value error, ")))
             self.set_focus(self.query_one("#return-note"))
             return None

@@ -35,6 +35,8 @@ PERIODS = (30, 90, 7)
 BAR = 20
 #: A channel whose leads come back this often is worth a word with marketing.
 HIGH_RETURN_RATE = 0.5
+#: What the board said of a return, in the board column.
+REVIEWED = {"confirmed": N_("confirmed"), "overturned": N_("overturned")}
 
 
 def bar(share: float) -> str:
@@ -66,7 +68,8 @@ def review_content(review: Review) -> Content:
         rate = returned / handed if handed else 1.0
         style = "$error" if rate >= HIGH_RETURN_RATE else "$primary"
         note = _("  high: marketing may need to change") if rate >= HIGH_RETURN_RATE else ""
-        line((f"{channel.replace('_', ' ')[:18]:<18} {returned:>5} {_('of')} {handed:<5} ", ""),
+        of = _("{returned} of {handed}").format(returned=f"{returned:>5}", handed=f"{handed:<5}")
+        line((f"{channel.replace('_', ' ')[:18]:<18} {of} ", ""),
              (bar(min(rate, 1)), style), (f" {language.percent(rate):>4}{note}", "$text-muted" if not note else "$error"))
     later = review.later_accepted
     line()
@@ -75,7 +78,7 @@ def review_content(review: Review) -> Content:
     for item in later[:10]:
         line((f"#{item.lead.id} ", "$text-muted"), (printable(item.lead.name or _("(no name)")), ""),
              (_("  returned by {login}, now {stage}").format(login=printable(item.event.actor),
-                                                           stage=_(item.lead.stage.label)), "$text-muted"))
+                                                           stage=item.lead.stage.label), "$text-muted"))
     parts.pop()
     return Content.assemble(*parts)
 
@@ -142,7 +145,7 @@ class ReviewBoard(Screen[None]):
                 str(item.lead.id), Text(one_line(item.lead.name) or _("(no name)")), item.lead.channel.value,
                 item.event.reason.value if item.event.reason else "", item.event.path.value if item.event.path else "",
                 Text(one_line(item.event.actor)), language.shown_day(item.event.at.astimezone(), "%d %b", year=False),
-                _(item.lead.stage.label), _(item.reviewed), Text(one_line(item.event.note)[:40]),
+                item.lead.stage.label, _(REVIEWED.get(item.reviewed, item.reviewed)), Text(one_line(item.event.note)[:40]),
                 key=f"{item.lead.id}:{item.event.id}",
             )
         if review.returns:

@@ -85,7 +85,7 @@ class ScoringReport(Screen[bool]):
 
     def show_report(self, report: CalibrationReport) -> None:
         self.report = report
-        lines = [one_line(_(line)) for line in report.summary()]
+        lines = [one_line(line) for line in report.summary()]
         if report.proposal is not None:
             lines.append(_("Press A to adopt the proposal as version {version}.").format(version=report.proposal.version))
         self.query_one("#scoring-summary", Static).update("\n".join(lines))
@@ -94,7 +94,7 @@ class ScoringReport(Screen[bool]):
         table.add_row(Text(_("base")), "", "", "", points_text(report.base_current), points_text(report.base_proposed))
         for figures in report.features:
             table.add_row(
-                Text(_(figures.label)), Text(str(figures.decided), justify="right"),
+                Text(figures.label), Text(str(figures.decided), justify="right"),
                 Text(language.percent(figures.acceptance_rate), justify="right"), rate_bar(figures.acceptance_rate),
                 points_text(figures.current_points), points_text(figures.proposed_points),
                 key=figures.feature,
@@ -114,7 +114,7 @@ class ScoringReport(Screen[bool]):
     def _may_adopt(self, report: CalibrationReport) -> None:
         """Refused before the question for anyone but a team lead."""
         try:
-            self.service.context.require_team_lead("adopt new scoring rules")
+            self.service.context.require_team_lead(N_("adopt new scoring rules"))
         except TriageError as exc:
             self.app.call_from_thread(
                 self.notify, one_line(exc), title=_("Not adopted"), severity="error", markup=False, timeout=8)
@@ -127,11 +127,11 @@ class ScoringReport(Screen[bool]):
             return
 
         def auc(value: float | None) -> str:
-            return "-" if value is None else language.decimal(value, "{:.3f}")
+            return "-" if value is None else language.decimal(value, 3)
 
         details = (
             _("Ranking quality (AUC) on the {count} held-back decisions, {chance} is chance:").format(
-                count=language.number(report.held_back), chance=language.decimal(0.5, "{:.1f}")) + "\n" +
+                count=language.number(report.held_back), chance=language.decimal(0.5, 1)) + "\n" +
             _("  in force (version {version}):  {auc}").format(
                 version=one_line(report.rules.version), auc=auc(report.auc_current)) + "\n" +
             _("  proposed (version {version}):  {auc}").format(

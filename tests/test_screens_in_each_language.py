@@ -55,7 +55,7 @@ def whole_words(line: str) -> list[str]:
 @lru_cache(maxsize=None)
 def english_words() -> frozenset[str]:
     found: set[str] = set()
-    for source in SOURCES.values():
+    for source in (folder for folders in SOURCES.values() for folder in folders):
         for _, _, message, _, _ in extract_from_dir(str(source), method_map=[("**.py", "python")],
                                                     keywords=KEYWORDS):
             for text in message if isinstance(message, tuple) else (message,):
@@ -105,14 +105,22 @@ def names_and_codes(repo) -> tuple[set[str], list[str]]:
     return allowed, values
 
 
+@lru_cache(maxsize=4)
+def data_pattern(values: tuple[str, ...]) -> re.Pattern[str]:
+    """The data's whole values, and each cut short by a column ("Hill, Bird and D…"), as
+    whole words: a name inside another word ("West" in "Weston") is no value."""
+    cut = {value[:size] + "…" for value in values for size in range(3, len(value))}
+    alternatives = sorted({*values, *cut}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alternatives)) + r")(?!\w)")
+
+
 def english_left(shot: str, code: str, allowed: set[str], values: list[str]) -> list[tuple[int, str, str]]:
     """(line number, word, line) of every English word in the capture `shot`."""
     english = english_words() - translated_words(code) - allowed
+    data = data_pattern(tuple(values))
     found = []
     for number, line in enumerate(shot.splitlines(), start=1):
-        text = line
-        for value in values:
-            text = text.replace(value, " ")
+        text = data.sub(" ", line)
         for word in whole_words(text):
             if word.lower() in english:
                 found.append((number, word, line.strip()))
