@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from threading import Event, Lock, Thread
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -107,7 +108,8 @@ class TriageApp(App[None]):
         self._marker: tuple[int, int] | None = None
         self.set_interval(self.poll_seconds, self.look_for_changes)
         self._handed_up_to: int | None = None
-        self.set_interval(HANDOVER_SECONDS, self.look_for_handovers)
+        self._handover_lock = Lock()
+        self.listen_for_handovers()
 
     async def _on_key(self, event: events.Key) -> None:
         """A printable key that reaches the app while a text field has focus was typed
@@ -130,22 +132,65 @@ class TriageApp(App[None]):
             return  # the next decision or refresh reports it; polling stays quiet
         self.call_from_thread(self._changes_seen, marker)
 
+    def listen_for_handovers(self) -> None:
+        """Sales told at once: a lead handed over to this rep, or to the pool, is named in a
+        notification within a second or two, and the queue puts it in its place. On
+        PostgreSQL the database tells the app (LISTEN/NOTIFY) on a thread of its own (not a
+        worker: it runs as long as the app, and waiting for the workers must not wait for
+        it), with a look every 5 s as the fallback when listening fails; on SQLite a look
+        every second at the newest audit event (one cheap query). Each look reads only the
+        events since the last."""
+        self._listening = Event()
+        Thread(target=self._listen, name="triage-handovers", daemon=True).start()
+
+    def on_unmount(self) -> None:
+        self._listening.set()
+
+    def _listen(self) -> None:
+        try:
+            listener = self.service.decisions.handover_listener()
+        except TriageError:
+            listener = None
+            every = self.poll_seconds
+        else:
+            every = HANDOVER_SECONDS if listener is None else self.poll_seconds
+        self._look_for_handovers()  # where the audit trail stands: the queue shows what came before
+        self._from_listener(self.set_interval, every, self.look_for_handovers)
+        if listener is None:
+            return
+        with listener:
+            while not self._listening.is_set():
+                try:
+                    if listener.wait(0.5):
+                        self._look_for_handovers()
+                except TriageError:
+                    return  # the connection is lost: the looks every 5 s go on
+
     @work(thread=True, exclusive=True, group="handovers")
     def look_for_handovers(self) -> None:
-        """Sales told at once: a lead handed over to this rep, or to the pool, is named in a
-        notification within a second or two, and the queue puts it in its place. One cheap
-        query a second: the newest audit event, and only the events since."""
-        try:
-            top, lines = self.service.decisions.handovers_since(self._handed_up_to)
-        except TriageError:
-            return
-        self.call_from_thread(self._handovers_seen, top, lines)
+        self._look_for_handovers()
 
-    def _handovers_seen(self, top: int, lines: list[str]) -> None:
-        first_look = self._handed_up_to is None
-        self._handed_up_to = top
-        if first_look or not lines:
-            return  # what was handed over before the app started is in the queue already
+    def _look_for_handovers(self) -> None:
+        """In a worker: the hand-overs since the last look, told on the app's thread."""
+        with self._handover_lock:
+            try:
+                top, lines = self.service.decisions.handovers_since(self._handed_up_to)
+            except TriageError:
+                return
+            first_look, self._handed_up_to = self._handed_up_to is None, top
+        if lines and not first_look:
+            self._from_listener(self._handovers_seen, lines)
+
+    def _from_listener(self, callback, *args) -> None:
+        """`callback` on the app's thread, unless the app is closing (then nothing)."""
+        if self._listening.is_set():
+            return
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _handovers_seen(self, lines: list[str]) -> None:
         for line in lines[:5]:
             self.notify(one_line(line), title="Handed over to sales", markup=False, timeout=8)
         if len(lines) > 5:

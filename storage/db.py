@@ -280,6 +280,10 @@ def _team_logins(db: peewee.Database) -> None:
 OUTBOX_KIND = ("CASE WHEN NEW.action = 'accept' THEN 'accepted' WHEN NEW.action = 'recycle' THEN 'recycled' "
                "WHEN NEW.to_stage = 'disqualified' THEN 'disqualified' ELSE 'returned' END")
 OUTBOX_ACTIONS = "('accept', 'return', 'recycle')"
+#: The audit events that hand a lead to sales (to a rep or to the pool), which a running
+#: app tells its rep of; the NOTIFY channel PostgreSQL tells it on.
+HANDOVER_ACTIONS = ("hand_over", "recycle", "handover_signal", "assign")
+HANDOVER_CHANNEL = "triage_handover"
 
 
 def _live_handover(db: peewee.Database) -> None:
@@ -305,6 +309,21 @@ def _live_handover(db: peewee.Database) -> None:
                        f'WHEN NEW."action" IN {OUTBOX_ACTIONS} BEGIN {insert}; END')
 
 
+def _handover_notify(db: peewee.Database) -> None:
+    """Version 13, PostgreSQL only: a hand-over's audit event sends NOTIFY on the hand-over
+    channel when its transaction commits, so a running app is told at once. The payload is
+    the audit event's id only: each app reads what its own login may see through the
+    services (a rep's row-level security included)."""
+    if is_postgres(db):
+        actions = ", ".join(f"'{action}'" for action in HANDOVER_ACTIONS)
+        db.execute_sql(
+            "CREATE OR REPLACE FUNCTION triage_handover_notify() RETURNS trigger LANGUAGE plpgsql "
+            f"SET search_path = public, pg_temp AS $$ BEGIN PERFORM pg_notify('{HANDOVER_CHANNEL}', "
+            "NEW.\"id\"::text); RETURN NEW; END $$")
+        db.execute_sql(f'CREATE TRIGGER audit_handover_notify AFTER INSERT ON "audit_event" FOR EACH ROW '
+                       f'WHEN (NEW."action" IN ({actions})) EXECUTE FUNCTION triage_handover_notify()')
+
+
 MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     1: _initial_schema,
     2: _search_text_column,
@@ -318,6 +337,7 @@ MIGRATIONS: dict[int, Callable[[peewee.Database], None]] = {
     10: _rules_in_the_database,
     11: _team_logins,
     12: _live_handover,
+    13: _handover_notify,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -17,7 +17,7 @@ from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
-from .db import is_postgres, write_transaction
+from .db import HANDOVER_ACTIONS, HANDOVER_CHANNEL, is_postgres, write_transaction
 from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
 
@@ -41,6 +41,38 @@ def database_errors(method: F) -> F:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+class HandoverListener:
+    """PostgreSQL's notices of hand-overs on a connection of its own (autocommit, so each
+    notice arrives as its transaction commits). A notice carries an audit event's id only."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def wait(self, timeout: float) -> bool:
+        """Whether a hand-over was notified within `timeout` seconds; all pending notices
+        are taken at once."""
+        try:
+            told = any(True for _ in self.connection.notifies(timeout=timeout, stop_after=1))
+            if told:
+                for _ in self.connection.notifies(timeout=0):
+                    pass
+            return told
+        except Exception as exc:  # the connection lost: the caller falls back to looking
+            raise DatabaseError(f"listening for hand-overs failed: {failure_text(exc)}") from exc
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except Exception:  # closing a connection already lost
+            pass
+
+    def __enter__(self) -> HandoverListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 LEAD_FIELDS = [name for name in Lead.model_fields]
@@ -617,10 +649,22 @@ class LeadRepository:
         rows = self.db.execute_sql(
             f'SELECT e."id", e."lead_id", l."first_name", l."last_name", e."note" FROM "audit_event" e '
             f'JOIN "lead" l ON l."id" = e."lead_id" WHERE e."id" > {param} AND e."id" <= {param} '
-            "AND e.\"action\" IN ('hand_over', 'recycle', 'handover_signal', 'assign') "
+            f'AND e."action" IN ({", ".join(_sql_literal(action) for action in HANDOVER_ACTIONS)}) '
             f'AND (l."owner" = {param} OR l."owner" IS NULL) ORDER BY e."id" LIMIT 50',
             (after, top, login)).fetchall()
         return top, [tuple(row) for row in rows]
+
+    def listen_for_handovers(self) -> HandoverListener | None:
+        """A connection of its own LISTENing on the hand-over channel (PostgreSQL); None
+        where the database cannot tell (SQLite: the app looks at the change marker)."""
+        if not is_postgres(self.db):
+            return None
+        try:
+            connection = self.db._connect()
+            connection.execute(f"LISTEN {HANDOVER_CHANNEL}")
+        except Exception as exc:  # psycopg's own errors: this connection is not peewee's
+            raise DatabaseError(f"cannot listen for hand-overs: {failure_text(exc)}") from exc
+        return HandoverListener(connection)
 
     # --- the team's work ---------------------------------------------------------------
 
