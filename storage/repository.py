@@ -654,6 +654,27 @@ class LeadRepository:
             (after, top, login)).fetchall()
         return top, [tuple(row) for row in rows]
 
+    @database_errors
+    def nurture_segments(self, fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        """Leads marketing nurtures, new ones (never handed over) and returned ones, in
+        that order by id: the lead's `fields`, and for a returned lead its last return
+        (`returned_at`, `returned_by`, `return_reason`, `return_note`, and `reached`: the
+        stage it had when sales returned it). One query, streamed."""
+        columns = ", ".join(f'l."{name}"' for name in fields)
+        cursor = self.db.execute_sql(
+            f'SELECT {columns}, e."at", e."actor", e."reason", e."note", e."from_stage" FROM "lead" l '
+            'LEFT JOIN "audit_event" e ON l."stage" = \'returned\' AND e."id" = (SELECT MAX(x."id") '
+            'FROM "audit_event" x WHERE x."lead_id" = l."id" AND x."action" = \'return\') '
+            'WHERE l."stage" IN (\'new\', \'returned\') ORDER BY l."stage" = \'returned\', l."id"')
+        names = [*fields, "returned_at", "returned_by", "return_reason", "return_note", "reached"]
+        for row in cursor:
+            values = dict(zip(names, row))
+            for name in ("created_at", "returned_at"):
+                if isinstance(values.get(name), str):  # SQLite keeps times as text
+                    values[name] = datetime.fromisoformat(values[name])
+                values[name] = _aware(values.get(name))
+            yield values
+
     def listen_for_handovers(self) -> HandoverListener | None:
         """A connection of its own LISTENing on the hand-over channel (PostgreSQL); None
         where the database cannot tell (SQLite: the app looks at the change marker)."""

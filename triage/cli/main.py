@@ -1185,16 +1185,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help="read COLUMN as FIELD (repeatable), e.g. --map 'Telefon geschäftlich=phone'")
 
     export = command(
-        "export", cmd_export, "export returned leads, leads, the suppression list or the balance",
+        "export", cmd_export, "export returned leads, leads, nurture segments, the suppression list or the balance",
         "Export for the review board and marketing: returned (every return with reason, path, note, rep, "
         "channel, dates and what became of the lead later), leads (every field), suppression (emails "
-        "marketing must not contact now: leads sales is working), balance (per rep figures). CSV is "
+        "marketing must not contact now: leads sales is working), segments (the leads marketing nurtures: "
+        "new ones never handed over apart from those sales returned to nurture, with the return's reason "
+        "and the stage reached; marketing and team leads), balance (per rep figures). CSV is "
         "UTF-8 with a byte-order mark for Excel; a cell that would run as a formula gets a leading "
         "apostrophe, which triage import takes back. XLSX cells are typed (text, numbers, dates) with a "
         "frozen header and a filter. Dates and times are ISO 8601 (2026-11-24T09:30:00+00:00) in CSV "
         "and JSON. An export of leads imports again field for field.")
-    export.add_argument("kind", choices=["returned", "leads", "suppression", "balance"], metavar="KIND",
-                        help="returned, leads, suppression or balance")
+    export.add_argument("kind", choices=["returned", "leads", "segments", "suppression", "balance"], metavar="KIND",
+                        help="returned, leads, segments, suppression or balance")
     export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file, or - for standard output")
     export.add_argument("--format", choices=["csv", "xlsx", "json"], help="default: from the file's suffix, else csv")
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day on (returned: by return date)")
