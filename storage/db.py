@@ -310,10 +310,12 @@ def _live_handover(db: peewee.Database) -> None:
 
 
 def _handover_notify(db: peewee.Database) -> None:
-    """Version 13, PostgreSQL only: a hand-over's audit event sends NOTIFY on the hand-over
+    """Version 13: on PostgreSQL a hand-over's audit event sends NOTIFY on the hand-over
     channel when its transaction commits, so a running app is told at once. The payload is
     the audit event's id only: each app reads what its own login may see through the
-    services (a rep's row-level security included)."""
+    services (a rep's row-level security included). Decisions and hand-overs found by
+    action and time, for the volume agreement's months."""
+    db.execute_sql('CREATE INDEX IF NOT EXISTS audit_event_action_at ON "audit_event" ("action", "at")')
     if is_postgres(db):
         actions = ", ".join(f"'{action}'" for action in HANDOVER_ACTIONS)
         db.execute_sql(

@@ -109,6 +109,15 @@ def _sql_literal(value: str | int | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: The events that hand a lead to sales, whose answer the SLA clock measures from.
+ANSWERED_HAND_OVERS = ("hand_over", "recycle", "board overturn")
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A time as the driver gives it (SQLite: text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -674,6 +683,70 @@ class LeadRepository:
                     values[name] = datetime.fromisoformat(values[name])
                 values[name] = _aware(values.get(name))
             yield values
+
+    def _stamp(self, value: datetime) -> datetime | str:
+        """A time as a parameter compared with stored times (SQLite keeps them as text)."""
+        naive = _naive_utc(value)
+        return naive if is_postgres(self.db) else naive.isoformat(sep=" ")
+
+    def _period(self, column: str, length: int) -> str:
+        """SQL for the first `length` characters of a time as text: 7 the month, 13 the hour."""
+        if is_postgres(self.db):
+            return f"to_char({column}, '{'YYYY-MM' if length == 7 else 'YYYY-MM-DD HH24'}')"
+        return f"substr({column}, 1, {length})"
+
+    def _answers(self) -> str:
+        """Each accept or return since a time, with the hand-over it answered: the last
+        hand-over event before it, else the lead's hand-over if not later, else its creation."""
+        hand_overs = ", ".join(_sql_literal(action) for action in ANSWERED_HAND_OVERS)
+        return (
+            'SELECT e."at" AS answered, COALESCE((SELECT MAX(h."at") FROM "audit_event" h '
+            f'WHERE h."lead_id" = e."lead_id" AND h."action" IN ({hand_overs}) AND h."id" < e."id"), '
+            'CASE WHEN l."handed_over_at" <= e."at" THEN l."handed_over_at" ELSE l."created_at" END) AS handed '
+            'FROM "audit_event" e JOIN "lead" l ON l."id" = e."lead_id" '
+            f'WHERE e."action" IN (\'accept\', \'return\') AND e."at" >= {self.db.param}')
+
+    @database_errors
+    def answers_by_hour(self, since: datetime) -> list[tuple[str, str, int]]:
+        """(hour handed over, hour answered, how many) for sales' answers since `since`,
+        hours as "YYYY-MM-DD HH" in UTC: grouped in the database."""
+        handed, answered = self._period("handed", 13), self._period("answered", 13)
+        cursor = self.db.execute_sql(
+            f"SELECT {handed}, {answered}, COUNT(*) FROM ({self._answers()}) a GROUP BY 1, 2",
+            (self._stamp(since),))
+        return [(str(h), str(a), int(n)) for h, a, n in cursor.fetchall()]
+
+    @database_errors
+    def answers_in_hours(self, since: datetime, hours: list[str]) -> Iterator[tuple[datetime, datetime]]:
+        """(handed over, answered) of each answer since `since` given in one of `hours`."""
+        answered = self._period("answered", 13)
+        for start in range(0, len(hours), 500):
+            chunk = hours[start:start + 500]
+            marks = ", ".join([self.db.param] * len(chunk))
+            cursor = self.db.execute_sql(f"SELECT handed, answered FROM ({self._answers()}) a "
+                                         f"WHERE {answered} IN ({marks})", (self._stamp(since), *chunk))
+            for handed_at, answered_at in cursor.fetchall():
+                yield _aware(_moment(handed_at)), _aware(_moment(answered_at))  # type: ignore[misc]
+
+    @database_errors
+    def handed_over_by_month(self, since: datetime) -> dict[str, int]:
+        """MQLs marketing handed over per month ("YYYY-MM", UTC) since `since`: each hand-over
+        and recycle, and each lead that came in as an MQL (an import, the API) by its
+        hand-over, or by its creation once a recycle wrote a later hand-over over it."""
+        param = self.db.param
+        events = self._period('"at"', 7)
+        came_as_mql = self._period('CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END', 7)
+        cursor = self.db.execute_sql(
+            f'SELECT {events}, COUNT(*) FROM "audit_event" WHERE "action" IN (\'hand_over\', \'recycle\') '
+            f'AND "at" >= {param} GROUP BY 1 '
+            f'UNION ALL SELECT {came_as_mql}, COUNT(*) FROM "lead" l WHERE l."handed_over_at" IS NOT NULL '
+            f'AND (CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END) >= {param} '
+            'AND NOT EXISTS (SELECT 1 FROM "audit_event" x WHERE x."lead_id" = l."id" AND x."action" = \'hand_over\') '
+            'GROUP BY 1', (self._stamp(since), self._stamp(since)))
+        found: dict[str, int] = {}
+        for month, count in cursor.fetchall():
+            found[str(month)] = found.get(str(month), 0) + int(count)
+        return found
 
     def listen_for_handovers(self) -> HandoverListener | None:
         """A connection of its own LISTENing on the hand-over channel (PostgreSQL); None

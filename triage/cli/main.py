@@ -721,6 +721,8 @@ def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
+    if args.volume:
+        return sla_volume(args, out)
     service = _service(args)
     found = service.team.sla_report()
     if args.json:
@@ -738,6 +740,21 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
         service.context.require_team_lead("act on SLA breaches")
         for lead_id, what in service.team.apply_breach_policy():
             print(f"#{lead_id} {what}", file=out)
+    return 0
+
+
+def sla_volume(args: argparse.Namespace, out: TextIO) -> int:
+    """`triage sla --volume`: the volume agreement both ways, a line per month."""
+    months = _service(args).team.volume(args.months)
+    if args.json:
+        print(json.dumps([{"month": month.month, "current": month.current, "mqls_promised": month.promised,
+                           "mqls_due": month.due, "mqls_handed_over": month.handed_over,
+                           "marketing_kept": month.marketing_kept, "answered": month.answered,
+                           "answered_in_time": month.answered_in_time, "in_time_agreed": month.in_time_share,
+                           "sales_kept": month.sales_kept} for month in months], indent=2), file=out)
+    else:
+        for month in months:
+            print(month.line(), file=out)
     return 0
 
 
@@ -1164,6 +1181,11 @@ def build_parser() -> argparse.ArgumentParser:
                   "List open MQLs past their service level or close to it (business hours, working days, "
                   "public holidays, as the rules' [sla] table says).")
     sla.add_argument("--json", action="store_true", help="a JSON array")
+    sla.add_argument("--volume", action="store_true",
+                     help="the volume agreement both ways per month: MQLs marketing handed over against [agreement], "
+                          "sales' answers within the SLA against its answers")
+    sla.add_argument("--months", type=int, default=3, metavar="N",
+                     help="with --volume: the current month and the N before it (default 3)")
     sla.add_argument("--apply", action="store_true",
                      help="act on breaches as the rules say: escalate to the team lead, or back to the pool")
 

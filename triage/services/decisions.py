@@ -213,7 +213,7 @@ class Decisions:
         return self._store(lead, changes, event)
 
     def _move(self, lead: Lead, to_stage: Stage, action: str, changes: dict[str, Any], **event: Any) -> Lead:
-        now = utcnow()
+        now = self.context.clock()
         audit = AuditEvent(
             lead_id=lead.id, actor=self.context.signature, at=now, action=action,
             from_stage=lead.stage, to_stage=to_stage, **event,

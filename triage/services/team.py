@@ -8,14 +8,16 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from triage.domain.dates import parse_day, parse_decimal
 from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
-from triage.domain.errors import TriageError
+from triage.domain import agreement
+from triage.domain.agreement import MonthVolume
+from triage.domain.errors import RoleRefused, TriageError
 from triage.domain.models import AuditEvent, AwayPeriod, Lead, Role, Stage, TeamMember, utcnow
 from triage.domain.scoring import score_lead
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
@@ -29,6 +31,11 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 30
 #: Ageing buckets of open leads, in business hours since hand-over.
 AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">48h"))
+
+
+def _hour(text: str) -> datetime:
+    """"2026-11-24 14" as the start of that UTC hour."""
+    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
 
 
 BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {label}" for _, label in AGE_BUCKETS),
@@ -417,6 +424,38 @@ class Team:
         return acted
 
     # --- balance ---------------------------------------------------------------------
+
+    def volume(self, months: int = 3, now: datetime | None = None) -> list[MonthVolume]:
+        """The volume agreement both ways for the current month and the `months` before it:
+        MQLs marketing handed over against `[agreement]`, and sales' answers within the SLA
+        against its answers. Counted in the database, grouped by month (and, for the SLA,
+        by the hours of hand-over and answer: only answers given in an hour when the SLA
+        ran out are read one by one)."""
+        if self.context.role() is Role.REP:  # a rep reads only their own leads and the pool's
+            raise RoleRefused(f"the volume agreement is for team leads, marketing and the review board; "
+                              f"{self.context.actor} is rep")
+        now = now or utcnow()
+        names = agreement.months_back(now, months)
+        since = agreement.month_start(names[0])
+        store, clock, rules = self.context.store, self.sla_clock(), self.context.rules
+        hours = rules.sla.hours.get(Stage.MQL, 48)
+        answered: dict[str, int] = {}
+        in_time: dict[str, int] = {}
+        unsure: set[tuple[str, str]] = set()
+        for handed_hour, answered_hour, count in store.answers_by_hour(since):
+            month = answered_hour[:7]
+            answered[month] = answered.get(month, 0) + count
+            verdict = agreement.answered_in_time(clock, hours, _hour(handed_hour), _hour(answered_hour))
+            if verdict is None:
+                unsure.add((handed_hour, answered_hour))
+            elif verdict:
+                in_time[month] = in_time.get(month, 0) + count
+        for handed_at, answered_at in store.answers_in_hours(since, sorted({hour for _, hour in unsure})):
+            if (f"{handed_at:%Y-%m-%d %H}", f"{answered_at:%Y-%m-%d %H}") in unsure and \
+                    clock.between(handed_at, answered_at) <= hours:
+                month = agreement.month_of(answered_at)
+                in_time[month] = in_time.get(month, 0) + 1
+        return agreement.compare(rules.agreement, names, store.handed_over_by_month(since), answered, in_time, now)
 
     def balance(self, now: datetime | None = None) -> Balance:
         now = now or utcnow()
