@@ -695,38 +695,42 @@ class LeadRepository:
             return f"to_char({column}, '{'YYYY-MM' if length == 7 else 'YYYY-MM-DD HH24'}')"
         return f"substr({column}, 1, {length})"
 
-    def _answers(self) -> str:
-        """Each accept or return since a time, with the hand-over it answered: the last
-        hand-over event before it, else the lead's hand-over if not later, else its creation."""
+    def _answers(self, dues: list[tuple[str, datetime, datetime]]) -> str:
+        """Each accept or return since a time (the one parameter), with the hand-over it
+        answered (the lead's own if not later, else the last hand-over event before it, else
+        the lead's creation) and the due times of its hand-over's hour from `dues`."""
         hand_overs = ", ".join(_sql_literal(action) for action in ANSWERED_HAND_OVERS)
-        return (
-            'SELECT e."at" AS answered, COALESCE((SELECT MAX(h."at") FROM "audit_event" h '
+        stamp = (lambda moment: f"CAST({_sql_literal(_naive_utc(moment).isoformat(sep=' '))} AS TIMESTAMP)") \
+            if is_postgres(self.db) else (lambda moment: _sql_literal(_naive_utc(moment).isoformat(sep=" ")))
+        values = ", ".join(f"({_sql_literal(hour)}, {stamp(first)}, {stamp(last)})" for hour, first, last in dues) \
+            or "(NULL, NULL, NULL)"
+        handed = (
+            'SELECT e."at" AS answered, CASE WHEN l."handed_over_at" <= e."at" THEN l."handed_over_at" '
+            'ELSE COALESCE((SELECT MAX(h."at") FROM "audit_event" h '
             f'WHERE h."lead_id" = e."lead_id" AND h."action" IN ({hand_overs}) AND h."id" < e."id"), '
-            'CASE WHEN l."handed_over_at" <= e."at" THEN l."handed_over_at" ELSE l."created_at" END) AS handed '
+            'l."created_at") END AS handed '
             'FROM "audit_event" e JOIN "lead" l ON l."id" = e."lead_id" '
             f'WHERE e."action" IN (\'accept\', \'return\') AND e."at" >= {self.db.param}')
+        return (f'WITH dues("hour", "first", "last") AS MATERIALIZED (SELECT * FROM (VALUES {values}) v), '
+                f'answers AS ({handed}) '
+                f'SELECT a.answered, a.handed, d."first", d."last" FROM answers a '
+                f'LEFT JOIN dues d ON d."hour" = {self._period("a.handed", 13)}')
 
     @database_errors
-    def answers_by_hour(self, since: datetime) -> list[tuple[str, str, int]]:
-        """(hour handed over, hour answered, how many) for sales' answers since `since`,
-        hours as "YYYY-MM-DD HH" in UTC: grouped in the database."""
-        handed, answered = self._period("handed", 13), self._period("answered", 13)
+    def answers_by_month(self, since: datetime, dues: list[tuple[str, datetime, datetime]]
+                         ) -> list[tuple[str, datetime | None, datetime | None, int, int]]:
+        """Sales' answers since `since`, grouped in the database: (month "YYYY-MM", None,
+        None, answers, answers surely within the SLA, i.e. no later than the due time of the
+        start of their hand-over's hour) and, for each answer after that but not after the
+        due time of the hour's end, (month, handed over, answered, 1, 0): to be measured."""
+        month = self._period("answered", 7)
+        near = 'answered > "first" AND answered <= "last"'
         cursor = self.db.execute_sql(
-            f"SELECT {handed}, {answered}, COUNT(*) FROM ({self._answers()}) a GROUP BY 1, 2",
+            f"SELECT {month}, CASE WHEN {near} THEN handed END, CASE WHEN {near} THEN answered END, COUNT(*), "
+            f'SUM(CASE WHEN answered <= "first" THEN 1 ELSE 0 END) FROM ({self._answers(dues)}) x GROUP BY 1, 2, 3',
             (self._stamp(since),))
-        return [(str(h), str(a), int(n)) for h, a, n in cursor.fetchall()]
-
-    @database_errors
-    def answers_in_hours(self, since: datetime, hours: list[str]) -> Iterator[tuple[datetime, datetime]]:
-        """(handed over, answered) of each answer since `since` given in one of `hours`."""
-        answered = self._period("answered", 13)
-        for start in range(0, len(hours), 500):
-            chunk = hours[start:start + 500]
-            marks = ", ".join([self.db.param] * len(chunk))
-            cursor = self.db.execute_sql(f"SELECT handed, answered FROM ({self._answers()}) a "
-                                         f"WHERE {answered} IN ({marks})", (self._stamp(since), *chunk))
-            for handed_at, answered_at in cursor.fetchall():
-                yield _aware(_moment(handed_at)), _aware(_moment(answered_at))  # type: ignore[misc]
+        return [(str(m), _aware(_moment(h)) if h else None, _aware(_moment(a)) if a else None, int(n), int(sure or 0))
+                for m, h, a, n, sure in cursor.fetchall()]
 
     @database_errors
     def handed_over_by_month(self, since: datetime) -> dict[str, int]:

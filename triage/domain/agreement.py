@@ -15,8 +15,10 @@ from datetime import date, datetime, timedelta, timezone
 from triage.domain.rules import Agreement
 from triage.domain.sla import BusinessClock
 
-#: A period of answers: the hour (UTC) a lead was handed over in, and the hour it was answered in.
 HOUR = timedelta(hours=1)
+#: Hand-overs this long before the first month counted are looked up by the hour; an answer
+#: to an older one is late whatever the clock.
+LOOK_BACK = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -93,17 +95,18 @@ def _month_end(month: str) -> datetime:
     return (start + timedelta(days=32)).replace(day=1)
 
 
-def answered_in_time(clock: BusinessClock, hours: float, handed_hour: datetime, answered_hour: datetime) -> bool | None:
-    """Whether every answer given in `answered_hour` to a lead handed over in `handed_hour`
-    (each the start of a UTC hour) came within `hours` business hours: True for all, False
-    for none, None when it depends on the minutes (then each answer is measured)."""
-    longest = clock.between(handed_hour, answered_hour + HOUR)
-    shortest = clock.between(handed_hour + HOUR, answered_hour)
-    if longest <= hours:
-        return True
-    if shortest > hours:
-        return False
-    return None
+def dues_by_hour(clock: BusinessClock, hours: float, since: datetime, until: datetime) -> list[tuple[str, datetime, datetime]]:
+    """For each UTC hour from `since` to `until`: ("YYYY-MM-DD HH", the due time of a lead
+    handed over at its start, of one handed over at its end). An answer no later than the
+    first is within the SLA, one after the second is not, one between is measured."""
+    start = since.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    found = []
+    due = clock.add(start, hours)
+    while start <= until:
+        later = clock.add(start + HOUR, hours)
+        found.append((f"{start:%Y-%m-%d %H}", due, later))
+        start, due = start + HOUR, later
+    return found
 
 
 def compare(agreement: Agreement, months: list[str], handed_over: dict[str, int], answered: dict[str, int],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -31,11 +31,6 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 30
 #: Ageing buckets of open leads, in business hours since hand-over.
 AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">48h"))
-
-
-def _hour(text: str) -> datetime:
-    """"2026-11-24 14" as the start of that UTC hour."""
-    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
 
 
 BALANCE_COLUMNS = ["rep", "name", "role", "capacity", "cap", "open", *(f"open {label}" for _, label in AGE_BUCKETS),
@@ -428,9 +423,9 @@ class Team:
     def volume(self, months: int = 3, now: datetime | None = None) -> list[MonthVolume]:
         """The volume agreement both ways for the current month and the `months` before it:
         MQLs marketing handed over against `[agreement]`, and sales' answers within the SLA
-        against its answers. Counted in the database, grouped by month (and, for the SLA,
-        by the hours of hand-over and answer: only answers given in an hour when the SLA
-        ran out are read one by one)."""
+        against its answers. Counted in the database, grouped by month, against the due time
+        of each hour's hand-overs: only answers given within the hour the SLA ran out are
+        read one by one."""
         if self.context.role() is Role.REP:  # a rep reads only their own leads and the pool's
             raise RoleRefused(f"the volume agreement is for team leads, marketing and the review board; "
                               f"{self.context.actor} is rep")
@@ -439,22 +434,14 @@ class Team:
         since = agreement.month_start(names[0])
         store, clock, rules = self.context.store, self.sla_clock(), self.context.rules
         hours = rules.sla.hours.get(Stage.MQL, 48)
+        dues = agreement.dues_by_hour(clock, hours, since - agreement.LOOK_BACK, now)
         answered: dict[str, int] = {}
         in_time: dict[str, int] = {}
-        unsure: set[tuple[str, str]] = set()
-        for handed_hour, answered_hour, count in store.answers_by_hour(since):
-            month = answered_hour[:7]
+        for month, handed_at, answered_at, count, sure in store.answers_by_month(since, dues):
             answered[month] = answered.get(month, 0) + count
-            verdict = agreement.answered_in_time(clock, hours, _hour(handed_hour), _hour(answered_hour))
-            if verdict is None:
-                unsure.add((handed_hour, answered_hour))
-            elif verdict:
-                in_time[month] = in_time.get(month, 0) + count
-        for handed_at, answered_at in store.answers_in_hours(since, sorted({hour for _, hour in unsure})):
-            if (f"{handed_at:%Y-%m-%d %H}", f"{answered_at:%Y-%m-%d %H}") in unsure and \
-                    clock.between(handed_at, answered_at) <= hours:
-                month = agreement.month_of(answered_at)
-                in_time[month] = in_time.get(month, 0) + 1
+            if handed_at is not None and answered_at is not None:  # near the due time: measured
+                sure = count if clock.between(handed_at, answered_at) <= hours else 0
+            in_time[month] = in_time.get(month, 0) + sure
         return agreement.compare(rules.agreement, names, store.handed_over_by_month(since), answered, in_time, now)
 
     def balance(self, now: datetime | None = None) -> Balance:
