@@ -131,6 +131,21 @@ def open_database(url: str | None = None, *, create: bool = True) -> peewee.Data
     return db
 
 
+#: `triage serve` checkpoints its SQLite write-ahead log every this many pages instead of
+#: SQLite's 1,000: the checkpoint is the one write that waits for the disk (fsync), so at
+#: one call per transaction a tenth as often is a tenth of that wait per call.
+SERVING_CHECKPOINT_PAGES = 10_000
+
+
+def tune_for_serving(db: peewee.Database) -> None:
+    """Settings of the connection `triage serve` writes on (SQLite: see above). Each commit
+    stays safe against a crash of the process: with WAL and synchronous=NORMAL a committed
+    transaction is in the operating system's hands before the call is answered; only a
+    power cut can lose the last ones."""
+    if isinstance(db, peewee.SqliteDatabase):
+        db.execute_sql(f"PRAGMA wal_autocheckpoint = {SERVING_CHECKPOINT_PAGES}")
+
+
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 

@@ -152,11 +152,18 @@ def _member(row: Any) -> TeamMember:
     )
 
 
+#: The columns every change of a lead sets: its version and who changed it when, and the
+#: keys made from its fields (the queue's order, the filter's text).
+ALWAYS_WRITTEN = frozenset({"version", "updated_at", "updated_by", "queue_key", "search_text"})
+
+
 class _Statements:
     """The statements a rep's every decision runs, built once: peewee takes longer to
     build an UPDATE of every column than the database takes to run it."""
 
     def __init__(self, param: str) -> None:
+        self.param = param
+        self._updates: dict[frozenset[str], tuple[str, tuple[int, ...]]] = {}
         fields = LeadRow._meta.sorted_fields
         self.read = [(field.name, field.python_value) for field in fields]
         self.write = [(field.name, field.db_value) for field in fields if field.name != "id"]
@@ -185,6 +192,20 @@ class _Statements:
             f'SELECT "id", {param}, {param}, {param}, NULL, NULL, NULL, NULL, {param} FROM taken) '
             f'SELECT {columns} FROM taken'
         )
+
+    def update_of(self, changes: dict[str, Any]) -> tuple[str, tuple[int, ...]]:
+        """SQLite: an UPDATE of the changed columns only (and those a change always sets),
+        so that indexes of columns left alone are not written: (statement, the positions of
+        its values in a full row of `write` plus id and version). Built once per set of columns."""
+        names = frozenset(changes) | ALWAYS_WRITTEN
+        found = self._updates.get(names)
+        if found is None:
+            picked = tuple(index for index, (name, _) in enumerate(self.write) if name in names)
+            assignments = ", ".join(f'"{self.write[index][0]}" = {self.param}' for index in picked)
+            found = (f'UPDATE "lead" SET {assignments} WHERE "id" = {self.param} AND "version" = {self.param}',
+                     (*picked, len(self.write), len(self.write) + 1))
+            self._updates[names] = found
+        return found
 
     def lead(self, row: tuple) -> Lead:
         values = {name: convert(value) for (name, convert), value in zip(self.read, row, strict=True)}
@@ -363,8 +384,9 @@ class LeadRepository:
                     raise LeadNotFound(lead.id)
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
             return updated
+        statement, picked = self.sql.update_of(changes)
         with write_transaction(self.db):
-            if self.db.execute_sql(self.sql.update, row).rowcount != 1:
+            if self.db.execute_sql(statement, tuple(row[index] for index in picked)).rowcount != 1:
                 current = self.get(lead.id)
                 if current is None:
                     raise LeadNotFound(lead.id)

@@ -840,9 +840,11 @@ def _intake(args: argparse.Namespace):
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from storage.db import tune_for_serving
     from triage.cli.server import serve
 
     intake = _intake(args)
+    tune_for_serving(intake.store.db)
     serve(intake, host=args.host, port=args.port, hubspot_secret=os.environ.get("TRIAGE_HUBSPOT_SECRET", ""),
           public_url=args.public_url, print_line=lambda line: print(line, file=out, flush=True))
     return 0
