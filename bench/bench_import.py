@@ -29,7 +29,7 @@ COLUMNS = ("external_id", "salutation", "first_name", "last_name", "email", "pho
 
 
 def write_csv(path: Path, rows: int) -> None:
-    from triage.services.seed import demo_leads
+    from triage.services.seed import demo_rows
 
     if path.exists():
         with path.open(encoding="utf-8") as handle:
@@ -39,13 +39,13 @@ def write_csv(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        for number, lead in enumerate(demo_leads(rows, seed=11), 1):
-            writer.writerow((f"HS-{number}", lead.salutation, lead.first_name, lead.last_name,
-                             lead.email.replace("@", f".{number}@"), lead.phone, lead.company, lead.job_title,
-                             lead.country, lead.channel.value, lead.interest.value,
-                             "yes" if lead.existing_customer else "no", lead.notes,
-                             lead.created_at.strftime("%Y-%m-%d %H:%M"), lead.emails_opened, lead.emails_clicked,
-                             lead.pages_visited, lead.forms_filled))
+        for number, lead in enumerate(demo_rows(rows, seed=11), 1):
+            writer.writerow((f"HS-{number}", lead["salutation"], lead["first_name"], lead["last_name"],
+                             lead["email"].replace("@", f".{number}@"), lead["phone"], lead["company"],
+                             lead["job_title"], lead["country"], lead["channel"].value, lead["interest"].value,
+                             "yes" if lead["existing_customer"] else "no", lead["notes"],
+                             lead["created_at"].strftime("%Y-%m-%d %H:%M"), lead["emails_opened"],
+                             lead["emails_clicked"], lead["pages_visited"], lead["forms_filled"]))
     print(f"wrote {rows:,} rows to {path} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 

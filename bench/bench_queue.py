@@ -1,6 +1,6 @@
 """How the rep's queue behaves with a million leads, beside a bare Textual app.
 
-Usage: python bench/bench_queue.py [--leads 1000000] [--db PATH] [--runs 3]
+Usage: python bench/bench_queue.py [--leads 1000000] [--db PATH] [--runs 3] [--fresh]
 
 Seeds PATH (default: a file in the temp folder, reused when it already holds the
 asked-for number of leads), then starts each app in a fresh process and prints, for
@@ -9,7 +9,16 @@ the triage app and for a bare Textual app with one DataTable and a Footer:
 - seconds from process start to the first rendered queue,
 - CPU milliseconds per cursor move and per page-down (median and worst),
 - seconds to filter the queue by a text,
-- peak memory (max RSS) of the process.
+- peak memory (max RSS) of the process;
+
+then for triage alone, on the same database: seconds from a key to the settled first
+paint (no worker running) of the balance screen (`b`), the review board (`v`, 30 days,
+then `p` for 90), the scoring report (`s`), the checklist dialog (`c`) and a lead's
+history (the panel after a cursor move); the exports of leads (CSV, JSON, XLSX) in rows
+per second and peak memory, beside a bare loop that fetches the same rows and writes them
+with `csv` untouched (the floor Python can reach on this machine); `triage sla` and
+`triage assign --dry-run` in seconds and peak memory. With `--fresh` the database is
+seeded again and `triage seed`'s time printed.
 
 Targets at a million leads: first queue within 0.3 s of the bare app, cursor move and
 page-down under 16 ms median, filter under 0.5 s, peak memory under 150 MB.
@@ -32,14 +41,15 @@ MOVES = 60
 FILTER_TEXT = "zzzz-no-such-lead"
 
 
-def seed(path: Path, leads: int) -> None:
+def seed(path: Path, leads: int, fresh: bool = False) -> float | None:
+    """Seeds `path` unless it holds `leads` leads already; the seconds `triage seed` took."""
     from storage import LeadRepository, open_database
 
-    if path.exists():
+    if path.exists() and not fresh:
         repo = LeadRepository(open_database(f"sqlite:///{path}"))
         if repo.count_leads() == leads:
             rescore(repo)
-            return
+            return None
         repo.db.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -49,7 +59,9 @@ def seed(path: Path, leads: int) -> None:
          "--leads", str(leads), "--reps", "8", "--seed", "1"],
         check=True, cwd=ROOT,
     )
-    print(f"seeded {leads:,} leads in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    took = time.perf_counter() - started
+    print(f"seeded {leads:,} leads in {took:.1f} s", file=sys.stderr)
+    return took
 
 
 def rescore(repo) -> None:
@@ -58,9 +70,16 @@ def rescore(repo) -> None:
     from triage.services import Services
 
     started = time.perf_counter()
-    done = Services.open(repo, "bench").scoring.rescore()
+    done = Services.open(repo, team_lead(repo)).scoring.rescore()
     if done:
         print(f"scored {done:,} leads in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def team_lead(repo) -> str:
+    """The seeded team's lead, who may score the team's leads again."""
+    from triage.domain.models import Role
+
+    return next((member.login for member in repo.team() if member.role is Role.LEAD), "bench")
 
 
 CHILD = r'''
@@ -68,10 +87,46 @@ import asyncio, json, os, resource, statistics, sys, time
 
 T0 = float(os.environ["BENCH_T0"])
 KIND, DB, FILTER_TEXT, MOVES = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+SCREENS = len(sys.argv) > 5 and sys.argv[5] == "screens"
 
 
 def cpu_ms(before):
     return (time.process_time() - before) * 1000
+
+
+def busy(app):
+    from textual.worker import WorkerState
+    return [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+
+
+async def settled(pilot, app, screen_changed=None, limit=60.0):
+    """Seconds until the screen changed (when asked) and no worker runs; None after `limit`."""
+    started = time.time()
+    while time.time() - started < limit:
+        await pilot.pause()
+        if (screen_changed is None or screen_changed()) and not busy(app):
+            return time.time() - started
+        await asyncio.sleep(0.002)
+    return None
+
+
+async def screens(app, pilot, result):
+    """Each other screen's first paint, from its key to settled, then back (Escape)."""
+    base = app.screen
+    for name, keys in (("balance_s", ["b"]), ("review_30_s", ["v"]), ("review_90_s", ["p"]),
+                       ("scoring_s", ["s"]), ("checklist_s", ["c"]), ("history_s", ["down"])):
+        started = time.time()
+        for key in keys:
+            await pilot.press(key)
+        if name == "review_90_s" or name == "history_s":
+            took = await settled(pilot, app)
+        else:
+            took = await settled(pilot, app, lambda: app.screen is not base)
+        result[name] = None if took is None else time.time() - started
+        if name != "review_30_s":
+            while app.screen is not base:
+                await pilot.press("escape")
+                await settled(pilot, app, limit=10)
 
 
 async def measure(app, ready, filter_ready, set_filter):
@@ -96,6 +151,10 @@ async def measure(app, ready, filter_ready, set_filter):
             await asyncio.sleep(0.001)
         await pilot.pause()
         result["filter_s"] = time.time() - started
+        if KIND == "triage" and SCREENS:
+            set_filter("")
+            await settled(pilot, app)
+            await screens(app, pilot, result)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -106,7 +165,8 @@ if KIND == "triage":
     from storage import LeadRepository, open_database
     from triage.services import Services
 
-    app = TriageApp(Services.open(LeadRepository(open_database("sqlite:///" + DB)), "bench"))
+    import getpass
+    app = TriageApp(Services.open(LeadRepository(open_database("sqlite:///" + DB)), getpass.getuser()))
 
     def ready():
         try:
@@ -116,11 +176,11 @@ if KIND == "triage":
         return queue.row_count > 0
 
     def set_filter(text):
-        app.apply_filter(text)
+        app.queue_screen.apply_filter(text)
 
     def filter_ready():
         queue = app.query_one(LeadQueue)
-        return app.filter_text == FILTER_TEXT and not queue.fetching and queue.row_count == 0
+        return app.queue_screen.filter_text == FILTER_TEXT and not queue.fetching and queue.row_count == 0
 
 else:
     from textual.app import App
@@ -163,10 +223,10 @@ print(json.dumps(asyncio.run(measure(app, ready, filter_ready, set_filter))))
 '''
 
 
-def run_child(kind: str, db: Path) -> dict:
+def run_child(kind: str, db: Path, screens: bool = False) -> dict:
     env = dict(os.environ, BENCH_T0=repr(time.time()))
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, str(db), FILTER_TEXT, str(MOVES)],
+        [sys.executable, "-c", CHILD, kind, str(db), FILTER_TEXT, str(MOVES), *(["screens"] if screens else [])],
         capture_output=True, text=True, cwd=ROOT, env=env, check=False,
     )
     if done.returncode != 0:
@@ -188,14 +248,72 @@ def summary(runs: list[dict]) -> dict:
     }
 
 
+CLI_CHILD = r'''
+import resource, sys, time
+from triage.cli.main import main
+started = time.perf_counter()
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    code = main(sys.argv[2:], out)
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, code)
+'''
+
+BARE_EXPORT = r'''
+import csv, resource, sqlite3, sys, time
+started = time.perf_counter()
+rows = 0
+with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as stream:
+    writer = csv.writer(stream)
+    for row in sqlite3.connect(sys.argv[1]).execute('SELECT * FROM "lead" ORDER BY "id"'):
+        writer.writerow(row)
+        rows += 1
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rows)
+'''
+
+
+def run_cli(db: Path, *args: str, output: str = os.devnull) -> tuple[float, float]:
+    """Seconds (inside the process, from the command's start) and peak MB of one triage command."""
+    import getpass
+
+    done = subprocess.run(
+        [sys.executable, "-c", CLI_CHILD, output, "--db", f"sqlite:///{db}", "--as", getpass.getuser(), *args],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"triage {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    seconds, peak, _ = done.stdout.split()
+    return float(seconds), float(peak)
+
+
+def cli_figures(db: Path, leads: int) -> list[str]:
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run([sys.executable, "-c", BARE_EXPORT, str(db), f"{folder}/bare.csv"],
+                              capture_output=True, text=True, check=True)
+        seconds, peak, rows = done.stdout.split()
+        bare = int(rows) / float(seconds)
+        lines.append(f"{'bare fetch + csv.writer, no conversion':38} {bare:>10,.0f} rows/s {float(peak):>6.0f} MB")
+        for fmt in ("csv", "json", "xlsx"):
+            seconds, peak = run_cli(db, "export", "leads", "-o", f"{folder}/leads.{fmt}")
+            lines.append(f"{'triage export leads --format ' + fmt:38} {leads / seconds:>10,.0f} rows/s "
+                         f"{peak:>6.0f} MB  ({leads / seconds / bare:.2f} of the bare loop)")
+    for args in (("sla",), ("assign", "--dry-run")):
+        seconds, peak = run_cli(db, *args)
+        extra = f"  ({leads / seconds:,.0f} leads/s)" if args[0] == "assign" else ""
+        lines.append(f"{'triage ' + ' '.join(args):38} {seconds:>10.2f} s      {peak:>6.0f} MB{extra}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "triage-bench.db")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true", help="seed the database again, timing `triage seed`")
+    parser.add_argument("--no-cli", action="store_true", help="leave out the exports and CLI reports")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    seed(args.db, args.leads)
+    seeded = seed(args.db, args.leads, args.fresh)
+    print("command: python " + " ".join(sys.argv))
 
     results = {kind: summary([run_child(kind, args.db) for _ in range(args.runs)]) for kind in ("bare", "triage")}
     bare, triage = results["bare"], results["triage"]
@@ -213,6 +331,19 @@ def main() -> None:
     for label, key, fmt in rows:
         print(f"{label:38} {fmt.format(bare[key]):>10} {fmt.format(triage[key]):>10}")
     print(f"first queue behind the bare app: {triage['first_queue_s'] - bare['first_queue_s']:+.3f} s (target < 0.3 s)")
+    if seeded is not None:
+        print(f"triage seed --leads {args.leads}: {seeded:.1f} s ({args.leads / seeded:,.0f} leads/s)")
+    shown = run_child("triage", args.db, screens=True)
+    print("first paint from the key to settled (no worker running), triage only:")
+    for label, key in (("balance (b)", "balance_s"), ("review board, 30 days (v)", "review_30_s"),
+                       ("review board, 90 days (p)", "review_90_s"), ("scoring report (s)", "scoring_s"),
+                       ("checklist dialog (c)", "checklist_s"), ("a lead's history (down)", "history_s")):
+        value = shown.get(key)
+        print(f"  {label:36} {'over 60 s' if value is None else f'{value:.3f} s':>10}")
+    print(f"  peak memory with every screen opened {shown['peak_mb']:>10.0f} MB")
+    if not args.no_cli:
+        for line in cli_figures(args.db, args.leads):
+            print(line)
 
 
 if __name__ == "__main__":

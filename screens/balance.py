@@ -28,7 +28,6 @@ from triage.domain.text import counted, one_line
 
 from .confirm_dialog import ConfirmDialog
 from .member_dialog import MemberDialog
-from .screen_commands import ScreenCommands, show_keys
 
 BAR_WIDTH = 12
 #: The row key of the unassigned pool's row.
@@ -47,19 +46,19 @@ def number(value: int, style: str = "") -> Text:
 
 class BalanceScreen(Screen[None]):
     CSS_PATH = "balance.tcss"
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("question_mark", "help", "Help"),
-        Binding("A", "assign_pool", "Assign pool", tooltip="Assign the unassigned pool to the reps (team lead)"),
-        Binding("P", "to_pool", "Release", tooltip="Send the selected rep's open leads back to the pool"),
-        Binding("n", "add_member", "Add", tooltip="Add a member to the team (team lead)"),
-        Binding("e", "edit_member", "Edit", tooltip="Change the selected member (team lead)"),
-        Binding("ctrl+r", "reload", "Refresh", show=False),
-        Binding("f5", "reload", "Refresh", show=False),
+        Binding("escape", "close", "Back", id="balance.close"),
+        Binding("A", "assign_pool", "Assign pool", tooltip="Assign the unassigned pool to the reps (team lead)",
+                id="balance.assign_pool"),
+        Binding("P", "to_pool", "Release", tooltip="Send the selected rep's open leads back to the pool",
+                id="balance.to_pool"),
+        Binding("n", "add_member", "Add", tooltip="Add a member to the team (team lead)", id="balance.add_member"),
+        Binding("e", "edit_member", "Edit", tooltip="Change the selected member (team lead)", id="balance.edit_member"),
+        Binding("ctrl+r,f5", "reload", "Refresh", show=False, tooltip="Read the team's queues again",
+                id="balance.reload"),
     ]
 
-    def __init__(self, service: LeadService) -> None:
+    def __init__(self, service: Services) -> None:
         super().__init__()
         self.service = service
         self.balance: Balance | None = None
@@ -246,9 +245,6 @@ class BalanceScreen(Screen[None]):
     def action_reload(self) -> None:
         self.load()
         self.load_volume()
-
-    def action_help(self) -> None:
-        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

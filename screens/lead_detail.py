@@ -120,13 +120,13 @@ class LeadDetail(VerticalScroll):
     letters (j k g G) still move through the queue: the rep reads a long history without
     losing the way through the leads."""
 
-    #: The app moves the queue (`TriageApp.action_queue_move`) at once, before the next
+    #: The screen moves the queue (`QueueScreen.action_queue_move`) at once, before the next
     #: key, so that `j` then `a` typed together accept the lead `j` moved to.
     BINDINGS = [
-        Binding("j", "app.queue_move('cursor_down')", "Next lead", show=False),
-        Binding("k", "app.queue_move('cursor_up')", "Previous lead", show=False),
-        Binding("g", "app.queue_move('first')", "First lead", show=False),
-        Binding("G", "app.queue_move('last')", "Last lead", show=False),
+        Binding("j", "screen.queue_move('cursor_down')", "Next lead", show=False),
+        Binding("k", "screen.queue_move('cursor_up')", "Previous lead", show=False),
+        Binding("g", "screen.queue_move('first')", "First lead", show=False),
+        Binding("G", "screen.queue_move('last')", "Last lead", show=False),
     ]
 
     def on_focus(self) -> None:

@@ -43,7 +43,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save"),
                 Binding("f1", "help", "Help", tooltip="The keys of this dialog"), Binding("ctrl+q", "app.quit", "Quit")]
 
-    def __init__(self, service: LeadService, member: TeamMember | None = None) -> None:
+    def __init__(self, service: Services, member: TeamMember | None = None) -> None:
         super().__init__()
         self.service = service
         self.member = member

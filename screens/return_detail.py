@@ -22,7 +22,6 @@ from triage.domain.text import one_line, printable
 
 from .lead_detail import lead_content
 from .note_dialog import NoteDialog
-from .screen_commands import ScreenCommands, show_keys
 
 
 def return_content(event: AuditEvent) -> Content:
@@ -42,15 +41,15 @@ def return_content(event: AuditEvent) -> Content:
 
 class ReturnDetail(Screen[bool]):
     CSS_PATH = "return_detail.tcss"
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("question_mark", "help", "Help"),
-        Binding("c", "confirm", "Confirm", tooltip="The board agrees with the return; the lead stays"),
-        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales as an MQL, with a note"),
+        Binding("escape", "close", "Back", id="return_detail.close"),
+        Binding("c", "confirm", "Confirm", tooltip="The board agrees with the return; the lead stays",
+                id="return_detail.confirm"),
+        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales as an MQL, with a note",
+                id="return_detail.overturn"),
     ]
 
-    def __init__(self, service: LeadService, lead_id: int, event: AuditEvent) -> None:
+    def __init__(self, service: Services, lead_id: int, event: AuditEvent) -> None:
         super().__init__()
         self.service = service
         self.lead_id = lead_id
@@ -109,14 +108,11 @@ class ReturnDetail(Screen[bool]):
         self.notify(message, markup=False, timeout=3)
         self.dismiss(True)
 
-    def action_help(self) -> None:
-        show_keys(self)
-
     def action_close(self) -> None:
         self.dismiss(False)
 
 
-def overturn_dialog(service: LeadService, lead_id: int) -> NoteDialog:
+def overturn_dialog(service: Services, lead_id: int) -> NoteDialog:
     """The note an overturn needs, stored through the service: the dialog stays open with
     the reason when the service refuses (an empty note, a lead no longer returned)."""
     return NoteDialog(f"Overturn the return of lead #{lead_id}: why should sales look again?",

@@ -23,6 +23,7 @@ from triage.domain.models import ReturnDecision, ReturnPath, ReturnReason
 from triage.domain.text import one_line
 
 from .field_input import FieldInput
+from .screen_commands import described
 
 PATH_LABELS = {
     ReturnPath.NURTURE: "nurture: back to marketing, may come back as MQL",
@@ -47,6 +48,23 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
           for reason, key in REASON_KEYS.items()),
         *(Binding(key, f"path('{path.value}')", f"Path {path.value}", show=False) for path, key in PATH_KEYS.items()),
     ]
+
+    @classmethod
+    def key_bindings_of(cls, app) -> list[tuple[str, str]]:
+        """The dialog's keys, as (keys, description): for its own help and the queue's."""
+        first, last = REASON_KEYS[ReturnReason.NOT_READY], REASON_KEYS[ReturnReason.OTHER]
+        shown = [binding for binding in Binding.make_bindings(cls.BINDINGS) if binding.action in ("cancel", "submit")]
+        return [
+            (f"{first} … {last}", "Choose the reason with the digit beside it"),
+            (" / ".join(PATH_KEYS.values()), "Choose the path: " + " or ".join(path.value for path in PATH_KEYS)),
+            ("↑ / ↓", "Choose a reason or a path"),
+            ("enter", "Next field; in the note or date: return the lead"),
+            ("tab / ⇧tab", "Next / previous field"),
+            *((keys, description) for keys, description, _ in described(app, shown)),
+        ]
+
+    def key_bindings(self) -> list[tuple[str, str]]:
+        return self.key_bindings_of(self.app)
 
     def __init__(self, lead_name: str, lead_id: int | None = None) -> None:
         super().__init__()

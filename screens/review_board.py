@@ -26,7 +26,6 @@ from triage.services.review import Review
 from triage.domain.text import counted, one_line, printable
 
 from .return_detail import ReturnDetail, overturn_dialog
-from .screen_commands import ScreenCommands, show_keys
 
 PERIODS = (30, 90, 7)
 BAR = 20
@@ -76,17 +75,16 @@ def review_content(review: Review) -> Content:
 
 class ReviewBoard(Screen[None]):
     CSS_PATH = "review_board.tcss"
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("question_mark", "help", "Help"),
-        Binding("enter", "open", "Open", tooltip="The return's note, the lead's checklist and history", priority=True),
-        Binding("c", "confirm", "Confirm"),
-        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales, with a note"),
-        Binding("p", "period", "Period", tooltip="7, 30 or 90 days"),
+        Binding("escape", "close", "Back", id="review.close"),
+        Binding("enter", "open", "Open", tooltip="The return's note, the lead's checklist and history", priority=True,
+                id="review.open"),
+        Binding("c", "confirm", "Confirm", id="review.confirm"),
+        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales, with a note", id="review.overturn"),
+        Binding("p", "period", "Period", tooltip="7, 30 or 90 days", id="review.period"),
     ]
 
-    def __init__(self, service: LeadService) -> None:
+    def __init__(self, service: Services) -> None:
         super().__init__()
         self.service = service
         self.days = PERIODS[0]
@@ -203,9 +201,6 @@ class ReviewBoard(Screen[None]):
         self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
         self.notify(f"Returns of the last {self.days} days", markup=False, timeout=2)
         self.load()
-
-    def action_help(self) -> None:
-        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,7 +23,6 @@ from triage.services import Services
 from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog
-from .screen_commands import ScreenCommands, show_keys
 
 BAR_WIDTH = 12
 
@@ -41,15 +40,15 @@ def points_text(value: float | None) -> Text:
 
 class ScoringReport(Screen[bool]):
     CSS_PATH = "scoring_report.tcss"
-    COMMANDS = {ScreenCommands}
     BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("question_mark", "help", "Help"),
-        Binding("A", "adopt", "Adopt proposal", tooltip="Make the proposed points the rules in force (team lead)"),
-        Binding("l", "reload_rules", "Reload rules", tooltip="Read the team's rules in force again"),
+        Binding("escape", "close", "Back", id="scoring.close"),
+        Binding("A", "adopt", "Adopt proposal", tooltip="Make the proposed points the rules in force (team lead)",
+                id="scoring.adopt"),
+        Binding("l", "reload_rules", "Reload rules", tooltip="Read the team's rules in force again",
+                id="scoring.reload_rules"),
     ]
 
-    def __init__(self, service: LeadService) -> None:
+    def __init__(self, service: Services) -> None:
         super().__init__()
         self.service = service
         self.report: CalibrationReport | None = None
@@ -159,9 +158,6 @@ class ScoringReport(Screen[bool]):
             return
         self.notify(f"Rules version {rules.version} in force", markup=False)
         self.load_report()
-
-    def action_help(self) -> None:
-        show_keys(self)
 
     def action_close(self) -> None:
         self.dismiss(False)

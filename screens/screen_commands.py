@@ -1,15 +1,57 @@
-"""The command palette and `?` on a screen of its own (balance, review board, scoring
-report): the screen's actions, by name, with their keys. A screen lists the provider in its
-`COMMANDS`."""
+"""Keys as a screen owns them: what `?` lists and what the command palette offers.
+
+Each screen owns its bindings; the App keeps only the app-wide ones (help, quit, the
+palette). `?` and the palette read the bindings of the screen on top, with the user's
+keymap applied, so a key rebound in the configuration is shown as it works.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.screen import Screen
+from textual.dom import DOMNode
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+
+def bindings_in_force(node: DOMNode) -> list[Binding]:
+    """The bindings the node's class declares (not those Textual's base classes add),
+    each with its keys from the app's keymap when the user rebound it there."""
+    keymap = node.app._keymap
+    return [replace(binding, key=keymap[binding.id]) if binding.id is not None and binding.id in keymap else binding
+            for binding in Binding.make_bindings(type(node).BINDINGS)]
+
+
+def app_keys(node: DOMNode) -> list[tuple[str, str]]:
+    """The keys that work on every screen (the App's own), as (keys, description)."""
+    return [(keys, description) for keys, description, _ in described(node.app)]
+
+
+def described(node: DOMNode, bindings: Iterable[Binding] | None = None) -> list[tuple[str, str, Binding]]:
+    """(keys, description, first binding) per action: every key of one action on one
+    line, as a person reads them ("^r / F5")."""
+    app = node.app
+    keys: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], Binding] = {}
+    for binding in bindings if bindings is not None else bindings_in_force(node):
+        what = (binding.action, binding.description)
+        first.setdefault(what, binding)
+        shown = keys.setdefault(what, [])
+        for key in binding.key.split(","):
+            text = app.get_key_display(Binding(key.strip(), "", key_display=binding.key_display))
+            if text not in shown:
+                shown.append(text)
+    return [(" / ".join(shown), what[1], first[what]) for what, shown in keys.items()]
+
+
+def key_pairs(node: DOMNode) -> list[tuple[str, str]]:
+    """(keys, what they do) for a help list: the tooltip says more than the Footer's word."""
+    return [(keys, binding.tooltip or description) for keys, description, binding in described(node)]
 
 
 class KeyCommands(Provider):
@@ -30,23 +72,42 @@ class KeyCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
+#: Actions the palette never offers: it is open already, or Textual offers them itself.
+NOT_OFFERED = frozenset({"help", "quit", "command_palette", "close"})
+
+
+def screen_commands(screen: "Screen") -> Iterator[tuple[str, str, Callable[[], object]]]:
+    """One command per action of the screen (and of the widgets it names in
+    `PALETTE_WIDGETS`) that applies now, titled with its keys."""
+    nodes: list[DOMNode] = [screen]
+    for selector in getattr(screen, "PALETTE_WIDGETS", ()):
+        nodes.extend(screen.query(selector).results())
+    for node in nodes:
+        for keys, description, binding in described(node):
+            action = binding.action
+            if action in NOT_OFFERED or action.startswith(("app.", "screen.")):
+                continue
+            name = action.split("(", 1)[0]
+            if node.check_action(name, ()) is not True:
+                continue
+            yield (f"{description} ({keys})", binding.tooltip or description,
+                   partial(screen.app.run_action, action, node))
+
+
 class ScreenCommands(KeyCommands):
-    """One command per shown binding of the screen the palette was opened on."""
+    """The actions of the screen the palette was opened on: the App lists this provider,
+    so whatever screen is on top offers its own actions."""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
-        screen = self.screen
-        for binding in screen.BINDINGS:
-            if not binding.show or screen.check_action(binding.action, ()) is not True:
-                continue
-            title = f"{binding.description} ({self.app.get_key_display(binding)})"
-            yield title, binding.tooltip or binding.description, partial(screen.run_action, binding.action)
+        yield from screen_commands(self.screen)
 
 
-def show_keys(screen: Screen) -> None:
-    """`?` on a screen of its own: that screen's keys, not the queue's."""
+def show_keys(screen: "Screen") -> None:
+    """The keys of `screen` in the help screen (`?`, F1)."""
     from .help_screen import HelpScreen
 
-    app = screen.app
-    pairs = [(" / ".join(app.get_key_display(Binding(key, "")) for key in binding.key.split(",")),
-              binding.tooltip or binding.description) for binding in screen.BINDINGS]
-    app.push_screen(HelpScreen(pairs))
+    keys = screen.key_bindings() if hasattr(screen, "key_bindings") else key_pairs(screen)
+    if not screen.is_modal and not hasattr(screen, "key_bindings"):
+        keys += app_keys(screen)  # help and quit work here too
+    extra = screen.more_key_bindings() if hasattr(screen, "more_key_bindings") else None
+    screen.app.push_screen(HelpScreen(keys, extra))

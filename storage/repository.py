@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import functools
+import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import peewee
-from peewee import Tuple, fn
+from peewee import Tuple, chunked, fn
 
 from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
-from triage.domain.models import AuditEvent, Interest, Lead, QueueRow, Role, ScorePart, Stage, TeamMember
+from triage.domain.models import AuditEvent, Lead, QueueRow, Role, Stage, TeamMember
+from triage.domain.queue_order import keys_at, queue_key, with_score
 from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
 from .db import HANDOVER_ACTIONS, HANDOVER_CHANNEL, is_postgres, write_transaction
-from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, LeadRow, OutboxRow, RulesRow, TeamRow,
+from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, JsonField, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,18 +88,6 @@ QUEUE_COLUMNS = [
 
 def search_text(*parts: str) -> str:
     return " ".join(filter(None, parts)).casefold()
-
-
-def queue_key(interest: str, handed_over_at: datetime, score: int) -> str:
-    """Handraisers first; then SLA urgency, the day of hand-over, oldest first; within a
-    day the highest score first, then the oldest hand-over."""
-    handed = _naive_utc(handed_over_at)
-    return _queue_key(interest == Interest.DEMO_REQUEST, f"{handed:%Y%m%d}", score, f"{handed:%H%M%S%f}")
-
-
-def _queue_key(handraiser: bool, day: str, score: int, clock: str) -> str:
-    """The key's layout; an import formats the day and time of its one hand-over once."""
-    return f"{0 if handraiser else 1}{day}{100 - score:03d}{clock}"
 
 
 def _sql_literal(value: str | int | None) -> str:
@@ -231,35 +222,63 @@ def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -
     return known
 
 
-class ImportSession:
-    """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
+class Breakdowns:
+    """A score's parts as the JSON text `JsonField` stores them, made once per set of parts
+    (leads share their breakdowns, and parts far more often)."""
 
-    #: The columns a fresh lead is inserted with: its id, then the imported fields in the
-    #: order of `triage.files.importing.RECORD_FIELDS` up to `extra`, then what storage adds.
-    COLUMNS = ("id", *RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score",
-               "score_breakdown", "queue_key", "search_text")
-    #: Columns every lead of one import has the same value in, written into the statement
-    #: rather than bound for each row (a quarter of the insert's time).
-    SHARED_COLUMNS = ("stage", "owner", "recycle_count", "version", "handed_over_at", "updated_at", "updated_by",
-                      "rules_version", "overrides", "grade")
+    def __init__(self) -> None:
+        self._texts: dict[tuple, str] = {}
+        self._fragments: dict[tuple[str, int], str] = {}
 
-    def __init__(self, repo: "LeadRepository") -> None:
+    def _fragment(self, part: tuple[str, int]) -> str:
+        reason, points = part
+        text = LeadRow.score_breakdown.db_value({"reason": reason, "points": points})
+        if len(self._fragments) < 100_000:
+            self._fragments[part] = text
+        return text
+
+    def text(self, parts: tuple[tuple[str, int], ...]) -> str:
+        found = self._texts.get(parts)
+        if found is None:
+            fragments = self._fragments
+            found = "[" + ",".join([fragments.get(part) or self._fragment(part) for part in parts]) + "]"
+            if len(self._texts) < 100_000:
+                self._texts[parts] = found
+        return found
+
+
+class BulkInsert:
+    """New leads, many at once, inside one write transaction (see `LeadRepository.bulk_insert`):
+    the one way leads are inserted. The INSERT is built once and run by the driver's
+    executemany with bound parameters (peewee builds SQL row by row far slower than the
+    database takes it); the ids are given here.
+
+    Into an empty lead table on SQLite, the table's indexes are dropped and built again at
+    the end in one sorted pass instead of grown row by row: the same transaction, so still
+    all or nothing.
+    """
+
+    #: The columns a lead is inserted with, after its id: every column of the table.
+    COLUMNS = tuple(field.column_name for field in LeadRow._meta.sorted_fields if field.name != "id")
+
+    def __init__(self, repo: "LeadRepository", *, rebuild_indexes: bool = True) -> None:
         self.repo = repo
         db = repo.db
         self.postgres = is_postgres(db)
-        self._breakdowns: dict[tuple, str] = {}
-        self._fragments: dict[tuple[str, int], str] = {}
+        self.sql = 'INSERT INTO "lead" ("id", {}) VALUES ({})'.format(
+            ", ".join(f'"{column}"' for column in self.COLUMNS), ", ".join([db.param] * (len(self.COLUMNS) + 1)))
         self._indexes: list[str] = []
         [(self._last_id,)] = db.execute_sql('SELECT COALESCE(MAX("id"), 0) FROM "lead"').fetchall()
-        if not self._last_id and not self.postgres:
-            # Into an empty table, SQLite builds the indexes at the end in one sorted pass
-            # instead of growing them row by row: the same transaction, so still all or nothing.
-            indexes = db.execute_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
-            ).fetchall()
-            for name, _ in indexes:
-                db.execute_sql(f'DROP INDEX "{name}"')
-            self._indexes = [sql for _, sql in indexes]
+        self._rebuild = rebuild_indexes and not self._last_id and not self.postgres
+
+    def _drop_indexes(self) -> None:
+        db = self.repo.db
+        indexes = db.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in indexes:
+            db.execute_sql(f'DROP INDEX "{name}"')
+        self._indexes = [sql for _, sql in indexes]
 
     def finish(self) -> None:
         if self._indexes:
@@ -270,14 +289,6 @@ class ImportSession:
                 db.execute_sql(sql)
             db.execute_sql(f"PRAGMA threads = {int(threads)}")
         self._indexes = []
-
-    def _fragment(self, part: tuple[str, int]) -> str:
-        """One part of a breakdown as its JSON text, the same as `JsonField` writes it."""
-        reason, points = part
-        text = LeadRow.score_breakdown.db_value({"reason": reason, "points": points})
-        if len(self._fragments) < 100_000:
-            self._fragments[part] = text
-        return text
 
     def _new_ids(self, count: int) -> list[int]:
         """Ids for `count` new leads. SQLite: after the highest, which nobody else can take
@@ -291,45 +302,77 @@ class ImportSession:
         self._last_id += count
         return list(range(first, first + count))
 
+    def insert(self, rows: list[tuple]) -> list[int]:
+        """Insert `rows`, each the values of `COLUMNS` as the database takes them; their ids."""
+        if not rows:
+            return []
+        if self._rebuild:
+            self._rebuild = False
+            self._drop_indexes()
+        ids = self._new_ids(len(rows))
+        self.repo.db.cursor().executemany(self.sql, [(lead_id, *row) for lead_id, row in zip(ids, rows, strict=True)])
+        return ids
+
+
+_DEFAULTS = {field.name: field.default() if callable(field.default) else field.default
+             for field in LeadRow._meta.sorted_fields if field.name != "id"}
+_IN_COLUMNS = itemgetter(*BulkInsert.COLUMNS)
+_BREAKDOWNS = Breakdowns()
+
+
+def lead_columns(rows: Iterable[dict[str, Any]]) -> list[tuple]:
+    """New leads, given as the plain values of their fields (the score's parts as (reason,
+    points); times aware or naive UTC; a field left out takes its default; an id is not
+    used), as `BulkInsert.insert` takes them. Needs no database: another process may
+    make them."""
+    text, json_text = _BREAKDOWNS.text, LeadRow.extra.db_value
+    made = []
+    for row in rows:
+        found = {**_DEFAULTS, **row}
+        created, handed = _naive_utc(found["created_at"]), found["handed_over_at"]
+        found["created_at"], found["updated_at"] = created, _naive_utc(found["updated_at"] or created)
+        if handed is not None:
+            found["handed_over_at"] = handed = _naive_utc(handed)
+        found["queue_key"] = queue_key(found["interest"], created if handed is None else handed, found["score"])
+        found["search_text"] = search_text(found["first_name"], found["last_name"], found["company"], found["email"])
+        found["score_breakdown"] = text(tuple(found["score_breakdown"]))
+        found["extra"] = json_text(found["extra"]) if found["extra"] else "{}"
+        found["overrides"] = json_text(found["overrides"]) if found["overrides"] else "{}"
+        made.append(_IN_COLUMNS(found))
+    return made
+
+
+class ImportSession(BulkInsert):
+    """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
+
+    #: What `add_fresh` has for each column: the imported fields in the order of
+    #: `triage.files.importing.RECORD_FIELDS` up to `extra`, what storage adds, then the
+    #: columns every lead of one import has the same value in.
+    FRESH = (*RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score", "score_breakdown",
+             "queue_key", "search_text", "stage", "owner", "recycle_count", "version", "handed_over_at",
+             "updated_at", "updated_by", "rules_version", "overrides", "grade")
+
+    def __init__(self, repo: "LeadRepository") -> None:
+        super().__init__(repo)
+        self._breakdowns = Breakdowns()
+        self._in_columns = itemgetter(*(self.FRESH.index(column) for column in self.COLUMNS))
+
     def add_fresh(self, rows: list[tuple], *, rules_version: str, now: datetime, updated_by: str) -> list[int]:
         """Insert new MQLs in the pool straight from prepared import rows (the fields of
         `RECORD_FIELDS`, then score and parts), with no objects on the way; their ids."""
-        if not rows:
-            return []
-        ids = self._new_ids(len(rows))
         moment = _naive_utc(now)
         stamp = moment.isoformat(" ")
-        day, clock = f"{moment:%Y%m%d}", f"{moment:%H%M%S%f}"
-        keys = [[_queue_key(handraiser, day, score, clock) for score in range(101)] for handraiser in (False, True)]
-        demo = Interest.DEMO_REQUEST
+        key = keys_at(moment)
         shared = (Stage.MQL.value, None, 0, 1, stamp, stamp, updated_by, rules_version, "{}", "")
-        literals = ", ".join(map(_sql_literal, shared))
-        if self.postgres:  # psycopg reads % as the start of a parameter
-            literals = literals.replace("%", "%%")
-        sql = 'INSERT INTO "lead" ({}) VALUES ({}, {})'.format(
-            ", ".join(f'"{column}"' for column in (*self.COLUMNS, *self.SHARED_COLUMNS)),
-            ", ".join([self.repo.db.param] * len(self.COLUMNS)), literals,
-        )
-        breakdowns, fragments = self._breakdowns, self._fragments
+        breakdown = self._breakdowns.text
         extra_json = LeadRow.extra.db_value
         fields, interest = RECORD_FIELDS.index("extra"), RECORD_FIELDS.index("interest")
         first, last, company, email = (RECORD_FIELDS.index(name) for name in ("first_name", "last_name", "company", "email"))
-        inserted = []
-        for lead_id, row in zip(ids, rows, strict=True):
-            extra, created, score, parts = row[fields:]
-            breakdown = breakdowns.get(parts)
-            if breakdown is None:  # leads share their breakdowns, and parts far more often
-                breakdown = "[" + ",".join([fragments.get(part) or self._fragment(part) for part in parts]) + "]"
-                if len(breakdowns) < 100_000:
-                    breakdowns[parts] = breakdown
-            inserted.append((
-                lead_id, *row[:fields], extra_json(extra) if extra else "{}",
-                created, score, breakdown,
-                keys[row[interest] == demo][score],
-                search_text(row[first], row[last], row[company], row[email]),
-            ))
-        self.repo.db.cursor().executemany(sql, inserted)
-        return ids
+        in_columns = self._in_columns
+        return self.insert([in_columns((
+            *row[:fields], extra_json(extra) if extra else "{}", created, score, breakdown(parts),
+            key(row[interest], score), search_text(row[first], row[last], row[company], row[email]), *shared,
+        )) for row in rows for extra, created, score, parts in (row[fields:],)])
 
     def get(self, lead_id: int) -> Lead | None:
         return self.repo.get(lead_id)
@@ -345,6 +388,7 @@ class LeadRepository:
         self.db = db
         self.sql = _Statements(db.param)
         self._owner: str | None = None
+        self._breakdowns = Breakdowns()
 
     @database_errors
     def get(self, lead_id: int) -> Lead | None:
@@ -480,8 +524,19 @@ class LeadRepository:
         )
 
     @database_errors
-    def queue_count(self, view: QueueView, login: str, *, text: str = "") -> int:
-        return self._queue_query(view, login, text).count()
+    def queue_count(self, view: QueueView, login: str, *, text: str = "", at_most: int | None = None) -> int:
+        """The queue's leads; with `at_most`, counting stops after `at_most + 1` of them, so
+        that a count of a million costs no more than one of `at_most` (the caller shows
+        "10,000+" for a count above `at_most`)."""
+        query = self._queue_query(view, login, text)
+        if at_most is None:
+            return query.count()
+        # In the queue's order, as its page is read: for a word many leads share, PostgreSQL
+        # then walks the queue's index and stops at `at_most + 1` matches instead of
+        # collecting every match from the trigram index first.
+        sql, params = query.select(LeadRow.id).order_by(LeadRow.queue_key, LeadRow.id).limit(at_most + 1).sql()
+        [(count,)] = self.db.execute_sql(f"SELECT COUNT(*) FROM ({sql}) AS capped", params).fetchall()
+        return int(count)
 
     def list_leads(
         self, *, stage: Stage | None = None, owner: str | None = None, limit: int | None = None,
@@ -505,32 +560,34 @@ class LeadRepository:
 
     @database_errors
     def add_leads(self, leads: Iterable[Lead], batch: int = 5000) -> int:
-        """Insert many leads in one transaction, fast: the INSERT is built once.
+        """Insert many leads in one transaction (`add_lead_rows`); the store numbers them."""
+        return self.add_lead_rows(({**lead.__dict__, "score_breakdown": tuple(
+            (part.reason, part.points) for part in lead.score_breakdown)} for lead in leads), batch)
 
-        peewee builds SQL row by row far slower than the database takes it, so the
-        statement goes through the driver's executemany in batches.
-        """
-        columns = [field for field in LeadRow._meta.sorted_fields if field.name != "id"]
-        sql = 'INSERT INTO "lead" ({}) VALUES ({})'.format(
-            ", ".join(f'"{field.column_name}"' for field in columns),
-            ", ".join([self.db.param] * len(columns)),
-        )
-        converters = [(field.name, field.db_value) for field in columns]
+    @database_errors
+    def add_lead_rows(self, rows: Iterable[dict[str, Any]], batch: int = 5000) -> int:
+        """Insert many new leads given as the plain values of their fields (see
+        `lead_columns`), in one transaction: the store numbers them."""
+        return self.add_lead_chunks(lead_columns(chunk) for chunk in chunked(rows, batch))
+
+    @database_errors
+    def add_lead_chunks(self, chunks: Iterable[list[tuple]]) -> int:
+        """Insert many new leads, chunks of rows as `lead_columns` makes them, in one
+        transaction (`bulk_insert`): the demo seeder's million leads, made elsewhere while
+        the chunks before are stored. The store numbers them."""
         count = 0
-        with self.db.atomic():
-            cursor = self.db.cursor()
-            chunk: list[tuple] = []
-            for lead in leads:
-                values = _row_values(lead)
-                chunk.append(tuple(convert(values[name]) for name, convert in converters))
-                if len(chunk) >= batch:
-                    cursor.executemany(sql, chunk)
-                    count += len(chunk)
-                    chunk.clear()
-            if chunk:
-                cursor.executemany(sql, chunk)
-                count += len(chunk)
+        with self.bulk_insert() as bulk:
+            for chunk in chunks:
+                count += len(bulk.insert(chunk))
         return count
+
+    @contextmanager
+    def bulk_insert(self) -> Iterator[BulkInsert]:
+        """One write transaction for many new leads: committed at the end, or not at all."""
+        with write_transaction(self.db):
+            bulk = BulkInsert(self)
+            yield bulk
+            bulk.finish()
 
     @database_errors
     def import_keys(self) -> KnownLeads:
@@ -564,30 +621,15 @@ class LeadRepository:
 
     @contextmanager
     def bulk_loading(self, cache_mb: int = 256) -> Iterator[None]:
-        """Around a big `add_leads` (the demo seeder's million leads), on SQLite.
-
-        Into an empty lead table, the table's indexes are dropped and built again at the
-        end, all in one transaction, rather than grown row by row in random order; and a
-        page cache of `cache_mb` helps either way. Together about a sixth faster.
-        """
+        """Around a big `add_leads` (the demo seeder's million leads), on SQLite: a page
+        cache of `cache_mb` while it runs."""
         if not isinstance(self.db, peewee.SqliteDatabase):
             yield
             return
         before = self.db.cache_size
         self.db.cache_size = -cache_mb * 1024
         try:
-            with self.db.atomic():
-                indexes = []
-                if not LeadRow.select().exists():
-                    indexes = self.db.execute_sql(
-                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                        "AND sql IS NOT NULL", (LeadRow._meta.table_name,),
-                    ).fetchall()
-                    for name, _ in indexes:
-                        self.db.execute_sql(f'DROP INDEX "{name}"')
-                yield
-                for _, sql in indexes:
-                    self.db.execute_sql(sql)
+            yield
         finally:
             self.db.cache_size = before
 
@@ -598,41 +640,48 @@ class LeadRepository:
         return LeadRow.select().where(other).count()
 
     @database_errors
-    def leads_to_rescore(self, rules_version: str, after_id: int = 0, limit: int = 2000) -> list[Lead]:
-        """The next leads, by id after `after_id`, that another rules version scored."""
-        query = (
-            LeadRow.select()
-            .where(((LeadRow.rules_version < rules_version) | (LeadRow.rules_version > rules_version))
-                   & (LeadRow.id > after_id))
-            .order_by(LeadRow.id)
-            .limit(limit)
-            .namedtuples()  # a third of the time of building model instances
-        )
-        return [_lead_from_row(row) for row in query]
+    def leads_to_rescore(self, rules_version: str, fields: tuple[str, ...], after_id: int = 0,
+                         limit: int = 2000) -> list[tuple]:
+        """The next leads, by id after `after_id`, that another rules version scored, as
+        plain rows: (id, version, score, breakdown, queue key, overrides, *the values of
+        `fields`). The overrides are None when the lead has none; the breakdown is as
+        stored, for `save_scores` to compare."""
+        p = self.db.param
+        columns = ", ".join(f'"{LeadRow._meta.fields[name].column_name}"' for name in fields)
+        rows = self.db.execute_sql(
+            'SELECT "id", "version", "score", "score_breakdown", "queue_key", '
+            f"""CASE WHEN "overrides" = '{{}}' THEN NULL ELSE "overrides" END, {columns} FROM "lead" """
+            f'WHERE ("rules_version" < {p} OR "rules_version" > {p}) AND "id" > {p} ORDER BY "id" LIMIT {p}',
+            (rules_version, rules_version, after_id, limit)).fetchall()
+        if any(row[5] is not None for row in rows):
+            rows = [row if row[5] is None else (*row[:5], json.loads(row[5]) or None, *row[6:]) for row in rows]
+        return rows
 
     @database_errors
-    def save_scores(self, scores: Iterable[tuple[Lead, int, list[ScorePart], str]]) -> int:
-        """Store new scores in one transaction; a lead changed since it was read keeps its
-        old rules version, so the next rescore takes it up again. Not audited: a score
-        is not a decision, and the lead records the rules version that made it."""
-        sql = (
-            'UPDATE "lead" SET "score" = {p}, "score_breakdown" = {p}, "rules_version" = {p}, '
-            '"queue_key" = {p} WHERE "id" = {p} AND "version" = {p}'
-        ).format(p=self.db.param)
-        rows = [
-            (
-                score,
-                LeadRow.score_breakdown.db_value([part.model_dump() for part in parts]),
-                rules_version,
-                queue_key(lead.interest, lead.handed_over_at or lead.created_at, score),
-                lead.id,
-                lead.version,
-            )
-            for lead, score, parts, rules_version in scores
-        ]
+    def save_scores(self, rules_version: str, scored: Iterable[tuple[tuple, int, tuple[tuple[str, int], ...]]]) -> int:
+        """Store new scores of rows of `leads_to_rescore` (each row, its score, its parts) in
+        one transaction; a lead whose score and parts are as they were only gets the new
+        rules version. A lead changed since it was read keeps its old rules version, so the
+        next rescore takes it up again. Not audited: a score is not a decision, and the
+        lead records the rules version that made it."""
+        p = self.db.param
+        changed, same = [], []
+        text = self._breakdowns.text
+        for row, score, parts in scored:
+            breakdown = text(parts)
+            if score == row[2] and breakdown == row[3]:
+                same.append((rules_version, row[0], row[1]))
+            else:
+                changed.append((score, breakdown, rules_version, with_score(row[4], score), row[0], row[1]))
         with write_transaction(self.db):
-            self.db.cursor().executemany(sql, rows)
-        return len(rows)
+            cursor = self.db.cursor()
+            if changed:
+                cursor.executemany(
+                    f'UPDATE "lead" SET "score" = {p}, "score_breakdown" = {p}, "rules_version" = {p}, '
+                    f'"queue_key" = {p} WHERE "id" = {p} AND "version" = {p}', changed)
+            if same:
+                cursor.executemany(f'UPDATE "lead" SET "rules_version" = {p} WHERE "id" = {p} AND "version" = {p}', same)
+        return len(changed) + len(same)
 
     def decided_leads(self, chunk: int = 500) -> Iterator[tuple[Lead, bool]]:
         """Every lead sales decided, with True when its latest decision was to accept; an
@@ -787,6 +836,204 @@ class LeadRepository:
         return HandoverListener(connection)
 
     # --- the team's work ---------------------------------------------------------------
+
+    @database_errors
+    def open_lead_tallies(self, moments: list[datetime | None]) -> dict[str | None, list[int]]:
+        """Per owner (None: the unassigned pool) of open MQLs: [how many, how many have a
+        hand-over time, and for each of `moments` how many were handed over at or before
+        it] (0 for a moment None). One pass along the hand-over index; the SLA clock
+        turns its states and ages into such moments, so no lead is read into Python."""
+        p = self.db.param
+        sums = ", ".join(
+            "0" if moment is None else f'SUM(CASE WHEN "handed_over_at" <= {p} THEN 1 ELSE 0 END)'
+            for moment in moments
+        )
+        # SQLite, without statistics, would walk the queue's index for its order of owners
+        # and read every lead's row for its hand-over: five times slower than this one.
+        hint = "" if is_postgres(self.db) else ' INDEXED BY "lead_handed"'
+        sql = (f'SELECT "owner", COUNT(*), COUNT("handed_over_at"){", " + sums if sums else ""} FROM "lead"{hint} '
+               f'WHERE "stage" = {p} GROUP BY "owner"')
+        params = [_naive_utc(moment) for moment in moments if moment is not None] + [Stage.MQL.value]
+        return {owner: [int(value or 0) for value in values]
+                for owner, *values in self.db.execute_sql(sql, params).fetchall()}
+
+    @database_errors
+    def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,
+                          since: datetime | None = None, by_id: bool = False, limit: int = 1000) -> list[Lead]:
+        """Open MQLs handed over at or before `up_to` (and at or after `since`), oldest
+        hand-over first, paged by (handed_over_at, id) after `after`; with `by_id`, in id
+        order instead."""
+        where = (LeadRow.stage == Stage.MQL.value) & (LeadRow.handed_over_at <= _naive_utc(up_to))
+        if since is not None:
+            where &= LeadRow.handed_over_at >= _naive_utc(since)
+        if after is not None:
+            where &= Tuple(LeadRow.handed_over_at, LeadRow.id) > Tuple(_naive_utc(after[0]), after[1])
+        order = (LeadRow.id,) if by_id else (LeadRow.handed_over_at, LeadRow.id)
+        query = LeadRow.select().where(where).order_by(*order).limit(limit)
+        return [_lead_from_row(row) for row in query.namedtuples()]
+
+    def _rep_of_given(self) -> str:
+        """The rep a give event names: the taker, or the start of an assign's or reassign's
+        note up to its colon ("anna: 12 leads ...", "pool: back to the pool")."""
+        find = 'strpos("note", \':\')' if is_postgres(self.db) else 'instr("note", \':\')'
+        return (f'CASE WHEN "action" = \'take\' THEN "actor" WHEN {find} > 0 THEN substr("note", 1, {find} - 1) '
+                f'ELSE "note" END')
+
+    @database_errors
+    def given_totals(self, since: datetime, until: datetime | None = None) -> dict[str, tuple[int, int]]:
+        """Per rep, how many leads were assigned to or taken by them in the period and the
+        sum of their scores: the latest such event per lead counts (as `given_leads`),
+        added up in the database."""
+        p = self.db.param
+        period = f'"at" >= {p}' + (f' AND "at" < {p}' if until is not None else "")
+        params = [_naive_utc(since)] + ([_naive_utc(until)] if until is not None else [])
+        sql = (
+            f'SELECT g."rep", COUNT(*), COALESCE(SUM(l."score"), 0) FROM ('
+            f'SELECT e."lead_id" AS "lead_id", {self._rep_of_given()} AS "rep" FROM "audit_event" e '
+            f'WHERE e."id" IN (SELECT MAX("id") FROM "audit_event" WHERE "action" IN (\'assign\', \'take\', '
+            f'\'reassign\') AND {period} GROUP BY "lead_id")) g '
+            f'JOIN "lead" l ON l."id" = g."lead_id" WHERE g."rep" <> \'pool\' GROUP BY g."rep"'
+        )
+        return {rep: (int(count), int(score)) for rep, count, score in self.db.execute_sql(sql, params).fetchall()}
+
+    @database_errors
+    def action_counts_since(self, since: datetime, actions: tuple[str, ...]) -> dict[tuple[str, str], int]:
+        """How many audit events of each of `actions` each actor made since `since`."""
+        query: Any = (
+            AuditRow.select(AuditRow.actor, AuditRow.action, fn.COUNT(AuditRow.id))
+            .where(AuditRow.action.in_(actions) & (AuditRow.at >= _naive_utc(since)))
+            .group_by(AuditRow.actor, AuditRow.action)
+            .tuples()
+        )
+        return {(actor, action): count for actor, action, count in query}
+
+    @database_errors
+    def handed_over_by_channel(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Leads handed over in [since, until), counted per channel in the database."""
+        query: Any = (  # every stage, named, so that the hand-over index (stage first) serves
+            LeadRow.select(LeadRow.channel, fn.COUNT(LeadRow.id))
+            .where(LeadRow.stage.in_([stage.value for stage in Stage])
+                   & (LeadRow.handed_over_at >= _naive_utc(since)) & (LeadRow.handed_over_at < _naive_utc(until)))
+            .group_by(LeadRow.channel)
+            .tuples()
+        )
+        return {channel: count for channel, count in query}
+
+    @database_errors
+    def pool_to_assign(self, after: tuple[str, int] | None = None,
+                       limit: int = 5000) -> list[tuple[int, int, str, str, str]]:
+        """The next MQLs of the unassigned pool in queue order after the (queue_key, id)
+        `after`: (id, score, country, interest, queue_key), what the assignment engine needs
+        and nothing more."""
+        p = self.db.param
+        page = f' AND ("queue_key", "id") > ({p}, {p})' if after is not None else ""
+        sql = (f'SELECT "id", "score", "country", "interest", "queue_key" FROM "lead" WHERE "stage" = {p} '
+               f'AND "owner" IS NULL{page} ORDER BY "queue_key", "id" LIMIT {int(limit)}')
+        return [tuple(row) for row in self.db.execute_sql(sql, (Stage.MQL.value, *(after or ()))).fetchall()]
+
+    @database_errors
+    def returns_with_history(self, since: datetime | None = None,
+                             until: datetime | None = None) -> list[tuple[Lead, AuditEvent, list[AuditEvent]]]:
+        """Every return of the period that was not undone (as `return_events`), with its
+        lead and the lead's whole history: three queries however many returns there are."""
+        returns = self.return_events(since, until)
+        if not returns:
+            return []
+        ids = sorted({lead_id for lead_id, _ in returns})
+        leads: dict[int, Lead] = {}
+        histories: dict[int, list[AuditEvent]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for lead_row in LeadRow.select().where(LeadRow.id.in_(chunk)).namedtuples():
+                leads[lead_row.id] = _lead_from_row(lead_row)
+            events: Any = (AuditRow.select().where(AuditRow.lead.in_(chunk))
+                      .order_by(AuditRow.lead, AuditRow.at, AuditRow.id))
+            for found in events:
+                histories.setdefault(found.lead_id, []).append(AuditEvent(
+                    id=found.id, lead_id=found.lead_id, actor=found.actor, at=found.at.replace(tzinfo=timezone.utc),
+                    action=found.action,
+                    from_stage=found.from_stage, to_stage=found.to_stage, reason=found.reason,
+                    path=found.path, note=found.note, prior=found.prior))
+        return [(leads[lead_id], event, histories.get(lead_id, [])) for lead_id, event in returns
+                if lead_id in leads]
+
+    def worked_leads(self, stages: tuple[Stage, ...], since: datetime | None = None,
+                     until: datetime | None = None) -> Iterator[tuple[int, str, str, str | None, datetime]]:
+        """Leads with an email that sales is working: in `stages`, or MQLs a rep owns, last
+        changed in [since, until): (id, email, stage, owner, updated_at), in id order."""
+        where = (LeadRow.email != "") & (LeadRow.stage.in_([stage.value for stage in stages])
+                                         | ((LeadRow.stage == Stage.MQL.value) & LeadRow.owner.is_null(False)))
+        if since is not None:
+            where &= LeadRow.updated_at >= _naive_utc(since)
+        if until is not None:
+            where &= LeadRow.updated_at < _naive_utc(until)
+        query: Any = (LeadRow.select(LeadRow.id, LeadRow.email, LeadRow.stage, LeadRow.owner, LeadRow.updated_at)
+                 .where(where).order_by(LeadRow.id).tuples())
+        try:
+            for lead_id, email, stage, owner, at in query.iterator():
+                yield lead_id, email, stage, owner, at.replace(tzinfo=timezone.utc)
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
+
+    def export_leads(self, since: datetime | None = None, until: datetime | None = None,
+                     chunk: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every lead created in [since, until), in id order, as the values `Lead.model_dump`
+        gives (enums as their text): read a page of `chunk` rows at a time by id, straight
+        from the driver's tuples, so an export of a million leads neither waits for peewee
+        and pydantic per row nor holds more than a page."""
+        fields = [LeadRow._meta.fields[name] for name in ["id", *(n for n in LEAD_FIELDS if n != "id")]]
+        json_cache: dict[str, Any] = {}
+
+        def parsed(text: str | None) -> Any:
+            if text is None:
+                return None
+            found = json_cache.get(text)
+            if found is None:
+                found = json.loads(text)
+                if len(json_cache) < 10_000:
+                    json_cache[text] = found
+            return found
+
+        def moment(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):  # SQLite keeps text; psycopg gives a datetime
+                return datetime.fromisoformat(value + "+00:00")
+            return value.replace(tzinfo=timezone.utc)
+
+        converters: list[Callable[[Any], Any] | None] = []
+        for field in fields:
+            if isinstance(field, JsonField):
+                converters.append(parsed)
+            elif isinstance(field, peewee.DateTimeField):
+                converters.append(moment)
+            elif isinstance(field, peewee.BooleanField):
+                converters.append(bool)
+            else:
+                converters.append(None)
+        names = [field.name for field in fields]
+        converted = [(field.name, convert) for field, convert in zip(fields, converters) if convert is not None]
+        p = self.db.param
+        where = "".join([' AND "created_at" >= ' + p if since is not None else "",
+                         ' AND "created_at" < ' + p if until is not None else ""])
+        period = [_naive_utc(moment) for moment in (since, until) if moment is not None]
+        sql = (f'SELECT {", ".join(chr(34) + field.column_name + chr(34) for field in fields)} FROM "lead" '
+               f'WHERE "id" > {p}{where} ORDER BY "id" LIMIT {int(chunk)}')
+        after = 0
+        try:
+            while True:
+                rows = self.db.execute_sql(sql, [after, *period]).fetchall()
+                for row in rows:
+                    lead = dict(zip(names, row))
+                    for name, convert in converted:
+                        lead[name] = convert(lead[name])
+                    yield lead
+                if len(rows) < chunk:
+                    return
+                after = rows[-1][0]
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
+
 
     @database_errors
     def open_leads_by_owner(self) -> dict[str, int]:

@@ -74,7 +74,8 @@ class LeadRow(BaseTable):
     handed_over_at = DateTimeField(null=True)
     updated_at = DateTimeField()
     updated_by = CharField(default="")
-    #: Sorts the queue: handraisers first, then oldest hand-over, then highest score.
+    #: The priority of `triage.domain.queue_order`, as text of the same order: the queue
+    #: is this column's index.
     queue_key = CharField()
     #: Casefolded name, company and email, for the queue's text filter.
     search_text = TextField(default="")

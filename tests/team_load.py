@@ -50,13 +50,14 @@ def rep_at_work(url: str, login: str, seconds: float, barrier, results) -> None:
     results.put((login, takes, decisions, errors, elapsed))
 
 
-def run_reps(url: str, reps: int, seconds: float) -> list[tuple]:
+def run_reps(url: str, reps: int, seconds: float, logins: list[tuple[str, str]] | None = None) -> list[tuple]:
     """`reps` processes of `rep_at_work`, started together; their reports, each
     (login, takes, decisions, errors, seconds), and every process's exit code checked."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(reps), context.Queue()
-    workers = [context.Process(target=rep_at_work, args=(url, f"rep{i}", seconds, barrier, results))
-               for i in range(reps)]
+    logins = logins or [(url, f"rep{i}") for i in range(reps)]  # (URL, login) of each rep
+    workers = [context.Process(target=rep_at_work, args=(rep_url, login, seconds, barrier, results))
+               for rep_url, login in logins[:reps]]
     for worker in workers:
         worker.start()
     reports = [results.get(timeout=seconds + 300) for _ in workers]

@@ -5,11 +5,14 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from screen_captures import settle
+from screen_lines import terminal_lines
 from textual import events
 from textual.command import CommandList
 from textual.widgets import Input
 
 from screens.app import TriageApp
+from screens.queue_screen import QueueScreen
 from screens.help_screen import HelpScreen
 from screens.lead_detail import LeadDetail
 from screens.lead_queue import BUFFER_ROWS, LeadQueue
@@ -46,11 +49,13 @@ def seeded(repo):
     return repo
 
 
-async def settle(app, pilot):
-    await pilot.pause(0.15)  # the detail panel follows the cursor after a short rest
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+async def until(pilot, condition, what: str) -> None:
+    """Let the app run (handle its messages, its timers fire) until `condition()` holds."""
+    for _ in range(1000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"never happened: {what}")
 
 
 async def press(app, pilot, *keys):
@@ -81,7 +86,7 @@ async def test_open_shows_top_lead_and_its_checklist(seeded):
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert queue.current.last_name == "Müller"
-        assert app.view is QueueView.POOL  # anna owns nothing yet
+        assert app.queue_screen.view is QueueView.POOL  # anna owns nothing yet
         lines = queue_lines(app)
         assert "name" in lines[0] and "company" in lines[0] and "SLA" in lines[0]
         assert "Anna Müller" in lines[1] and "Acme GmbH" in lines[1]
@@ -210,7 +215,6 @@ async def test_filter_by_text_and_letters_type_into_it(seeded):
         assert isinstance(app.focused, Input)
         await pilot.press(*"jansen a")  # "a" and "r" must type, not decide
         await pilot.press("backspace", "backspace")
-        await pilot.pause(0.3)
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert [row.last_name for row in queue.rows] == ["Jansen"]
@@ -223,7 +227,6 @@ async def test_filter_by_text_and_letters_type_into_it(seeded):
         await pilot.pause()
         assert app.focused.value == "jansen"
         await pilot.press("escape")  # clears the filter
-        await pilot.pause(0.3)
         await settle(app, pilot)
         assert app.focused is queue
         assert [row.last_name for row in queue.rows] == ["Müller", "de Vries", "Schmidt"]
@@ -268,10 +271,10 @@ async def test_mine_and_pool_toggle(seeded):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
-        assert app.view is QueueView.MINE and [row.id for row in queue.rows] == [2]
+        assert app.queue_screen.view is QueueView.MINE and [row.id for row in queue.rows] == [2]
         assert queue.border_title == "My MQLs"
         await press(app, pilot, "m")
-        assert app.view is QueueView.POOL and [row.id for row in queue.rows] == [1, 3, 4]
+        assert app.queue_screen.view is QueueView.POOL and [row.id for row in queue.rows] == [1, 3, 4]
 
 
 async def test_help_lists_every_binding(seeded):
@@ -282,7 +285,7 @@ async def test_help_lists_every_binding(seeded):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         listed = dict(app.screen.keys)
-        for binding in [*TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
+        for binding in [*QueueScreen.BINDINGS, *TriageApp.BINDINGS, *LeadQueue.BINDINGS]:
             assert binding.description in listed.values()
         dialog = dict(app.screen.dialog_keys)
         for binding in ReturnDialog.BINDINGS:
@@ -415,10 +418,16 @@ async def test_mouse_click_selects_and_the_wheel_moves(seeded):
 
 
 async def test_a_login_with_markup_is_shown_literally(seeded):
-    app = TriageApp(Services.open(seeded, "[bold]x[/] [@click=app.quit]y[/] [0"))
+    """The login is shown in the header as the rep typed it: markup as text, a control
+    character as its visible symbol, never sent raw to the terminal."""
+    app = TriageApp(Services.open(seeded, "[bold]x[/] [@click=app.quit]y[/] \x1b[31mred"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert "signed in as [bold]x[/] [@click=app.quit]y[/] [0" in str(app.query_one("HeaderTitle").render())
+        header = terminal_lines(app)[0]
+        assert "signed in as [bold]x[/] [@click=app.quit]y[/] \u241b[31mred" in header, header
+        assert "\x1b" not in app.export_screenshot() and "&#27;" not in app.export_screenshot()
+        await pilot.click("HeaderTitle")
+        await settle(app, pilot)
         assert app.is_running
 
 
@@ -426,9 +435,9 @@ async def test_switching_to_an_empty_queue_clears_the_detail(seeded):
     app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.view is QueueView.POOL and "Anna Müller" in detail_text(app)
+        assert app.queue_screen.view is QueueView.POOL and "Anna Müller" in detail_text(app)
         await press(app, pilot, "m")
-        assert app.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
+        assert app.queue_screen.view is QueueView.MINE and "Anna Müller" not in detail_text(app)
         assert "No lead selected" in detail_text(app)
 
 
@@ -438,9 +447,9 @@ async def test_the_queue_notices_leads_another_rep_took(seeded):
         await settle(app, pilot)
         queue = app.query_one(LeadQueue)
         assert [row.id for row in queue.rows] == [1, 2, 3, 4]
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.queue_screen._marker is not None, "the app knows where the leads stand")
         Services.open(seeded, "bob").decisions.accept(2)  # at another terminal
-        await pilot.pause(0.5)
+        await until(pilot, lambda: [row.id for row in queue.rows] == [1, 3, 4], "the queue read again")
         await settle(app, pilot)
         assert [row.id for row in queue.rows] == [1, 3, 4] and queue.border_subtitle == "3 MQLs"
 
@@ -449,8 +458,8 @@ async def test_take_gives_the_rep_the_next_pool_lead_and_shows_their_queue(seede
     app = TriageApp(Services.open(seeded, "anna"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        assert app.view is QueueView.POOL
+        assert app.queue_screen.view is QueueView.POOL
         await press(app, pilot, "t")
-        assert seeded.get(1).owner == "anna" and app.view is QueueView.MINE
+        assert seeded.get(1).owner == "anna" and app.queue_screen.view is QueueView.MINE
         assert [row.id for row in app.query_one(LeadQueue).rows] == [1]
         assert any("Took Anna Müller (#1)" in str(n.message) for n in app._notifications)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from test_app import settle
+from test_app import settle, until
 
 from screens.app import TriageApp
 from screens.lead_queue import LeadQueue
@@ -27,7 +27,7 @@ async def test_a_demo_request_reaches_the_reps_app_within_two_seconds(tmp_path):
     app = TriageApp(Services.open(repo, "anna"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.pause(1.2)  # the app knows where the audit trail stands
+        await until(pilot, lambda: app.queue_screen._handed_up_to is not None, "the app knows where the audit trail stands")
         assert [row.last_name for row in app.query_one(LeadQueue).rows] == ["Lead"]
         marketing.record_signals([{"email": "hanna@kunde.de", "type": "demo_requested"}], "hubspot")
         handed = time.monotonic()

@@ -6,12 +6,13 @@ import re
 import pytest
 from screen_lines import in_view, terminal_lines
 from test_app import SIZE, T0, detail_text, lead, press, settle
-from textual.widgets import DataTable, OptionList, ProgressBar, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from screens.app import TriageApp
 from screens.checklist_dialog import ChecklistDialog
 from screens.confirm_dialog import ConfirmDialog
 from screens.scoring_report import ScoringReport
+from screens.work_progress import WorkProgress
 from storage import LeadRepository, open_database
 from triage.domain.calibration import is_held_back
 from triage.domain.models import LeadData, ReturnDecision, Role, Stage, TeamMember
@@ -92,7 +93,7 @@ async def test_leads_scored_by_other_rules_are_scored_again_on_start(tmp_path):
         await settle(app, pilot)
         assert Services.open(repo, "anna").scoring.count_to_rescore() == 0
         assert repo.get(1).score != 77 and repo.get(1).rules_version == load_rules().stamp
-        assert app.query_one("#rescore-progress", ProgressBar).display is False
+        assert not app.queue_screen.query_one("#rescore-work", WorkProgress).running
 
 
 def decide_many(repo, count=400):

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from screen_lines import in_view, terminal_lines
-from test_app import press, settle
+from test_app import press, settle, until
 from textual.widgets import DataTable, Input, Static
 
 from screens.app import TriageApp
@@ -209,14 +209,14 @@ async def test_the_palette_on_the_balance_screen_offers_its_actions(repo):
     async with app.run_test(size=(128, 34)) as pilot:
         await open_balance(app, pilot)
         await press(app, pilot, "ctrl+p")
-        await pilot.pause(0.3)
-        await settle(app, pilot)
+        await until(pilot, lambda: app.screen.query(CommandList) and app.screen.query_one(CommandList).option_count,
+                    "the palette's commands")
         prompts = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
         assert any("Assign pool" in prompt for prompt in prompts)
         assert not any("Release (P)" in prompt for prompt in prompts)  # on the pool's row: nobody to release
         await press(app, pilot, "escape", "down", "ctrl+p")
-        await pilot.pause(0.3)
-        await settle(app, pilot)
+        await until(pilot, lambda: app.screen.query(CommandList) and app.screen.query_one(CommandList).option_count,
+                    "the palette's commands")
         prompts = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
         assert any("Release (P)" in prompt for prompt in prompts) and any("Edit (e)" in p for p in prompts)
         await press(app, pilot, *"assign", "enter")

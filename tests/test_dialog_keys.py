@@ -38,7 +38,7 @@ async def test_a_dialog_shows_help_and_quit_and_f1_lists_its_keys(service, name)
         app.push_screen(dialog)
         await settle(app, pilot)
         footer = terminal_lines(app)[-1]
-        assert "f1 Help" in footer and "^q Quit" in footer, footer
+        assert "F1 Help" in footer and "^q Quit" in footer, footer
         await press(app, pilot, "f1")
         assert isinstance(app.screen, HelpScreen)
         listed = " ".join(terminal_lines(app))

@@ -1,9 +1,11 @@
 """The lifecycle state machine, return decisions and lead validation: plain Python."""
 
 import itertools
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -65,10 +67,19 @@ def test_a_refusal_names_the_lead_and_who_put_it_where_it_is():
         lifecycle.check_move(Stage.RETURNED, Stage.RETURNED, lead_id=9, by="bob")
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _documented(heading: str) -> str:
+    """The README's sentence that starts with `heading` ("Stages:"), as one line."""
+    text = README.read_text(encoding="utf-8")
+    assert heading in text, f"the README no longer says {heading!r}"
+    return re.split(r"\.\s", " ".join(text.split(heading, 1)[1].split()), maxsplit=1)[0]
+
+
 def test_stage_codes_are_the_documented_ones():
-    assert [s.value for s in Stage] == [
-        "new", "mql", "sal", "sql", "opportunity", "customer", "returned", "disqualified"
-    ]
+    """The codes the README's command line section lists, in its order, are the stages."""
+    assert re.findall(r"`(\w+)`", _documented("Stages:")) == [stage.value for stage in Stage]
 
 
 def test_disqualified_is_final_but_for_an_overturn_and_returned_can_be_recycled():
@@ -81,10 +92,24 @@ def test_return_path_decides_the_stage(path, stage):
     assert ReturnPath(path).stage is stage
 
 
+def _documented_reasons() -> dict[str, str]:
+    """The README's return reasons: code -> what it says in brackets ("" when nothing)."""
+    return {code: said for code, said in re.findall(r"`(\w+)`(?: \(([^)]*)\))?", _documented("Return reasons:"))}
+
+
+def test_the_return_reasons_are_the_documented_ones():
+    assert list(_documented_reasons()) == [reason.value for reason in ReturnReason]
+
+
 @pytest.mark.parametrize("reason", [r for r in ReturnReason if r is not ReturnReason.OTHER])
 def test_every_reason_but_other_needs_no_note(reason):
-    decision = ReturnDecision(reason=reason, path="nurture")
-    assert decision.note == ""
+    """Neither the README nor the reason's own label asks for a note, and a return with a
+    blank note is taken, on either path."""
+    assert "note" not in _documented_reasons()[reason.value] and "note" not in reason.label
+    assert "note" in _documented_reasons()["other"] and "needs a note" in ReturnReason.OTHER.label
+    for path in ReturnPath:
+        decision = ReturnDecision(reason=reason, path=path, note="   ")
+        assert (decision.reason, decision.path, decision.note) == (reason, path, "")
 
 
 def test_reason_other_needs_a_note():

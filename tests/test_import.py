@@ -378,7 +378,7 @@ async def test_the_app_imports_a_file_with_the_same_rules(tmp_path, monkeypatch,
         await settle(app, pilot)
         await press(app, pilot, "ctrl+s")
         await settle(app, pilot)
-        assert app.view.value == "pool"  # where imported MQLs wait
+        assert app.queue_screen.view.value == "pool"  # where imported MQLs wait
         assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "Weiß", "de Vries"]
         assert any("imported 3, merged 0, rejected 1" in str(n.message) and "rejects.csv" in str(n.message)
                    for n in app._notifications)

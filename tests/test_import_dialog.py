@@ -106,7 +106,7 @@ async def test_the_app_imports_through_the_preview_with_the_same_rules(repo, tmp
         await press(app, pilot, *str(path), "enter")
         await press(app, pilot, "ctrl+s")
         await settle(app, pilot)
-        assert app.view.value == "pool"  # where imported MQLs wait
+        assert app.queue_screen.view.value == "pool"  # where imported MQLs wait
         assert sorted(row.last_name for row in app.query_one(LeadQueue).rows) == ["Müller", "de Vries"]
         assert any("imported 2, merged 0, rejected 2" in str(n.message) and "rejects.csv" in str(n.message)
                    for n in app._notifications)

@@ -12,7 +12,8 @@ from storage.db import is_postgres
 from triage.domain.errors import DatabaseError, IllegalMove, LeadNotFound, StaleLead
 from triage.domain.models import LeadData, ReturnDecision, Stage
 from triage.services import Services, new_lead
-from triage.domain.queue import LAST_KEY, QueueView
+from triage.domain.queue import QueueView
+from triage.domain.queue_order import LAST_KEY
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -248,6 +249,14 @@ def test_filter_matches_name_company_email_case_and_wildcards_literally(repo):
     assert svc.decisions.queue_count(QueueView.POOL, "nl") == 2
 
 
+def test_a_capped_count_stops_one_past_its_cap(repo):
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", company="Acme" if i % 2 else "Bouw")) for i in range(9)])
+    pool = Services.open(repo, "anna").decisions
+    assert [pool.queue_count(QueueView.POOL, at_most=cap) for cap in (0, 3, 8, 9, 50)] == [1, 4, 9, 9, 9]
+    assert [pool.queue_count(QueueView.POOL, "acme", at_most=cap) for cap in (2, 4)] == [3, 4]
+    assert pool.queue_count(QueueView.MINE, at_most=3) == 0
+
+
 V1_SCHEMA = """
 CREATE TABLE "triage_meta" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
 CREATE TABLE "lead" ("id" INTEGER NOT NULL PRIMARY KEY, "salutation" VARCHAR(255) NOT NULL,
@@ -358,3 +367,42 @@ def test_take_follows_the_queue_order(repo):
     anna = Services.open(repo, "anna")
     assert [anna.decisions.take().last_name, anna.decisions.take().last_name] == ["demo", "inquiry"]
     assert [row.last_name for row in anna.decisions.queue_page(QueueView.MINE).rows] == ["demo", "inquiry"]
+
+
+def test_many_leads_go_in_with_their_text_as_it_is(repo, tmp_path):
+    """The one bulk insert binds every value: quotes, percent signs and markup are stored as
+    typed, by `add_leads` and by an import alike, and ids follow on."""
+    odd = "O'Brien 100% [bold]'; DROP TABLE lead; --"
+    repo.add_leads([new_lead(LeadData(first_name=odd, last_name="Büro", company=odd))])
+    path = tmp_path / "odd.csv"
+    path.write_text(f'first_name,last_name,company,email\n"{odd}",Zweite,"{odd}",z@firma.de\n', encoding="utf-8")
+    summary = Services.open(repo, "marketing").transfer.import_file(path)
+    assert summary.imported == 1 and summary.new_lead_ids == [2]
+    first, second = repo.list_leads()
+    assert (first.first_name, first.company, second.first_name, second.company) == (odd, odd, odd, odd)
+    assert repo.add_leads([new_lead(LeadData(first_name="Later"))]) == 1 and repo.get(3).first_name == "Later"
+
+
+def test_a_rescore_leaves_a_lead_changed_meanwhile_for_the_next_one(repo):
+    from triage.domain.rules import default_rules
+    from triage.domain.scoring import Scorer
+
+    repo.add_leads([new_lead(LeadData(first_name=f"L{i}", channel="event", email=f"l{i}@firma.de")) for i in range(5)])
+    rules = default_rules()
+    channel = {**rules.points.channel, "event": rules.points.channel.get("event", 0) + 7}
+    changed = rules.model_copy(update={"version": "bench", "points": rules.points.model_copy(update={"channel": channel})})
+    scorer = Scorer.of(changed)
+    rows = repo.leads_to_rescore(scorer.stamp, scorer.fields)
+    assert [row[0] for row in rows] == [1, 2, 3, 4, 5]
+    lead = repo.get(3)
+    Services.open(repo, "anna").decisions.accept(3, lead.version)  # a decision between the read and the write
+    assert repo.save_scores(scorer.stamp, [(row, *scorer.score_values(row[6:], row[5])) for row in rows]) == 5
+    assert [lead.rules_version == scorer.stamp for lead in repo.list_leads()] == [True, True, False, True, True]
+    assert repo.get(1).score == score_of(repo.get(1), changed) == repo.get(3).score + 7
+    assert Services.open(repo, "lena", rules=changed).scoring.rescore() == 1 and repo.get(3).rules_version == scorer.stamp
+
+
+def score_of(lead, rules):
+    from triage.domain.scoring import score_lead
+
+    return score_lead(lead, rules).score

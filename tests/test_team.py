@@ -293,3 +293,86 @@ async def test_a_team_lead_adds_and_edits_members_in_the_app(repo):
         assert isinstance(app.screen, MemberDialog)  # stays open, saying why beside the capacity
         assert "not a number" in str(app.screen.query_one("#member-capacity-error").render())
         assert all(member.login != "zed" for member in repo.team())
+
+
+@pytest.fixture
+def spread(tmp_path):
+    """MQLs handed over every 37 minutes over nine days before a Wednesday morning, a dozen
+    more on one Saturday (all due at the same moment) and five at the very same moment."""
+    now = datetime(2026, 12, 2, 10, 30, tzinfo=timezone.utc)
+    moments = [now - timedelta(minutes=37 * k) for k in range(350)]
+    moments += [datetime(2026, 11, 28, 9 + k % 6, k, tzinfo=timezone.utc) for k in range(12)]
+    moments += [now - timedelta(hours=50)] * 5
+    repo = LeadRepository(open_database("sqlite:///" + str(tmp_path / "spread.db")))
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}"), handed_over_at=at) for i, at in enumerate(moments)])
+    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna")):
+        repo.add_team_member(member)
+    as_(repo, "lena").team.reassign(list(range(1, 300, 3)), "anna")
+    return repo, now
+
+
+def by_the_clock(repo, now):
+    """Every open MQL's SLA status, lead by lead, as the clock says."""
+    clock = as_(repo, "lena").team.sla_clock()
+    return [(lead, clock.status(lead.stage, lead.handed_over_at, now)) for lead in repo.open_leads()]
+
+
+def test_sla_most_urgent_first_and_the_summary_as_the_clock_says_lead_by_lead(spread):
+    repo, now = spread
+    lena = as_(repo, "lena").team
+    urgent = sorted(((lead.id, status.hours_left) for lead, status in by_the_clock(repo, now)
+                     if status.state.value != "ok"), key=lambda pair: (pair[1], pair[0]))
+    breached = sum(1 for _, status in by_the_clock(repo, now) if status.state.value == "breached")
+    assert 50 < len(urgent) and 0 < breached < len(urgent)
+    assert lena.sla_summary(now) == (breached, len(urgent) - breached)
+    assert [(lead.id, status.hours_left) for lead, status in lena.sla_report(now)] == urgent
+    assert [(lead.id, status.hours_left) for lead, status in lena.sla_urgent(now, page=7)] == urgent
+    for limit in (1, 5, 50, 300):
+        assert [(lead.id, status.hours_left) for lead, status in lena.sla_report(now, limit=limit)] == urgent[:limit]
+
+
+def test_balance_ages_and_breaches_as_the_clock_says_lead_by_lead(spread):
+    repo, now = spread
+    clock = as_(repo, "lena").team.sla_clock()
+    expected: dict = {}
+    for lead, status in by_the_clock(repo, now):
+        row = expected.setdefault(lead.owner, {"open": 0, "breached": 0, "soon": 0, "ages": {}})
+        age = clock.between(lead.handed_over_at, now)
+        label = next(label for limit, label in ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (1e9, ">48h"))
+                     if age < limit)
+        row["open"] += 1
+        row["ages"][label] = row["ages"].get(label, 0) + 1
+        row["breached"] += status.state.value == "breached"
+        row["soon"] += status.state.value == "soon"
+    balance = as_(repo, "lena").team.balance(now)
+    anna = next(row for row in balance.reps if row.member.login == "anna")
+    for row, figures in ((balance.pool, expected[None]), (anna, expected["anna"])):
+        assert (row.open_leads, row.breached, row.soon_due) == (figures["open"], figures["breached"], figures["soon"])
+        assert {label: count for label, count in row.ages.items() if count} == figures["ages"]
+
+
+def test_sla_on_the_command_line_lists_the_most_urgent_fifty_unless_all(spread, tmp_path):
+    repo, _ = spread
+    url = "sqlite:///" + str(tmp_path / "spread.db")
+    breached, soon = as_(repo, "lena").team.sla_summary()
+    code, out = run(url, "sla")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 52 and all(line.startswith("#") for line in lines[:50])
+    assert lines[50] == f"the most urgent 50 of {breached + soon} (--all lists every one)"
+    assert lines[51].startswith(f"{breached} breached, {soon} soon due")
+    code, out = run(url, "sla", "--all")
+    assert code == 0 and len(out.splitlines()) == breached + soon + 1
+    code, out = run(url, "sla", "--json")
+    assert len(json.loads(out)) == 50
+    code, out = run(url, "sla", "--all", "--json")
+    assert [item["id"] for item in json.loads(out)] == [lead.id for lead, _ in as_(repo, "lena").team.sla_report()]
+
+
+def test_the_pool_assigned_batch_by_batch_as_all_at_once(repo):
+    lena = as_(repo, "lena").team
+    whole = lena.assign_pool(dry_run=True, now=NOW)
+    batches = list(lena.assign_pool_batches(dry_run=True, now=NOW, batch=7))
+    assert len(batches) == 5 and [len(batch.assignments) for batch in batches] == [7, 7, 7, 7, 2]
+    assert [assignment for batch in batches for assignment in batch.assignments] == whole.assignments
+    given = [assignment for batch in lena.assign_pool_batches(now=NOW, batch=4) for assignment in batch.assignments]
+    assert given == whole.assignments and all(repo.get(a.lead_id).owner == a.login for a in given)

@@ -281,7 +281,7 @@ async def test_a_reps_app_is_told_of_a_hand_over_through_listen_notify(team):
     app = TriageApp(service_for(["--db", team.url("rita")]), poll_seconds=3600)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         for _ in range(200):
-            if app._handed_up_to is not None:
+            if app.queue_screen._handed_up_to is not None:
                 break  # listening, and the app knows where the audit trail stands
             await pilot.pause(0.05)
         with psycopg.connect(team.url("rita")) as rita:
@@ -298,7 +298,7 @@ async def test_a_reps_app_is_told_of_a_hand_over_through_listen_notify(team):
                 break
             await pilot.pause(0.05)
         assert told and f"{last_name} (#1): demo requested" in told[0], told
-        if app.view.value != "pool":
+        if app.queue_screen.view.value != "pool":
             await pilot.press("m")
         for _ in range(100):
             rows = app.query_one(LeadQueue).rows

@@ -19,10 +19,12 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 
 from pydantic import ValidationError
 
+from triage.domain import language
 from triage.domain.checklist import CHOICES, GRADES
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
-from triage.domain.models import ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from triage.domain.models import (ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage,
+                                  TeamMember, utcnow)
 from triage.domain.scoring import format_parts
 from triage.domain.text import counted, one_line, printable
 
@@ -186,9 +188,17 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
 
 
 def _run_app(service) -> int:
-    from screens.app import TriageApp  # textual only when the app really opens
+    from screens.app import TriageApp, log_to_file  # textual only when the app really opens
+    from screens.keymap import read_keymap
+    from triage.cli.web import end_with_parent
 
-    TriageApp(service).run()
+    end_with_parent()
+
+    try:
+        keymap = read_keymap()
+    except ValueError as exc:
+        raise TriageError(f"the keymap: {exc}") from exc
+    TriageApp(service, keymap=keymap, log_path=log_to_file()).run()
     return 0
 
 
@@ -222,7 +232,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_lead: str) -> list[TeamMember]:
     """`reps` demo reps plus `team_lead` as team lead, and `leads` demo MQLs: in the
     unassigned pool, or dealt round-robin to the reps with `assign`."""
-    from triage.services.seed import demo_leads, demo_team
+    from storage.repository import lead_columns
+    from triage.services.seed import demo_row_chunks, demo_team
 
     team = demo_team(reps, seed, exclude={team_lead})
     for member in team:
@@ -230,7 +241,7 @@ def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_
     repo.add_team_member(TeamMember(login=team_lead, name=team_lead, role=Role.LEAD))
     owners = [member.login for member in team] if assign else None
     with repo.bulk_loading():
-        repo.add_leads(demo_leads(leads, seed, owners=owners))
+        repo.add_lead_chunks(demo_row_chunks(leads, seed, owners=owners, prepare=lead_columns))
     return team
 
 
@@ -699,14 +710,15 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{one_line(row.login):<12} {row.replay_count:>12} {row.replay_score:>8}   "
                   f"{row.actual_count:>12} {row.actual_score:>8}", file=out)
         return 0
-    outcome = service.team.assign_pool(dry_run=args.dry_run)
     verb = "would assign" if args.dry_run else "assigned"
-    for assignment in outcome.assignments:
-        print(f"#{assignment.lead_id} → {one_line(assignment.reason)}", file=out)
-    for lead_id, why in outcome.unassigned:
-        print(f"#{lead_id} stays in the pool: {one_line(why)}", file=out)
-    staying = len(outcome.unassigned)
-    print(f"{verb} {counted(len(outcome.assignments), 'lead')}; {staying:,} {'stays' if staying == 1 else 'stay'} "
+    assigned = staying = 0
+    for outcome in service.team.assign_pool_batches(dry_run=args.dry_run):
+        out.write("".join(f"#{assignment.lead_id} → {one_line(assignment.reason)}\n"
+                          for assignment in outcome.assignments))
+        out.write("".join(f"#{lead_id} stays in the pool: {one_line(why)}\n" for lead_id, why in outcome.unassigned))
+        assigned += len(outcome.assignments)
+        staying += len(outcome.unassigned)
+    print(f"{verb} {counted(assigned, 'lead')}; {staying:,} {'stays' if staying == 1 else 'stay'} "
           "in the pool", file=out)
     return 0
 
@@ -720,21 +732,33 @@ def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+#: `triage sla` lists this many of the most urgent leads unless --all.
+SLA_SHOWN = 50
+
+
 def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
     if args.volume:
         return sla_volume(args, out)
     service = _service(args)
-    found = service.team.sla_report()
+    now = utcnow()
+    breached, soon = service.team.sla_summary(now)
+    found = service.team.sla_urgent(now) if args.all else iter(service.team.sla_report(now, limit=SLA_SHOWN))
     if args.json:
-        print(json.dumps([{"id": lead.id, "owner": lead.owner, "state": status.state.value,
-                           "hours_left": round(status.hours_left, 2), "due": status.due.isoformat()}
-                          for lead, status in found], indent=2), file=out)
+        out.write("[")
+        for count, (lead, status) in enumerate(found):
+            out.write(("," if count else "") + "\n" + json.dumps(
+                {"id": lead.id, "owner": lead.owner, "state": status.state.value,
+                 "hours_left": round(status.hours_left, 2), "due": status.due.isoformat()}))
+        out.write("\n]\n")
     else:
+        shown = 0
         for lead, status in found:
             print(f"#{lead.id:<7} {status.state.value:<9} {status.text():<10} due {status.due.astimezone():%Y-%m-%d %H:%M}"
                   f"  {one_line(lead.owner or 'pool'):<12} {one_line(lead.name)}", file=out)
-        breached = sum(1 for _, status in found if status.state.value == "breached")
-        print(f"{breached} breached, {len(found) - breached} soon due "
+            shown += 1
+        if shown < breached + soon:
+            print(f"the most urgent {shown:,} of {breached + soon:,} (--all lists every one)", file=out)
+        print(f"{breached:,} breached, {soon:,} soon due "
               f"(SLA {service.rules.sla.hours.get(Stage.MQL, 0):g} business hours per MQL)", file=out)
     if args.apply:
         service.context.require_team_lead("act on SLA breaches")
@@ -847,6 +871,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
     tune_for_serving(intake.store.db)
     serve(intake, host=args.host, port=args.port, hubspot_secret=os.environ.get("TRIAGE_HUBSPOT_SECRET", ""),
           public_url=args.public_url, print_line=lambda line: print(line, file=out, flush=True))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace, out: TextIO) -> int:
+    from triage.cli.web import app_command, serve
+
+    _identity(args, _repository(args.db, create=not args.existing_only))  # refused here, not in each tab
+    command = app_command(args.db, args.login_given, args.rules)
+    serve(command, host=args.host, port=args.port, title="triage",
+          print_line=lambda line: print(line, file=out, flush=True))
     return 0
 
 
@@ -970,6 +1004,17 @@ def _decimal(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _language_given(argv: list[str]) -> str | None:
+    """`--lang X` from the command line before it is parsed: the parser's own help texts
+    are in that language."""
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global options, accepted before and after the command: SUPPRESS keeps a value
     # given before the command from being reset by the command's own default.
@@ -985,6 +1030,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
                         help="a scoring rules file to propose: shows what it would change; the team's "
                              "rules in force live in the database (see `triage scoring`)")
+    common.add_argument("--lang", choices=sorted(language.LANGUAGES), default=argparse.SUPPRESS,
+                        help="the language to speak: en, de or nl (default: $TRIAGE_LANG, else the locale, "
+                             "else en); --json and exported values stay the same in every language")
     parser = Parser(
         prog=PROG, parents=[common],
         description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
@@ -1183,6 +1231,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "List open MQLs past their service level or close to it (business hours, working days, "
                   "public holidays, as the rules' [sla] table says).")
     sla.add_argument("--json", action="store_true", help="a JSON array")
+    sla.add_argument("--all", action="store_true",
+                     help=f"every breached and soon due MQL, not only the most urgent {SLA_SHOWN}")
     sla.add_argument("--volume", action="store_true",
                      help="the volume agreement both ways per month: MQLs marketing handed over against [agreement], "
                           "sales' answers within the SLA against its answers")
@@ -1260,6 +1310,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", default="", metavar="URL",
                        help="the address HubSpot calls, when a proxy stands in front (for its signature)")
 
+    web = command(
+        "web", cmd_web, "the app in a browser (textual-serve)",
+        "Serve the app to a browser: each tab runs its own app on the same database, as the same "
+        "member as in a terminal (--db, --as and --demo as for every command). Listens on this "
+        "machine only unless --host says otherwise; Ctrl+C ends it and every app it started.")
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
+                                                         "this machine only)")
+    web.add_argument("--port", type=_count, default=8000, help="the port (default 8000)")
+
     token = commands.add_parser("token", parents=[common], help="API tokens of triage serve: add, list, revoke",
                                 description="The tokens marketing automation sends as 'Authorization: "
                                             "Bearer TOKEN'. Only a hash of each is stored.")
@@ -1336,6 +1395,7 @@ def service_for(argv: list[str]):
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Run one `triage` command; the exit status: 0 done, 1 refused or failed, 2 usage."""
+    language.use(language.choose(_language_given(sys.argv[1:] if argv is None else argv)))
     parser = build_parser()
     args = parser.parse_args(argv)
     out = out or sys.stdout

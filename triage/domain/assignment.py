@@ -115,14 +115,28 @@ def level_after_absence(reps: list[RepLoad], window_start: date, today: date) ->
     return levelled
 
 
-def _why_not(rep: RepLoad, lead: LeadToAssign, day: date) -> str | None:
+def _away(rep: RepLoad, day: date) -> str | None:
     if rep.is_away(day):
         until = max(period.until for period in rep.away if period.covers(day))
         return f"{rep.login} away until {until.isoformat()}"
+    return None
+
+
+def _why_not(rep: RepLoad, lead: LeadToAssign, away: str | None, covers: dict[tuple[str, str], bool]) -> str | None:
+    """Why `rep` cannot take `lead`, or None: away (`_away` of the day, the same for every
+    lead of one call), at their cap, or not covering the lead's country (remembered in
+    `covers` per rep and country)."""
+    if away is not None:
+        return away
     if rep.cap is not None and rep.open_leads >= rep.cap:
         return f"{rep.login} at cap ({rep.open_leads} open of {rep.cap})"
-    if lead.country and not rep.covers(lead.country):
-        return f"{rep.login} does not cover {lead.country}"
+    if lead.country:
+        key = (rep.login, lead.country)
+        covered = covers.get(key)
+        if covered is None:
+            covered = covers[key] = rep.covers(lead.country)
+        if not covered:
+            return f"{rep.login} does not cover {lead.country}"
     return None
 
 
@@ -130,13 +144,15 @@ def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Ou
     """Assign `leads` among `reps` as of `when`; the same inputs give the same outcome."""
     day = when.date()
     state = {rep.login: rep for rep in sorted(reps, key=lambda rep: rep.login)}
+    away = {rep.login: _away(rep, day) for rep in state.values()}
+    covers: dict[tuple[str, str], bool] = {}
     outcome = Outcome()
     ordered = sorted(leads, key=lambda lead: (not lead.handraiser, lead.queue_key, lead.id))
     for lead in ordered:
         skipped: list[str] = []
         eligible: list[RepLoad] = []
         for rep in state.values():
-            reason = _why_not(rep, lead, day)
+            reason = _why_not(rep, lead, away[rep.login], covers)
             if reason:
                 skipped.append(reason)
             else:

@@ -7,8 +7,12 @@ configured in the rules (`triage.domain.rules.ChecklistConfig`), not here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from triage.domain.errors import TriageError
 from triage.domain.models import Channel, Credit, Interest, LeadData
@@ -66,8 +70,7 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
 GRADES = ("A", "B", "C", "D")
 
 
-@dataclass(frozen=True)
-class Answers:
+class Answers(NamedTuple):
     """The checklist's answers for one lead: what scoring and learning work from."""
 
     channel: Channel
@@ -76,7 +79,7 @@ class Answers:
     credit: Credit
     customer: CustomerKind
     interest: Interest
-    activity: dict[Activity, int] = field(default_factory=dict)
+    activity: dict[Activity, int] = {}
 
 
 @dataclass(frozen=True)
@@ -90,28 +93,81 @@ class ChecklistItem:
     derived: str = ""
 
 
+#: What the checklist's answers are derived from, in this order, before the fields of the
+#: agreed minimum (`CompiledChecklist.fields`).
+DERIVED_FROM = ("channel", "interest", "creditworthiness", "email", "existing_customer", "country", "notes")
+ACTIVITIES = tuple(Activity)
+_CHANNELS = {channel.value: channel for channel in Channel}
+_INTERESTS = {interest.value: interest for interest in Interest}
+_CREDITS = {credit.value: credit for credit in Credit}
+
+
+class CompiledChecklist:
+    """The checklist's configuration compiled once: the answers of a lead derived from
+    the values of `fields`, in that order (a `LeadData`'s, an import's row, a stored
+    lead's columns alike). The one derivation of the answers; `derived_answers` is it
+    for one lead."""
+
+    def __init__(self, config: ChecklistConfig) -> None:
+        self.config = config
+        self.minimum = tuple(config.agreed_minimum)
+        self.fields: tuple[str, ...] = (*DERIVED_FROM, *self.minimum, *(activity.value for activity in ACTIVITIES))
+        self._first_minimum = len(DERIVED_FROM)
+        self._first_activity = len(DERIVED_FROM) + len(self.minimum)
+        self._served = config.served_countries
+        self._applicant = (re.compile("|".join(re.escape(word) for word in config.applicant_words))
+                           if config.applicant_words else None)
+        self._domains: dict[str, tuple[tuple[Signal, ...], bool]] = {}
+        self._pick = itemgetter(*self.fields)
+
+    def domain(self, domain: str) -> tuple[tuple[Signal, ...], bool]:
+        """The warnings a mail domain raises, in a fixed order, and whether it is a customer's."""
+        known = self._domains.get(domain)
+        if known is None:
+            config = self.config
+            found = tuple(signal for signal, domains in (
+                (Signal.WEBMAIL, config.free_mail_domains), (Signal.DISPOSABLE, config.disposable_domains),
+                (Signal.COMPETITOR, config.competitor_domains)) if domain and _matches(domain, domains))
+            known = (found, bool(domain) and _matches(domain, config.customer_domains))
+            if len(self._domains) < 200_000:
+                self._domains[domain] = known
+        return known
+
+    def derive(self, values: tuple | list) -> Answers:
+        """The answers the data gives, from the values of `fields` (enums or their values)."""
+        channel, interest, credit, email, existing, country, notes = values[:7]
+        if email:
+            domain = email.rpartition("@")[2].lower()
+            found, customer_domain = self._domains.get(domain) or self.domain(domain)
+        else:
+            found, customer_domain = (), False
+        if country and self._served and country not in self._served:
+            found = (*found, Signal.COUNTRY_NOT_SERVED)
+        if notes and self._applicant is not None and self._applicant.search(notes.casefold()):
+            found = (*found, Signal.JOB_APPLICANT)
+        given = values[self._first_minimum:self._first_activity]
+        missing = () if all(given) else tuple(name for name, value in zip(self.minimum, given) if not value)
+        return Answers(_CHANNELS[channel], missing, found, _CREDITS[credit],
+                       "existing" if existing or customer_domain else "new", _INTERESTS[interest],
+                       dict(zip(ACTIVITIES, values[self._first_activity:])))
+
+    def values(self, lead: LeadData | dict[str, Any]) -> tuple:
+        """The values of `fields` of a lead, or of a dict of its fields."""
+        return self._pick(lead if isinstance(lead, dict) else lead.__dict__)
+
+
+@lru_cache(maxsize=32)
+def compiled(config: ChecklistConfig) -> CompiledChecklist:
+    return CompiledChecklist(config)
+
+
 def missing_fields(lead: LeadData, config: ChecklistConfig | None = None) -> list[str]:
-    config = config or default_rules().checklist
-    return [name for name in config.agreed_minimum if not getattr(lead, name)]
+    return list(derived_answers(lead, config).missing)
 
 
 def signals(lead: LeadData, config: ChecklistConfig | None = None) -> list[Signal]:
     """The seriousness warnings in a lead's data, in a fixed order."""
-    config = config or default_rules().checklist
-    found = []
-    domain = lead.email_domain if lead.email else ""
-    if domain and _matches(domain, config.free_mail_domains):
-        found.append(Signal.WEBMAIL)
-    if domain and _matches(domain, config.disposable_domains):
-        found.append(Signal.DISPOSABLE)
-    if domain and _matches(domain, config.competitor_domains):
-        found.append(Signal.COMPETITOR)
-    if lead.country and config.served_countries and lead.country not in config.served_countries:
-        found.append(Signal.COUNTRY_NOT_SERVED)
-    notes = lead.notes.casefold()
-    if any(word in notes for word in config.applicant_words):
-        found.append(Signal.JOB_APPLICANT)
-    return found
+    return list(derived_answers(lead, config).signals)
 
 
 def _matches(domain: str, domains: frozenset[str]) -> bool:
@@ -122,13 +178,11 @@ def _matches(domain: str, domains: frozenset[str]) -> bool:
 
 def is_existing_customer(lead: LeadData, config: ChecklistConfig | None = None) -> bool:
     """Flagged by marketing, or mailing from a configured customer domain."""
-    config = config or default_rules().checklist
-    return lead.existing_customer or bool(lead.email and _matches(lead.email_domain, config.customer_domains))
+    return derived_answers(lead, config).customer == "existing"
 
 
 def seriousness_signals(lead: LeadData, config: ChecklistConfig | None = None) -> list[str]:
     """The warnings as the rep reads them."""
-    config = config or default_rules().checklist
     return [_signal_text(signal, lead) for signal in signals(lead, config)]
 
 
@@ -145,16 +199,8 @@ def _signal_text(signal: Signal, lead: LeadData) -> str:
 
 
 def derived_answers(lead: LeadData, config: ChecklistConfig | None = None) -> Answers:
-    config = config or default_rules().checklist
-    return Answers(
-        channel=lead.channel,
-        missing=tuple(missing_fields(lead, config)),
-        signals=tuple(signals(lead, config)),
-        credit=lead.creditworthiness,
-        customer="existing" if is_existing_customer(lead, config) else "new",
-        interest=lead.interest,
-        activity={activity: getattr(lead, activity.value) for activity in Activity},
-    )
+    checker = compiled(config or default_rules().checklist)
+    return checker.derive(checker.values(lead))
 
 
 def check_override(question: str, value: str | None) -> None:
@@ -167,11 +213,11 @@ def check_override(question: str, value: str | None) -> None:
         raise TriageError(f"'{value}' is not an answer to '{question}'; use one of: {codes}")
 
 
-def answers(lead: LeadData, rules: Rules | None = None, overrides: dict[str, str] | None = None) -> Answers:
+def with_overrides(derived: Answers, overrides: dict[str, str]) -> Answers:
     """The derived answers with the rep's overrides applied."""
-    derived = derived_answers(lead, (rules or default_rules()).checklist)
-    overrides = getattr(lead, "overrides", {}) if overrides is None else overrides
-    changes: dict[str, object] = {}
+    if not overrides:
+        return derived
+    changes: dict[str, Any] = {}
     for question, value in overrides.items():
         if question == Question.CHANNEL:
             changes["channel"] = Channel(value)
@@ -185,7 +231,13 @@ def answers(lead: LeadData, rules: Rules | None = None, overrides: dict[str, str
             changes["customer"] = value
         elif question == Question.INTEREST:
             changes["interest"] = Interest(value)
-    return Answers(**{**derived.__dict__, **changes}) if changes else derived
+    return derived._replace(**changes) if changes else derived
+
+
+def answers(lead: LeadData, rules: Rules | None = None, overrides: dict[str, str] | None = None) -> Answers:
+    """The derived answers with the rep's overrides applied."""
+    derived = derived_answers(lead, (rules or default_rules()).checklist)
+    return with_overrides(derived, getattr(lead, "overrides", {}) if overrides is None else overrides)
 
 
 def _texts(lead: LeadData, given: Answers, derived: Answers) -> dict[Question, tuple[str, Verdict]]:

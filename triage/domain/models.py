@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 
 class Stage(StrEnum):
@@ -102,10 +103,35 @@ class ReturnPath(StrEnum):
         return Stage.RETURNED if self is ReturnPath.NURTURE else Stage.DISQUALIFIED
 
 
-#: What an email address looks like here: name@domain.tld, no spaces. The import checks the
-#: same shape for a batch of rows at once (`importing.LeadRecord`).
+#: What an email address looks like here: name@domain.tld, no spaces.
 EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _EMAIL = re.compile(rf"^{EMAIL_SHAPE}$")
+
+
+def shown(text: str) -> str:
+    """A value as a message quotes it, cut after 60 characters."""
+    return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
+def _email_shape(value: str) -> str:
+    if value and not _EMAIL.match(value):
+        raise ValueError(f"{shown(value)} is not an email address (expected name@domain.tld)")
+    return value
+
+
+def _country_code(value: str) -> str:
+    if value and not (len(value) == 2 and value.isalpha()):
+        raise ValueError(f"{shown(value)} is not a two-letter country code (e.g. DE, NL, GB)")
+    return value.upper()
+
+
+# The rules of a lead's fields, each written once: `LeadData` is made of them, and the
+# import's columnar validation of a batch of rows (`triage.files.importing.LeadRecord`) is
+# derived from `LeadData`'s fields, adding only what a file needs (its own words, a length limit).
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email_shape)]
+CountryCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_country_code)]
+Count = Annotated[int, Field(ge=0)]
 
 
 def utcnow() -> datetime:
@@ -129,41 +155,27 @@ class LeadData(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, validate_assignment=True)
 
-    salutation: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    phone: str = ""
-    job_title: str = ""
-    company: str = ""
-    country: str = ""
+    salutation: Text = ""
+    first_name: Text = ""
+    last_name: Text = ""
+    email: Email = ""
+    phone: Text = ""
+    job_title: Text = ""
+    company: Text = ""
+    country: CountryCode = ""
     channel: Channel = Channel.OTHER
     interest: Interest = Interest.INQUIRY
     existing_customer: bool = False
     creditworthiness: Credit = Credit.UNKNOWN
-    emails_opened: int = Field(default=0, ge=0)
-    emails_clicked: int = Field(default=0, ge=0)
-    pages_visited: int = Field(default=0, ge=0)
-    forms_filled: int = Field(default=0, ge=0)
-    notes: str = ""
+    emails_opened: Count = 0
+    emails_clicked: Count = 0
+    pages_visited: Count = 0
+    forms_filled: Count = 0
+    notes: Text = ""
     #: The lead's id in the system it came from (HubSpot's Record ID, ...).
-    external_id: str = ""
+    external_id: Text = ""
     #: Columns of an imported file that triage has no field for, kept as they were.
     extra: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("email")
-    @classmethod
-    def _email_shape(cls, value: str) -> str:
-        if value and not _EMAIL.match(value):
-            raise ValueError(f"{value!r} is not an email address (expected name@domain.tld)")
-        return value
-
-    @field_validator("country")
-    @classmethod
-    def _country_code(cls, value: str) -> str:
-        if value and not (len(value) == 2 and value.isalpha()):
-            raise ValueError(f"{value!r} is not a two-letter country code (e.g. DE, NL, GB)")
-        return value.upper()
 
     @property
     def name(self) -> str:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from triage.domain.models import QueueRow
+from triage.domain.queue_order import LAST_KEY
 
-#: A queue position after every real one: `queue_page(before=LAST_KEY)` gives the last page.
-LAST_KEY: tuple[str, int] = ("~", 0)
+__all__ = ["LAST_KEY", "QueuePage", "QueueView"]
 
 
 class QueueView(StrEnum):

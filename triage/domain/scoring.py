@@ -8,14 +8,12 @@ much was cut, so the parts shown always add up to the score shown.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
-from triage.domain.checklist import FIELD_LABELS, INTEREST_LABELS, Answers, answers
+from triage.domain.checklist import FIELD_LABELS, INTEREST_LABELS, Answers, compiled, with_overrides
 from triage.domain.models import Channel, Credit, Interest, LeadData, ScorePart
-from triage.domain.rules import ACTIVITY_UNITS, Activity, Rules, Signal, default_rules
+from triage.domain.rules import ACTIVITY_UNITS, Activity, ContactField, Rules, Signal, default_rules
 
 #: Activity counted for learning when the rules give it no cap of their own.
 DEFAULT_ACTIVITY_CAP = 10
@@ -33,21 +31,7 @@ class Scored:
 
 def features(given: Answers, rules: Rules) -> dict[str, float]:
     """Every feature of the answers, with zero points or not: scoring and learning share them."""
-    found: dict[str, float] = {
-        f"channel.{given.channel.value}": 1,
-        f"interest.{given.interest.value}": 1,
-        f"credit.{given.credit.value}": 1,
-        f"customer.{given.customer}": 1,
-    }
-    for signal in given.signals:
-        found[f"signals.{signal.value}"] = 1
-    for name in given.missing:
-        found[f"missing.{name}"] = 1
-    for activity, count in given.activity.items():
-        cap = _cap(activity, rules)
-        if min(count, cap):
-            found[f"activity.{activity.value}"] = min(count, cap)
-    return found
+    return Scorer.of(rules).features(given)
 
 
 def _cap(activity: Activity, rules: Rules) -> int:
@@ -91,25 +75,10 @@ def feature_name(feature: str) -> str:
 
 
 def score_lead(lead: LeadData, rules: Rules | None = None) -> Scored:
-    rules = rules or default_rules()
-    parts = [ScorePart(reason="base", points=rules.points.base)] if rules.points.base else []
-    given = answers(lead, rules)
-    for feature, value in features(given, rules).items():
-        points = round(rules.feature_points(feature) * value)
-        if points:
-            group, _, key = feature.partition(".")
-            if group == "activity":
-                activity = Activity(key)
-                label = activity_label(activity, given.activity[activity], _cap(activity, rules))
-            else:
-                label = feature_label(feature, value)
-            parts.append(ScorePart(reason=label, points=points))
-    total = sum(part.points for part in parts)
-    if total > 100:
-        parts.append(ScorePart(reason=CAPPED, points=100 - total))
-    elif total < 0:
-        parts.append(ScorePart(reason=FLOORED, points=-total))
-    return Scored(max(0, min(100, total)), parts, rules.stamp)
+    """The score of one lead (its checklist overrides included), with its parts."""
+    scorer = Scorer.of(rules)
+    score, parts = scorer.score(lead)
+    return Scored(score, [ScorePart(reason=reason, points=points) for reason, points in parts], scorer.stamp)
 
 
 def score(lead: LeadData, rules: Rules | None = None) -> int:
@@ -121,119 +90,131 @@ def format_parts(parts: list[ScorePart]) -> str:
     return ", ".join(f"{part.points:+d} {part.reason}" for part in parts)
 
 
-class FastScorer:
-    """`score_lead` for many fresh leads at once (an import): the same score and the same
-    parts in the same order, from tables built once, without per-lead objects.
+#: A feature of a lead as the compiled rules hold it: its name, how much of it counts, the
+#: text of its part in a breakdown and the points it earns.
+Entry = tuple[str, float, str, int]
+Part = tuple[str, int]
 
-    Only for leads without checklist overrides; a test holds it equal to `score_lead`.
+
+class Scorer:
+    """The rules compiled once: a lead's checklist answers, its score and the parts of the
+    score in one pass, from tables built here. The one implementation of the score:
+    `score_lead` (one lead, the app and the CLI), an import, the HTTP intake, the rescore
+    after a rules change and the demo seeder all score through it.
+
+    The values a lead is scored on are those of `fields`, in that order (see
+    `CompiledChecklist`), as enums or as their plain values.
     """
 
-    def __init__(self, rules: Rules | None = None) -> None:
-        self.rules = rules = rules or default_rules()
+    _compiled: dict[str, "Scorer"] = {}
+
+    @classmethod
+    def of(cls, rules: Rules | None = None) -> "Scorer":
+        """The scorer of `rules` (the default rules unless given), compiled once per
+        fingerprint (the stamp names all that scores)."""
+        rules = rules or default_rules()
+        found = cls._compiled.get(rules.stamp)
+        if found is None:
+            if len(cls._compiled) >= 16:
+                cls._compiled.clear()
+            found = cls._compiled[rules.stamp] = cls(rules)
+        return found
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
         self.stamp = rules.stamp
-        config, points = rules.checklist, rules.points
-        self.config = config
+        self.checklist = compiled(rules.checklist)
+        self.fields = self.checklist.fields
+        base = rules.points.base
 
-        def part(feature: str, value: float = 1) -> tuple[str, int] | None:
-            amount = round(rules.feature_points(feature) * value)
-            return (feature_label(feature, value), amount) if amount else None
+        def entry(feature: str) -> Entry:
+            return (feature, 1, feature_label(feature), round(rules.feature_points(feature)))
 
-        self.base = [("base", points.base)] if points.base else []
-        self.channel = {channel.value: part(f"channel.{channel.value}") for channel in Channel}
-        self.interest = {interest.value: part(f"interest.{interest.value}") for interest in Interest}
-        self.credit = {credit.value: part(f"credit.{credit.value}") for credit in Credit}
-        self.customer = {kind: part(f"customer.{kind}") for kind in ("new", "existing")}
-        self.signal = {signal: part(f"signals.{signal.value}") for signal in Signal}
-        self.missing = [(name, part(f"missing.{name}")) for name in config.agreed_minimum]
-        self.activity = [
-            (activity.value, rules.activity_cap(activity) if activity in points.activity else DEFAULT_ACTIVITY_CAP,
-             rules.feature_points(f"activity.{activity.value}"), ACTIVITY_UNITS[activity])
-            for activity in Activity
-        ]
-        self._domains: dict[str, tuple[tuple[Signal, ...], bool]] = {}
-        self._heads: dict[tuple, tuple[tuple[tuple[str, int], ...], int]] = {}
-        #: Each activity's parts by count, filled as counts turn up.
-        self._activity_parts: list[dict[int, tuple[str, int]]] = [{} for _ in self.activity]
-        #: What a lead is scored on, in the order `score_values` takes it.
-        self.fields = ("channel", "interest", "creditworthiness", "email", "existing_customer", "country", "notes",
-                       *(name for name, _ in self.missing), *(name for name, *_ in self.activity))
-        self._pick = itemgetter(*self.fields)
-        self._first_activity = 7 + len(self.missing)
-        self._applicant = re.compile("|".join(re.escape(word) for word in config.applicant_words)) \
-            if config.applicant_words else None
+        self._base: tuple[Part, ...] = (("base", base),) if base else ()
+        self._channel = {channel: entry(f"channel.{channel.value}") for channel in Channel}
+        self._interest = {interest: entry(f"interest.{interest.value}") for interest in Interest}
+        self._credit = {credit: entry(f"credit.{credit.value}") for credit in Credit}
+        self._customer = {kind: entry(f"customer.{kind}") for kind in ("new", "existing")}
+        self._signal = {signal: entry(f"signals.{signal.value}") for signal in Signal}
+        self._missing = {name: entry(f"missing.{name}") for name in ContactField.__args__}  # type: ignore[attr-defined]
+        self._activity = {activity: (f"activity.{activity.value}", _cap(activity, rules),
+                                     rules.feature_points(f"activity.{activity.value}")) for activity in Activity}
+        #: Each activity's entries by count, filled as counts turn up.
+        self._counted: dict[Activity, dict[int, Entry]] = {activity: {} for activity in Activity}
+        #: The parts and points of channel, interest, credit and customer together, by those answers.
+        self._heads: dict[tuple, tuple[tuple[Part, ...], int]] = {}
 
-    def _domain(self, domain: str) -> tuple[tuple[Signal, ...], bool]:
-        """The signals a mail domain raises, and whether it is a customer's."""
-        known = self._domains.get(domain)
-        if known is None:
-            from triage.domain.checklist import _matches
+    def _activity_entry(self, activity: Activity, count: int) -> Entry:
+        known = self._counted[activity]
+        found = known.get(count)
+        if found is None:
+            feature, cap, per_unit = self._activity[activity]
+            counted = min(count, cap)
+            found = (feature, counted, activity_label(activity, count, cap), round(per_unit * counted) if counted else 0)
+            if len(known) < 10_000:
+                known[count] = found
+        return found
 
-            config = self.config
-            found = tuple(signal for signal, domains in (
-                (Signal.WEBMAIL, config.free_mail_domains), (Signal.DISPOSABLE, config.disposable_domains),
-                (Signal.COMPETITOR, config.competitor_domains)) if domain and _matches(domain, domains))
-            known = (found, bool(domain) and _matches(domain, config.customer_domains))
-            if len(self._domains) < 200_000:
-                self._domains[domain] = known
-        return known
+    def entries(self, given: Answers) -> list[Entry]:
+        """Every feature of the answers, in the order a breakdown lists them."""
+        found = [self._channel[given.channel], self._interest[given.interest], self._credit[given.credit],
+                 self._customer[given.customer]]
+        found += [self._signal[signal] for signal in given.signals]
+        found += [self._missing[name] for name in given.missing]
+        for activity, count in given.activity.items():
+            if count:
+                entry = self._activity_entry(activity, count)
+                if entry[1]:
+                    found.append(entry)
+        return found
 
-    def _head(self, channel: Channel, interest: Interest, credit: Credit) -> tuple[tuple[tuple[str, int], ...], int]:
-        parts = [*self.base, *(found for found in (self.channel[Channel(channel).value],
-                                                    self.interest[Interest(interest).value],
-                                                    self.credit[Credit(credit).value]) if found)]
-        return tuple(parts), sum(amount for _, amount in parts)
+    def features(self, given: Answers) -> dict[str, float]:
+        """The features of the answers and how much of each counts, as learning takes them."""
+        return {feature: value for feature, value, _, _ in self.entries(given)}
 
-    def _activity_part(self, index: int, count: int) -> tuple[str, int]:
-        """The part `count` units of the `index`th activity earn (capped), or ("", 0)."""
-        activity, cap, per_unit, _ = self.activity[index]
-        counted = min(count, cap)
-        amount = round(per_unit * counted) if counted else 0
-        return (activity_label(Activity(activity), count, cap), amount) if amount else ("", 0)
+    def answers(self, values: tuple | list, overrides: dict[str, str] | None = None) -> Answers:
+        """The checklist's answers from the values of `fields`, with the rep's overrides."""
+        derived = self.checklist.derive(values)
+        return with_overrides(derived, overrides) if overrides else derived
 
-    def score(self, lead: LeadData | dict[str, Any]) -> tuple[int, list[tuple[str, int]]]:
-        """The score and its parts, of a lead or of a dict of its fields."""
-        return self.score_values(self._pick(lead if isinstance(lead, dict) else lead.__dict__))
-
-    def score_values(self, values: tuple) -> tuple[int, list[tuple[str, int]]]:
-        """The score and its parts from the values of `fields`, in that order (an import
-        scores a column of leads at a time)."""
-        channel, interest, credit, email, existing, country, notes = values[:7]
-        key = (channel, interest, credit)
+    def score_answers(self, given: Answers) -> tuple[int, tuple[Part, ...]]:
+        """The score of the answers and its parts, which add up to it."""
+        key = (given.channel, given.interest, given.credit, given.customer)
         head = self._heads.get(key)
         if head is None:
-            head = self._heads[key] = self._head(*key)
-        parts, total = list(head[0]), head[1]
-        signals, customer_domain = self._domain(email.rpartition("@")[2].lower()) if email else ((), False)
-        found = self.customer["existing" if existing or customer_domain else "new"]
-        if found:
-            parts.append(found)
-            total += found[1]
-        config = self.config
-        if country and config.served_countries and country not in config.served_countries:
-            signals = (*signals, Signal.COUNTRY_NOT_SERVED)
-        if notes and self._applicant is not None and self._applicant.search(notes.casefold()):
-            signals = (*signals, Signal.JOB_APPLICANT)
-        for signal in signals:
-            found = self.signal[signal]
-            if found:
-                parts.append(found)
-                total += found[1]
-        for position, (_, found) in enumerate(self.missing, 7):
-            if found and not values[position]:
-                parts.append(found)
-                total += found[1]
-        first = self._first_activity
-        for index, table in enumerate(self._activity_parts):
-            count = values[first + index]
+            bare = given._replace(signals=(), missing=(), activity={})
+            parts = (*self._base, *((label, points) for _, _, label, points in self.entries(bare) if points))
+            head = self._heads[key] = (parts, sum(points for _, points in parts))
+        parts_list, total = list(head[0]), head[1]
+        signal, missing = self._signal, self._missing
+        for warning in given.signals:
+            _, _, label, points = signal[warning]
+            if points:
+                parts_list.append((label, points))
+                total += points
+        for name in given.missing:
+            _, _, label, points = missing[name]
+            if points:
+                parts_list.append((label, points))
+                total += points
+        counted = self._counted
+        for activity, count in given.activity.items():
             if count:
-                found = table.get(count)
-                if found is None:
-                    found = table[count] = self._activity_part(index, count)
-                if found[1]:
-                    parts.append(found)
-                    total += found[1]
+                _, _, label, points = counted[activity].get(count) or self._activity_entry(activity, count)
+                if points:
+                    parts_list.append((label, points))
+                    total += points
         if total > 100:
-            parts.append((CAPPED, 100 - total))
+            parts_list.append((CAPPED, 100 - total))
         elif total < 0:
-            parts.append((FLOORED, -total))
-        return max(0, min(100, total)), parts
+            parts_list.append((FLOORED, -total))
+        return max(0, min(100, total)), tuple(parts_list)
+
+    def score_values(self, values: tuple | list, overrides: dict[str, str] | None = None) -> tuple[int, tuple[Part, ...]]:
+        """The score and its parts from the values of `fields` (and the rep's overrides)."""
+        return self.score_answers(self.answers(values, overrides))
+
+    def score(self, lead: LeadData | dict[str, Any]) -> tuple[int, tuple[Part, ...]]:
+        """The score and its parts of a lead (its overrides included), or of a dict of its fields."""
+        overrides = (lead.get("overrides") if isinstance(lead, dict) else getattr(lead, "overrides", None)) or None
+        return self.score_values(self.checklist.values(lead), overrides)

@@ -66,7 +66,7 @@ def _plain(value: Any, decimal_comma: bool = False) -> Any:
     if isinstance(value, (datetime, date)):
         return _moment(value)
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
+        return _JSON.encode(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -86,14 +86,30 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+#: One encoder for every value and row: `json.dumps` with options builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def _cell(value: Any, decimal_comma: bool = False) -> Any:
+    """A value as a CSV cell, neutralised (see `write_csv`)."""
+    return neutralise(_plain(value, decimal_comma))
+
+
 def write_csv(stream: TextIO, columns: list[str], rows: Iterable[dict[str, Any]],
               style: CsvStyle = CsvStyle()) -> int:
     """CSV for Excel: the caller opens `stream` as UTF-8 with a byte-order mark."""
     writer = csv.writer(stream, delimiter=style.delimiter)
     writer.writerow(columns)
+    comma = style.decimal_comma
     count = 0
     for row in rows:
-        writer.writerow([neutralise(_plain(row.get(column), style.decimal_comma)) for column in columns])
+        # Text that starts no formula and whole numbers are cells as they are, without a
+        # call per cell: most of a million rows' cells, at a tenth of the cost.
+        writer.writerow([
+            value if type(value) is int or (type(value) is str and not value.startswith(FORMULA_STARTS))
+            else _cell(value, comma)
+            for value in map(row.get, columns)
+        ])
         count += 1
     return count
 
@@ -102,9 +118,9 @@ def write_json(stream: TextIO, columns: list[str], rows: Iterable[dict[str, Any]
     """A JSON array of objects, one row at a time so that a million leads never sit in memory."""
     stream.write("[")
     count = 0
+    encode = _JSON.encode
     for row in rows:
-        stream.write(("," if count else "") + "\n" + json.dumps(
-            {column: row.get(column) for column in columns}, ensure_ascii=False, default=_json_default))
+        stream.write(("," if count else "") + "\n" + encode(dict(zip(columns, map(row.get, columns)))))
         count += 1
     stream.write("\n]\n")
     return count

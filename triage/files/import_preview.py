@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage.files import importing
-from triage.domain.scoring import FastScorer
+from triage.domain.scoring import Scorer
 
 if TYPE_CHECKING:
     from triage.domain.rules import Rules
@@ -133,7 +133,7 @@ def preview(path: Path, *, mapping: dict[str, str] | None = None, encoding: str 
     head = head[:rows]
     conversion = importing.Conversion(source.headers, fields, unmapped, source.delimiter)
     valid, lines, rejects = conversion.batch(head)
-    scorer = FastScorer(rules)
+    scorer = Scorer.of(rules)
     today = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     names = importing.RECORD_FIELDS
     shown: list[PreviewRow] = []

@@ -42,8 +42,9 @@ from triage.domain import words
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import TriageError
 from triage.files.exporting import FORMULA_STARTS
-from triage.domain.models import EMAIL_SHAPE, Channel, Credit, Interest, LeadData
-from triage.domain.scoring import FastScorer
+from triage.domain.models import Channel, Credit, Interest, LeadData
+from triage.domain.models import shown as _shown
+from triage.domain.scoring import Scorer
 
 if TYPE_CHECKING:
     from triage.domain.rules import Rules
@@ -384,8 +385,6 @@ RECORD_FIELDS = (
     "external_id", "channel", "interest", "existing_customer", "creditworthiness", "emails_opened",
     "emails_clicked", "pages_visited", "forms_filled", "extra", "created_at",
 )
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FIELD)]
-Count = Annotated[int, Field(ge=0)]
 
 
 def _interest(text: str) -> Interest:
@@ -416,9 +415,6 @@ def _remembered(convert: Callable[[str], Any]) -> Callable[[Any], Any]:
     return validator
 
 
-#: Nested, so that pydantic checks these constraints itself rather than in Python after the
-#: converter (six times faster).
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^(?:[A-Za-z]{2})?$")]
 #: Whether a channel text is one we know; an unknown one is kept with the lead.
 _known_channel = _remembered(lambda text: _channel(text)[1])
 
@@ -426,40 +422,45 @@ _known_channel = _remembered(lambda text: _channel(text)[1])
 #: A value pydantic reads itself (web_form, DE, yes) never reaches the Python converter
 #: after it in the union; only the file's own words do (Organic Search, Germany, ja).
 FIRST_FIT = Field(union_mode="left_to_right")
+#: `LeadData`'s rule of each field: the import checks the same.
+_RULES = get_type_hints(LeadData, include_extras=True)
+_LIMITED = StringConstraints(max_length=MAX_FIELD)
 
 
-class LeadRecord(TypedDict):
-    """One imported row as pydantic validates it: `LeadData`'s fields under the same rules,
-    plus the import's length limit and the creation date. The file's words for channels,
-    interests, countries and yes or no are converted on the way. A batch of rows is validated
-    in one call (`COLUMNS`), several times faster than a model per row; a test holds the
-    two equal.
-    Enums come out as their values, plain text for the process that stores them."""
+def _limited(name: str) -> Any:
+    """`LeadData`'s rule of a text field, with the import's length limit."""
+    return Annotated[_RULES[name], _LIMITED]
 
-    __pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[misc]
 
-    salutation: Text
-    first_name: Text
-    last_name: Text
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_FIELD,
-                                            pattern=rf"^(?:{EMAIL_SHAPE})?$")]
-    phone: Text
-    job_title: Text
-    company: Text
-    country: Annotated[CountryCode | Annotated[CountryCode, BeforeValidator(_remembered(_country))], FIRST_FIT]
-    notes: Text
-    external_id: Text
-    channel: Annotated[Channel | Annotated[Channel, BeforeValidator(_remembered(lambda text: _channel(text)[0]))],
-                       FIRST_FIT]
-    interest: Annotated[Interest | Annotated[Interest, BeforeValidator(_remembered(_interest))], FIRST_FIT]
-    existing_customer: Annotated[bool | Annotated[bool, BeforeValidator(_remembered(_flag))], FIRST_FIT]
-    creditworthiness: Annotated[Credit | Annotated[Credit, BeforeValidator(_remembered(_credit))], FIRST_FIT]
-    emails_opened: Count
-    emails_clicked: Count
-    pages_visited: Count
-    forms_filled: Count
-    extra: dict[str, Annotated[str, StringConstraints(max_length=MAX_FIELD)]]
-    created_at: datetime | None
+def _in_words(name: str, convert: Callable[[str], Any]) -> Any:
+    """`LeadData`'s rule of a field, reading the file's own words for it (`convert`) when
+    the value is not one the rule reads itself."""
+    rule = _RULES[name]
+    return Annotated[rule | Annotated[rule, BeforeValidator(_remembered(convert))], FIRST_FIT]
+
+
+#: One imported row as pydantic validates it: `LeadData`'s fields under `LeadData`'s own
+#: rules (taken from it, not restated), plus the import's length limit and the creation
+#: date. The file's words for channels, interests, countries and yes or no are converted on
+#: the way. A batch of rows is validated in one call (`COLUMNS`), several times faster than
+#: a model per row. Enums come out as their values, plain text for the process that stores them.
+_RECORD_RULES: dict[str, Any] = {
+    **{name: _limited(name) for name in ("salutation", "first_name", "last_name", "email", "phone", "job_title",
+                                         "company")},
+    "country": _in_words("country", _country),
+    "notes": _limited("notes"),
+    "external_id": _limited("external_id"),
+    "channel": _in_words("channel", lambda text: _channel(text)[0]),
+    "interest": _in_words("interest", _interest),
+    "existing_customer": _in_words("existing_customer", _flag),
+    "creditworthiness": _in_words("creditworthiness", _credit),
+    **{name: _RULES[name] for name in ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")},
+    #: Columns triage has no field for: text of the import's length limit.
+    "extra": dict[str, Annotated[str, _LIMITED]],
+    "created_at": datetime | None,
+}
+LeadRecord = TypedDict("LeadRecord", _RECORD_RULES)  # type: ignore[misc]
+LeadRecord.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[attr-defined]
 
 
 #: `LeadRecord`'s rules for a batch given as columns, one list per field: a batch is
@@ -479,15 +480,11 @@ COUNTS = ("emails_opened", "emails_clicked", "pages_visited", "forms_filled")
 SLOW_PATH: dict[str, Callable[[str], Any]] = {**dict.fromkeys(COUNTS, _count), "created_at": _moment}
 
 
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:60] + "…")
-
-
 def _first_error(errors: list[Any]) -> Any:
-    """The first failing field's error; where a union tried pydantic's reading and then
-    ours, the one our converter gave (it says why in the file's words)."""
+    """The first failing field's error; where a union tried `LeadData`'s reading and then
+    the file's words, the one the file's words gave (it says why in them)."""
     field = errors[0]["loc"][0]
-    return next((error for error in errors if error["loc"][0] == field and error["type"] == "value_error"),
+    return next((error for error in reversed(errors) if error["loc"][0] == field and error["type"] == "value_error"),
                 errors[0])
 
 
@@ -497,10 +494,6 @@ def _reason(error: Any) -> str:
     kind, value = error["type"], error.get("input")
     if kind == "string_too_long" and isinstance(value, str):
         return f"{field}: {len(value):,} characters long; at most {MAX_FIELD:,}"
-    if kind == "string_pattern_mismatch" and field == "email":
-        return f"email: {_shown(value.strip())} is not an email address (expected name@domain.tld)"
-    if kind == "string_pattern_mismatch" and field == "country":
-        return f"country: {_shown(value.strip())} is not a two-letter country code (e.g. DE, NL, GB)"
     return f"{field}: {str(error['msg']).removeprefix('Value error, ')}"
 
 
@@ -692,7 +685,7 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
     `share` (k, n): only every n-th batch from the k-th on, for one of n readers.
     """
     mine, readers = share
-    scorer = FastScorer(rules)
+    scorer = Scorer.of(rules)
     scored_on = itemgetter(*(FIELD_AT[name] for name in scorer.fields))
     shared_parts: dict[tuple, tuple] = {}
     latest = now.astimezone(timezone.utc).replace(tzinfo=None)
@@ -712,7 +705,6 @@ def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetim
         rows = []
         for row in valid:
             score, parts = scorer.score_values(scored_on(row))
-            parts = tuple(parts)
             if len(shared_parts) < 100_000:  # the same parts, one object: cheaper to send and store
                 parts = shared_parts.setdefault(parts, parts)
             rows.append((*row[:CREATED_AT], dated(row[CREATED_AT]), score, parts))

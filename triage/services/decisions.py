@@ -76,8 +76,10 @@ class Decisions:
         """Differs from an earlier one when anyone changed leads since."""
         return self.context.store.change_marker()
 
-    def queue_count(self, view: QueueView, text: str = "") -> int:
-        return self.context.store.queue_count(view, self.context.actor, text=text)
+    def queue_count(self, view: QueueView, text: str = "", at_most: int | None = None) -> int:
+        """The queue's leads; with `at_most`, `at_most + 1` stands for "more than that", and
+        counting a million costs no more than counting `at_most`."""
+        return self.context.store.queue_count(view, self.context.actor, text=text, at_most=at_most)
 
     def accept(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Sales accepts an MQL: it becomes a SAL owned by whoever accepted it."""

@@ -125,13 +125,11 @@ class ReviewBoard:
         """The returns of a period, grouped, with what became of them (review board)."""
         self.context.require_board("review returns")
         returns = []
-        for lead_id, event in self.context.store.return_events(since, until):
-            lead = self.context.store.get(lead_id)
-            if lead is not None:
-                earlier, later = _split_history(self.context.store.history(lead_id), event)
-                returns.append(ReturnedLead(lead, event, later, earlier))
+        for lead, event, history in self.context.store.returns_with_history(since, until):
+            earlier, later = _split_history(history, event)
+            returns.append(ReturnedLead(lead, event, later, earlier))
         review = Review(since=since, until=until, returns=returns)
-        handed = Counter(lead.channel.value for lead in self.context.store.handed_over_between(since, until))
+        handed = self.context.store.handed_over_by_channel(since, until)
         returned = Counter(item.lead.channel.value for item in returns)
         review.by_reason = Counter(item.event.reason.value if item.event.reason else "?" for item in returns)
         review.by_rep = Counter(item.event.actor for item in returns)
@@ -176,11 +174,8 @@ class ReviewBoard:
         """One row per return, its dates in the order things happened: the hand-over the
         return answered, the return, the board's review of it; later hand-overs (a recycle,
         an overturn) are in `afterwards`."""
-        for lead_id, event in self.context.store.return_events(since, until):
-            lead = self.context.store.get(lead_id)
-            if lead is None:
-                continue
-            earlier, later = _split_history(self.context.store.history(lead_id), event)
+        for lead, event, history in self.context.store.returns_with_history(since, until):
+            earlier, later = _split_history(history, event)
             item = ReturnedLead(lead, event, later, earlier)
             yield {
                 "lead_id": lead.id, "name": lead.name, "company": lead.company, "email": lead.email,

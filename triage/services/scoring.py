@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Callable
 from triage.domain.errors import TriageError
 from triage.domain.models import Role, utcnow
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
-from triage.domain.scoring import score_lead
+from triage.domain.scoring import Scorer
 from triage.services.context import Context
 
 if TYPE_CHECKING:
     from triage.domain.calibration import CalibrationReport
 
 #: Leads scored per transaction by `Scoring.rescore`.
-RESCORE_BATCH = 2000
+RESCORE_BATCH = 5000
 
 
 class Scoring:
@@ -100,20 +100,17 @@ class Scoring:
         A team lead's work (or anybody's while the team has no members)."""
         context = self.context
         context.require_team_lead("score the team's leads again")
-        rules = context.rules
-        stamp = rules.stamp
+        scorer = Scorer.of(context.rules)
+        stamp, fields, score = scorer.stamp, scorer.fields, scorer.score_values
         total = context.store.count_to_rescore(stamp)
         done = after = 0
         if progress:
             progress(0, total)
-        while leads := context.store.leads_to_rescore(stamp, after_id=after, limit=batch):
-            scores = []
-            for lead in leads:
-                scored = score_lead(lead, rules)
-                scores.append((lead, scored.score, scored.parts, scored.rules_version))
-            context.store.save_scores(scores)
-            done += len(leads)
-            after = leads[-1].id
+        # Each row: id, version, score, breakdown, queue key, overrides, then the values of `fields`.
+        while rows := context.store.leads_to_rescore(stamp, fields, after_id=after, limit=batch):
+            context.store.save_scores(stamp, [(row, *score(row[6:], row[5])) for row in rows])
+            done += len(rows)
+            after = rows[-1][0]
             if progress:
                 progress(min(done, total), total)
             if cancelled is not None and cancelled():

@@ -11,19 +11,23 @@ over the days before `now` (pass `now` to fix them too).
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+import threading
+from collections import deque
+from functools import lru_cache, partial
 from bisect import bisect
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from faker import Faker
 
-from triage.domain.models import Channel, Credit, Interest, Lead, Role, Stage, TeamMember
-from triage.domain.rules import Rules, default_rules
-from triage.domain.scoring import score_lead
+from triage.domain.models import Channel, Credit, Interest, Lead, Role, ScorePart, Stage, TeamMember, to_millisecond
+from triage.domain.rules import Rules
+from triage.domain.scoring import Scorer
 
 
 @dataclass(frozen=True)
@@ -182,33 +186,24 @@ def _email(rng: random.Random, first: _Person, last: _Person, domain: str, priva
     return f"{local or 'info'}@{domain}"
 
 
-def demo_leads(
-    count: int,
-    seed: int = 0,
-    *,
-    owners: list[str] | None = None,
-    now: datetime | None = None,
-    rules: Rules | None = None,
-) -> Iterator[Lead]:
-    """`count` MQLs, handed over to sales during the ten days before `now`, scored by
-    `rules` (the default rules unless given).
-
-    Without `owners` they wait in the unassigned pool; with them they are dealt out
-    round-robin. A lead's id is 0: the store numbers it.
-    """
-    rules = rules or default_rules()
-    rng = random.Random(seed)
+def _chunk(number: int, count: int, seed: int, owners: list[str] | None, now: datetime,
+           rules: Rules | None) -> list[dict[str, Any]]:
+    """The `number`th chunk of `demo_rows`: `count` leads from a random generator of its own
+    (the first chunk's is the seed's), so that chunks can be made apart and in any order."""
+    scorer = Scorer.of(rules)
+    rng = random.Random(seed) if number == 0 else random.Random(f"{seed}:{number}")
     random_ = rng.random
-    pools = [_CountryPool(country, seed) for country in COUNTRIES]
+    pools = _pools(seed)
+    first = number * CHUNK
+    found = []
     country_bounds = _cumulative(country.weight for country in COUNTRIES)
     channels, channel_bounds = list(CHANNEL_WEIGHTS), _cumulative(CHANNEL_WEIGHTS.values())
     interests, interest_bounds = list(INTEREST_WEIGHTS), _cumulative(INTEREST_WEIGHTS.values())
     credits, credit_bounds = list(CREDIT_WEIGHTS), _cumulative(CREDIT_WEIGHTS.values())
-    now = now or datetime.now(timezone.utc)
-    within = int(HANDED_OVER_WITHIN.total_seconds())
-    before = int(CREATED_BEFORE_HAND_OVER.total_seconds())
+    within = int(HANDED_OVER_WITHIN.total_seconds() * 1000)
+    before = int(CREATED_BEFORE_HAND_OVER.total_seconds() * 1000)
 
-    for index in range(count):
+    for index in range(first, first + count):
         pool = _pick(pools, country_bounds, random_())
         female = random_() < 0.5
         firsts = pool.female if female else pool.male
@@ -223,10 +218,9 @@ def demo_leads(
         incomplete = random_() < INCOMPLETE_SHARE
         interest = _pick(interests, interest_bounds, random_())
         hot = 2 if interest is Interest.DEMO_REQUEST else 1
-        handed_over = now - timedelta(seconds=random_() * within)
-        created = handed_over - timedelta(seconds=random_() * before)
-        lead = Lead(
-            id=0,
+        handed_over = now - timedelta(milliseconds=int(random_() * within))
+        created = handed_over - timedelta(milliseconds=int(random_() * before))
+        lead = dict(
             salutation="" if incomplete and random_() < 0.5 else pool.salutations[not female],
             first_name=first.name,
             last_name=last.name,
@@ -251,9 +245,80 @@ def demo_leads(
             updated_at=created,
             updated_by="marketing",
         )
-        scored = score_lead(lead, rules)
-        lead.score, lead.score_breakdown, lead.rules_version = scored.score, scored.parts, scored.rules_version
-        yield lead
+        lead["score"], lead["score_breakdown"] = scorer.score(lead)
+        lead["rules_version"] = scorer.stamp
+        found.append(lead)
+    return found
+
+
+def _naive(now: datetime | None) -> datetime:
+    """Naive UTC to the millisecond, as a lead keeps its times: made once, not per lead."""
+    return to_millisecond((now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None))
+
+
+def demo_rows(count: int, seed: int = 0, *, owners: list[str] | None = None, now: datetime | None = None,
+              rules: Rules | None = None) -> Iterator[dict[str, Any]]:
+    """`count` MQLs, handed over to sales during the ten days before `now`, scored by
+    `rules` (the default rules unless given), as the plain values of their fields, as
+    `LeadRepository.add_lead_rows` takes them: no model per lead, for a million of them.
+
+    Without `owners` they wait in the unassigned pool; with them they are dealt out
+    round-robin.
+    """
+    now = _naive(now)
+    for number in range(0, (count + CHUNK - 1) // CHUNK):
+        yield from _chunk(number, min(CHUNK, count - number * CHUNK), seed, owners, now, rules)
+
+
+def _prepared(number: int, count: int, seed: int, owners: list[str] | None, now: datetime, rules: Rules | None,
+              prepare: Callable[[list[dict[str, Any]]], list[Any]]) -> list[Any]:
+    return prepare(_chunk(number, min(CHUNK, count - number * CHUNK), seed, owners, now, rules))
+
+
+def demo_row_chunks(count: int, seed: int = 0, *, prepare: Callable[[list[dict[str, Any]]], list[Any]],
+                    owners: list[str] | None = None, now: datetime | None = None, rules: Rules | None = None,
+                    processes: int = 2) -> Iterator[list[Any]]:
+    """`demo_rows`'s leads a chunk at a time, in order, each as `prepare` makes it (for the
+    store: its rows as the database takes them). With several chunks and a process that
+    may fork, `processes` other processes make them while this one stores the chunks
+    before; at most a few chunks wait, whatever the store's speed."""
+    now = _naive(now)
+    chunks = (count + CHUNK - 1) // CHUNK
+    make = partial(_prepared, count=count, seed=seed, owners=owners, now=now, rules=rules, prepare=prepare)
+    alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    if chunks < 2 or processes < 1 or not alone:
+        for number in range(chunks):
+            yield make(number)
+        return
+    _pools(seed)  # asked of faker once, here: the forked processes have them
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        waiting = deque(pool.apply_async(make, (number,)) for number in range(min(chunks, processes + 1)))
+        following = len(waiting)
+        while waiting:
+            done = waiting.popleft().get()
+            if following < chunks:
+                waiting.append(pool.apply_async(make, (following,)))
+                following += 1
+            yield done
+
+
+#: Leads per chunk of `demo_rows`, each from its own random generator.
+CHUNK = 20_000
+
+
+@lru_cache(maxsize=4)
+def _pools(seed: int) -> list[_CountryPool]:
+    return [_CountryPool(country, seed) for country in COUNTRIES]
+
+
+
+def demo_leads(count: int, seed: int = 0, *, owners: list[str] | None = None, now: datetime | None = None,
+               rules: Rules | None = None) -> Iterator[Lead]:
+    """`demo_rows` as `Lead`s (id 0: the store numbers them)."""
+    for row in demo_rows(count, seed, owners=owners, now=now, rules=rules):
+        parts = [ScorePart(reason=reason, points=points) for reason, points in row["score_breakdown"]]
+        yield Lead(**{**row, "score_breakdown": parts}, id=0)
+
 
 
 #: How much of a full queue each rep takes: most full time, some part time.
@@ -267,7 +332,7 @@ def demo_team(count: int, seed: int = 0, *, exclude: Iterable[str] = ()) -> list
     ("amueller"), numbered when taken ("amueller2").
     """
     rng = random.Random(f"team:{seed}")
-    pools = [_CountryPool(country, seed) for country in COUNTRIES]
+    pools = _pools(seed)
     taken = set(exclude)
     members: list[TeamMember] = []
     while len(members) < count:

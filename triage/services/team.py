@@ -9,7 +9,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
@@ -18,7 +18,7 @@ from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assig
 from triage.domain import agreement
 from triage.domain.agreement import MonthVolume
 from triage.domain.errors import RoleRefused, TriageError
-from triage.domain.models import AuditEvent, AwayPeriod, Lead, Role, Stage, TeamMember, utcnow
+from triage.domain.models import AuditEvent, AwayPeriod, Interest, Lead, Role, Stage, TeamMember, utcnow
 from triage.domain.scoring import score_lead
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Fair over this many days: loads older than that no longer count.
 WINDOW_DAYS = 30
+#: Pool leads the assignment engine takes at a time (see `Team.assign_pool_batches`).
+ASSIGN_BATCH = 5000
 #: Ageing buckets of open leads, in business hours since hand-over.
 AGE_BUCKETS = ((8, "<8h"), (24, "8–24h"), (48, "24–48h"), (float("inf"), ">48h"))
 
@@ -279,9 +281,7 @@ class Team:
         given: dict[str, tuple[int, int]] = {}
         open_leads: dict[str, int] = {}
         if not fresh:
-            for _, login, score in self.context.store.given_leads(window_start):
-                count, total = given.get(login, (0, 0))
-                given[login] = (count + 1, total + score)
+            given = self.context.store.given_totals(window_start)
             open_leads = self.context.store.open_leads_by_owner()
         loads = [
             RepLoad(
@@ -297,23 +297,44 @@ class Team:
 
     def assign_pool(self, *, dry_run: bool = False, now: datetime | None = None) -> Outcome:
         """Give the pool's MQLs to the reps by the fair engine (team lead); with `dry_run`,
-        only say what would happen."""
+        only say what would happen. The whole outcome at once: `assign_pool_batches` for
+        a pool too big to hold."""
+        whole = Outcome()
+        for outcome in self.assign_pool_batches(dry_run=dry_run, now=now):
+            whole.assignments.extend(outcome.assignments)
+            whole.unassigned.extend(outcome.unassigned)
+            whole.reps = outcome.reps
+        return whole
+
+    def assign_pool_batches(self, *, dry_run: bool = False, now: datetime | None = None,
+                            batch: int = ASSIGN_BATCH) -> Iterator[Outcome]:
+        """`assign_pool` a batch of the pool at a time, in queue order: the engine goes on
+        from the loads the batch before left, so the outcome is the one of the whole pool at
+        once, while memory holds one batch. Each batch is given in its own transaction
+        before the next is read (its assignments are those given)."""
         self.context.require_team_lead("assign leads")
         now = now or utcnow()
-        pool = self.context.store.pool_leads()
-        leads = [
-            LeadToAssign(id=lead.id, score=lead.score, country=lead.country, handraiser=lead.is_handraiser,
-                         queue_key=f"{index:09d}")
-            for index, lead in enumerate(pool)
-        ]
-        outcome = assign(leads, self._rep_loads(now), now)
-        if not dry_run and outcome.assignments:
-            events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign", note=a.reason)
-                      for a in outcome.assignments]
-            given = set(self.context.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
-                                              from_pool=True))
-            outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
-        return outcome
+        reps = self._rep_loads(now)
+        after: tuple[str, int] | None = None
+        index = 0
+        demo = Interest.DEMO_REQUEST.value
+        while page := self.context.store.pool_to_assign(after, limit=batch):
+            after = (page[-1][4], page[-1][0])
+            leads = [LeadToAssign(id=lead_id, score=score, country=country, handraiser=interest == demo,
+                                  queue_key=f"{index + offset:09d}")
+                     for offset, (lead_id, score, country, interest, _) in enumerate(page)]
+            index += len(page)
+            outcome = assign(leads, reps, now)
+            reps = list(outcome.reps.values())
+            if not dry_run and outcome.assignments:
+                events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign",
+                                     note=a.reason) for a in outcome.assignments]
+                given = set(self.context.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
+                                                  from_pool=True))
+                outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
+            yield outcome
+            if len(page) < batch:
+                return
 
     def assign_imported(self, summary: ImportSummary) -> int:
         """After an import: the engine assigns the leads that import created, those still in
@@ -348,11 +369,7 @@ class Team:
             for assignment in outcome.assignments:
                 replayed[assignment.login][0] += 1
                 replayed[assignment.login][1] += score
-        actual: dict[str, list[int]] = {}
-        for _, login, score in self.context.store.given_leads(since, until):
-            entry = actual.setdefault(login, [0, 0])
-            entry[0] += 1
-            entry[1] += score
+        actual = {login: list(totals) for login, totals in self.context.store.given_totals(since, until).items()}
         logins = sorted(set(replayed) | set(actual))
         return [
             ReplayRow(login, *replayed.get(login, [0, 0]), *actual.get(login, [0, 0]))
@@ -384,23 +401,76 @@ class Team:
     def sla_clock(self) -> BusinessClock:
         return BusinessClock(self.context.rules.sla)
 
-    def sla_report(self, now: datetime | None = None) -> list[tuple[Lead, SlaStatus]]:
-        """Open MQLs breached or soon due, most urgent first."""
+    def sla_summary(self, now: datetime | None = None) -> tuple[int, int]:
+        """How many open MQLs are breached, and how many soon due, counted in the database
+        by the hand-over moments the clock says those states begin at."""
+        now = now or utcnow()
+        breached_by, soon_by = self.sla_clock().handed_over_by(Stage.MQL, now)
+        tallies = self.context.store.open_lead_tallies([breached_by, soon_by]).values()
+        breached = sum(tally[2] for tally in tallies)
+        return breached, sum(tally[3] for tally in tallies) - breached
+
+    def sla_report(self, now: datetime | None = None, limit: int | None = None) -> list[tuple[Lead, SlaStatus]]:
+        """Open MQLs breached or soon due, most urgent first (fewest business hours left,
+        then id); with `limit`, only the most urgent `limit` of them."""
+        now = now or utcnow()
+        if limit is None:
+            return list(self.sla_urgent(now))
+        clock = self.sla_clock()
+        _, soon_by = clock.handed_over_by(Stage.MQL, now)
+        if soon_by is None or limit <= 0:
+            return []
+
+        def status(since: datetime | None) -> SlaStatus:
+            found = clock.status(Stage.MQL, since, now)
+            assert found is not None  # the clock runs for MQLs, or soon_by were None
+            return found
+
+        first = [(lead, status(lead.handed_over_at)) for lead in self.context.store.open_leads_handed(up_to=soon_by, limit=limit)]
+        if len(first) == limit:
+            # The oldest hand-overs are the most urgent, but leads handed over in one night
+            # or weekend are due at the same moment, and among those the lowest ids come
+            # first: read the ones tied with the last, by id, along their hand-over range.
+            last = max(found.hours_left for _, found in first)
+            ties_from = clock.last_moment(lambda since: status(since).hours_left < last, now)
+            ties_to = clock.last_moment(lambda since: status(since).hours_left <= last, now) or soon_by
+            kept = [pair for pair in first if pair[1].hours_left < last]
+            ties = self.context.store.open_leads_handed(
+                up_to=min(soon_by, ties_to), since=None if ties_from is None else ties_from + timedelta(microseconds=1),
+                by_id=True, limit=limit - len(kept))
+            first = kept + [(lead, status(lead.handed_over_at)) for lead in ties]
+        return sorted(first, key=lambda pair: (pair[1].hours_left, pair[0].id))[:limit]
+
+    def sla_urgent(self, now: datetime | None = None, page: int = 1000) -> Iterator[tuple[Lead, SlaStatus]]:
+        """Every open MQL breached or soon due, most urgent first, read a page at a time
+        in the order of hand-over (which is the order of urgency but for ties, sorted here)."""
         now = now or utcnow()
         clock = self.sla_clock()
-        found = []
-        for lead in self.context.store.open_leads():
-            status = clock.status(lead.stage, lead.handed_over_at, now)
-            if status is not None and status.state is not SlaState.OK:
-                found.append((lead, status))
-        return sorted(found, key=lambda pair: (pair[1].hours_left, pair[0].id))
+        _, soon_by = clock.handed_over_by(Stage.MQL, now)
+        if soon_by is None:
+            return
+        waiting: list[tuple[Lead, SlaStatus]] = []
+        after: tuple[datetime, int] | None = None
+        while leads := self.context.store.open_leads_handed(up_to=soon_by, after=after, limit=page):
+            for lead in leads:
+                status = clock.status(lead.stage, lead.handed_over_at, now)
+                if status is None:
+                    continue
+                if waiting and status.hours_left > max(pair[1].hours_left for pair in waiting):
+                    yield from sorted(waiting, key=lambda pair: (pair[1].hours_left, pair[0].id))
+                    waiting = []
+                waiting.append((lead, status))
+            after = (leads[-1].handed_over_at, leads[-1].id)  # type: ignore[assignment]
+            if len(leads) < page:
+                break
+        yield from sorted(waiting, key=lambda pair: (pair[1].hours_left, pair[0].id))
 
     def apply_breach_policy(self, now: datetime | None = None) -> list[tuple[int, str]]:
         """Act on breached leads as the rules say: escalate each to the team lead once (an
         audit event the balance screen counts), or send it back to the pool."""
         now = now or utcnow()
         acted = []
-        breached = [lead for lead, status in self.sla_report(now) if status.state is SlaState.BREACHED]
+        breached = [lead for lead, status in self.sla_urgent(now) if status.state is SlaState.BREACHED]
         if self.context.rules.sla.on_breach == "pool":
             owned = [lead.id for lead in breached if lead.owner]
             if owned:
@@ -452,31 +522,34 @@ class Team:
                                          away_now=member.is_away(now.date()))
                 for member in members}
         pool = PoolBalance()
-        for lead in self.context.store.open_leads():
-            row = pool if lead.owner is None else rows.get(lead.owner)
+        # Each age bucket, and breached and soon due, begins at a hand-over moment the clock
+        # finds; the database counts the open MQLs on either side of each, per owner.
+        aged = [clock.aged_by(limit, now) for limit, _ in AGE_BUCKETS[:-1]]
+        breached_by, soon_by = clock.handed_over_by(Stage.MQL, now)
+        for owner, (count, handed, *before) in self.context.store.open_lead_tallies([*aged, breached_by, soon_by]).items():
+            row = pool if owner is None else rows.get(owner)
             if row is None:
                 continue
-            row.open_leads += 1
-            if lead.handed_over_at is not None:
-                age = clock.between(lead.handed_over_at, now)
-                label = next(label for limit, label in AGE_BUCKETS if age < limit)
-                row.ages[label] += 1
-                status = clock.status(lead.stage, lead.handed_over_at, now)
-                if status is not None:
-                    row.breached += status.state is SlaState.BREACHED
-                    row.soon_due += status.state is SlaState.SOON
+            row.open_leads += count
+            older = [*before[:len(aged)], 0]  # handed over at or before each bucket's start
+            younger = handed
+            for (_, label), at_least in zip(AGE_BUCKETS, older):
+                row.ages[label] += younger - at_least
+                younger = at_least
+            row.breached += before[-2]
+            row.soon_due += before[-1] - before[-2]
         local_now = now.astimezone(clock.zone)
         week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), time(0),
                                       tzinfo=clock.zone)
-        for _, actor, action in self.context.store.actions_since(week_start, ("accept", "return")):
+        for (actor, action), count in self.context.store.action_counts_since(week_start, ("accept", "return")).items():
             if actor in rows:
                 if action == "accept":
-                    rows[actor].accepted_this_week += 1
+                    rows[actor].accepted_this_week += count
                 else:
-                    rows[actor].returned_this_week += 1
-        for _, login, score in self.context.store.given_leads(now - timedelta(days=WINDOW_DAYS)):
+                    rows[actor].returned_this_week += count
+        for login, (count, score) in self.context.store.given_totals(now - timedelta(days=WINDOW_DAYS)).items():
             if login in rows:
-                rows[login].window_count += 1
+                rows[login].window_count += count
                 rows[login].window_score += score
         reps = [row for row in rows.values() if row.member.role is Role.REP]
         return Balance(

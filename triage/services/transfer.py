@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 from triage.files.importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
 from triage.domain.models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
-from triage.domain.scoring import FastScorer, score_lead
+from triage.domain.scoring import Scorer, score_lead
 from triage.domain.errors import RoleRefused, TriageError
 from triage.domain.models import Role, Stage
 from triage.services.context import ROLE_LABELS, Context
@@ -101,10 +101,6 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _within(moment: datetime | None, since: datetime | None, until: datetime | None) -> bool:
-    return moment is None or ((since is None or moment >= since) and (until is None or moment < until))
-
-
 class Transfer:
     """Imports (marketing's and the team lead's) and exports (team lead, review board,
     marketing for leads and the suppression list)."""
@@ -150,7 +146,7 @@ class Transfer:
         rejects: list[RejectedRow] = []
         unknown_channels: set[str] = set()
         known: KnownLeads = self.context.store.import_keys()
-        scorer = FastScorer(self.context.rules)
+        scorer = Scorer.of(self.context.rules)
         updated_by = f"import {path.name}"[:255]
         pending: list[tuple] = []
         pending_keys: list[tuple] = []
@@ -199,9 +195,9 @@ class Transfer:
                     flush(session)
                 if progress is not None:
                     progress(batch.progress)
+            if progress is not None:  # inside the transaction: a callback that raises stops the import whole
+                progress(1.0)
             flush(session)
-        if progress is not None:
-            progress(1.0)
         summary.rejected = len(rejects)
         summary.unknown_channels = sorted(unknown_channels)
         if rejects:
@@ -210,14 +206,14 @@ class Transfer:
         return summary
 
     @staticmethod
-    def _merge_pending(earlier: tuple, row: tuple, scorer: FastScorer) -> tuple:
+    def _merge_pending(earlier: tuple, row: tuple, scorer: Scorer) -> tuple:
         """A row for a lead earlier in this file: that lead with what the row adds."""
         changes = merged_changes(_data(earlier), _data(row))
         if not changes:
             return earlier
         record = dict(zip(RECORD_FIELDS, earlier[:len(RECORD_FIELDS)], strict=True)) | changes
         score, parts = scorer.score(record)
-        return (*(_plain(record[name]) for name in RECORD_FIELDS), score, tuple(parts))
+        return (*(_plain(record[name]) for name in RECORD_FIELDS), score, parts)
 
     def _merge_stored(self, session: Any, lead_id: int, row: tuple, note: str, now: datetime) -> Lead | None:
         """A row for a stored lead: what it adds is stored, audited; nothing new, nothing
@@ -252,17 +248,12 @@ class Transfer:
             return RETURNED_COLUMNS, self.review.returned_rows(since, until)
         if kind == "leads":  # the values as they are: each format writes them its way
             columns = ["id", *(name for name in Lead.model_fields if name != "id")]
-            return columns, (
-                lead.model_dump() for lead in self.context.store.list_leads() if _within(lead.created_at, since, until)
-            )
+            return columns, self.context.store.export_leads(since, until)
         if kind == "suppression":
-            working = {Stage.SAL, Stage.SQL, Stage.OPPORTUNITY}
+            working = (Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
             return SUPPRESSION_COLUMNS, (
-                {"email": lead.email, "lead_id": lead.id, "stage": lead.stage.value, "owner": lead.owner or "",
-                 "since": lead.updated_at.isoformat()}
-                for lead in self.context.store.list_leads()
-                if lead.email and (lead.stage in working or (lead.stage is Stage.MQL and lead.owner))
-                and _within(lead.updated_at, since, until)
+                {"email": email, "lead_id": lead_id, "stage": stage, "owner": owner or "", "since": at.isoformat()}
+                for lead_id, email, stage, owner, at in self.context.store.worked_leads(working, since, until)
             )
         if kind == "balance":
             balance = self.team.balance()
@@ -286,10 +277,14 @@ class Transfer:
                               f"{ROLE_LABELS[role]}")
         return self._segment_rows(since, until)
 
+    @staticmethod
+    def _within(moment: datetime | None, since: datetime | None, until: datetime | None) -> bool:
+        return moment is None or ((since is None or moment >= since) and (until is None or moment < until))
+
     def _segment_rows(self, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
         for values in self.context.store.nurture_segments(("stage", *SEGMENT_FIELDS)):
             returned = values.pop("stage") == Stage.RETURNED.value
-            if not _within(values["returned_at"] if returned else values["created_at"], since, until):
+            if not self._within(values["returned_at"] if returned else values["created_at"], since, until):
                 continue
             yield {"segment": "returned" if returned else "new", "lead_id": values.pop("id"), **values,
                    "reached": values["reached"] or "", "return_reason": values["return_reason"] or "",

@@ -1,0 +1,671 @@
+"""The main screen: the rep's queue, the highlighted lead, and the decisions.
+
+The app's default screen. It owns the queue's keys (the App keeps only help, quit and
+the palette), and the background work a rep starts from here: an import and a rescore,
+each with a progress line of its own and stopped by `x`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from threading import Event, Lock, Thread
+from typing import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input
+from textual.worker import get_current_worker
+
+from triage.domain.errors import StaleLead, TriageError
+from triage.domain.models import QueueRow, ReturnDecision, utcnow
+from triage.domain.text import counted, one_line
+from triage.domain.queue import QueueView
+from triage.services import Services
+
+from .checklist_dialog import GRADE, ChecklistDialog, Choice
+from .filter_input import FilterInput
+from .lead_detail import LeadDetail
+from .lead_queue import LeadQueue
+from .return_dialog import ReturnDialog
+from .screen_commands import app_keys, described
+from .work_progress import WorkProgress
+
+VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
+FILTER_DELAY = 0.15
+#: The detail panel follows the cursor once it rests this long, not on every row it passes.
+DETAIL_DELAY = 0.12
+#: How often the screen looks for leads other reps changed (in a worker: one cheap query).
+POLL_SECONDS = 5.0
+#: How often the screen looks for leads handed over to its rep (one cheap query).
+HANDOVER_SECONDS = 1.0
+#: The worker groups of the background work `x` stops.
+IMPORT, RESCORE = "import", "rescore"
+
+
+class Stopped(Exception):
+    """Raised between batches, in the worker, once the rep asked the work to stop; its
+    args are the progress figures of the batches done."""
+
+
+def stoppable(report: Callable[..., None]) -> Callable[..., None]:
+    """A progress callback for a service, called between its batches: it reports the
+    progress, or ends the work there when its worker was cancelled."""
+    worker = get_current_worker()
+
+    def progress(*figures: float) -> None:
+        if worker.is_cancelled:
+            raise Stopped(*figures)
+        worker.node.app.call_from_thread(report, *figures)
+
+    return progress
+
+
+class QueueScreen(Screen[None]):
+    """Work the queue: accept a lead (SAL) or return it to marketing (SRL)."""
+
+    CSS_PATH = ["queue_screen.tcss", "lead_queue.tcss", "lead_detail.tcss"]
+    #: The palette offers the queue's moves too.
+    PALETTE_WIDGETS = ("LeadQueue",)
+    #: The Footer shows what a rep uses most, and the App adds help and quit (all must fit
+    #: 80 columns); every other key is listed by `?` and offered by the command palette.
+    BINDINGS = [
+        Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL", id="accept"),
+        Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason", id="return"),
+        Binding("u", "undo", "Undo", tooltip="Undo your last accept or return, while nobody changed the lead since",
+                id="undo"),
+        Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email", id="filter"),
+        Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool",
+                id="mine_pool"),
+        Binding("t", "take", "Take next", show=False,
+                tooltip="Take the next lead from the unassigned pool as your own", id="take"),
+        Binding("c", "checklist", "Checklist", show=False,
+                tooltip="Confirm or override a checklist answer, or grade the lead", id="checklist"),
+        Binding("b", "balance", "Balance", show=False, tooltip="The team's queues, SLA and fairness (team lead)",
+                id="balance"),
+        Binding("i", "import_file", "Import", show=False, tooltip="Import leads from a CSV, JSON or XLSX file",
+                id="import"),
+        Binding("v", "review_board", "Review", show=False, tooltip="The review board's returns of a period",
+                id="review"),
+        Binding("s", "scoring", "Scoring", show=False, tooltip="What the decisions say about the scoring rules",
+                id="scoring"),
+        Binding("x", "stop_work", "Stop import/rescore", show=False,
+                tooltip="Stop the import or the rescore running now, keeping what is done", id="stop"),
+        Binding("ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Read the queue again", id="refresh"),
+    ]
+
+    def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.poll_seconds = poll_seconds
+        self.service = service
+        self.view = QueueView.MINE
+        self.filter_text = ""
+        self._filter_timer: Timer | None = None
+        self._had_lead = False
+        self._detail_timer: Timer | None = None
+        self._deciding: set[int] = set()
+        #: The (view, filter) whose count the border shows: Home and End need no recount.
+        self._counted: tuple[QueueView, str] | None = None
+        self._marker: tuple[int, int] | None = None
+        self._handed_up_to: int | None = None
+        #: The timers that are still to fire ("detail", "filter"): see `settling`.
+        self._due: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="queue-pane"):
+                yield FilterInput(placeholder="/ filter by name, company or email (Esc clears)", id="filter")
+                yield LeadQueue(id="queue")
+            yield LeadDetail(id="detail")
+        yield WorkProgress(id="import-work")
+        yield WorkProgress(id="rescore-work")
+        yield Footer()
+
+    @property
+    def queue(self) -> LeadQueue:
+        return self.query_one(LeadQueue)
+
+    @property
+    def detail(self) -> LeadDetail:
+        return self.query_one(LeadDetail)
+
+    @property
+    def settling(self) -> bool:
+        """Whether the lead panel is still to follow the cursor, or the queue the filter
+        typed (their timers are due): tests wait for this, not for a time."""
+        return bool(self._due)
+
+    def _stop_timer(self, name: str) -> None:
+        timer = self._filter_timer if name == "filter" else self._detail_timer
+        if timer is not None:
+            timer.stop()
+        self._due.discard(name)
+
+    def _when_due(self, name: str, callback: Callable[[], object]) -> Callable[[], None]:
+        def fire() -> None:
+            self._due.discard(name)
+            callback()
+
+        self._due.add(name)
+        return fire
+
+    def on_mount(self) -> None:
+        self.queue.clock = self.service.team.sla_clock()
+        self.queue.focus()
+        self.choose_first_view()
+        self.rescore_leads()
+        self.set_interval(self.poll_seconds, self.look_for_changes)
+        self.listen_for_handovers()
+
+    def _say(self, message: str, **options) -> None:
+        self.app.notify(message, markup=False, **options)
+
+    # --- other reps' changes -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="poll")
+    def look_for_changes(self) -> None:
+        """Read the queue again when anyone (another rep, an import) changed leads."""
+        try:
+            marker = self.service.decisions.change_marker()
+        except TriageError:
+            return  # the next decision or refresh reports it; polling stays quiet
+        self.app.call_from_thread(self._changes_seen, marker)
+
+    def listen_for_handovers(self) -> None:
+        """Sales told at once: a lead handed over to this rep, or to the pool, is named in a
+        notification within a second or two, and the queue puts it in its place. On
+        PostgreSQL the database tells the app (LISTEN/NOTIFY) on a thread of its own (not a
+        worker: it runs as long as the screen, and waiting for the workers must not wait
+        for it), with a look every 5 s as the fallback when listening fails; on SQLite a
+        look every second at the newest audit event (one cheap query). Each look reads only
+        the events since the last."""
+        self._listening = Event()
+        self._handover_lock = Lock()
+        Thread(target=self._listen, name="triage-handovers", daemon=True).start()
+
+    def on_unmount(self) -> None:
+        self._listening.set()
+
+    def _listen(self) -> None:
+        try:
+            listener = self.service.decisions.handover_listener()
+        except TriageError:
+            listener = None
+            every = self.poll_seconds
+        else:
+            every = HANDOVER_SECONDS if listener is None else self.poll_seconds
+        self._look_for_handovers()  # where the audit trail stands: the queue shows what came before
+        self._from_listener(self.set_interval, every, self.look_for_handovers)
+        if listener is None:
+            return
+        with listener:
+            while not self._listening.is_set():
+                try:
+                    if listener.wait(0.5):
+                        self._look_for_handovers()
+                except TriageError:
+                    return  # the connection is lost: the looks every 5 s go on
+
+    @work(thread=True, exclusive=True, group="handovers")
+    def look_for_handovers(self) -> None:
+        self._look_for_handovers()
+
+    def _look_for_handovers(self) -> None:
+        """In a worker: the hand-overs since the last look, told on the app's thread."""
+        with self._handover_lock:
+            try:
+                top, lines = self.service.decisions.handovers_since(self._handed_up_to)
+            except TriageError:
+                return
+            first_look, self._handed_up_to = self._handed_up_to is None, top
+        if lines and not first_look:
+            self._from_listener(self._handovers_seen, lines)
+
+    def _from_listener(self, callback: Callable[..., object], *args: object) -> None:
+        """`callback` on the app's thread, unless the screen is closing (then nothing)."""
+        if self._listening.is_set():
+            return
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _handovers_seen(self, lines: list[str]) -> None:
+        for line in lines[:5]:
+            self._say(one_line(line), title="Handed over to sales", timeout=8)
+        if len(lines) > 5:
+            self._say(f"and {len(lines) - 5} more", title="Handed over to sales", timeout=8)
+        if not self._deciding:
+            self.show_view(self.view, keep_position=True)
+
+    def _changes_seen(self, marker: tuple[int, int]) -> None:
+        if self._marker is not None and marker != self._marker and not self._deciding:
+            self.show_view(self.view, keep_position=True)
+        self._marker = marker
+
+    # --- background work: rescore and import -------------------------------------------
+
+    def _work_line(self, group: str) -> WorkProgress:
+        return self.query_one(f"#{group}-work", WorkProgress)
+
+    def _work_running(self, group: str) -> bool:
+        return any(worker.group == group and worker.is_running for worker in self.workers)
+
+    @work(thread=True, exclusive=True, group=RESCORE)
+    def rescore_leads(self) -> None:
+        """Score again, in batches, the leads other rules scored; reps keep working."""
+        call = self.app.call_from_thread
+        line = self._work_line(RESCORE)
+        try:
+            if not self.service.scoring.count_to_rescore():
+                return
+            call(line.start, f"Rescoring, rules {one_line(self.service.rules.version)} (x stops)")
+            self.service.scoring.rescore(progress=stoppable(line.advance))
+        except Stopped as stop:
+            done, total = stop.args
+            call(self._say, f"Rescore stopped: {done:,} of {counted(total, 'lead')} scored again with rules "
+                            f"version {one_line(self.service.rules.version)}; the others keep their score "
+                            "until the next rescore", title="Stopped", timeout=10)
+        except TriageError as exc:
+            call(self._say, one_line(exc), title="Not scored", severity="error")
+        else:
+            call(self._rescored)
+        finally:
+            call(line.stop)
+
+    def _rescored(self) -> None:
+        self._say(f"Scored the leads with rules version {self.service.rules.version}", timeout=3)
+        self.show_view(self.view, keep_position=True)
+
+    @work(thread=True, exclusive=True, group="import-check")
+    def action_import_file(self) -> None:
+        """The path, then a preview of what the import will make of the file; then import.
+        Whoever may not import is told so before typing a path."""
+        try:
+            self.service.transfer.check_may_import()
+        except TriageError as exc:
+            self.app.call_from_thread(self._say, one_line(exc), title="Not imported", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._open_import_dialog)
+
+    def _open_import_dialog(self) -> None:
+        from .import_dialog import ImportDialog, ImportRequest
+
+        def chosen(request: ImportRequest | None) -> None:
+            if request is not None:
+                self.import_file(str(request.path), request.mapping)
+
+        self.app.push_screen(ImportDialog(self.service.rules), chosen)
+
+    @work(thread=True, exclusive=True, group=IMPORT)
+    def import_file(self, path: str, mapping: dict[str, str] | None = None) -> None:
+        """The same import as `triage import`, with the mapping the preview showed and a
+        progress line of its own."""
+        call = self.app.call_from_thread
+        line = self._work_line(IMPORT)
+        call(line.start, f"Importing {one_line(Path(path).name)} (x stops)")
+        try:
+            summary = self.service.transfer.import_file(
+                Path(path).expanduser(), mapping=mapping or None,
+                progress=stoppable(lambda share: line.advance(round(share * 1000), 1000)),
+            )
+            assigned = self.service.team.assign_imported(summary) if summary.imported else 0
+        except Stopped:
+            call(self._say, f"Import of {one_line(Path(path).name)} stopped: nothing was imported (an import is "
+                            "stored whole or not at all)", title="Stopped", timeout=10)
+            return
+        except TriageError as exc:
+            call(self._say, one_line(exc), title="Not imported", severity="error", timeout=10)
+            return
+        finally:
+            call(line.stop)
+        message = summary.line() + (f"; {counted(assigned, 'lead')} assigned to the reps" if assigned else "")
+        if summary.unknown_columns:
+            message += f". Not mapped, kept with each lead: {', '.join(summary.unknown_columns)}"
+        if summary.unknown_channels:
+            message += f". Channels triage does not know (kept): {', '.join(summary.unknown_channels)}"
+        if summary.rejects_path:
+            message += f". Rejected rows with the reason: {summary.rejects_path}"
+        call(self._say, one_line(message), title="Import",
+             severity="warning" if summary.rejected else "information", timeout=10)
+        call(self.show_view, self.view, keep_position=True)
+
+    def action_stop_work(self) -> None:
+        """Stop the import and the rescore between two batches; each says what it kept."""
+        for group in (IMPORT, RESCORE):
+            if self._work_running(group):
+                self.workers.cancel_group(self, group)
+
+    # --- other screens ---------------------------------------------------------------
+
+    def _open_over_queue(self, screen) -> None:
+        """Show `screen`; when it closes, the queue is read again (leads may have moved)."""
+        self.app.push_screen(screen, lambda _: self.show_view(self.view, keep_position=True))
+
+    def action_balance(self) -> None:
+        from .balance import BalanceScreen  # imported when first opened: a faster start
+
+        self._open_over_queue(BalanceScreen(self.service))
+
+    def action_review_board(self) -> None:
+        from .review_board import ReviewBoard
+
+        self._open_over_queue(ReviewBoard(self.service))
+
+    def action_scoring(self) -> None:
+        def closed(adopted: bool | None) -> None:
+            if adopted:
+                self.rescore_leads()
+
+        from .scoring_report import ScoringReport
+
+        self.app.push_screen(ScoringReport(self.service), closed)
+
+    # --- take, checklist -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="take")
+    def action_take(self) -> None:
+        try:
+            lead = self.service.decisions.take()
+        except TriageError as exc:
+            self.app.call_from_thread(self._refused, exc, False)
+            return
+        self.app.call_from_thread(self._taken, lead)
+
+    def _taken(self, lead) -> None:
+        if lead is None:
+            self._say("The unassigned pool is empty: nothing to take", timeout=4)
+            return
+        self._say(f"Took {one_line(lead.name) or 'a lead'} (#{lead.id}) from the pool", timeout=3)
+        self.show_view(QueueView.MINE)
+
+    def action_checklist(self) -> None:
+        row = self._settled_row("c")
+        if row is not None:
+            self.open_checklist(row)
+
+    @work(thread=True, exclusive=True, group="checklist")
+    def open_checklist(self, row: QueueRow) -> None:
+        try:
+            lead = self.service.decisions.lead(row.id)
+            items = self.service.decisions.checklist(lead)
+        except TriageError as exc:
+            self.app.call_from_thread(self._refused, exc, False)
+            return
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is not None:
+                self.answer(lead.id, lead.version, choice)
+
+        self.app.call_from_thread(
+            self.app.push_screen, ChecklistDialog(lead.name or f"lead #{lead.id}", lead.id, items, lead.grade), chosen
+        )
+
+    @work(thread=True, group="decide")
+    def answer(self, lead_id: int, version: int, choice: Choice) -> None:
+        question, value = choice
+        try:
+            if question == GRADE:
+                lead = self.service.decisions.set_grade(lead_id, value, expected_version=version)
+                message = f"Grade {lead.grade or 'cleared'} for #{lead_id}"
+            else:
+                before = self.service.decisions.lead(lead_id).score
+                lead = self.service.decisions.set_answer(lead_id, question, value, expected_version=version)
+                message = f"#{lead_id} {question}: score {before} → {lead.score}"
+        except StaleLead as exc:
+            self.app.call_from_thread(self._refused, exc, True)
+        except TriageError as exc:
+            self.app.call_from_thread(self._refused, exc, False)
+        else:
+            self.app.call_from_thread(self._answered, message)
+
+    def _answered(self, message: str) -> None:
+        self._say(message, timeout=3)
+        self.show_view(self.view, keep_position=True)
+
+    # --- the queue -------------------------------------------------------------------
+
+    @work(thread=True, group="start")
+    def choose_first_view(self) -> None:
+        """Start on the rep's own MQLs, or on the pool when they have none."""
+        try:
+            mine = self.service.decisions.queue_page(QueueView.MINE, limit=1).rows
+        except TriageError:
+            mine = []  # the queue's own read will say what is wrong
+        self.app.call_from_thread(self.show_view, QueueView.MINE if mine else QueueView.POOL)
+
+    def show_view(self, view: QueueView, *, keep_position: bool = False) -> None:
+        self.view = view
+        queue = self.queue
+        queue.empty_text = (
+            "No MQLs of yours: press m for the unassigned pool." if view is QueueView.MINE
+            else "The pool is empty."
+        )
+        if self.filter_text:
+            queue.empty_text = "No lead matches the filter (Esc in the filter clears it)."
+        queue.border_title = VIEW_TITLES[view]
+        queue.border_subtitle = "counting…"
+        self._counted = None
+        queue.load(partial(self.service.decisions.queue_page, view, text=self.filter_text), keep_position=keep_position)
+        self.refresh_bindings()
+
+    @on(LeadQueue.Loaded)
+    def _queue_loaded(self) -> None:
+        """Count after the page is shown: counting a million leads takes most of a second.
+        An empty queue shows no lead beside it (not the one highlighted before)."""
+        if not self.queue.rows:
+            self._stop_timer("detail")
+            self.detail.clear("No lead selected.")
+        if self._counted != (self.view, self.filter_text):
+            self.count_queue(self.view, self.filter_text)
+
+    @work(thread=True, exclusive=True, group="count")
+    def count_queue(self, view: QueueView, text: str) -> None:
+        try:
+            count = self.service.decisions.queue_count(view, text)
+        except TriageError:
+            return  # the count is a nicety; the queue itself reports a failing database
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_count, view, text, count)
+
+    def _show_count(self, view: QueueView, text: str, count: int) -> None:
+        if (view, text) == (self.view, self.filter_text):
+            shown = counted(count, "lead") + (" match" if count != 1 else " matches") if text else counted(count, "MQL")
+            self.queue.border_subtitle = shown
+            self._counted = (view, text)
+
+    # --- the highlighted lead ------------------------------------------------------
+
+    @on(LeadQueue.Highlighted)
+    def _highlighted(self, event: LeadQueue.Highlighted) -> None:
+        has_lead = event.row is not None
+        if has_lead != self._had_lead:  # the Footer redraws on every refresh: only when it changes
+            self._had_lead = has_lead
+            self.refresh_bindings()
+        self._stop_timer("detail")
+        if event.row is None:
+            self.detail.clear("No lead selected.")
+        else:
+            self._detail_timer = self.set_timer(
+                DETAIL_DELAY, self._when_due("detail", partial(self.load_detail, event.row.id)))
+
+    @work(thread=True, exclusive=True, group="detail")
+    def load_detail(self, lead_id: int) -> None:
+        worker = get_current_worker()
+        try:
+            lead = self.service.decisions.lead(lead_id)
+            history = self.service.decisions.history(lead_id)
+            items = self.service.decisions.checklist(lead)
+            sla = self.service.team.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
+        except TriageError as exc:
+            self.app.call_from_thread(self.detail.clear, one_line(exc))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.detail.show, lead, history, items, sla)
+
+    #: The queue's moves the lead panel offers with its own keys (j k g G).
+    QUEUE_MOVES = frozenset({"cursor_down", "cursor_up", "first", "last"})
+
+    def action_queue_move(self, move: str) -> None:
+        if move in self.QUEUE_MOVES:
+            getattr(self.queue, f"action_{move}")()
+
+    # --- decisions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "return_lead", "checklist"):
+            return True if self.is_mounted and self.queue.current is not None else None
+        if action == "stop_work":
+            return self.is_mounted and (self._work_running(IMPORT) or self._work_running(RESCORE))
+        return True
+
+    def _settled_row(self, key: str) -> QueueRow | None:
+        """The lead under the cursor, unless the queue is about to show other leads (keys
+        typed at once: "/", a name, Enter, "a"): then nothing is decided on a lead the rep
+        has not seen."""
+        if self.queue.replacing:
+            self._say(f"The queue is being read: press {key} again once it shows", timeout=3)
+            return None
+        return self.queue.current
+
+    def action_accept(self) -> None:
+        row = self._settled_row("a")
+        if row is not None and row.id not in self._deciding:
+            self._deciding.add(row.id)
+            self.decide(row, None)
+
+    def action_return_lead(self) -> None:
+        row = self._settled_row("r")
+        if row is None or row.id in self._deciding:
+            return
+
+        def returned(decision: ReturnDecision | None) -> None:
+            if decision is not None and row.id not in self._deciding:
+                self._deciding.add(row.id)
+                self.decide(row, decision)
+
+        self.app.push_screen(ReturnDialog(row.name or f"lead #{row.id}", row.id), returned)
+
+    @work(thread=True, group="decide")
+    def decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
+        """Accept (decision None) or return the lead; the store refuses a stale decision."""
+        try:
+            self._decide(row, decision)
+        finally:
+            self.app.call_from_thread(self._decision_done, row.id)
+
+    def _decision_done(self, lead_id: int) -> None:
+        self._deciding.discard(lead_id)
+
+    def _decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
+        try:
+            if decision is None:
+                lead = self.service.decisions.accept(row.id, expected_version=row.version)
+            else:
+                lead = self.service.decisions.return_lead(row.id, decision, expected_version=row.version)
+        except StaleLead as exc:
+            self.app.call_from_thread(self._refused, exc, True)
+        except TriageError as exc:
+            self.app.call_from_thread(self._refused, exc, False)
+        else:
+            verb = "Accepted" if decision is None else "Returned"
+            self.app.call_from_thread(
+                self._decided, row, f"{verb} {one_line(row.name)} (#{row.id}) → {lead.stage.label}"
+            )
+
+    def _decided(self, row: QueueRow, message: str) -> None:
+        self.queue.remove(row.id)
+        self._say(message, timeout=3)
+        self.count_queue(self.view, self.filter_text)
+
+    def action_undo(self) -> None:
+        if self._deciding:  # undo what the rep sees decided, not the decision before it
+            self._say("A decision is being stored: press u again in a moment", timeout=3)
+        else:
+            self.undo_last()
+
+    @work(thread=True, exclusive=True, group="undo")
+    def undo_last(self) -> None:
+        """Undo the rep's last accept or return (the service checks nobody changed it since)."""
+        try:
+            lead, undone = self.service.decisions.undo_last()
+        except TriageError as exc:
+            self.app.call_from_thread(self._undo_refused, exc)
+            return
+        where = ("your queue" if lead.owner == self.service.actor else "the unassigned pool" if lead.owner is None
+                 else f"{one_line(lead.owner)}'s queue")
+        message = (f"Undid your {undone.action} of {one_line(lead.name) or 'a lead'} (#{lead.id}): "
+                   f"back to {lead.stage.label}, in {where}")
+        self.app.call_from_thread(self._decided_again, message)
+
+    def _undo_refused(self, exc: TriageError) -> None:
+        self._say(one_line(exc), title="Not undone", severity="warning", timeout=8)
+
+    def _decided_again(self, message: str) -> None:
+        self._say(message, timeout=5)
+        self.show_view(self.view, keep_position=True)
+
+    def _refused(self, exc: TriageError, reload: bool) -> None:
+        self._say(one_line(exc), title="Not stored", severity="error", timeout=8)
+        if reload:
+            self.show_view(self.view, keep_position=True)
+
+    # --- filter, views ---------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.set_focus(self.query_one("#filter", Input))  # at once: the next key typed is for the filter
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._stop_timer("filter")
+        self._filter_timer = self.set_timer(
+            FILTER_DELAY, self._when_due("filter", partial(self.apply_filter, event.value)))
+
+    def apply_filter(self, text: str) -> None:
+        text = text.strip()
+        if text != self.filter_text:
+            self.filter_text = text
+            self.show_view(self.view)
+
+    def action_keep_filter(self) -> None:
+        """Enter in the filter: filter now and go back to the queue."""
+        self._stop_timer("filter")
+        self.apply_filter(self.query_one("#filter", Input).value)
+        self.set_focus(self.queue)  # at once: a key typed right after Enter is for the queue
+
+    def action_clear_filter(self) -> None:
+        """Escape in the filter: the whole queue again."""
+        self._stop_timer("filter")
+        self.query_one("#filter", Input).value = ""
+        self.apply_filter("")
+        self.set_focus(self.queue)
+
+    def action_toggle_view(self) -> None:
+        self.show_view(QueueView.POOL if self.view is QueueView.MINE else QueueView.MINE)
+
+    def action_refresh(self) -> None:
+        self.show_view(self.view, keep_position=True)
+
+    # --- help --------------------------------------------------------------------------
+
+    def key_bindings(self) -> list[tuple[str, str]]:
+        """The screen's keys and the queue's, as (keys, description), for `?`."""
+        pairs = [(keys, description) for keys, description, _ in (*described(self), *described(self.queue))]
+        return pairs + [
+            ("^p", "Command palette: every action by name"),
+            ("tab", "Next panel: queue, lead, filter (bright border)"),
+            ("⇧tab", "Previous panel"),
+            ("esc", "In the filter: clear it and go back to the queue"),
+            ("enter", "In the filter: back to the queue, keeping the filter"),
+            ("j / k / g / G", "In the lead panel: move the queue; ↑ ↓ scroll it"),
+            *app_keys(self),
+        ]
+
+    def more_key_bindings(self) -> list[tuple[str, str]]:
+        """The return dialog's keys: the dialog a rep opens most."""
+        return ReturnDialog.key_bindings_of(self.app)

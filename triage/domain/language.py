@@ -1,0 +1,132 @@
+"""The team's language: every word a person reads in English, German or Dutch.
+
+Texts are marked with `_()` (or `ngettext()` where a count decides the form, `N_()` where
+a text is only marked and translated later) and looked up in the gettext catalogs under
+`triage/locale/<language>/LC_MESSAGES/`, one catalog per part of triage (`domain`,
+`services`, `cli`, `screens`), compiled to `.mo` files that ship in the package. Babel
+extracts and compiles them (see the README) and formats numbers, dates, times and
+durations the way each language writes them. Machine-readable output (`--json`, the data
+values of exports, codes such as `not_ready`) never goes through here.
+
+The language is chosen once per process: `--lang`, else `$TRIAGE_LANG`, else the locale
+(`LC_ALL`, `LC_MESSAGES`, `LANG`), else English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Mapping
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+
+#: The languages triage speaks, by code, each in its own name.
+LANGUAGES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
+ENV_VAR = "TRIAGE_LANG"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+#: The catalogs, one per part of triage; a text is looked up in each in turn.
+CATALOGS = ("screens", "cli", "services", "domain")
+#: How a moment is written: weekday, day, month and time ("Fr 27. Nov. 15:00").
+MOMENT_PATTERNS = {"en": "EEE d MMM HH:mm", "de": "{weekday} d. MMM HH:mm", "nl": "EEE d MMM HH:mm"}
+DAY_PATTERNS = {"en": "d MMM yyyy", "de": "d. MMM yyyy", "nl": "d MMM yyyy"}
+
+_language = "en"
+_catalog: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def choose(given: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The language to speak: the first of `given`, $TRIAGE_LANG and the locale that
+    names one triage speaks ("de_DE.UTF-8" is German), else English."""
+    for value in (given, environ.get(ENV_VAR), environ.get("LC_ALL"), environ.get("LC_MESSAGES"),
+                  environ.get("LANG")):
+        code = (value or "").split(".")[0].split("_")[0].split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+def use(language: str) -> None:
+    """Speak `language` from now on in this process."""
+    global _language, _catalog
+    if language not in LANGUAGES:
+        raise ValueError(f"{language!r} is not a language triage speaks; choose one of: {', '.join(LANGUAGES)}")
+    catalog: gettext.NullTranslations = gettext.NullTranslations()
+    if language != "en":
+        chain: gettext.NullTranslations | None = None
+        for name in CATALOGS:
+            found = gettext.translation(name, LOCALE_DIR, languages=[language], fallback=True)
+            if chain is None:
+                chain = found
+            else:
+                chain.add_fallback(found)
+        catalog = chain or catalog
+    _language, _catalog = language, catalog
+
+
+def current() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    """`message` in the language in use."""
+    return _catalog.gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The form of a text for `count` ("{count} lead" / "{count} leads") in the language in use."""
+    return _catalog.ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs; it is translated where it is shown, with `_()`."""
+    return message
+
+
+def number(value: float) -> str:
+    """A number as the language writes it: 1,000,000 / 1.000.000."""
+    return format_decimal(value, locale=_language)
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """`count` with its noun, both for the language: `counted(n, "{count} lead", "{count} leads")`
+    gives "1.204 Leads" in German. The two forms are msgids of the catalogs."""
+    return ngettext(singular, plural, count).format(count=number(count))
+
+
+def moment(value: datetime) -> str:
+    """A moment in this machine's time zone: "Fri 27 Nov 15:00", "Fr 27. Nov. 15:00", "vr 27 nov 15:00"."""
+    local = value.astimezone()
+    pattern = MOMENT_PATTERNS[_language]
+    if "{weekday}" in pattern:
+        weekday = format_date(local, "EEEEEE", locale=_language).rstrip(".")
+        pattern = pattern.replace("{weekday}", f"'{weekday}'")
+    return format_datetime(local, pattern, locale=_language)
+
+
+def day(value: date) -> str:
+    """A calendar day: "27 Nov 2026", "27. Nov. 2026", "27 nov 2026"."""
+    return format_date(value, DAY_PATTERNS[_language], locale=_language)
+
+
+def clock_time(value: datetime) -> str:
+    return format_time(value.astimezone(), "HH:mm", locale=_language)
+
+
+def duration(hours: float) -> str:
+    """Business hours as the language writes them: "3 h 20 min", "3 Std. 20 Min.", "3 u 20 min"."""
+    minutes = round(abs(hours) * 60)
+    whole, rest = divmod(minutes, 60)
+    sign = "-" if hours < 0 and minutes else ""
+    if not whole:
+        return sign + _("{minutes} min").format(minutes=rest)
+    if not rest:
+        return sign + _("{hours} h").format(hours=number(whole))
+    return sign + _("{hours} h {minutes} min").format(hours=number(whole), minutes=rest)
+
+
+def language_name(code: str) -> str:
+    return Locale.parse(code).get_display_name(_language) or LANGUAGES[code]
