@@ -829,7 +829,7 @@ class LeadRepository:
         if not is_postgres(self.db):
             return None
         try:
-            connection = self.db._connect()
+            connection = self.db._connect()  # type: ignore[attr-defined]  # a new connection, not the thread's
             connection.execute(f"LISTEN {HANDOVER_CHANNEL}")
         except Exception as exc:  # psycopg's own errors: this connection is not peewee's
             raise DatabaseError(f"cannot listen for hand-overs: {failure_text(exc)}") from exc

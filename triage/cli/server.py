@@ -28,7 +28,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 try:
     import uvloop
 except ImportError:  # Windows: asyncio's own loop
-    uvloop = None
+    uvloop = None  # type: ignore[assignment]
 
 from triage.domain.errors import TriageError
 from triage.services.intake import Answer, Intake, Refused, signed, webhook_secret
