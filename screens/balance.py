@@ -68,7 +68,9 @@ class BalanceScreen(Screen[None]):
         with Vertical(id="balance-box"):
             yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             yield Static("Reading the team's queues…", id="balance-summary", markup=False)
-            yield Static("Counting the volume agreement…", id="balance-volume", markup=False)
+            volume = Static("Counting…", id="balance-volume", markup=False)
+            volume.border_title = "Volume agreement"
+            yield volume
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,9 +96,9 @@ class BalanceScreen(Screen[None]):
     def load_volume(self) -> None:
         """The volume agreement both ways, last month and this one (see `triage sla --volume`)."""
         try:
-            lines = ["Agreement: " + month.short() for month in self.service.team.volume(1)]
+            lines = [month.short() for month in self.service.team.volume(1)]
         except TriageError as exc:
-            lines = [f"Agreement: {one_line(exc)}"]
+            lines = [one_line(exc)]
         self.app.call_from_thread(self.query_one("#balance-volume", Static).update, "\n".join(lines))
 
     def _failed(self, exc: TriageError) -> None:

@@ -64,14 +64,14 @@ class MonthVolume:
 
 
     def short(self) -> str:
-        """The month in a line of 80 columns: "2026-11 marketing 42/50 MQLs, short by 8; sales 40/41 in SLA (98%)"."""
+        """The month in a line of 80 columns: "2026-11 marketing 42/50, short by 8; sales 40/41 in SLA (98%, short)"."""
         if self.marketing_kept:
             mine = "on track" if self.current else "kept"
         else:
             mine = f"short by {self.due - self.handed_over}"
         percent = self.in_time_percent
         theirs = "" if percent is None else f" ({percent:.0f}%{'' if self.sales_kept else ', short'})"
-        return (f"{self.month}{' so far' if self.current else ''} marketing {self.handed_over}/{self.promised} MQLs, "
+        return (f"{self.month}{' so far' if self.current else ''} marketing {self.handed_over}/{self.promised}, "
                 f"{mine}; sales {self.answered_in_time}/{self.answered} in SLA{theirs}")
 
 
