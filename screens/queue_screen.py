@@ -211,8 +211,10 @@ class QueueScreen(Screen[None]):
                 except TriageError:
                     return  # the connection is lost: the looks every 5 s go on
 
-    @work(thread=True, exclusive=True, group="handovers")
+    @work(thread=True, group="handovers")
     def look_for_handovers(self) -> None:
+        """A look on the timer; not exclusive: the lock takes the looks one at a time, and a
+        look cancelled halfway would be lost work."""
         self._look_for_handovers()
 
     def _look_for_handovers(self) -> None:
