@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from pydantic import ValidationError
 
 from triage.domain.dates import parse_day, parse_decimal
-from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
+from triage.domain.fairness import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from triage.domain import agreement
 from triage.domain.agreement import MonthVolume
 from triage.domain.errors import RoleRefused, TriageError
