@@ -157,9 +157,7 @@ def write_csv_cells(stream: TextIO, columns: list[str], pages: Pages, style: Csv
     layout = _JsonLayout("")
     count = 0
     for json_at, rows in pages:
-        if json_at:
-            rows = [_laid_out(row, json_at, layout) for row in rows]
-        writer.writerows(rows)
+        writer.writerows([_laid_out(row, json_at, layout) for row in rows] if json_at else rows)
         count += len(rows)
     return count
 
