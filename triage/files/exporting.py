@@ -135,7 +135,7 @@ class _JsonLayout:
     """Stored JSON text (compact) as the exports write it, each distinct text worked out once:
     a million leads share a few thousand breakdowns. Holds at most `KEPT` texts."""
 
-    KEPT = 50_000
+    KEPT = 4096
 
     def __init__(self, none: str) -> None:
         self.seen: dict[str | None, str] = {None: none}
