@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from triage.domain.language import _
 from triage.domain.rules import Agreement
 from triage.domain.sla import BusinessClock
 
@@ -52,34 +53,41 @@ class MonthVolume:
 
     def line(self) -> str:
         """"2026-11  marketing 42 of 50 MQLs (short by 8)  sales 40 of 41 answers within the SLA (98%, agreed 100%)"."""
+        short_by = _("short by {count}").format(count=self.due - self.handed_over)
         if self.current:
-            mine = f"{self.due} due by now: {'on track' if self.marketing_kept else f'short by {self.due - self.handed_over}'}"
+            mine = _("{due} due by now: {state}").format(
+                due=self.due, state=_("on track") if self.marketing_kept else short_by)
         else:
-            mine = "kept" if self.marketing_kept else f"short by {self.due - self.handed_over}"
+            mine = _("kept") if self.marketing_kept else short_by
         percent = self.in_time_percent
-        theirs = "none yet" if percent is None else (
-            f"{percent:.0f}%, " + ("kept" if self.sales_kept else f"agreed {self.in_time_share:.0%}"))
-        return (f"{self.month}{' so far' if self.current else ''}  marketing {self.handed_over} of {self.promised} "
-                f"MQLs ({mine})  sales {self.answered_in_time} of {self.answered} answers within the SLA ({theirs})")
-
+        theirs = _("none yet") if percent is None else (
+            _("{percent}%, kept").format(percent=f"{percent:.0f}") if self.sales_kept
+            else _("{percent}%, agreed {share}").format(percent=f"{percent:.0f}", share=f"{self.in_time_share:.0%}"))
+        return _("{month}{so_far}  marketing {handed_over} of {promised} MQLs ({mine})  sales {in_time} of "
+                 "{answered} answers within the SLA ({theirs})").format(
+            month=self.month, so_far=_(" so far") if self.current else "", handed_over=self.handed_over,
+            promised=self.promised, mine=mine, in_time=self.answered_in_time, answered=self.answered, theirs=theirs)
 
     def short(self) -> str:
         """The month in a line of 80 columns: "2026-11 marketing 42/50, short by 8; sales 40/41 in SLA (98%, short)"."""
         if self.marketing_kept:
-            mine = "on track" if self.current else "kept"
+            mine = _("on track") if self.current else _("kept")
         else:
-            mine = f"short by {self.due - self.handed_over}"
+            mine = _("short by {count}").format(count=self.due - self.handed_over)
         percent = self.in_time_percent
-        theirs = "" if percent is None else f" ({percent:.0f}%{'' if self.sales_kept else ', short'})"
-        return (f"{self.month}{' so far' if self.current else ''} marketing {self.handed_over}/{self.promised}, "
-                f"{mine}; sales {self.answered_in_time}/{self.answered} in SLA{theirs}")
+        theirs = "" if percent is None else (
+            f" ({percent:.0f}%)" if self.sales_kept else _(" ({percent}%, short)").format(percent=f"{percent:.0f}"))
+        return _("{month}{so_far} marketing {handed_over}/{promised}, {mine}; sales {in_time}/{answered} in SLA{theirs}"
+                 ).format(month=self.month, so_far=_(" so far") if self.current else "", handed_over=self.handed_over,
+                          promised=self.promised, mine=mine, in_time=self.answered_in_time, answered=self.answered,
+                          theirs=theirs)
 
 
 def months_back(now: datetime, count: int) -> list[str]:
     """The current month and the `count` before it, oldest first ("2026-09", ...)."""
     year, month = now.astimezone(timezone.utc).year, now.astimezone(timezone.utc).month
     found = []
-    for _ in range(count + 1):
+    for _month in range(count + 1):
         found.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return found[::-1]
