@@ -71,7 +71,7 @@ class CalibrationReport:
         """The report's head in sentences, for the command line and the screen alike."""
         lines = [
             _("Scoring rules version {version} ({source}): {decided}, {accepted} accepted, {returned} returned.").format(
-                version=self.rules.version, source=self.rules.source or _("proposed"),
+                version=self.rules.version, source=_(self.rules.source) if self.rules.source else _("proposed"),
                 decided=counted(self.decided, "{count} decided lead", "{count} decided leads"),
                 accepted=number(self.accepted), returned=number(self.returned)),
             self.message[:1].upper() + self.message[1:] + ".",

@@ -289,7 +289,7 @@ def parse_rules(text: str, source: str) -> Rules:
 @cache
 def default_rules() -> Rules:
     text = resources.files("triage.domain").joinpath("default_rules.toml").read_text(encoding="utf-8")
-    return parse_rules(text, "the default rules")
+    return parse_rules(text, N_("the default rules"))  # shown through _() where a person reads it
 
 
 def user_rules_path() -> Path:
