@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from contextlib import contextmanager
@@ -190,8 +191,10 @@ _scorer: Scorer | None = None
 
 
 def _start_scoring(rules: Rules) -> None:
-    """In a scoring process: compile the rules once."""
+    """In a scoring process: compile the rules once. Ctrl-C is the caller's to handle
+    (it ends these processes), not a traceback from each of them."""
     global _scorer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()  # scoring makes no reference cycles; the collector would only slow it down
     _scorer = Scorer.of(rules)
 
