@@ -3,13 +3,21 @@ the decisions say about them, and scoring the stored leads again after a change.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+import gc
+import multiprocessing
+import os
+import signal
+import threading
+from collections import deque
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from triage.domain.language import N_, _
 from triage.domain.errors import TriageError
 from triage.domain.models import Role, utcnow
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
 from triage.domain.scoring import Scorer
+from triage.files.importing import _stderr_for_children
 from triage.services.context import Context
 
 if TYPE_CHECKING:
@@ -17,6 +25,10 @@ if TYPE_CHECKING:
 
 #: Leads scored per transaction by `Scoring.rescore`.
 RESCORE_BATCH = 2000
+
+#: Below this many leads to score, `Scoring.rescore` scores them itself: starting the
+#: scoring processes would take longer than the scoring.
+RESCORE_IN_PROCESSES_FROM = 20_000
 
 
 class Scoring:
@@ -97,26 +109,102 @@ class Scoring:
         return self.context.store.count_to_rescore(self.context.rules.stamp)
 
     def rescore(self, progress: Callable[[int, int], None] | None = None, batch: int = RESCORE_BATCH,
-                cancelled: Callable[[], bool] | None = None) -> int:
+                cancelled: Callable[[], bool] | None = None, processes: int | None = None) -> int:
         """Score every lead that other rules scored, a batch per transaction so that reps
         keep deciding meanwhile; `progress(done, total)` after each batch, and it stops
         after the batch in which `cancelled()` turns true (what was scored stays scored).
-        A team lead's work (or anybody's while the team has no members)."""
+        A team lead's work (or anybody's while the team has no members).
+
+        From `RESCORE_IN_PROCESSES_FROM` leads on, `processes` child processes (one per
+        core, at most two, unless given; 0 for none) score the batches with the same
+        compiled `Scorer` while this thread reads the next batch and stores the last."""
         context = self.context
         context.require_team_lead(N_("score the team's leads again"))
         scorer = Scorer.of(context.rules)
-        stamp, fields, score = scorer.stamp, scorer.fields, scorer.score_values
-        total = context.store.count_to_rescore(stamp)
-        done = after = 0
+        stamp, fields = scorer.stamp, scorer.fields
+        store = context.store
+        total = store.count_to_rescore(stamp)
+        done = 0
         if progress:
             progress(0, total)
-        # Each row: id, version, score, breakdown, queue key, overrides, then the values of `fields`.
-        while rows := context.store.leads_to_rescore(stamp, fields, after_id=after, limit=batch):
-            context.store.save_scores(stamp, [(row, *score(row[6:], row[5])) for row in rows])
-            done += len(rows)
-            after = rows[-1][0]
-            if progress:
-                progress(min(done, total), total)
-            if cancelled is not None and cancelled():
-                break
+        if processes is None:
+            processes = min(2, os.cpu_count() or 1) if total >= RESCORE_IN_PROCESSES_FROM else 0
+
+        def batches() -> Iterator[list[tuple]]:
+            # Each row: id, version, score, breakdown, queue key, overrides, then the values of `fields`.
+            after = 0
+            while rows := store.leads_to_rescore(stamp, fields, after_id=after, limit=batch):
+                after = rows[-1][0]
+                yield rows
+
+        with _scored(batches(), context.rules, processes) as scored:
+            for rows, scores in scored:
+                store.save_scores(stamp, [(row, score, parts) for row, (score, parts) in zip(rows, scores, strict=True)])
+                done += len(rows)
+                if progress:
+                    progress(min(done, total), total)
+                if cancelled is not None and cancelled():
+                    break
         return done
+
+
+Scored = Iterator[tuple[list[tuple], list[tuple[int, tuple]]]]
+
+
+@contextmanager
+def _scored(batches: Iterator[list[tuple]], rules: Rules, processes: int) -> Iterator[Scored]:
+    """Each batch of `rescore`'s rows with the score and parts of each row, in the batches'
+    order. By `processes` child processes, each sent the rules once, kept a few batches
+    ahead of the caller and ended when the context is left, even early; by this thread
+    when `processes` is 0 or no process can be started."""
+    pool = None
+    if processes > 0:
+        # Forking starts a process in a moment, but only a process with one thread may fork
+        # safely; the app, with its workers, starts fresh interpreters instead.
+        alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        start: Any = multiprocessing.get_context("fork" if alone else "spawn")
+        try:
+            with _stderr_for_children():
+                pool = start.Pool(processes, initializer=_start_scoring, initargs=(rules,))
+        except (OSError, ValueError):
+            pool = None
+    if pool is None:
+        score = Scorer.of(rules).score_values
+        yield ((rows, [score(row[6:], row[5]) for row in rows]) for rows in batches)
+        return
+
+    def in_processes() -> Scored:
+        waiting: deque = deque()
+        for rows in batches:
+            waiting.append((rows, pool.apply_async(_score_rows, ([(row[5], row[6:]) for row in rows],))))
+            if len(waiting) > 2 * processes:
+                rows, result = waiting.popleft()
+                yield rows, result.get()
+        while waiting:
+            rows, result = waiting.popleft()
+            yield rows, result.get()
+
+    try:
+        yield in_processes()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+_scorer: Scorer | None = None
+
+
+def _start_scoring(rules: Rules) -> None:
+    """In a scoring process: compile the rules once. Ctrl-C is the caller's to handle
+    (it ends these processes), not a traceback from each of them."""
+    global _scorer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # scoring makes no reference cycles; the collector would only slow it down
+    _scorer = Scorer.of(rules)
+
+
+def _score_rows(rows: list[tuple[dict[str, str] | None, tuple]]) -> list[tuple[int, tuple]]:
+    """In a scoring process: the score and parts of each (overrides, values of the scorer's fields)."""
+    assert _scorer is not None
+    score = _scorer.score_values
+    return [score(values, overrides) for overrides, values in rows]
