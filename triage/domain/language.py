@@ -52,7 +52,7 @@ from typing import Mapping
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 #: The languages triage speaks, by code, each in its own name.
 LANGUAGES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
@@ -160,3 +160,12 @@ def duration(hours: float) -> str:
 
 def language_name(code: str) -> str:
     return Locale.parse(code).get_display_name(_language) or LANGUAGES[code]
+
+
+# ---------------------------------------------------------------------------------------
+# For the command line (triage/cli)
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage, as the language writes it: "42%", "42 %", "42%"."""
+    return format_percent(share, locale=_language)
