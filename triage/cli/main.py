@@ -827,9 +827,8 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
         shown = 0
         pool = _("pool")
         for lead, status in found:
-            state = status.state.value if language.current() == "en" else status.state.label
             due = _("due {moment}").format(moment=_at(status.due))
-            print(f"#{lead.id:<7} {state:<9} {status.text():<10} {due}"
+            print(f"#{lead.id:<7} {status.state.value:<9} {status.text():<10} {due}"
                   f"  {one_line(lead.owner or pool):<12} {one_line(lead.name)}", file=out)
             shown += 1
         if shown < breached + soon:
