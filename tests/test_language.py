@@ -17,17 +17,18 @@ from triage.domain import language
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where each catalog's texts are marked.
-SOURCES = {"screens": ROOT / "screens", "cli": ROOT / "triage" / "cli", "services": ROOT / "triage" / "services",
-           "domain": ROOT / "triage" / "domain"}
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+SOURCES = {"screens": [ROOT / "screens"], "cli": [ROOT / "triage" / "cli"],
+           "services": [ROOT / "triage" / "services", ROOT / "triage" / "files"], "domain": [ROOT / "triage" / "domain"]}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "counted": (2, 3)}
 TRANSLATED = [code for code in language.LANGUAGES if code != "en"]
 
 
 def marked(catalog: str) -> set[str]:
     found = set()
-    for _, _, message, _, _ in extract_from_dir(str(SOURCES[catalog]), method_map=[("**.py", "python")],
-                                                keywords=KEYWORDS):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    for folder in SOURCES[catalog]:
+        for _, _, message, _, _ in extract_from_dir(str(folder), method_map=[("**.py", "python")],
+                                                    keywords=KEYWORDS):
+            found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 

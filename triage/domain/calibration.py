@@ -19,7 +19,7 @@ from triage.domain.checklist import answers
 from triage.domain.models import Lead
 from triage.domain.rules import Activity, Points, Rules
 from triage.domain.scoring import feature_name, features, score_lead
-from triage.domain.text import counted
+from triage.domain.language import _, counted, decimal, ngettext, number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,21 +70,27 @@ class CalibrationReport:
     def summary(self) -> list[str]:
         """The report's head in sentences, for the command line and the screen alike."""
         lines = [
-            f"Scoring rules version {self.rules.version} ({self.rules.source or 'proposed'}): "
-            f"{counted(self.decided, 'decided lead')}, {self.accepted:,} accepted, {self.returned:,} returned.",
+            _("Scoring rules version {version} ({source}): {decided}, {accepted} accepted, {returned} returned.").format(
+                version=self.rules.version, source=self.rules.source or _("proposed"),
+                decided=counted(self.decided, "{count} decided lead", "{count} decided leads"),
+                accepted=number(self.accepted), returned=number(self.returned)),
             self.message[:1].upper() + self.message[1:] + ".",
         ]
         if self.auc_current is not None and self.auc_proposed is not None:
             lines.append(
-                f"Ranking of the {counted(self.held_back, 'held-back decision')} (AUC, 0.5 is chance): "
-                f"current {self.auc_current:.3f}, proposed {self.auc_proposed:.3f}."
+                ngettext("Ranking of the {count} held-back decision (AUC, 0.5 is chance): "
+                         "current {current}, proposed {proposed}.",
+                         "Ranking of the {count} held-back decisions (AUC, 0.5 is chance): "
+                         "current {current}, proposed {proposed}.", self.held_back).format(
+                    count=number(self.held_back), current=decimal(self.auc_current, 3),
+                    proposed=decimal(self.auc_proposed, 3))
             )
             if self.ranks_worse:
-                lines.append("The proposal ranks the held-back decisions worse than the rules in force.")
+                lines.append(_("The proposal ranks the held-back decisions worse than the rules in force."))
         elif self.auc_current is not None:
             lines.append(
-                f"Ranking of the {self.held_back} held-back decisions (AUC, 0.5 is chance): "
-                f"current {self.auc_current:.3f}."
+                _("Ranking of the {count} held-back decisions (AUC, 0.5 is chance): current {current}.").format(
+                    count=self.held_back, current=decimal(self.auc_current, 3))
             )
         return lines
 
@@ -132,7 +138,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY, rounds:
     weights = np.zeros(d + 1)
     ridge = np.full(d + 1, penalty)
     ridge[0] = 0.0
-    for _ in range(rounds):
+    for _round in range(rounds):
         p = 1 / (1 + np.exp(-np.clip(design @ weights, -30, 30)))
         gradient = design.T @ (y - p) - ridge * weights
         hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(ridge) + 1e-9 * np.eye(d + 1)
@@ -158,7 +164,7 @@ def _proposed_points(rules: Rules, intercept: float, weights: dict[str, float]) 
     }
     activity = {str(key): rule.model_dump() for key, rule in current.activity.items()}
     for feature, weight in weights.items():
-        group, _, key = feature.partition(".")
+        group, _dot, key = feature.partition(".")
         if group == "activity":
             entry = activity.setdefault(key, {"points": 0, "cap": rules.activity_cap(Activity(key)) or 10})
             entry["points"] = round(POINTS_PER_LOGIT * weight, 1)
@@ -180,7 +186,7 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
     report = CalibrationReport(decided=decided, accepted=accepted, rules=rules, base_current=rules.points.base)
 
     counts: dict[str, list[int]] = {}
-    for found, was_accepted, *_ in rows:
+    for found, was_accepted, *_rest in rows:
         for feature in found:
             tally = counts.setdefault(feature, [0, 0])
             tally[0] += 1
@@ -196,8 +202,9 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
     returned = decided - accepted
     if decided < MIN_DECISIONS or accepted < MIN_EACH_OUTCOME or returned < MIN_EACH_OUTCOME:
         report.message = (
-            f"too few decisions to propose new points: {decided} decided ({accepted} accepted, "
-            f"{returned} returned); at least {MIN_DECISIONS}, with {MIN_EACH_OUTCOME} of each, are needed"
+            _("too few decisions to propose new points: {decided} decided ({accepted} accepted, "
+              "{returned} returned); at least {minimum}, with {each} of each, are needed").format(
+                decided=decided, accepted=accepted, returned=returned, minimum=MIN_DECISIONS, each=MIN_EACH_OUTCOME)
         )
         return report
 
@@ -221,8 +228,8 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
         # The fit does not depend on the points in force, so right after a proposal is
         # adopted the same decisions fit to the same points again: nothing new to offer.
         report.message = (
-            f"the rules in force are the points these {decided} decisions suggest: nothing new to propose "
-            "until more decisions come in"
+            _("the rules in force are the points these {decided} decisions suggest: nothing new to propose "
+              "until more decisions come in").format(decided=decided)
         )
         return report
     proposal = rules.model_copy(update={"version": next_version(rules.version), "points": points, "source": ""})
@@ -233,6 +240,7 @@ def calibrate(decisions: Iterable[tuple[Lead, bool]], rules: Rules) -> Calibrati
             figures.proposed_points = proposal.feature_points(figures.feature)
     report.auc_proposed = auc([score_lead(row[4], proposal).score for row in held], [row[1] for row in held])
     report.message = (
-        f"proposal from {counted(len(training), 'decision')}, measured on {len(held):,} held back"
+        _("proposal from {decisions}, measured on {held} held back").format(
+            decisions=counted(len(training), "{count} decision", "{count} decisions"), held=number(len(held)))
     )
     return report

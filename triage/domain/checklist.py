@@ -15,25 +15,27 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from triage.domain.errors import TriageError
-from triage.domain.models import Channel, Credit, Interest, LeadData
-from triage.domain.rules import Activity, ChecklistConfig, CustomerKind, Rules, Signal, default_rules
-from triage.domain.text import counted
+from triage.domain.language import N_, _, ngettext, number
+from triage.domain.models import CHANNEL_LABELS, Channel, Credit, Interest, LeadData
+from triage.domain.rules import SIGNAL_LABELS, Activity, ChecklistConfig, CustomerKind, Rules, Signal, default_rules
 
+#: The fields of a lead's contact data, as a person names them (marked here, translated where shown).
 FIELD_LABELS = {
-    "salutation": "salutation",
-    "first_name": "first name",
-    "last_name": "last name",
-    "email": "email",
-    "phone": "phone",
-    "company": "company",
-    "job_title": "job title",
-    "country": "country",
+    "salutation": N_("salutation"),
+    "first_name": N_("first name"),
+    "last_name": N_("last name"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "company": N_("company"),
+    "job_title": N_("job title"),
+    "country": N_("country"),
 }
 
+#: The interest as the checklist answers it (marked here, translated where shown).
 INTEREST_LABELS = {
-    Interest.INQUIRY: "inquiry",
-    Interest.QUOTE_REQUEST: "quote request",
-    Interest.DEMO_REQUEST: "demo request (handraiser)",
+    Interest.INQUIRY: N_("inquiry"),
+    Interest.QUOTE_REQUEST: N_("quote request"),
+    Interest.DEMO_REQUEST: N_("demo request (handraiser)"),
 }
 
 
@@ -42,6 +44,13 @@ class Verdict(StrEnum):
     WARN = "warn"
     BAD = "bad"
     INFO = "info"
+
+    @property
+    def label(self) -> str:
+        return _(VERDICT_LABELS[self])
+
+
+VERDICT_LABELS = {Verdict.OK: N_("ok"), Verdict.WARN: N_("warning"), Verdict.BAD: N_("bad"), Verdict.INFO: N_("info")}
 
 
 class Question(StrEnum):
@@ -53,21 +62,60 @@ class Question(StrEnum):
     INTEREST = "interest"
     ACTIVITY = "activity"
 
+    @property
+    def label(self) -> str:
+        """The question in a word, as the lead's detail lists it: "channel", "Kanal"."""
+        return _(QUESTION_LABELS[self])
 
-#: What a rep may set each answer to: (code, label). Activity comes from marketing
-#: automation and is not the rep's to change; the grade is the rep's own judgement.
+    @property
+    def text(self) -> str:
+        """The question as the checklist asks it."""
+        return _(QUESTION_TEXTS[self])
+
+
+QUESTION_LABELS = {
+    Question.CHANNEL: N_("channel"),
+    Question.COMPLETE: N_("complete"),
+    Question.SERIOUS: N_("serious"),
+    Question.CREDITWORTHY: N_("creditworthy"),
+    Question.CUSTOMER: N_("customer"),
+    Question.INTEREST: N_("interest"),
+    Question.ACTIVITY: N_("activity"),
+}
+QUESTION_TEXTS = {
+    Question.CHANNEL: N_("Through which channel did the lead come?"),
+    Question.COMPLETE: N_("Are the contact details complete?"),
+    Question.SERIOUS: N_("Is the lead serious?"),
+    Question.CREDITWORTHY: N_("Is the company creditworthy?"),
+    Question.CUSTOMER: N_("New or existing customer?"),
+    Question.INTEREST: N_("How high is the interest?"),
+    Question.ACTIVITY: N_("What has the lead done so far?"),
+}
+
+#: Where an answer comes from: `ChecklistItem.source` is the code, this what a person reads.
+SOURCE_LABELS = {"derived": N_("derived"), "confirmed": N_("confirmed"), "set by rep": N_("set by rep")}
+
+#: What a rep may set each answer to: (code, label), the label in English and marked; show
+#: it with `choices(question)`, which translates. Activity comes from marketing automation
+#: and is not the rep's to change; the grade is the rep's own judgement.
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
-    Question.CHANNEL: tuple((channel.value, channel.value.replace("_", " ")) for channel in Channel),
-    Question.COMPLETE: (("yes", "complete: the missing data is known"),),
-    Question.SERIOUS: (("yes", "no warning signs"),)
-    + tuple((signal.value, signal.label) for signal in Signal),
-    Question.CREDITWORTHY: tuple(
-        (credit.value, "unknown" if credit is Credit.UNKNOWN else f"rated {credit.value}") for credit in Credit
+    Question.CHANNEL: tuple((channel.value, CHANNEL_LABELS[channel]) for channel in Channel),
+    Question.COMPLETE: (("yes", N_("complete: the missing data is known")),),
+    Question.SERIOUS: (("yes", N_("no warning signs")),)
+    + tuple((signal.value, SIGNAL_LABELS[signal]) for signal in Signal),
+    Question.CREDITWORTHY: (
+        (Credit.UNKNOWN.value, N_("unknown")), (Credit.A.value, N_("rated A")), (Credit.B.value, N_("rated B")),
+        (Credit.C.value, N_("rated C")), (Credit.D.value, N_("rated D")),
     ),
-    Question.CUSTOMER: (("new", "new customer"), ("existing", "existing customer")),
+    Question.CUSTOMER: (("new", N_("new customer")), ("existing", N_("existing customer"))),
     Question.INTEREST: tuple((interest.value, INTEREST_LABELS[interest]) for interest in Interest),
 }
 GRADES = ("A", "B", "C", "D")
+
+
+def choices(question: str) -> tuple[tuple[str, str], ...]:
+    """What a rep may set `question` to: (code, label), the label in the language in use."""
+    return tuple((code, _(label)) for code, label in CHOICES[question])
 
 
 class Answers(NamedTuple):
@@ -91,6 +139,16 @@ class ChecklistItem:
     #: says what the data said).
     source: str = "derived"
     derived: str = ""
+
+    @property
+    def label(self) -> str:
+        """The question in a word, in the language in use ("channel", "Kanal")."""
+        return Question(self.question).label
+
+    @property
+    def source_label(self) -> str:
+        """Where the answer comes from, in the language in use ("set by rep", "vom Vertrieb gesetzt")."""
+        return _(SOURCE_LABELS[self.source])
 
 
 #: What the checklist's answers are derived from, in this order, before the fields of the
@@ -188,14 +246,14 @@ def seriousness_signals(lead: LeadData, config: ChecklistConfig | None = None) -
 
 def _signal_text(signal: Signal, lead: LeadData) -> str:
     if signal is Signal.WEBMAIL:
-        return f"webmail address ({lead.email_domain})"
+        return _("webmail address ({domain})").format(domain=lead.email_domain)
     if signal is Signal.DISPOSABLE:
-        return f"disposable address ({lead.email_domain})"
+        return _("disposable address ({domain})").format(domain=lead.email_domain)
     if signal is Signal.COMPETITOR:
-        return f"competitor ({lead.email_domain})"
+        return _("competitor ({domain})").format(domain=lead.email_domain)
     if signal is Signal.COUNTRY_NOT_SERVED:
-        return f"country not served ({lead.country})"
-    return "reads like a job application"
+        return _("country not served ({country})").format(country=lead.country)
+    return _("reads like a job application")
 
 
 def derived_answers(lead: LeadData, config: ChecklistConfig | None = None) -> Answers:
@@ -207,10 +265,12 @@ def check_override(question: str, value: str | None) -> None:
     """Refuse an answer a rep cannot give; None takes an override back."""
     if question not in CHOICES:
         settable = ", ".join(CHOICES)
-        raise TriageError(f"the rep does not set '{question}'; answers a rep can set: {settable}")
-    if value is not None and value not in {code for code, _ in CHOICES[question]}:
-        codes = ", ".join(code for code, _ in CHOICES[question])
-        raise TriageError(f"'{value}' is not an answer to '{question}'; use one of: {codes}")
+        raise TriageError(_("the rep does not set '{question}'; answers a rep can set: {settable}").format(
+            question=question, settable=settable))
+    if value is not None and value not in {code for code, _label in CHOICES[question]}:
+        codes = ", ".join(code for code, _label in CHOICES[question])
+        raise TriageError(_("'{value}' is not an answer to '{question}'; use one of: {codes}").format(
+            value=value, question=question, codes=codes))
 
 
 def with_overrides(derived: Answers, overrides: dict[str, str]) -> Answers:
@@ -244,27 +304,28 @@ def _texts(lead: LeadData, given: Answers, derived: Answers) -> dict[Question, t
     missing = given.missing
     activity = given.activity
     signal_texts = [
-        _signal_text(signal, lead) if signal in derived.signals else SIGNAL_TEXT_SET[signal]
+        _signal_text(signal, lead) if signal in derived.signals else _(SIGNAL_TEXT_SET[signal])
         for signal in given.signals
     ]
     return {
-        Question.CHANNEL: (given.channel.value.replace("_", " "), Verdict.INFO),
+        Question.CHANNEL: (given.channel.label, Verdict.INFO),
         Question.COMPLETE: (
-            "yes" if not missing else "missing " + _listed([FIELD_LABELS[name] for name in missing]),
+            _("yes") if not missing else _("missing {fields}").format(
+                fields=_listed([_(FIELD_LABELS[name]) for name in missing])),
             Verdict.OK if not missing else Verdict.WARN,
         ),
         Question.SERIOUS: (
-            "no warning signs" if not given.signals else "; ".join(signal_texts),
+            _("no warning signs") if not given.signals else "; ".join(signal_texts),
             Verdict.OK if not given.signals else Verdict.WARN,
         ),
         Question.CREDITWORTHY: (
-            "unknown" if given.credit is Credit.UNKNOWN else f"rated {given.credit.value}",
+            given.credit.label,
             {Credit.UNKNOWN: Verdict.INFO, Credit.A: Verdict.OK, Credit.B: Verdict.OK,
              Credit.C: Verdict.WARN, Credit.D: Verdict.BAD}[given.credit],
         ),
-        Question.CUSTOMER: (given.customer, Verdict.INFO),
+        Question.CUSTOMER: (_(CUSTOMER_ANSWERS[given.customer]), Verdict.INFO),
         Question.INTEREST: (
-            INTEREST_LABELS[given.interest],
+            _(INTEREST_LABELS[given.interest]),
             Verdict.OK if given.interest is not Interest.INQUIRY else Verdict.INFO,
         ),
         Question.ACTIVITY: (_activity_text(activity), Verdict.INFO),
@@ -273,7 +334,7 @@ def _texts(lead: LeadData, given: Answers, derived: Answers) -> dict[Question, t
 
 def _listed(names: list[str]) -> str:
     """"phone", "phone and job title", "salutation, phone and job title"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if len(names) == 1 else _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
 def _activity_text(activity: dict[Activity, int]) -> str:
@@ -282,19 +343,25 @@ def _activity_text(activity: dict[Activity, int]) -> str:
     opened, clicked = activity[Activity.EMAILS_OPENED], activity[Activity.EMAILS_CLICKED]
     pages, forms = activity[Activity.PAGES_VISITED], activity[Activity.FORMS_FILLED]
     if not any((opened, clicked, pages, forms)):
-        return "none recorded"
-    return (f"{counted(opened, 'email')} opened, {clicked} clicked, "
-            f"{counted(pages, 'buying page')} visited, {counted(forms, 'form')} filled")
+        return _("none recorded")
+    return ", ".join((
+        ngettext("{count} email opened", "{count} emails opened", opened).format(count=number(opened)),
+        ngettext("{count} clicked", "{count} clicked", clicked).format(count=number(clicked)),
+        ngettext("{count} buying page visited", "{count} buying pages visited", pages).format(count=number(pages)),
+        ngettext("{count} form filled", "{count} forms filled", forms).format(count=number(forms)),
+    ))
 
 
 #: A warning sign the rep set that the data does not show (the item says "set by rep").
 SIGNAL_TEXT_SET = {
-    Signal.WEBMAIL: "webmail address",
-    Signal.DISPOSABLE: "disposable address",
-    Signal.COMPETITOR: "competitor",
-    Signal.COUNTRY_NOT_SERVED: "country not served",
-    Signal.JOB_APPLICANT: "reads like a job application",
+    Signal.WEBMAIL: N_("webmail address"),
+    Signal.DISPOSABLE: N_("disposable address"),
+    Signal.COMPETITOR: N_("competitor"),
+    Signal.COUNTRY_NOT_SERVED: N_("country not served"),
+    Signal.JOB_APPLICANT: N_("reads like a job application"),
 }
+#: The customer question's answers, by `CustomerKind`.
+CUSTOMER_ANSWERS = {"new": N_("new"), "existing": N_("existing")}
 
 
 def checklist(lead: LeadData, rules: Rules | None = None) -> list[ChecklistItem]:

@@ -23,23 +23,36 @@ the `domain` and `services` catalogs; screens and CLI never put them in their ow
    `ROLE_LABELS`, `checklist.FIELD_LABELS`, `checklist.INTEREST_LABELS`, `rules.SIGNAL_LABELS`,
    ...) hold the English text, marked with `N_`: code that reads a table directly calls `_()`
    on the value where it shows it (`_(ROLE_LABELS[role])`); better, use `.label`.
+   A checklist item (`checklist.ChecklistItem`) keeps its codes (`question`, `source`: the
+   CLI's `--json`) and says them with `item.label` ("channel", "Kanal") and
+   `item.source_label` ("set by rep", "vom Vertrieb gesetzt"); `Question.text` is the whole
+   question; `checklist.choices(question)` the answers a rep may pick, translated.
+   `ReturnPath.description` says what a path means ("back to marketing, may come back as MQL").
 3. Text the domain, services or files build when they run comes out in the language in use:
    every `TriageError` (`RoleRefused`, `IllegalMove`, `StaleLead`, `LeadNotFound`, ...) and
-   validation message, the checklist's questions, answers and sources, `SlaStatus.text`,
-   import summaries and reject reasons, the calibration report. Show `str(error)` or the
-   text as it comes; never `_()` it (it is not a msgid).
+   validation message, the checklist's answers, `SlaStatus.text()`, import summaries
+   (`ImportSummary.line()`) and reject reasons, the calibration report. Show `str(error)` or
+   the text as it comes; never `_()` it (it is not a msgid). What a refused actor wanted
+   (`context.require_team_lead(N_("change the team"))`) is marked with `N_` by the caller
+   and translated by the context. Audit notes and assignment reasons are stored, so they are
+   written in English as before (show them as data); only an answer's note quotes the
+   checklist answers as the rep read them.
 4. A score's breakdown is stored in English (`ScorePart.reason`, data: `--json` and exports
    keep it). Show a part with `scoring.part_text(part)` ("+30 Demo-Anfrage") or the whole
    line with `scoring.format_parts(parts)`; `scoring.reason_text(reason)` for the reason alone.
-5. Numbers, moments, days, times and durations go through `number()`, `counted()`,
-   `moment()`, `day()`, `clock_time()` and `duration()` here; nobody formats them with
-   f-strings or strftime where a person reads them.
+5. Numbers, moments, days, times and durations go through `number()`, `decimal()`,
+   `counted()`, `moment()`, `day()`, `clock_time()` and `duration()` here; nobody formats
+   them with f-strings or strftime where a person reads them. `counted`'s two forms are
+   extracted like `ngettext`'s (`-k counted:2,3`). `dates.parse_day` reads back what `day()`
+   writes in each language ("27. Nov. 2026", "27 nov 2026"), besides 27.11.2026 and ISO.
 6. Nothing is translated at import time: a module-level text is marked with `N_` and
    translated with `_()` where shown, so `use()` (done by the CLI before anything is built)
    decides the language of everything.
-7. An XLSX export's headings are in the language in use (`exporting.heading(field)`), and the
-   importer reads them back in any of the three languages (`words.COLUMNS`); CSV and JSON keep
-   the field names.
+7. An XLSX export's headings and sheet name are in the language in use (`words.heading(column)`,
+   `words.sheet_name(kind)`), and the importer reads them back in any of the three languages
+   (`words.export_headings()`, through `in_every_language()` here); CSV and JSON keep the
+   field names, and every data value is the same in every language.
+8. The texts of `triage/files` are in the `services` catalog (`.ci/catalogs services`).
 """
 
 from __future__ import annotations
@@ -47,6 +60,7 @@ from __future__ import annotations
 import gettext
 import os
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Mapping
 
@@ -121,6 +135,14 @@ def number(value: float) -> str:
     return format_decimal(value, locale=_language)
 
 
+def decimal(value: float, places: int) -> str:
+    """A number with `places` decimals: 0.734 / 0,734 (English exactly as `f"{value:.3f}"`)."""
+    text = f"{value:.{places}f}"
+    if _language == "en":
+        return text
+    return format_decimal(Decimal(text), format="#,##0." + "0" * places if places else "#,##0", locale=_language)
+
+
 def counted(count: int, singular: str, plural: str) -> str:
     """`count` with its noun, both for the language: `counted(n, "{count} lead", "{count} leads")`
     gives "1.204 Leads" in German. The two forms are msgids of the catalogs."""
@@ -156,6 +178,31 @@ def duration(hours: float) -> str:
     if not rest:
         return sign + _("{hours} h").format(hours=number(whole))
     return sign + _("{hours} h {minutes} min").format(hours=number(whole), minutes=rest)
+
+
+def in_every_language(message: str) -> dict[str, str]:
+    """`message` in each language triage speaks, by code (for reading back what any of them wrote)."""
+    found = {}
+    for code in LANGUAGES:
+        if code == "en":
+            found[code] = message
+            continue
+        catalog = _catalogs_of(code)
+        found[code] = catalog.gettext(message)
+    return found
+
+
+_chains: dict[str, gettext.NullTranslations] = {}
+
+
+def _catalogs_of(code: str) -> gettext.NullTranslations:
+    chain = _chains.get(code)
+    if chain is None:
+        chain = gettext.NullTranslations()
+        for name in CATALOGS:
+            chain.add_fallback(gettext.translation(name, LOCALE_DIR, languages=[code], fallback=True))
+        _chains[code] = chain
+    return chain
 
 
 def language_name(code: str) -> str:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from triage.domain.language import N_, _
+
 
 class Stage(StrEnum):
     NEW = "new"
@@ -22,18 +24,18 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
-        return STAGE_LABELS[self]
+        return _(STAGE_LABELS[self])
 
 
 STAGE_LABELS = {
-    Stage.NEW: "new",
-    Stage.MQL: "MQL",
-    Stage.SAL: "SAL",
-    Stage.SQL: "SQL",
-    Stage.OPPORTUNITY: "opportunity",
-    Stage.CUSTOMER: "customer",
-    Stage.RETURNED: "returned (SRL)",
-    Stage.DISQUALIFIED: "disqualified",
+    Stage.NEW: N_("new"),
+    Stage.MQL: N_("MQL"),
+    Stage.SAL: N_("SAL"),
+    Stage.SQL: N_("SQL"),
+    Stage.OPPORTUNITY: N_("opportunity"),
+    Stage.CUSTOMER: N_("customer"),
+    Stage.RETURNED: N_("returned (SRL)"),
+    Stage.DISQUALIFIED: N_("disqualified"),
 }
 
 
@@ -50,11 +52,41 @@ class Channel(StrEnum):
     PURCHASED_LIST = "purchased_list"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return _(CHANNEL_LABELS[self])
+
+
+CHANNEL_LABELS = {
+    Channel.WEB_FORM: N_("web form"),
+    Channel.EMAIL: N_("email"),
+    Channel.EVENT: N_("event"),
+    Channel.PHONE: N_("phone"),
+    Channel.REFERRAL: N_("referral"),
+    Channel.PARTNER: N_("partner"),
+    Channel.PAID_ADS: N_("paid ads"),
+    Channel.ORGANIC_SEARCH: N_("organic search"),
+    Channel.SOCIAL: N_("social"),
+    Channel.PURCHASED_LIST: N_("purchased list"),
+    Channel.OTHER: N_("other"),
+}
+
 
 class Interest(StrEnum):
     INQUIRY = "inquiry"
     QUOTE_REQUEST = "quote_request"
     DEMO_REQUEST = "demo_request"
+
+    @property
+    def label(self) -> str:
+        return _(INTEREST_LABELS[self])
+
+
+INTEREST_LABELS = {
+    Interest.INQUIRY: N_("inquiry"),
+    Interest.QUOTE_REQUEST: N_("quote request"),
+    Interest.DEMO_REQUEST: N_("demo request"),
+}
 
 
 class Credit(StrEnum):
@@ -65,6 +97,10 @@ class Credit(StrEnum):
     B = "B"
     C = "C"
     D = "D"
+
+    @property
+    def label(self) -> str:
+        return _("unknown") if self is Credit.UNKNOWN else _("rated {grade}").format(grade=self.value)
 
 
 class ReturnReason(StrEnum):
@@ -79,18 +115,18 @@ class ReturnReason(StrEnum):
 
     @property
     def label(self) -> str:
-        return RETURN_REASON_LABELS[self]
+        return _(RETURN_REASON_LABELS[self])
 
 
 RETURN_REASON_LABELS = {
-    ReturnReason.NOT_READY: "not ready to buy / stopped responding",
-    ReturnReason.NO_FIT: "not a fit yet (budget, size)",
-    ReturnReason.CONTRACT: "bound by a contract",
-    ReturnReason.NO_AUTHORITY: "no buying power",
-    ReturnReason.CLOSED_LOST: "closed-lost deal",
-    ReturnReason.MISSING_DATA: "missing contact data",
-    ReturnReason.CAPACITY: "sales over capacity",
-    ReturnReason.OTHER: "other (needs a note)",
+    ReturnReason.NOT_READY: N_("not ready to buy / stopped responding"),
+    ReturnReason.NO_FIT: N_("not a fit yet (budget, size)"),
+    ReturnReason.CONTRACT: N_("bound by a contract"),
+    ReturnReason.NO_AUTHORITY: N_("no buying power"),
+    ReturnReason.CLOSED_LOST: N_("closed-lost deal"),
+    ReturnReason.MISSING_DATA: N_("missing contact data"),
+    ReturnReason.CAPACITY: N_("sales over capacity"),
+    ReturnReason.OTHER: N_("other (needs a note)"),
 }
 
 
@@ -99,9 +135,24 @@ class ReturnPath(StrEnum):
     DISQUALIFY = "disqualify"
 
     @property
+    def label(self) -> str:
+        return _(RETURN_PATH_LABELS[self])
+
+    @property
+    def description(self) -> str:
+        """What the path means, as the return dialog says it beside the label."""
+        return _(RETURN_PATH_DESCRIPTIONS[self])
+
+    @property
     def stage(self) -> Stage:
         return Stage.RETURNED if self is ReturnPath.NURTURE else Stage.DISQUALIFIED
 
+
+RETURN_PATH_LABELS = {ReturnPath.NURTURE: N_("nurture"), ReturnPath.DISQUALIFY: N_("disqualify")}
+RETURN_PATH_DESCRIPTIONS = {
+    ReturnPath.NURTURE: N_("back to marketing, may come back as MQL"),
+    ReturnPath.DISQUALIFY: N_("will never be a customer"),
+}
 
 #: What an email address looks like here: name@domain.tld, no spaces.
 EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -115,13 +166,13 @@ def shown(text: str) -> str:
 
 def _email_shape(value: str) -> str:
     if value and not _EMAIL.match(value):
-        raise ValueError(f"{shown(value)} is not an email address (expected name@domain.tld)")
+        raise ValueError(_("{value} is not an email address (expected name@domain.tld)").format(value=shown(value)))
     return value
 
 
 def _country_code(value: str) -> str:
     if value and not (len(value) == 2 and value.isalpha()):
-        raise ValueError(f"{shown(value)} is not a two-letter country code (e.g. DE, NL, GB)")
+        raise ValueError(_("{value} is not a two-letter country code (e.g. DE, NL, GB)").format(value=shown(value)))
     return value.upper()
 
 
@@ -257,9 +308,9 @@ class ReturnDecision(BaseModel):
     def _consistent(self) -> "ReturnDecision":
         self.note = self.note.strip()
         if self.reason is ReturnReason.OTHER and not self.note:
-            raise ValueError("reason 'other' needs a note saying why")
+            raise ValueError(_("reason 'other' needs a note saying why"))
         if self.contract_until is not None and self.reason is not ReturnReason.CONTRACT:
-            raise ValueError("a contract end date only goes with reason 'contract'")
+            raise ValueError(_("a contract end date only goes with reason 'contract'"))
         return self
 
 
@@ -293,8 +344,13 @@ class Role(StrEnum):
     #: Marketing brings leads in (import), hands them over and recycles nurtured ones.
     MARKETING = "marketing"
 
+    @property
+    def label(self) -> str:
+        return _(ROLE_LABELS[self])
 
-ROLE_LABELS = {Role.REP: "rep", Role.LEAD: "team lead", Role.BOARD: "review board", Role.MARKETING: "marketing"}
+
+ROLE_LABELS = {Role.REP: N_("rep"), Role.LEAD: N_("team lead"), Role.BOARD: N_("review board"),
+               Role.MARKETING: N_("marketing")}
 
 
 class AwayPeriod(BaseModel):
@@ -304,7 +360,8 @@ class AwayPeriod(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> "AwayPeriod":
         if self.until < self.since:
-            raise ValueError(f"an away period cannot end ({self.until}) before it starts ({self.since})")
+            raise ValueError(_("an away period cannot end ({until}) before it starts ({since})").format(
+                until=self.until, since=self.since))
         return self
 
 
@@ -326,7 +383,7 @@ class TeamMember(BaseModel):
     def _countries(cls, value: list[str]) -> list[str]:
         for code in value:
             if not (len(code) == 2 and code.isalpha()):
-                raise ValueError(f"{code!r} is not a two-letter country code (e.g. DE)")
+                raise ValueError(_("{code} is not a two-letter country code (e.g. DE)").format(code=repr(code)))
         return sorted({code.upper() for code in value})
 
     @field_validator("languages")
@@ -334,7 +391,7 @@ class TeamMember(BaseModel):
     def _languages(cls, value: list[str]) -> list[str]:
         for code in value:
             if not (2 <= len(code) <= 3 and code.isalpha()):
-                raise ValueError(f"{code!r} is not a language code (e.g. de, nl, en)")
+                raise ValueError(_("{code} is not a language code (e.g. de, nl, en)").format(code=repr(code)))
         return sorted({code.lower() for code in value})
 
     def is_away(self, day: date) -> bool:

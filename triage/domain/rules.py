@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from triage.domain.errors import TriageError
+from triage.domain.language import N_, _
 from triage.domain.models import Channel, Credit, Interest
 from triage.domain.sla import SlaPolicy
 
@@ -46,15 +47,15 @@ class Signal(StrEnum):
 
     @property
     def label(self) -> str:
-        return SIGNAL_LABELS[self]
+        return _(SIGNAL_LABELS[self])
 
 
 SIGNAL_LABELS = {
-    Signal.WEBMAIL: "webmail",
-    Signal.DISPOSABLE: "disposable address",
-    Signal.COMPETITOR: "competitor",
-    Signal.COUNTRY_NOT_SERVED: "country not served",
-    Signal.JOB_APPLICANT: "job applicant",
+    Signal.WEBMAIL: N_("webmail"),
+    Signal.DISPOSABLE: N_("disposable address"),
+    Signal.COMPETITOR: N_("competitor"),
+    Signal.COUNTRY_NOT_SERVED: N_("country not served"),
+    Signal.JOB_APPLICANT: N_("job applicant"),
 }
 
 
@@ -63,6 +64,18 @@ class Activity(StrEnum):
     EMAILS_CLICKED = "emails_clicked"
     PAGES_VISITED = "pages_visited"
     FORMS_FILLED = "forms_filled"
+
+    @property
+    def label(self) -> str:
+        return _(ACTIVITY_LABELS[self])
+
+
+ACTIVITY_LABELS = {
+    Activity.EMAILS_OPENED: N_("emails opened"),
+    Activity.EMAILS_CLICKED: N_("emails clicked"),
+    Activity.PAGES_VISITED: N_("buying pages visited"),
+    Activity.FORMS_FILLED: N_("forms filled"),
+}
 
 
 ACTIVITY_UNITS = {
@@ -100,7 +113,7 @@ class ChecklistConfig(_Strict):
     def _domains(cls, value: frozenset[str]) -> frozenset[str]:
         for domain in value:
             if not re.fullmatch(r"[^@\s]+\.[^@\s.]+", domain.strip()):
-                raise ValueError(f"{domain!r} is not a mail domain (e.g. example.com)")
+                raise ValueError(_("{domain} is not a mail domain (e.g. example.com)").format(domain=repr(domain)))
         return frozenset(domain.strip().lower() for domain in value)
 
     @field_validator("served_countries")
@@ -108,7 +121,7 @@ class ChecklistConfig(_Strict):
     def _countries(cls, value: frozenset[str]) -> frozenset[str]:
         for code in value:
             if not (len(code) == 2 and code.isalpha()):
-                raise ValueError(f"{code!r} is not a two-letter country code (e.g. DE)")
+                raise ValueError(_("{code} is not a two-letter country code (e.g. DE)").format(code=repr(code)))
         return frozenset(code.upper() for code in value)
 
     @field_validator("applicant_words")
@@ -205,7 +218,7 @@ class Rules(_Strict):
 
     def feature_points(self, feature: str) -> float:
         """Points per unit of one feature, such as "channel.event" or "activity.emails_clicked"."""
-        group, _, key = feature.partition(".")
+        group, _dot, key = feature.partition(".")
         if group == "activity":
             rule = self.points.activity.get(Activity(key))
             return rule.points if rule else 0
@@ -251,7 +264,8 @@ def parse_rules(text: str, source: str) -> Rules:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"rules file {source}: {exc}; the rules in force stay in force") from None
+        raise RulesError(_("rules file {source}: {problem}; the rules in force stay in force").format(
+            source=source, problem=exc)) from None
     try:
         return Rules.model_validate({**data, "source": source})
     except ValidationError as exc:
@@ -260,12 +274,13 @@ def parse_rules(text: str, source: str) -> Rules:
             path = [str(part) for part in error["loc"] if not str(part).startswith("[")]
             located.append((_line_of(text, path), path, error))
         line, path, error = next((entry for entry in located if entry[0]), located[0])
-        where = f", line {line}" if line else ""
+        where = _(", line {line}").format(line=line) if line else ""
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "not a setting triage knows"
+            message = _("not a setting triage knows")
         raise RulesError(
-            f"rules file {source}{where}: {'.'.join(path)}: {message}; the rules in force stay in force"
+            _("rules file {source}{where}: {setting}: {problem}; the rules in force stay in force").format(
+                source=source, where=where, setting=".".join(path), problem=message)
         ) from None
 
 
@@ -300,9 +315,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
     try:
         text = found.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RulesError(f"rules file {found} does not exist") from None
+        raise RulesError(_("rules file {path} does not exist").format(path=found)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"rules file {found} cannot be read: {exc}") from None
+        raise RulesError(_("rules file {path} cannot be read: {problem}").format(path=found, problem=exc)) from None
     return parse_rules(text, str(found))
 
 

@@ -8,18 +8,21 @@ much was cut, so the parts shown always add up to the score shown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, Callable
 
 from triage.domain.checklist import FIELD_LABELS, INTEREST_LABELS, Answers, compiled, with_overrides
+from triage.domain.language import N_, _, current, ngettext, number
 from triage.domain.models import Channel, Credit, Interest, LeadData, ScorePart
-from triage.domain.rules import ACTIVITY_UNITS, Activity, ContactField, Rules, Signal, default_rules
+from triage.domain.rules import ACTIVITY_UNITS, SIGNAL_LABELS, Activity, ContactField, Rules, Signal, default_rules
 
 #: Activity counted for learning when the rules give it no cap of their own.
 DEFAULT_ACTIVITY_CAP = 10
-#: The parts that keep a score within 0..100, as a breakdown shows them.
-CAPPED = "capped at the maximum of 100"
-FLOORED = "raised to the minimum of 0"
+#: The parts that keep a score within 0..100, as a breakdown stores them.
+CAPPED = N_("capped at the maximum of 100")
+FLOORED = N_("raised to the minimum of 0")
 
 
 @dataclass(frozen=True)
@@ -39,16 +42,18 @@ def _cap(activity: Activity, rules: Rules) -> int:
 
 
 def activity_label(activity: Activity, count: int, cap: int) -> str:
-    """An activity as a breakdown shows it, saying when only part of it counted:
-    "3 clicks", "6 clicks (counted up to 5)"."""
+    """An activity as a breakdown stores it, saying when only part of it counted:
+    "3 clicks", "6 clicks (counted up to 5)". A breakdown is stored in English (it is data,
+    for `--json` and exports too) and shown with `reason_text`."""
     one, many = ACTIVITY_UNITS[activity]
     text = f"{count} {one if count == 1 else many}"
     return f"{text} (counted up to {cap})" if count > cap else text
 
 
 def feature_label(feature: str, value: float = 1) -> str:
-    """How a feature reads in a breakdown: "demo request", "webmail", "3 clicks"."""
-    group, _, key = feature.partition(".")
+    """How a feature reads in a stored breakdown: "demo request", "webmail", "3 clicks"
+    (English; `reason_text` says it in the language in use)."""
+    group, _dot, key = feature.partition(".")
     if group == "channel":
         return f"channel {key.replace('_', ' ')}"
     if group == "interest":
@@ -58,7 +63,7 @@ def feature_label(feature: str, value: float = 1) -> str:
     if group == "customer":
         return f"{key} customer"
     if group == "signals":
-        return Signal(key).label
+        return SIGNAL_LABELS[Signal(key)]  # English: a breakdown is stored so (see reason_text)
     if group == "missing":
         return f"no {FIELD_LABELS.get(key, key)}"
     if group == "activity":
@@ -68,10 +73,78 @@ def feature_label(feature: str, value: float = 1) -> str:
 
 
 def feature_name(feature: str) -> str:
-    """A feature as a report names it: "webmail", "clicks (each)"."""
+    """A feature as a report names it, in the language in use: "webmail", "clicks (each)"."""
     if feature.startswith("activity."):
-        return ACTIVITY_UNITS[Activity(feature.partition(".")[2])][1] + " (each)"
-    return feature_label(feature)
+        return _ACTIVITY_EACH[Activity(feature.partition(".")[2])]()
+    return reason_text(feature_label(feature))
+
+
+_ACTIVITY_EACH: dict[Activity, Callable[[], str]] = {
+    Activity.EMAILS_OPENED: lambda: _("opens (each)"),
+    Activity.EMAILS_CLICKED: lambda: _("clicks (each)"),
+    Activity.PAGES_VISITED: lambda: _("buying pages (each)"),
+    Activity.FORMS_FILLED: lambda: _("forms (each)"),
+}
+
+
+def _activity_count(activity: Activity, count: int) -> str:
+    if activity is Activity.EMAILS_OPENED:
+        text = ngettext("{count} open", "{count} opens", count)
+    elif activity is Activity.EMAILS_CLICKED:
+        text = ngettext("{count} click", "{count} clicks", count)
+    elif activity is Activity.PAGES_VISITED:
+        text = ngettext("{count} buying page", "{count} buying pages", count)
+    else:
+        text = ngettext("{count} form", "{count} forms", count)
+    return text.format(count=number(count))
+
+
+_ACTIVITY_REASON = re.compile(r"(\d+) (.+?)(?: \(counted up to (\d+)\))?")
+_UNITS = {unit: activity for activity, units in ACTIVITY_UNITS.items() for unit in units}
+
+
+@cache
+def _reasons() -> dict[str, Callable[[], str]]:
+    """Every reason a breakdown stores but an activity's, with how to say it where shown."""
+    known: dict[str, Callable[[], str]] = {"base": lambda: _("base"), CAPPED: lambda: _(CAPPED),
+                                           FLOORED: lambda: _(FLOORED)}
+    for channel in Channel:
+        known[feature_label(f"channel.{channel.value}")] = lambda c=channel: _("channel {name}").format(name=c.label)
+    for interest in Interest:
+        known[feature_label(f"interest.{interest.value}")] = lambda i=interest: i.label
+    for credit in Credit:
+        known[feature_label(f"credit.{credit.value}")] = (
+            (lambda: _("credit unknown")) if credit is Credit.UNKNOWN
+            else (lambda c=credit: _("credit {grade}").format(grade=c.value)))
+    known[feature_label("customer.new")] = lambda: _("new customer")
+    known[feature_label("customer.existing")] = lambda: _("existing customer")
+    for signal in Signal:
+        known[feature_label(f"signals.{signal.value}")] = lambda g=signal: g.label
+    for name, label in FIELD_LABELS.items():
+        known[feature_label(f"missing.{name}")] = lambda f=label: _("no {field}").format(field=_(f))
+    return known
+
+
+def reason_text(reason: str) -> str:
+    """A stored breakdown's reason in the language in use: "demo request" is "Demo-Anfrage"
+    in German; a reason this triage does not know (older rules) is shown as stored."""
+    if current() == "en":
+        return reason
+    said = _reasons().get(reason)
+    if said is not None:
+        return said()
+    found = _ACTIVITY_REASON.fullmatch(reason)
+    if found and found.group(2) in _UNITS:
+        text = _activity_count(_UNITS[found.group(2)], int(found.group(1)))
+        if found.group(3):
+            text = _("{activity} (counted up to {cap})").format(activity=text, cap=number(int(found.group(3))))
+        return text
+    return reason
+
+
+def part_text(part: ScorePart) -> str:
+    """"+30 demo request", in the language in use."""
+    return f"{part.points:+d} {reason_text(part.reason)}"
 
 
 def score_lead(lead: LeadData, rules: Rules | None = None) -> Scored:
@@ -86,8 +159,8 @@ def score(lead: LeadData, rules: Rules | None = None) -> int:
 
 
 def format_parts(parts: list[ScorePart]) -> str:
-    """"+20 base, +30 demo request, -10 webmail"."""
-    return ", ".join(f"{part.points:+d} {part.reason}" for part in parts)
+    """"+20 base, +30 demo request, -10 webmail", in the language in use."""
+    return ", ".join(part_text(part) for part in parts)
 
 
 #: A feature of a lead as the compiled rules hold it: its name, how much of it counts, the
@@ -170,7 +243,7 @@ class Scorer:
 
     def features(self, given: Answers) -> dict[str, float]:
         """The features of the answers and how much of each counts, as learning takes them."""
-        return {feature: value for feature, value, _, _ in self.entries(given)}
+        return {feature: value for feature, value, _label, _points in self.entries(given)}
 
     def answers(self, values: tuple | list, overrides: dict[str, str] | None = None) -> Answers:
         """The checklist's answers from the values of `fields`, with the rep's overrides."""
@@ -183,24 +256,24 @@ class Scorer:
         head = self._heads.get(key)
         if head is None:
             bare = given._replace(signals=(), missing=(), activity={})
-            parts = (*self._base, *((label, points) for _, _, label, points in self.entries(bare) if points))
-            head = self._heads[key] = (parts, sum(points for _, points in parts))
+            parts = (*self._base, *((label, points) for _feature, _value, label, points in self.entries(bare) if points))
+            head = self._heads[key] = (parts, sum(points for _label, points in parts))
         parts_list, total = list(head[0]), head[1]
         signal, missing = self._signal, self._missing
         for warning in given.signals:
-            _, _, label, points = signal[warning]
+            _feature, _value, label, points = signal[warning]
             if points:
                 parts_list.append((label, points))
                 total += points
         for name in given.missing:
-            _, _, label, points = missing[name]
+            _feature, _value, label, points = missing[name]
             if points:
                 parts_list.append((label, points))
                 total += points
         counted = self._counted
         for activity, count in given.activity.items():
             if count:
-                _, _, label, points = counted[activity].get(count) or self._activity_entry(activity, count)
+                _feature, _value, label, points = counted[activity].get(count) or self._activity_entry(activity, count)
                 if points:
                     parts_list.append((label, points))
                     total += points

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from triage.domain.language import N_, _, current, number
 from triage.domain.models import Stage
 
 #: At most this many days are walked to find a due time (a year of holidays is fewer).
@@ -28,6 +29,13 @@ class SlaState(StrEnum):
     OK = "ok"
     SOON = "soon"
     BREACHED = "breached"
+
+    @property
+    def label(self) -> str:
+        return _(SLA_STATE_LABELS[self])
+
+
+SLA_STATE_LABELS = {SlaState.OK: N_("on time"), SlaState.SOON: N_("due soon"), SlaState.BREACHED: N_("breached")}
 
 
 class SlaPolicy(BaseModel):
@@ -53,7 +61,7 @@ class SlaPolicy(BaseModel):
     @classmethod
     def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or any(day not in range(7) for day in value):
-            raise ValueError("working days are numbers 0 (Monday) to 6 (Sunday), at least one")
+            raise ValueError(_("working days are numbers 0 (Monday) to 6 (Sunday), at least one"))
         return tuple(sorted(set(value)))
 
     @field_validator("timezone")
@@ -62,17 +70,18 @@ class SlaPolicy(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone (e.g. Europe/Berlin)") from None
+            raise ValueError(_("{zone} is not a time zone (e.g. Europe/Berlin)").format(zone=repr(value))) from None
         return value
 
     @model_validator(mode="after")
     def _calendar(self) -> "SlaPolicy":
         if self.day_ends <= self.day_starts:
-            raise ValueError("the working day must end after it starts")
+            raise ValueError(_("the working day must end after it starts"))
         try:
             holidays.country_holidays(self.country, subdiv=self.region)
         except NotImplementedError:
-            raise ValueError(f"no public holidays known for country {self.country!r}") from None
+            raise ValueError(_("no public holidays known for country {country}").format(
+                country=repr(self.country))) from None
         except ValueError as exc:
             raise ValueError(str(exc)) from None
         return self
@@ -86,10 +95,13 @@ class SlaStatus:
     state: SlaState
 
     def text(self) -> str:
-        """"5h left", "45m left", "3h over"."""
+        """"5h left", "45m left", "3h over"; "noch 5 Std.", "45 Min. drüber" in German."""
         hours = abs(self.hours_left)
-        amount = f"{hours:.0f}h" if hours >= 1 else f"{hours * 60:.0f}m"
-        return f"{amount} over" if self.state is SlaState.BREACHED else f"{amount} left"
+        if hours >= 1:
+            amount = _("{hours}h").format(hours=f"{hours:.0f}" if current() == "en" else number(round(hours)))
+        else:
+            amount = _("{minutes}m").format(minutes=f"{hours * 60:.0f}")
+        return (_("{amount} over") if self.state is SlaState.BREACHED else _("{amount} left")).format(amount=amount)
 
 
 class BusinessClock:
@@ -124,7 +136,7 @@ class BusinessClock:
         remaining = timedelta(hours=hours)
         moment = start.astimezone(timezone.utc)
         day = moment.astimezone(self.zone).date()
-        for _ in range(MAX_DAYS):
+        for _day in range(MAX_DAYS):
             window = self._day(day)
             if window is not None:
                 opens, closes = window

@@ -9,6 +9,7 @@ accents do not matter, so `E-Mail-Adresse`, `e_mail adresse` and `EMAIL ADRESSE`
 
 from __future__ import annotations
 
+from triage.domain.language import N_, _, current, in_every_language
 from triage.domain.models import Channel, Credit, Interest
 
 # --- columns ------------------------------------------------------------------------------
@@ -394,3 +395,59 @@ CALLING_CODES = {
     "DE": "49", "AT": "43", "CH": "41", "NL": "31", "BE": "32", "LU": "352", "GB": "44", "IE": "353", "FR": "33",
     "ES": "34", "IT": "39", "PL": "48", "DK": "45", "SE": "46", "NO": "47", "US": "1", "LI": "423",
 }
+
+
+# --- triage's own spreadsheets ---------------------------------------------------------------
+
+#: The heading of each column of triage's exports where a spreadsheet shows it (XLSX). The
+#: English heading is the column's name, as CSV and JSON write it always; German and Dutch
+#: come from the catalogs, and an import reads them back (`export_headings`).
+HEADINGS: dict[str, str] = {
+    "id": N_("id"), "salutation": N_("salutation"), "first_name": N_("first_name"), "last_name": N_("last_name"),
+    "email": N_("email"), "phone": N_("phone"), "job_title": N_("job_title"), "company": N_("company"),
+    "country": N_("country"), "channel": N_("channel"), "interest": N_("interest"),
+    "existing_customer": N_("existing_customer"), "creditworthiness": N_("creditworthiness"),
+    "emails_opened": N_("emails_opened"), "emails_clicked": N_("emails_clicked"),
+    "pages_visited": N_("pages_visited"), "forms_filled": N_("forms_filled"), "notes": N_("notes"),
+    "external_id": N_("external_id"), "extra": N_("extra"), "score": N_("score"), "stage": N_("stage"),
+    "owner": N_("owner"), "recycle_count": N_("recycle_count"), "version": N_("version"),
+    "created_at": N_("created_at"), "handed_over_at": N_("handed_over_at"), "updated_at": N_("updated_at"),
+    "updated_by": N_("updated_by"), "score_breakdown": N_("score_breakdown"), "rules_version": N_("rules_version"),
+    "overrides": N_("overrides"), "grade": N_("grade"),
+    # the returned leads, the suppression list and the balance
+    "lead_id": N_("lead_id"), "name": N_("name"), "returned_at": N_("returned_at"), "returned_by": N_("returned_by"),
+    "reason": N_("reason"), "path": N_("path"), "note": N_("note"), "review": N_("review"),
+    "reviewed_by": N_("reviewed_by"), "reviewed_at": N_("reviewed_at"), "review_note": N_("review_note"),
+    "stage_now": N_("stage_now"), "owner_now": N_("owner_now"), "afterwards": N_("afterwards"),
+    "since": N_("since"), "rep": N_("rep"), "role": N_("role"), "capacity": N_("capacity"), "cap": N_("cap"),
+    "open": N_("open"), "open <8h": N_("open <8h"), "open 8–24h": N_("open 8–24h"),
+    "open 24–48h": N_("open 24–48h"), "open >48h": N_("open >48h"), "breached": N_("breached"),
+    "soon_due": N_("soon_due"), "accepted_this_week": N_("accepted_this_week"),
+    "returned_this_week": N_("returned_this_week"), "leads_30_days": N_("leads_30_days"),
+    "points_30_days": N_("points_30_days"), "away_now": N_("away_now"),
+}
+
+
+#: The name of an export's sheet in a workbook, by export.
+SHEETS = {"leads": N_("leads"), "returned": N_("returned"), "suppression": N_("suppression"),
+          "balance": N_("balance")}
+
+
+def sheet_name(kind: str) -> str:
+    found = SHEETS.get(kind)
+    return _(found) if found else kind
+
+
+def heading(column: str) -> str:
+    """A column's heading in a spreadsheet, in the language in use ("first_name", "Vorname")."""
+    found = HEADINGS.get(column)
+    if not found or current() == "en":
+        return column
+    text = _(found)
+    return text[:1].upper() + text[1:]  # a heading starts with a capital, as the column's name in English does not
+
+
+def export_headings() -> dict[str, tuple[str, ...]]:
+    """The headings of each column of triage's exports in every language triage speaks,
+    so that an import reads a German or Dutch export as it reads an English one."""
+    return {column: tuple(in_every_language(text).values()) for column, text in HEADINGS.items()}

@@ -21,6 +21,8 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any, BinaryIO, Iterable, TextIO
 
+from triage.domain import words
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KINDS = ("returned", "leads", "suppression", "balance")
 FORMATS = ("csv", "xlsx", "json")
@@ -142,9 +144,10 @@ def write_xlsx(target: str | BinaryIO, columns: list[str], rows: Iterable[dict[s
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
-    page = book.add_worksheet(sheet[:31])
-    page.write_row(0, 0, columns, bold)
-    widths = [len(column) + 2 for column in columns]  # room for the filter's button
+    page = book.add_worksheet(words.sheet_name(sheet)[:31])
+    headings = [words.heading(column) for column in columns]  # in the language in use; the data as ever
+    page.write_row(0, 0, headings, bold)
+    widths = [len(text) + 2 for text in headings]  # room for the filter's button
     count = 0
     for count, row in enumerate(rows, 1):
         measure = count <= MEASURED_ROWS

@@ -39,7 +39,9 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, Type
 from typing_extensions import TypedDict
 
 from triage.domain import words
+from triage.domain import language
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
+from triage.domain.language import _
 from triage.domain.errors import TriageError
 from triage.files.exporting import FORMULA_STARTS
 from triage.domain.models import Channel, Credit, Interest, LeadData
@@ -90,6 +92,15 @@ ALIASES: dict[str, str | None] = {
     **{normalise(word): None for names in words.NOT_IMPORTED.values() for word in names},
     **_table(words.COLUMNS),
 }
+#: The headings triage's own XLSX export writes in German and Dutch ("Vorname", "Externe ID"):
+#: read as the field's own name, before any other name of a field.
+OWN_HEADINGS = {normalise(heading): column for column, headings in words.export_headings().items()
+                if column in (*CANONICAL, "extra") for heading in headings}
+#: The columns triage keeps its own, under their German and Dutch headings, are not imported
+#: (the lead's id stays "ID", see `OWN_COLUMNS`).
+ALIASES.update({key: None for column, headings in words.export_headings().items()
+                if column not in (*CANONICAL, "extra", "id") for key in map(normalise, headings)
+                if key not in ALIASES})
 CHANNEL_WORDS: dict[str, Channel] = {
     **_table(words.CHANNELS), **{normalise(channel.value): channel for channel in Channel}}
 INTEREST_WORDS: dict[str, Interest] = {
@@ -117,7 +128,7 @@ def column_map(headers: list[str], mapping: dict[str, str]) -> tuple[dict[str, s
     filled is kept in `extra`, not dropped. A column `extra` (triage's own export) holds
     more such columns. Columns known and deliberately not imported are in neither."""
     wanted = {normalise(column): target for column, target in mapping.items()}
-    canonical = {normalise(name): name for name in (*CANONICAL, "extra")}
+    canonical = {**OWN_HEADINGS, **{normalise(name): name for name in (*CANONICAL, "extra")}}
     keys = [normalise(header) for header in headers]
     fields: dict[str, str] = {}
     taken: set[str] = set()
@@ -151,7 +162,8 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
         column, sep, target = item.partition("=")
         if not sep or not column.strip() or target.strip() not in CANONICAL:
             raise TriageError(
-                f"--map {item!r}: use COLUMN=FIELD, FIELD one of {', '.join(CANONICAL)}"
+                _("--map {item}: use COLUMN=FIELD, FIELD one of {fields}").format(
+                    item=repr(item), fields=", ".join(CANONICAL))
             )
         mapping[column.strip()] = target.strip()
     return mapping
@@ -182,7 +194,8 @@ def _country(value: str) -> str:
         return text.upper()
     code = COUNTRY_NAMES.get(normalise(text))
     if code is None and text:
-        raise ValueError(f"{text!r} is not a country we know (a two-letter code such as DE always works)")
+        raise ValueError(_("{value} is not a country we know (a two-letter code such as DE always works)").format(
+            value=repr(text)))
     return code or ""
 
 
@@ -193,9 +206,9 @@ def _count(value: str) -> int:
     try:
         number = parse_decimal(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(_("{value} is not a number").format(value=repr(text))) from None
     if number < 0 or number != int(number):
-        raise ValueError(f"{text!r} is not a whole number of zero or more")
+        raise ValueError(_("{value} is not a whole number of zero or more").format(value=repr(text)))
     return int(number)
 
 
@@ -205,13 +218,13 @@ def _flag(value: str) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    raise ValueError(f"{value!r} is neither yes nor no")
+    raise ValueError(_("{value} is neither yes nor no").format(value=repr(value)))
 
 
 def _credit(value: str) -> Credit:
     found = CREDIT_WORDS.get(normalise(value))
     if found is None:
-        raise ValueError(f"{_shown(value)} is not a creditworthiness (A, B, C, D or unknown)")
+        raise ValueError(_("{value} is not a creditworthiness (A, B, C, D or unknown)").format(value=_shown(value)))
     return found
 
 
@@ -238,7 +251,8 @@ def _moment(value: str) -> datetime | None:
             moment = datetime(day.year, day.month, day.day, int(found["hour"] or 0), int(found["minute"] or 0),
                               int(found["second"] or 0), int(fraction))
         except ValueError:
-            raise ValueError(f"{text!r} is not a date ({DAY_FORMATS}, optionally with HH:MM)") from None
+            raise ValueError(_("{value} is not a date ({formats}, optionally with HH:MM)").format(
+                value=repr(text), formats=_(DAY_FORMATS))) from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
@@ -391,7 +405,7 @@ def _interest(text: str) -> Interest:
     key = normalise(text)
     found = INTEREST_WORDS.get(key) or _stem(key, words.INTEREST_STEMS)
     if found is None:
-        raise ValueError(f"{_shown(text)} is not an interest (inquiry, quote, demo)")
+        raise ValueError(_("{value} is not an interest (inquiry, quote, demo)").format(value=_shown(text)))
     return found
 
 
@@ -406,7 +420,7 @@ def _remembered(convert: Callable[[str], Any]) -> Callable[[Any], Any]:
         found = memo.get(value)
         if found is None:
             if len(value) > MAX_FIELD:
-                raise ValueError(f"{len(value):,} characters long; at most {MAX_FIELD:,}")
+                raise ValueError(_too_long(len(value)))
             found = convert(value)
             if len(memo) < 100_000:
                 memo[value] = found
@@ -493,8 +507,12 @@ def _reason(error: Any) -> str:
     field = str(error["loc"][0])
     kind, value = error["type"], error.get("input")
     if kind == "string_too_long" and isinstance(value, str):
-        return f"{field}: {len(value):,} characters long; at most {MAX_FIELD:,}"
+        return f"{field}: {_too_long(len(value))}"
     return f"{field}: {str(error['msg']).removeprefix('Value error, ')}"
+
+
+def _too_long(length: int) -> str:
+    return _("{length} characters long; at most {most}").format(length=language.number(length), most=language.number(MAX_FIELD))
 
 
 class Conversion:
@@ -607,7 +625,8 @@ class Conversion:
             if len(cells) != width:
                 if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                     rejects.append(RejectedRow(line, self._raw(cells), (
-                        f"{len(cells)} cells where the header has {width}: a delimiter in an unquoted value?")))
+                        _("{cells} cells where the header has {width}: a delimiter in an unquoted value?").format(
+                            cells=len(cells), width=width))))
                     continue
                 cells = (cells + [""] * width)[:width]
             table.append(cells)
@@ -761,7 +780,8 @@ def detect_encoding(head: bytes, given: str | None) -> str:
         try:
             codecs.lookup(given)
         except LookupError:
-            raise UnreadableFile(f"unknown encoding {given!r} (e.g. utf-8, cp1252, utf-16, latin-1)") from None
+            raise UnreadableFile(_("unknown encoding {encoding} (e.g. utf-8, cp1252, utf-16, latin-1)").format(
+                encoding=repr(given))) from None
         return given
     for bom, name in BOMS:
         if head.startswith(bom):
@@ -784,21 +804,21 @@ def open_source(path: Path, encoding: str | None = None) -> Source:
         with path.open("rb") as probe:
             head = probe.read(65536)
     except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
+        raise UnreadableFile(_("{path}: no such file").format(path=path)) from None
     except OSError as exc:
         raise UnreadableFile(f"{path}: {exc.strerror}") from None
     if not head.strip():
-        raise UnreadableFile(f"{path} is empty")
+        raise UnreadableFile(_("{path} is empty").format(path=path))
     suffix = path.suffix.lower()
     if suffix == ".xlsx" or head.startswith(b"PK\x03\x04"):
         return _xlsx_source(path)
     chosen = detect_encoding(head, encoding)
     wide = codecs.lookup(chosen).name.startswith(("utf-16", "utf-32"))
     if b"\x00" in head and not wide:
-        raise UnreadableFile(f"{path} is not a text file (CSV, JSON) or an XLSX workbook")
+        raise UnreadableFile(_("{path} is not a text file (CSV, JSON) or an XLSX workbook").format(path=path))
     text_head = head.decode(chosen, errors="replace").lstrip("\ufeff").lstrip()
     if not text_head.strip("\x00\ufffd \r\n\t"):
-        raise UnreadableFile(f"{path} is empty")
+        raise UnreadableFile(_("{path} is empty").format(path=path))
     if suffix in (".json", ".jsonl", ".ndjson") or text_head[:1] in ("[", "{"):
         return _json_source(path, chosen, size)
     return _csv_source(path, chosen, size, text_head)
@@ -827,11 +847,12 @@ def _csv_source(path: Path, encoding: str, size: int, sample: str) -> Source:
         headers = next(reader)
     except (StopIteration, UnicodeDecodeError, csv.Error) as exc:
         binary.close()
-        raise UnreadableFile(f"{path}: cannot read the header line ({exc})") from None
+        raise UnreadableFile(_("{path}: cannot read the header line ({problem})").format(path=path, problem=exc)) from None
     headers = [header.strip().lstrip("\ufeff") for header in headers]
     if len(headers) < 2 and not any(normalise(h) in ("email", "e mail") for h in headers):
         binary.close()
-        raise UnreadableFile(f"{path}: found no columns (one header {headers[0][:40]!r}); is it a CSV file?")
+        raise UnreadableFile(_("{path}: found no columns (one header {header}); is it a CSV file?").format(
+            path=path, header=repr(headers[0][:40])))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
@@ -841,11 +862,13 @@ def _csv_source(path: Path, encoding: str, size: int, sample: str) -> Source:
                 yield reader.line_num, record
         except UnicodeDecodeError:
             raise UnreadableFile(
-                f"{path}, line {reader.line_num + 1}: not {encoding}; give the file's encoding with "
-                "--encoding (e.g. cp1252 for German Excel)"
+                _("{path}, line {line}: not {encoding}; give the file's encoding with "
+                  "--encoding (e.g. cp1252 for German Excel)").format(
+                    path=path, line=reader.line_num + 1, encoding=encoding)
             ) from None
         except csv.Error as exc:
-            raise UnreadableFile(f"{path}, line {reader.line_num}: {exc}") from None
+            raise UnreadableFile(_("{path}, line {line}: {problem}").format(
+                path=path, line=reader.line_num, problem=exc)) from None
         finally:
             binary.close()
 
@@ -863,11 +886,12 @@ def _json_source(path: Path, encoding: str, size: int) -> Source:
         else:
             numbered = [(number, json.loads(line)) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+        raise UnreadableFile(_("{path}: not JSON (line {line}: {problem})").format(
+            path=path, line=exc.lineno, problem=exc.msg)) from None
     if not numbered or not all(isinstance(record, dict) for _, record in numbered):
-        raise UnreadableFile(f"{path}: expected an array of objects, or one object per line")
+        raise UnreadableFile(_("{path}: expected an array of objects, or one object per line").format(path=path))
     headers: list[str] = []
-    for _, record in numbered:
+    for _line, record in numbered:
         headers.extend(key for key in record if key not in headers)
     position = [0]
 
@@ -904,13 +928,14 @@ def _xlsx_source(path: Path) -> Source:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise UnreadableFile(f"{path}: not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise UnreadableFile(_("{path}: not a readable XLSX workbook ({problem})").format(
+            path=path, problem=type(exc).__name__)) from None
     sheet = workbook.worksheets[0]
     records = sheet.iter_rows(values_only=True)
     try:
         first = next(records)
     except StopIteration:
-        raise UnreadableFile(f"{path} is empty") from None
+        raise UnreadableFile(_("{path} is empty").format(path=path)) from None
     headers = ["" if cell is None else str(cell).strip() for cell in first]
     total = max(1, (sheet.max_row or 2) - 1)
     position = [0]
@@ -967,8 +992,9 @@ def _plan(path: Path, encoding: str | None, mapping: dict[str, str]) -> tuple[So
     if not any(target in fields.values() for target in ("email", "last_name", "company", "external_id")):
         source.close()
         raise UnreadableFile(
-            f"{path}: no column for email, last name, company or external id "
-            f"(columns: {', '.join(source.headers[:12])}); name them, or map them with --map"
+            _("{path}: no column for email, last name, company or external id "
+              "(columns: {columns}); name them, or map them with --map").format(
+                path=path, columns=", ".join(source.headers[:12]))
         )
     return source, Conversion(source.headers, fields, unknown, source.delimiter, source.kind != "json")
 
@@ -1016,7 +1042,8 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
                 channels.append(context.Queue(maxsize=4))
                 readers.append(context.Process(
                     target=_read_in_child, name=f"triage import reader {number + 1}", daemon=True,
-                    args=(channels[-1], path, encoding, mapping, rules, now, size, (number, count), os.getpid())))
+                    args=(channels[-1], path, encoding, mapping, rules, now, size, (number, count), os.getpid(),
+                          language.current())))
                 readers[-1].start()
     except (OSError, ValueError):  # no process to be had: read here, slower but the same
         for reader in readers:
@@ -1034,8 +1061,8 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
                     break
                 except queue.Empty:
                     if not reader.is_alive():
-                        raise TriageError(f"the process reading {path.name} stopped (exit code {reader.exitcode}); "
-                                          "nothing was imported") from None
+                        raise TriageError(_("the process reading {name} stopped (exit code {code}); "
+                                            "nothing was imported").format(name=path.name, code=reader.exitcode)) from None
             if kind == "batch":
                 yield item
             elif kind == "error":
@@ -1072,8 +1099,9 @@ def _stderr_for_children() -> Iterator[None]:
 
 
 def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict[str, str], rules: Rules,
-                   now: datetime, size: int, share: tuple[int, int], parent: int) -> None:
+                   now: datetime, size: int, share: tuple[int, int], parent: int, speaking: str = "en") -> None:
     threading.Thread(target=_stop_with, args=(parent,), daemon=True).start()
+    language.use(speaking)  # a fresh interpreter speaks English until told: its reject reasons are the user's
     gc.disable()  # nothing here makes reference cycles; the collector would only slow it down
     try:
         source, conversion = _plan(path, encoding, mapping)
@@ -1083,7 +1111,8 @@ def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict
     except TriageError as exc:
         channel.put(("error", exc))
     except Exception as exc:  # anything else still reaches the user as one line
-        channel.put(("error", TriageError(f"reading {path.name} failed: {type(exc).__name__}: {exc}")))
+        channel.put(("error", TriageError(_("reading {name} failed: {problem}").format(
+            name=path.name, problem=f"{type(exc).__name__}: {exc}"))))
 
 
 def _stop_with(parent: int) -> None:

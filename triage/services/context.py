@@ -13,8 +13,9 @@ from datetime import datetime
 from time import monotonic
 from typing import Any, Callable
 
+from triage.domain.language import _
 from triage.domain.errors import LeadNotFound, RoleRefused, StaleLead
-from triage.domain.models import ROLE_LABELS, AuditEvent, Lead, Role, TeamMember, utcnow
+from triage.domain.models import AuditEvent, Lead, Role, TeamMember, utcnow
 from triage.domain.rules import Rules, default_rules
 from triage.services.store import LeadStore
 
@@ -72,8 +73,8 @@ class Context:
             return None
         if member is None:
             raise RoleRefused(
-                f"{self.actor} is not on the team: a team lead adds you with "
-                f"`triage team add {self.actor} --name NAME --role rep`"
+                _("{actor} is not on the team: a team lead adds you with "
+                  "`triage team add {actor} --name NAME --role rep`").format(actor=self.actor)
             )
         return member.role
 
@@ -84,30 +85,34 @@ class Context:
     def require_team_lead(self, what: str) -> None:
         role = self.role()
         if role is not None and role is not Role.LEAD:
-            raise RoleRefused(f"only a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
+            raise RoleRefused(_("only a team lead may {what}; {actor} is {role}").format(
+                what=_(what), actor=self.actor, role=role.label))
 
     def may_decide(self, lead: Lead) -> None:
         role = self.role(fresh=False)
         if role is Role.BOARD:
             raise RoleRefused(
-                f"{self.actor} is on the review board, which reads and exports leads; "
-                "reps and team leads decide them"
+                _("{actor} is on the review board, which reads and exports leads; "
+                  "reps and team leads decide them").format(actor=self.actor)
             )
         if role is Role.REP and lead.owner not in (None, self.actor):
-            raise RoleRefused(f"lead {lead.id} is assigned to {lead.owner}; only {lead.owner} or a team lead decides it")
+            raise RoleRefused(_("lead {id} is assigned to {owner}; only {owner} or a team lead decides it").format(
+                id=lead.id, owner=lead.owner))
 
     def may_market(self, what: str) -> None:
         """Marketing's moves (import, hand-over, recycle): marketing's and the team lead's."""
         role = self.role(fresh=False)
         if role not in (None, Role.MARKETING, Role.LEAD):
             assert role is not None
-            raise RoleRefused(f"only marketing or a team lead may {what}; {self.actor} is {ROLE_LABELS[role]}")
+            raise RoleRefused(_("only marketing or a team lead may {what}; {actor} is {role}").format(
+                what=_(what), actor=self.actor, role=role.label))
 
     def may_take(self) -> None:
         if self.role(fresh=False) is Role.BOARD:
-            raise RoleRefused(f"{self.actor} is on the review board, which does not take leads")
+            raise RoleRefused(_("{actor} is on the review board, which does not take leads").format(actor=self.actor))
 
     def require_board(self, what: str) -> None:
         """The review board's reading and judging: the board's and the team lead's."""
         if self.role() is Role.REP:
-            raise RoleRefused(f"only the review board or a team lead may {what}; {self.actor} is rep")
+            raise RoleRefused(_("only the review board or a team lead may {what}; {actor} is {role}").format(
+                what=_(what), actor=self.actor, role=Role.REP.label))

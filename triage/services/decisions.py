@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterator
 
+from triage.domain.language import N_, _, current, moment
 from triage.domain import lifecycle
 from triage.domain.checklist import GRADES, ChecklistItem, check_override, checklist
 from triage.domain.errors import DatabaseError, RoleRefused, TriageError
@@ -46,7 +47,8 @@ class Decisions:
         """A lead to show: refused to a rep when it is another rep's."""
         lead = self.lead(lead_id)
         if self.context.role() is Role.REP and lead.owner not in (None, self.context.actor):
-            raise RoleRefused(f"lead {lead_id} is assigned to {lead.owner}; a rep reads their own leads and the pool's")
+            raise RoleRefused(_("lead {id} is assigned to {owner}; a rep reads their own leads and the pool's").format(
+                id=lead_id, owner=lead.owner))
         return lead
 
     def queue_page(self, view: QueueView, **kwargs: Any) -> QueuePage:
@@ -60,9 +62,9 @@ class Decisions:
             return self.context.store.change_marker()[0], []
         top, rows = self.context.store.handovers_up_to(after, self.context.actor)
         lines = []
-        for _, lead_id, first_name, last_name, note in rows:
-            name = " ".join(part for part in (first_name, last_name) if part) or "(no name)"
-            lines.append(f"{name} (#{lead_id}): {note or 'handed over'}")
+        for _event, lead_id, first_name, last_name, note in rows:
+            name = " ".join(part for part in (first_name, last_name) if part) or _("(no name)")
+            lines.append(_("{name} (#{id}): {why}").format(name=name, id=lead_id, why=note or _("handed over")))
         return top, lines
 
     def change_marker(self) -> tuple[int, int]:
@@ -109,21 +111,26 @@ class Decisions:
         the rep included, changed the lead since. Returns the lead and the undone event."""
         decision = self.context.store.last_event(self.context.signature, (*UNDOABLE, UNDO))
         if decision is None:
-            raise TriageError("nothing to undo: you have not accepted or returned a lead yet")
+            raise TriageError(_("nothing to undo: you have not accepted or returned a lead yet"))
         if decision.action == UNDO:
-            raise TriageError(f"nothing to undo: your last decision is undone already ({decision.note})")
+            raise TriageError(_("nothing to undo: your last decision is undone already ({note})").format(
+                note=decision.note))
         what = _decision_text(decision)
+        said = _decision_said(decision)
         lead = self.lead(decision.lead_id)
         later = [event for event in self.context.store.history(lead.id) if (event.id or 0) > (decision.id or 0)]
         if later or lead.stage is not decision.to_stage:
             who = later[-1].actor if later else lead.updated_by
-            when = (later[-1].at if later else lead.updated_at).astimezone().strftime("%Y-%m-%d %H:%M")
+            at = later[-1].at if later else lead.updated_at
+            when = at.astimezone().strftime("%Y-%m-%d %H:%M") if current() == "en" else moment(at)
             raise TriageError(
-                f"cannot undo your {what}: {'you' if who == self.context.signature else who or 'someone'} changed "
-                f"lead {lead.id} since ({when}); nothing was changed"
+                _("cannot undo your {decision}: {who} changed lead {id} since ({moment}); nothing was changed").format(
+                    decision=said, who=_("you") if who == self.context.signature else who or _("someone"),
+                    id=lead.id, moment=when)
             )
         if not decision.prior or "stage" not in decision.prior:
-            raise TriageError(f"cannot undo your {what}: it was stored before triage kept what an undo needs")
+            raise TriageError(_("cannot undo your {decision}: it was stored before triage kept what an undo needs")
+                              .format(decision=said))
         self.context.may_decide(lead)
         # An undo takes a decision back rather than making a move: SAL -> MQL is no move of
         # the lifecycle, so it is not checked against it.
@@ -136,11 +143,12 @@ class Decisions:
 
     def recycle(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Marketing hands a nurtured lead back to sales as an MQL again."""
-        self.context.may_market("recycle a nurtured lead")
+        self.context.may_market(N_("recycle a nurtured lead"))
         lead = self.context.current(lead_id, expected_version)
         lifecycle.check_move(lead.stage, Stage.MQL)
         if lead.stage is not Stage.RETURNED:
-            raise TriageError(f"only a returned lead can be recycled; lead {lead_id} is {lead.stage.label}")
+            raise TriageError(_("only a returned lead can be recycled; lead {id} is {stage}").format(
+                id=lead_id, stage=lead.stage.label))
         return self._move(
             lead, Stage.MQL, "recycle",
             {"recycle_count": lead.recycle_count + 1, "handed_over_at": utcnow(), "owner": None},
@@ -148,7 +156,7 @@ class Decisions:
 
     def hand_over(self, lead_id: int, expected_version: int | None = None) -> Lead:
         """Marketing hands a new lead to sales as an MQL."""
-        self.context.may_market("hand a lead over to sales")
+        self.context.may_market(N_("hand a lead over to sales"))
         lead = self.context.current(lead_id, expected_version)
         lifecycle.check_move(lead.stage, Stage.MQL)
         return self._move(lead, Stage.MQL, "hand_over", {"handed_over_at": utcnow()})
@@ -187,7 +195,8 @@ class Decisions:
     def set_grade(self, lead_id: int, grade: str | None, expected_version: int | None = None) -> Lead:
         """The rep's own grade, A to D, kept beside the computed score (None clears it)."""
         if grade is not None and grade not in GRADES:
-            raise TriageError(f"'{grade}' is not a grade; use one of: {', '.join(GRADES)}")
+            raise TriageError(_("'{grade}' is not a grade; use one of: {grades}").format(
+                grade=grade, grades=", ".join(GRADES)))
         lead = self.context.current(lead_id, expected_version)
         self.context.may_decide(lead)
         note = f"grade {lead.grade or 'none'} → {grade or 'none'}"
@@ -225,13 +234,15 @@ class Decisions:
                 current = self.context.store.get(lead.id)
             except DatabaseError:
                 raise DatabaseError(
-                    f"{exc}; the database cannot be reached now, so whether the {event.action} of lead "
-                    f"{lead.id} was stored is not known: check with `triage show {lead.id}` later"
+                    _("{problem}; the database cannot be reached now, so whether the {action} of lead {id} was "
+                      "stored is not known: check with `triage show {id}` later").format(
+                        problem=exc, action=_action(event.action), id=lead.id)
                 ) from exc
             if (current is not None and current.version == lead.version + 1
                     and current.updated_by == event.actor and current.updated_at == event.at):
                 return current
-            raise DatabaseError(f"{exc}; the {event.action} of lead {lead.id} was not stored: try again") from exc
+            raise DatabaseError(_("{problem}; the {action} of lead {id} was not stored: try again").format(
+                problem=exc, action=_action(event.action), id=lead.id)) from exc
 
 
 
@@ -253,6 +264,29 @@ def _decision_text(event: AuditEvent) -> str:
     elif event.from_stage and event.to_stage:
         text += f" ({event.from_stage.label} → {event.to_stage.label})"
     return text
+
+
+#: The audit actions as a message names them (marked here, translated where shown).
+ACTION_LABELS = {"accept": N_("accept"), "return": N_("return"), "undo": N_("undo"), "recycle": N_("recycle"),
+                 "hand_over": N_("hand-over"), "take": N_("take"), "answer": N_("answer"), "grade": N_("grade"),
+                 "rescore": N_("rescore")}
+
+
+def _action(action: str) -> str:
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def _decision_said(event: AuditEvent) -> str:
+    """`_decision_text` in the language in use, for a message: "Rückgabe von Lead 12 (no_fit, disqualify)"."""
+    if event.reason is not None:
+        return _("{action} of lead {id} ({reason}, {path})").format(
+            action=_action(event.action), id=event.lead_id, reason=event.reason.value,
+            path=event.path.value if event.path else "-")
+    if event.from_stage and event.to_stage:
+        return _("{action} of lead {id} ({from_stage} → {to_stage})").format(
+            action=_action(event.action), id=event.lead_id, from_stage=event.from_stage.label,
+            to_stage=event.to_stage.label)
+    return _("{action} of lead {id}").format(action=_action(event.action), id=event.lead_id)
 
 
 def new_lead(

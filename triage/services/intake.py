@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import TypeAdapter, ValidationError
 
+from triage.domain.language import N_, _
 from triage.domain.errors import TriageError
 from triage.domain.handover import ActivitySignal, apply_signals, signal_time
 from triage.domain.models import AuditEvent, Lead, LeadData, Stage, utcnow
@@ -76,23 +77,23 @@ class Intake:
         self.store = services.context.store
 
     def check_may_serve(self) -> None:
-        self.context.may_market("run the live hand-over with marketing automation (triage serve)")
+        self.context.may_market(N_("run the live hand-over with marketing automation (triage serve)"))
 
     # --- tokens ----------------------------------------------------------------------
 
     def add_token(self, name: str) -> str:
         """A new token for `name` (team lead); shown once, only its hash is stored."""
-        self.context.require_team_lead("create API tokens")
+        self.context.require_team_lead(N_("create API tokens"))
         if not name.strip() or len(name) > 100:
-            raise TriageError("a token needs a name of 1 to 100 characters, e.g. hubspot")
+            raise TriageError(_("a token needs a name of 1 to 100 characters, e.g. hubspot"))
         token = "trg_" + secrets.token_urlsafe(32)
         self.store.add_token(name.strip(), token_hash(token), self.context.actor, utcnow())
         return token
 
     def revoke_token(self, name: str) -> None:
-        self.context.require_team_lead("revoke API tokens")
+        self.context.require_team_lead(N_("revoke API tokens"))
         if not self.store.revoke_token(name, utcnow()):
-            raise TriageError(f"no token called {name} is in use; `triage token list` shows them")
+            raise TriageError(_("no token called {name} is in use; `triage token list` shows them").format(name=name))
 
     def tokens(self) -> list[dict[str, Any]]:
         return self.store.tokens()
@@ -232,13 +233,13 @@ class Intake:
                 done["ignored"] += 1
                 continue
             name, value = str(event.get("propertyName", "")), str(event.get("propertyValue") or "")
-            fields, _ = importing.column_map([name, "external_id"], {})
+            fields, _unknown = importing.column_map([name, "external_id"], {})
             target = fields.get(name)
             if target is None:
                 changes: dict[str, Any] = {"extra": {**lead.extra, name: value}}
             else:
                 conversion = importing.Conversion([name, "external_id"], fields, [])
-                valid, _, rejects = conversion.batch([(1, [value, contact])])
+                valid, _converted, rejects = conversion.batch([(1, [value, contact])])
                 if rejects:
                     raise Refused(422, [{"field": name, "problem": rejects[0].error.partition(": ")[2]
                                          or rejects[0].error}])
@@ -286,7 +287,7 @@ class Intake:
 
 
 def _lead_problem(reject: Any) -> dict[str, str]:
-    field, _, problem = reject.error.partition(": ")
+    field, _colon, problem = reject.error.partition(": ")
     at = f"leads.{reject.line - 1}"
     return {"field": f"{at}.{field}", "problem": problem} if problem else {"field": at, "problem": reject.error}
 

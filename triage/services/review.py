@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
+from triage.domain.language import N_, _, current, moment
 from triage.domain import lifecycle
 from triage.domain.errors import TriageError
 from triage.domain.models import AuditEvent, Lead, Stage, utcnow
@@ -123,7 +124,7 @@ class ReviewBoard:
 
     def review(self, since: datetime, until: datetime) -> Review:
         """The returns of a period, grouped, with what became of them (review board)."""
-        self.context.require_board("review returns")
+        self.context.require_board(N_("review returns"))
         returns = []
         for lead, event, history in self.context.store.returns_with_history(since, until):
             earlier, later = _split_history(history, event)
@@ -140,30 +141,33 @@ class ReviewBoard:
 
     def confirm_return(self, lead_id: int, note: str = "") -> Lead:
         """The board agrees with a return; audited, the lead stays where it is."""
-        self.context.require_board("confirm returns")
+        self.context.require_board(N_("confirm returns"))
         lead = self.context.lead(lead_id)
         if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
-            raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to confirm")
+            raise TriageError(_("lead {id} is {stage}, not returned: nothing to confirm").format(
+                id=lead_id, stage=lead.stage.label))
         history = self.context.store.history(lead_id)
         returns = [event for event in history if event.action == "return"]
         if returns:
             earlier, later = _split_history(history, returns[-1])
             done = ReturnedLead(lead, returns[-1], later, earlier).review_event
             if done is not None and done.action == "board confirm":
-                raise TriageError(f"the return of lead {lead_id} is confirmed already, by {done.actor} on "
-                                  f"{done.at.astimezone():%Y-%m-%d %H:%M}")
+                raise TriageError(_("the return of lead {id} is confirmed already, by {name} on {moment}").format(
+                    id=lead_id, name=done.actor,
+                    moment=f"{done.at.astimezone():%Y-%m-%d %H:%M}" if current() == "en" else moment(done.at)))
         event = AuditEvent(lead_id=lead_id, actor=self.context.signature, at=utcnow(), action="board confirm",
                            note=note.strip() or "return confirmed")
         return self.context.store.change(lead, {}, event)
 
     def overturn_return(self, lead_id: int, note: str) -> Lead:
         """The board disagrees: the lead goes back to sales, an MQL in the pool, with a note."""
-        self.context.require_board("overturn returns")
+        self.context.require_board(N_("overturn returns"))
         if not note.strip():
-            raise TriageError("overturning a return needs a note saying why sales should look again")
+            raise TriageError(_("overturning a return needs a note saying why sales should look again"))
         lead = self.context.lead(lead_id)
         if lead.stage not in (Stage.RETURNED, Stage.DISQUALIFIED):
-            raise TriageError(f"lead {lead_id} is {lead.stage.label}, not returned: nothing to overturn")
+            raise TriageError(_("lead {id} is {stage}, not returned: nothing to overturn").format(
+                id=lead_id, stage=lead.stage.label))
         lifecycle.check_move(lead.stage, Stage.MQL)
         now = utcnow()
         event = AuditEvent(lead_id=lead_id, actor=self.context.signature, at=now, action="board overturn",

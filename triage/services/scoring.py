@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from triage.domain.language import N_, _
 from triage.domain.errors import TriageError
 from triage.domain.models import Role, utcnow
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
@@ -62,24 +63,27 @@ class Scoring:
         """A team lead makes `proposal` the rules in force for the whole team: a new row
         of the rules' history. The caller then runs `rescore`. Says where it went."""
         context = self.context
-        context.require_team_lead("adopt new scoring rules")
+        context.require_team_lead(N_("adopt new scoring rules"))
         if proposal.stamp == self.stamp_in_force():
-            raise TriageError(f"rules version {proposal.version} ({proposal.stamp}) are the rules in force already")
+            raise TriageError(_("rules version {version} ({stamp}) are the rules in force already").format(
+                version=proposal.version, stamp=proposal.stamp))
         text = rules_to_toml(proposal, f"triage scoring rules, version {proposal.version}, adopted by {context.actor}.")
         adopted = context.store.add_rules_version(version=proposal.version, stamp=proposal.stamp, text=text,
                                                   adopted_by=context.actor, at=utcnow(), note=note)
         context.rules = adopted.rules()
-        return f"the team's rules (#{adopted.number})"
+        return _("the team's rules (#{number})").format(number=adopted.number)
 
     def revert_rules(self, number: int) -> RulesVersion:
         """Adopt an earlier version again (team lead): a new row, a copy of `number`'s."""
         context = self.context
-        context.require_team_lead("adopt new scoring rules")
+        context.require_team_lead(N_("adopt new scoring rules"))
         earlier = next((found for found in context.store.rules_versions() if found.number == number), None)
         if earlier is None:
-            raise TriageError(f"there is no rules version #{number}; `triage scoring history` lists them")
+            raise TriageError(_("there is no rules version #{number}; `triage scoring history` lists them").format(
+                number=number))
         if earlier.stamp == self.stamp_in_force():
-            raise TriageError(f"rules #{number} (version {earlier.version}) are the rules in force already")
+            raise TriageError(_("rules #{number} (version {version}) are the rules in force already").format(
+                number=number, version=earlier.version))
         adopted = context.store.add_rules_version(version=earlier.version, stamp=earlier.stamp, text=earlier.text,
                                                   adopted_by=context.actor, at=utcnow(), note=f"revert to #{number}")
         context.rules = adopted.rules()
@@ -99,7 +103,7 @@ class Scoring:
         after the batch in which `cancelled()` turns true (what was scored stays scored).
         A team lead's work (or anybody's while the team has no members)."""
         context = self.context
-        context.require_team_lead("score the team's leads again")
+        context.require_team_lead(N_("score the team's leads again"))
         scorer = Scorer.of(context.rules)
         stamp, fields, score = scorer.stamp, scorer.fields, scorer.score_values
         total = context.store.count_to_rescore(stamp)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
+from triage.domain.language import N_, _
 from triage.domain.dates import parse_day, parse_decimal
 from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from triage.domain.errors import TriageError
@@ -125,20 +126,20 @@ def member_values(fields: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
     errors: dict[str, str] = {}
     text = {name: str(fields.get(name) or "").strip() for name in MEMBER_FIELDS}
     if not text["login"]:
-        errors["login"] = "a team member needs a login"
+        errors["login"] = _("a team member needs a login")
     elif any(char.isspace() for char in text["login"]):
-        errors["login"] = "a login has no spaces"
+        errors["login"] = _("a login has no spaces")
     values["name"] = text["name"]
     if not text["name"]:
-        errors["name"] = "a team member needs a name"
+        errors["name"] = _("a team member needs a name")
     try:
         values["role"] = Role(text["role"] or Role.REP)
     except ValueError:
-        errors["role"] = f"{text['role']!r} is not a role (rep, lead, board)"
+        errors["role"] = _("{role} is not a role (rep, lead, board)").format(role=repr(text["role"]))
     try:
         capacity = parse_decimal(text["capacity"]) if text["capacity"] else 1.0
         if capacity <= 0:
-            raise ValueError("must be more than 0 (1 full time, 0,5 half)")
+            raise ValueError(_("must be more than 0 (1 full time, 0,5 half)"))
         values["capacity"] = capacity
     except ValueError as exc:
         errors["capacity"] = str(exc)
@@ -147,7 +148,7 @@ def member_values(fields: dict[str, str]) -> tuple[dict[str, Any], dict[str, str
     elif text["cap"].isdigit():
         values["cap"] = int(text["cap"])
     else:
-        errors["cap"] = f"{text['cap']!r} is not a whole number of leads (empty: no cap)"
+        errors["cap"] = _("{cap} is not a whole number of leads (empty: no cap)").format(cap=repr(text["cap"]))
     for name in ("countries", "languages"):
         try:
             values[name] = getattr(TeamMember.model_validate({"login": "-", "name": "-", name: _codes(text[name])}),
@@ -186,22 +187,23 @@ class Team:
     def member(self, login: str) -> TeamMember:
         found = next((member for member in self.context.store.team() if member.login == login), None)
         if found is None:
-            raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
+            raise TriageError(_("{login} is not on the team; `triage team list` shows who is").format(login=login))
         return found
 
     def add_member(self, member: TeamMember, *, password: str | None = None) -> TeamMember:
         """Add a member (team lead). On PostgreSQL this makes their database login, with
         `password`; on SQLite, where who you are is your system login, there is none."""
-        self.context.require_team_lead("change the team")
+        self.context.require_team_lead(N_("change the team"))
         self._check_password(password)
         if any(existing.login == member.login for existing in self.context.store.team()):
-            raise TriageError(f"{member.login} is on the team already; change them with `triage team set`")
+            raise TriageError(_("{login} is on the team already; change them with `triage team set`").format(
+                login=member.login))
         self.context.store.add_team_member(member, password=password, login=True)
         self.context.forget_role()
         return member
 
     def update_member(self, login: str, *, password: str | None = None, **changes: Any) -> TeamMember:
-        self.context.require_team_lead("change the team")
+        self.context.require_team_lead(N_("change the team"))
         self._check_password(password)
         updated = TeamMember.model_validate({**self.member(login).model_dump(), **changes})
         self.context.store.add_team_member(updated, password=password, login=True)
@@ -210,17 +212,17 @@ class Team:
 
     def remove_member(self, login: str) -> None:
         """Take a member off the team (team lead); on PostgreSQL their login ends."""
-        self.context.require_team_lead("change the team")
+        self.context.require_team_lead(N_("change the team"))
         if login == self.context.actor:
-            raise TriageError("you cannot remove yourself from the team; another team lead can")
+            raise TriageError(_("you cannot remove yourself from the team; another team lead can"))
         if not self.context.store.remove_team_member(login):
-            raise TriageError(f"{login} is not on the team; `triage team list` shows who is")
+            raise TriageError(_("{login} is not on the team; `triage team list` shows who is").format(login=login))
         self.context.forget_role()
 
     def _check_password(self, password: str | None) -> None:
         if password is not None and self.context.store.connected_user() is None:
-            raise TriageError("passwords are for team logins on PostgreSQL; on SQLite who you are is "
-                              "your system login")
+            raise TriageError(_("passwords are for team logins on PostgreSQL; on SQLite who you are is "
+                                "your system login"))
 
     def save_member(self, fields: dict[str, str], *, new: bool) -> TeamMember:
         """A member from a form's text fields: added (`new`) or changed; team lead only.
@@ -228,14 +230,14 @@ class Team:
         Every field is checked before anything is stored; `MemberInvalid` names each field
         that is wrong and why, so a dialog can say so beside it and keep what was typed.
         Capacity takes a decimal comma (`0,5`), away days as people type them."""
-        self.context.require_team_lead("change the team")
+        self.context.require_team_lead(N_("change the team"))
         values, errors = member_values(fields)
         login = fields.get("login", "").strip()
         existing = {member.login: member for member in self.context.store.team()}
         if new and login in existing:
-            errors.setdefault("login", f"{login} is on the team already")
+            errors.setdefault("login", _("{login} is on the team already").format(login=login))
         if not new and login not in existing:
-            errors.setdefault("login", f"{login} is not on the team")
+            errors.setdefault("login", _("{login} is not on the team").format(login=login))
         period = values.pop("period", None)
         if not errors:
             if period is not None:
@@ -263,7 +265,7 @@ class Team:
         except (ValueError, ValidationError) as exc:
             raise TriageError(_why(exc)) from None
         if login != self.context.actor:
-            self.context.require_team_lead("record another member's away period")
+            self.context.require_team_lead(N_("record another member's away period"))
         else:
             self.context.role()
         member = self.member(login)
@@ -310,7 +312,7 @@ class Team:
         from the loads the batch before left, so the outcome is the one of the whole pool at
         once, while memory holds one batch. Each batch is given in its own transaction
         before the next is read (its assignments are those given)."""
-        self.context.require_team_lead("assign leads")
+        self.context.require_team_lead(N_("assign leads"))
         now = now or utcnow()
         reps = self._rep_loads(now)
         after: tuple[str, int] | None = None
@@ -376,21 +378,21 @@ class Team:
 
     def reassign(self, lead_ids: list[int], to: str | None) -> list[int]:
         """Give leads to another rep, or back to the pool (`to` None); team lead only."""
-        self.context.require_team_lead("reassign leads")
+        self.context.require_team_lead(N_("reassign leads"))
         if to is not None and self.member(to).role is Role.BOARD:
-            raise TriageError(f"{to} is on the review board, which does not work leads")
+            raise TriageError(_("{login} is on the review board, which does not work leads").format(login=to))
         now = utcnow()
         events = [AuditEvent(lead_id=lead_id, actor=self.context.signature, at=now, action="reassign",
                              note=f"{to or 'pool'}: reassigned by {self.context.actor}") for lead_id in lead_ids]
         done = self.context.store.give_leads([(lead_id, to) for lead_id in lead_ids], events, from_pool=False)
         missing = sorted(set(lead_ids) - set(done))
         if missing and not done:
-            raise TriageError(f"no lead reassigned: {', '.join(map(str, missing))} are not open MQLs")
+            raise TriageError(_("no lead reassigned: {ids} are not open MQLs").format(ids=", ".join(map(str, missing))))
         return done
 
     def release(self, login: str) -> list[int]:
         """Send every open MQL of `login` back to the pool (a rep fell ill); team lead only."""
-        self.context.require_team_lead("reassign leads")
+        self.context.require_team_lead(N_("reassign leads"))
         leads = [lead.id for lead in self.context.store.open_leads(owner=login)]
         return self.reassign(leads, None) if leads else []
 
@@ -415,7 +417,7 @@ class Team:
         if limit is None:
             return list(self.sla_urgent(now))
         clock = self.sla_clock()
-        _, soon_by = clock.handed_over_by(Stage.MQL, now)
+        _breached_by, soon_by = clock.handed_over_by(Stage.MQL, now)
         if soon_by is None or limit <= 0:
             return []
 
@@ -444,7 +446,7 @@ class Team:
         in the order of hand-over (which is the order of urgency but for ties, sorted here)."""
         now = now or utcnow()
         clock = self.sla_clock()
-        _, soon_by = clock.handed_over_by(Stage.MQL, now)
+        _breached_by, soon_by = clock.handed_over_by(Stage.MQL, now)
         if soon_by is None:
             return
         waiting: list[tuple[Lead, SlaStatus]] = []
@@ -507,7 +509,7 @@ class Team:
             row.open_leads += count
             older = [*before[:len(aged)], 0]  # handed over at or before each bucket's start
             younger = handed
-            for (_, label), at_least in zip(AGE_BUCKETS, older):
+            for (_limit, label), at_least in zip(AGE_BUCKETS, older):
                 row.ages[label] += younger - at_least
                 younger = at_least
             row.breached += before[-2]

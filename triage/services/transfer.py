@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from triage.domain.language import N_, _
 from triage.files.importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
 from triage.domain.models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
 from triage.domain.scoring import Scorer, score_lead
@@ -55,7 +56,8 @@ class ImportSummary:
         return 1 if self.rejected else 0
 
     def line(self) -> str:
-        return f"imported {self.imported}, merged {self.merged}, rejected {self.rejected}"
+        return _("imported {imported}, merged {merged}, rejected {rejected}").format(
+            imported=self.imported, merged=self.merged, rejected=self.rejected)
 
 
 def merged_changes(old: LeadData, new: LeadData) -> dict[str, Any]:
@@ -126,7 +128,7 @@ class Transfer:
     def check_may_import(self) -> None:
         """Importing is marketing's move (and a team lead's); the review board reads and
         exports, reps decide. Asked before the file is opened."""
-        self.context.may_market("import leads")
+        self.context.may_market(N_("import leads"))
 
     def _import(self, path: Path, encoding: str | None, mapping: dict[str, str] | None,
                 progress: Callable[[float], None] | None, separate_process: bool | None) -> ImportSummary:
@@ -228,11 +230,11 @@ class Transfer:
         """Columns and rows of an export (team lead or review board)."""
         role = self.context.role()
         if role is Role.REP:
-            raise RoleRefused(f"exports are for team leads and the review board (and marketing: leads and the "
-                              f"suppression list); {self.context.actor} is rep")
+            raise RoleRefused(_("exports are for team leads and the review board (and marketing: leads and the "
+                                "suppression list); {actor} is {role}").format(actor=self.context.actor, role=Role.REP.label))
         if role is Role.MARKETING and kind not in ("suppression", "leads"):
-            raise RoleRefused(f"marketing exports leads and the suppression list; the {kind} export is for "
-                              "team leads and the review board")
+            raise RoleRefused(_("marketing exports leads and the suppression list; the {kind} export is for "
+                                "team leads and the review board").format(kind=kind))
         if kind == "returned":
             return RETURNED_COLUMNS, self.review.returned_rows(since, until)
         if kind == "leads":  # the values as they are: each format writes them its way
@@ -255,7 +257,8 @@ class Transfer:
                  "points_30_days": row.window_score, "away_now": row.away_now}
                 for row in balance.reps
             )
-        raise TriageError(f"no export called {kind!r}; choose returned, leads, suppression or balance")
+        raise TriageError(_("no export called {kind}; choose returned, leads, suppression or balance").format(
+            kind=repr(kind)))
 
 
 def write_rejects(path: Path, headers: list[str], rejects: list[RejectedRow], delimiter: str) -> Path:
