@@ -20,11 +20,11 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 from pydantic import ValidationError
 
 from triage.domain import language
-from triage.domain.language import N_, _, ngettext
+from triage.domain.language import N_, _, counted
 from triage.domain.checklist import CHOICES, GRADES
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
-from triage.domain.models import (ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage,
+from triage.domain.models import (AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage,
                                   TeamMember, utcnow)
 from triage.domain.scoring import format_parts
 from triage.domain.text import one_line, printable
@@ -114,7 +114,7 @@ def _team_rules(service, args: argparse.Namespace):
         print(_("{prog}: rules file {path} is a proposal, not the rules in force (version {version}); "
                 "it would change {settings}:").format(
                   prog=PROG, path=printable(path), version=in_force.version,
-                  settings=_counted(len(changes), ngettext("{count} setting", "{count} settings", len(changes))))
+                  settings=counted(len(changes), "{count} setting", "{count} settings"))
               + "\n  " + "\n  ".join(printable(line) for line in shown) + "\n"
               + _("It scores nothing until a team lead adopts it: triage scoring adopt {path}").format(
                   path=printable(path)),
@@ -150,7 +150,7 @@ def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
                                 given=given, system=system)) from None
     if role not in (None, Role.LEAD):
         raise RoleRefused(_("--as {given}: only a team lead may act as another member; {system} is {role}").format(
-            given=given, system=system, role=_(ROLE_LABELS[role])))
+            given=given, system=system, role=role.label))
     return system, given
 
 
@@ -235,8 +235,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     if service.context.store.count_leads() == 0:
         print(_("seeding {leads} and {reps} ...").format(
-            leads=_counted(DEMO_LEADS, ngettext("{count} demo lead", "{count} demo leads", DEMO_LEADS)),
-            reps=_counted(DEMO_REPS, ngettext("{count} rep", "{count} reps", DEMO_REPS))), file=out, flush=True)
+            leads=counted(DEMO_LEADS, "{count} demo lead", "{count} demo leads"),
+            reps=counted(DEMO_REPS, "{count} rep", "{count} reps")), file=out, flush=True)
         seed_database(service.context.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=service.actor)
     return _run_app(service)
 
@@ -264,11 +264,11 @@ def cmd_seed(args: argparse.Namespace, out: TextIO) -> int:
     login, acting_for = _identity(args, repo)
     args.login = acting_for or login
     seed_database(repo, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign, team_lead=args.login)
-    reps = _counted(args.reps, ngettext("{count} rep", "{count} reps", args.reps))
+    reps = counted(args.reps, "{count} rep", "{count} reps")
     where = (_("dealt round-robin to the {reps}").format(reps=reps) if args.assign
              else _("all in the unassigned pool"))
     print(_("seeded {leads} and {reps} into {database} ({where}; {login} is team lead)").format(
-        leads=_counted(args.leads, ngettext("{count} lead", "{count} leads", args.leads)), reps=reps, database=printable(args.db),
+        leads=counted(args.leads, "{count} lead", "{count} leads"), reps=reps, database=printable(args.db),
         where=where, login=one_line(args.login)), file=out)
     return 0
 
@@ -288,15 +288,23 @@ LIST_COLUMNS = ((N_("id"), 8, ">"), (N_("stage"), 12, "<"), (N_("owner"), 10, "<
                 (N_("name"), 26, "<"), (N_("company"), 26, "<"), (N_("channel"), 14, "<"), (N_("interest"), 0, "<"))
 
 
-def _row(cells: Iterable[object]) -> str:
+def _row(cells: Iterable[object], *, cut: bool = True) -> str:
+    """One line of `triage list`; a cell longer than its column is cut with "…" (a heading,
+    `cut=False`, never is)."""
     parts = []
     for (_heading, width, align), cell in zip(LIST_COLUMNS, cells, strict=True):
         text = one_line(cell)
         if width:
-            text = text if len(text) <= width else text[: width - 1] + "…"
+            text = text if len(text) <= width or not cut else text[: width - 1] + "…"
             text = f"{text:{align}{width}}"
         parts.append(text)
     return " ".join(parts).rstrip()
+
+
+def _heading(name: str) -> str:
+    """A column's heading: as ever in English ("stage"), capitalised in German and Dutch ("Fase")."""
+    text = _(name)
+    return text if language.current() == "en" else text[:1].upper() + text[1:]
 
 
 def _list_line(lead: Lead) -> str:
@@ -313,7 +321,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             out.write(("," if index else "") + "\n" + json.dumps(lead_json(lead), ensure_ascii=False))
         out.write("\n]\n")
         return 0
-    print(_row(_(heading) for heading, _width, _align in LIST_COLUMNS), file=out)
+    print(_row((_heading(heading) for heading, _width, _align in LIST_COLUMNS), cut=False), file=out)
     listed = 0
     for listed, lead in enumerate(leads, 1):
         print(_list_line(lead), file=out)
@@ -343,12 +351,6 @@ def _day(value: date) -> str:
 def _number(value: float) -> str:
     """A figure such as a capacity or SLA hours: "0.5" in English as ever, "0,5" in German and Dutch."""
     return f"{value:g}" if language.current() == "en" else language.number(value)
-
-
-def _counted(count: int, text: str) -> str:
-    """A count with its noun: `text` is the form `ngettext` chose for `count` ("{count} leads"),
-    the count written as the language writes it ("1.204 Leads")."""
-    return text.format(count=language.number(count))
 
 
 def _event_line(event: AuditEvent) -> str:
@@ -399,7 +401,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         else "  " + _("not handed over"),
         "",
         _("Qualification checklist"),
-        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.question:<13} {one_line(item.answer)}"
+        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.label:<13} {one_line(item.answer)}"
           + ("  " + _(SOURCE_MARKS[item.source]).format(derived=item.derived) if item.source in SOURCE_MARKS else "")
           for item in items),
     ]
@@ -486,7 +488,7 @@ def cmd_answer(args: argparse.Namespace, out: TextIO) -> int:
     lead = service.decisions.set_answer(args.id, args.question, value, expected_version=before.version)
     item = next(item for item in service.decisions.checklist(lead) if item.question == args.question)
     print(_("#{id} {question}: {answer} ({source}); score {before} → {after}").format(
-        id=lead.id, question=args.question, answer=one_line(item.answer), source=item.source,
+        id=lead.id, question=item.label, answer=one_line(item.answer), source=item.source_label,
         before=before.score, after=lead.score), file=out)
     return 0
 
@@ -521,7 +523,7 @@ def _progress(what: str, stream: TextIO) -> Callable[[int, int], None] | None:
 def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
-    print(_("scored {leads} with rules {stamp}").format(leads=_counted(done, ngettext("{count} lead", "{count} leads", done)),
+    print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
                                                          stamp=service.rules.stamp), file=out)
     return 0
 
@@ -559,10 +561,10 @@ def cmd_scoring_adopt(args: argparse.Namespace, out: TextIO) -> int:
     changes = rules_difference(service.rules, proposal)
     where = service.scoring.adopt_rules(proposal, note=_("from {file}").format(file=Path(path).name))
     print(_("adopted rules version {version} as {where}, changing {settings}").format(
-        version=proposal.version, where=where, settings=_counted(len(changes), ngettext("{count} setting", "{count} settings", len(changes)))),
+        version=proposal.version, where=where, settings=counted(len(changes), "{count} setting", "{count} settings")),
           file=out)
     done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
-    print(_("scored {leads} with rules {stamp}").format(leads=_counted(done, ngettext("{count} lead", "{count} leads", done)),
+    print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
                                                          stamp=service.rules.stamp), file=out)
     return 0
 
@@ -589,7 +591,7 @@ def cmd_scoring_revert(args: argparse.Namespace, out: TextIO) -> int:
     print(_("rules #{number} (version {version}) are in force again, as #{new}").format(
         number=args.number, version=printable(adopted.version), new=adopted.number), file=out)
     done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
-    print(_("scored {leads} with rules {stamp}").format(leads=_counted(done, ngettext("{count} lead", "{count} leads", done)),
+    print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
                                                          stamp=service.rules.stamp), file=out)
     return 0
 
@@ -616,7 +618,7 @@ def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
         print(_("adopted rules version {version} as {where}").format(version=report.proposal.version, where=where),
               file=out)
         done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
-        print(_("scored {leads} with rules {stamp}").format(leads=_counted(done, ngettext("{count} lead", "{count} leads", done)),
+        print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
                                                          stamp=service.rules.stamp), file=out)
     return 0
 
@@ -673,7 +675,7 @@ def cmd_take(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _member_line(member: TeamMember) -> str:
-    parts = [f"{one_line(member.login):<12} {one_line(member.name):<24} {_(ROLE_LABELS[member.role]):<12}",
+    parts = [f"{one_line(member.login):<12} {one_line(member.name):<24} {member.role.label:<12}",
              _("capacity {capacity}").format(capacity=_number(member.capacity)),
              _("cap {cap}").format(cap=member.cap) if member.cap is not None else _("no cap")]
     if member.countries or member.languages:
@@ -791,8 +793,8 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
         assigned += len(outcome.assignments)
         staying += len(outcome.unassigned)
     done = (_("would assign {leads}; {staying}") if args.dry_run else _("assigned {leads}; {staying}"))
-    print(done.format(leads=_counted(assigned, ngettext("{count} lead", "{count} leads", assigned)),
-                      staying=_counted(staying, ngettext("{count} stays in the pool", "{count} stay in the pool", staying))), file=out)
+    print(done.format(leads=counted(assigned, "{count} lead", "{count} leads"),
+                      staying=counted(staying, "{count} stays in the pool", "{count} stay in the pool")), file=out)
     return 0
 
 
@@ -800,7 +802,7 @@ def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
     to = None if args.to == "pool" else args.to
     done = _service(args).team.reassign(args.ids, to)
     skipped = sorted(set(args.ids) - set(done))
-    print(_("reassigned {leads} to {whom}").format(leads=_counted(len(done), ngettext("{count} lead", "{count} leads", len(done))),
+    print(_("reassigned {leads} to {whom}").format(leads=counted(len(done), "{count} lead", "{count} leads"),
                                                     whom=to or _("the pool"))
           + ("; " + _("not open MQLs, left alone: {ids}").format(ids=", ".join(map(str, skipped))) if skipped else ""),
           file=out)
@@ -828,7 +830,8 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
         pool = _("pool")
         for lead, status in found:
             due = _("due {moment}").format(moment=_at(status.due))
-            print(f"#{lead.id:<7} {status.state.value:<9} {status.text():<10} {due}"
+            state = status.state.value if language.current() == "en" else status.state.label
+            print(f"#{lead.id:<7} {state:<9} {status.text():<10} {due}"
                   f"  {one_line(lead.owner or pool):<12} {one_line(lead.name)}", file=out)
             shown += 1
         if shown < breached + soon:
@@ -875,7 +878,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if summary.imported:
         assigned = service.team.assign_imported(summary)
         if assigned:
-            print(_("assigned {leads} to the reps").format(leads=_counted(assigned, ngettext("{count} new MQL", "{count} new MQLs", assigned))),
+            print(_("assigned {leads} to the reps").format(leads=counted(assigned, "{count} new MQL", "{count} new MQLs")),
                   file=out)
     print(summary.line(), file=out)
     return summary.exit_code
@@ -927,7 +930,7 @@ def _rows(count: int) -> str:
     """"1204 rows" in English as ever (no thousands separator there), "1.204 Zeilen" in German."""
     if language.current() == "en":
         return f"{count} rows"
-    return _counted(count, ngettext("{count} row", "{count} rows", count))
+    return counted(count, "{count} row", "{count} rows")
 
 
 def _intake(args: argparse.Namespace):
@@ -998,7 +1001,7 @@ def cmd_webhooks_log(args: argparse.Namespace, out: TextIO) -> int:
             when = f"{item['next_attempt_at']:%H:%M:%S}" if english else language.clock_time(item["next_attempt_at"])
             state = (_("pending, next try {time}").format(time=when)
                      + ("; " + _("last: {error}").format(error=one_line(item["last_error"])) if item["last_error"] else ""))
-        attempts = _counted(item["attempts"], ngettext("{count} attempt", "{count} attempts", item["attempts"]))
+        attempts = counted(item["attempts"], "{count} attempt", "{count} attempts")
         print(f"#{item['id']:<5} {item['kind']:<12} {lead_word} {item['lead_id']:<7} {one_line(item['url'])}  "
               f"{attempts}  {state}", file=out)
     return 0
