@@ -372,6 +372,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     history = service.decisions.history(args.id)
     items = service.decisions.checklist(lead)
     if args.json:
+        with language.speaking("en"):  # the answers as codes and English words, in every language
+            items = service.decisions.checklist(lead)
         payload = lead_json(lead)
         payload["checklist"] = [
             {"question": item.question, "answer": item.answer, "verdict": item.verdict.value,
@@ -606,7 +608,11 @@ def _points(value: float | None) -> str:
 
 def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    report = service.scoring.report()
+    if args.json:
+        with language.speaking("en"):  # the report's message and labels the same in every language
+            report = service.scoring.report()
+    else:
+        report = service.scoring.report()
     if args.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2), file=out)
     else:
@@ -1031,15 +1037,16 @@ EXISTING_ONLY = frozenset({
 # The parser
 
 
-def _choice(enum: type[StrEnum], what: str) -> Callable[[str], Any]:
+def _choice(enum: type[StrEnum], refusal: str) -> Callable[[str], Any]:
+    """A code of `enum`; else `refusal` ("unknown stage {text}; choose from {choices}")."""
     def convert(text: str):
         try:
             return enum(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(_("unknown {what} {text}; choose from {choices}").format(
-                what=_(what), text=repr(text), choices=", ".join(member.value for member in enum))) from None
+            raise argparse.ArgumentTypeError(_(refusal).format(
+                text=repr(text), choices=", ".join(member.value for member in enum))) from None
 
-    convert.__name__ = what
+    convert.__name__ = enum.__name__.lower()
     return convert
 
 
@@ -1167,7 +1174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = command("list", cmd_list, _("list leads"),
                       _("List leads by id: a table, or with --json a JSON array of every field."))
-    listing.add_argument("--stage", type=_choice(Stage, N_("stage")),
+    listing.add_argument("--stage", type=_choice(Stage, N_("unknown stage {text}; choose from {choices}")),
                          help=_("only leads at this stage: ") + ", ".join(stage.value for stage in Stage))
     listing.add_argument("--owner", metavar="LOGIN", help=_("only leads owned by LOGIN"))
     listing.add_argument("--limit", type=_count, metavar="N", help=_("at most N leads"))
@@ -1187,9 +1194,9 @@ def build_parser() -> argparse.ArgumentParser:
                   _("Return a lead to marketing with a reason: path nurture makes it a sales-returned "
                   "lead (SRL) that marketing keeps warm, path disqualify ends it for good."))
     ret.add_argument("id", type=_lead_id, help=_("the lead's id"))
-    ret.add_argument("--reason", required=True, type=_choice(ReturnReason, N_("reason")), metavar="CODE",
+    ret.add_argument("--reason", required=True, type=_choice(ReturnReason, N_("unknown reason {text}; choose from {choices}")), metavar="CODE",
                      help=_("why: ") + "; ".join(f"{reason.value} ({reason.label})" for reason in ReturnReason))
-    ret.add_argument("--path", required=True, type=_choice(ReturnPath, N_("path")), metavar="PATH",
+    ret.add_argument("--path", required=True, type=_choice(ReturnPath, N_("unknown path {text}; choose from {choices}")), metavar="PATH",
                      help=_("nurture (not ready now) or disqualify (never a customer)"))
     ret.add_argument("--note", metavar="TEXT", help=_("a note for the review board (required with reason other)"))
     ret.add_argument("--until", type=_date, metavar="DAY",
@@ -1268,7 +1275,7 @@ def build_parser() -> argparse.ArgumentParser:
     def member_options(sub: argparse.ArgumentParser, *, adding: bool) -> None:
         sub.add_argument("member", metavar="LOGIN", help=_("the member's login"))
         sub.add_argument("--name", required=adding, help=_("the member's full name"))
-        sub.add_argument("--role", type=_choice(Role, N_("role")), default=Role.REP if adding else None,
+        sub.add_argument("--role", type=_choice(Role, N_("unknown role {text}; choose from {choices}")), default=Role.REP if adding else None,
                          help=_("rep, lead (team lead), board (review board) or marketing") + (" " + _("(default rep)") if adding else ""))
         sub.add_argument("--capacity", type=_decimal, default=None, metavar="W",
                          help=_("share of the leads relative to the others: 1 full time, 0.5 half (default 1)"))
