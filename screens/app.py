@@ -24,6 +24,7 @@ from triage.services import Services
 from .help_screen import HelpScreen
 from .queue_screen import POLL_SECONDS, QueueScreen
 from .screen_commands import ScreenCommands, show_keys
+from .sign_in_screen import SignIn, SignInScreen
 
 log = logging.getLogger("triage.screens")
 
@@ -47,6 +48,8 @@ def log_to_file() -> Path | None:
     return path
 
 _FUNCTION_KEY = re.compile(r"f\d{1,2}")
+#: The main screen's mode once a member signed in (the default mode held the sign-in).
+SIGNED_IN_MODE = "member"
 
 
 class TriageApp(App[None]):
@@ -66,16 +69,32 @@ class TriageApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Quit triage (also while typing)", id="quit_anywhere"),
     ]
 
-    def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS,
-                 keymap: dict[str, str] | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, service: Services | None, poll_seconds: float = POLL_SECONDS,
+                 keymap: dict[str, str] | None = None, log_path: Path | None = None,
+                 sign_in: SignIn | None = None, where: str = "") -> None:
+        """Without `service`, the app first asks who signs in (`sign_in`, for a shared
+        `triage web` on PostgreSQL) and opens the queue for that member."""
         super().__init__()
         self.log_path = log_path
-        self.service = service
         self.poll_seconds = poll_seconds
-        self.sub_title = f"signed in as {one_line(service.actor)}"
-        self.add_mode(self.DEFAULT_MODE, partial(QueueScreen, service, poll_seconds))
+        if service is not None:
+            self._open_queue(self.DEFAULT_MODE, service)
+        elif sign_in is not None:
+            self.add_mode(self.DEFAULT_MODE, partial(SignInScreen, sign_in, where))
+        else:
+            raise ValueError("the app needs a member's services or a way to sign in")
         if keymap:
             self.set_keymap(keymap)
+
+    def _open_queue(self, mode: str, service: Services) -> None:
+        self.service = service
+        self.sub_title = f"signed in as {one_line(service.actor)}"
+        self.add_mode(mode, partial(QueueScreen, service, self.poll_seconds))
+
+    def signed_in(self, service: Services) -> None:
+        """The member signed in: their queue replaces the sign-in."""
+        self._open_queue(SIGNED_IN_MODE, service)
+        self.switch_mode(SIGNED_IN_MODE)
 
     @property
     def queue_screen(self) -> QueueScreen:

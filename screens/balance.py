@@ -26,7 +26,7 @@ from triage.services import Services
 from triage.services.team import AGE_BUCKETS, Balance
 from triage.domain.text import counted, one_line
 
-from .confirm_dialog import ConfirmDialog
+from .confirm_dialog import ConfirmDialog, when_confirmed
 from .member_dialog import MemberDialog
 
 BAR_WIDTH = 12
@@ -184,7 +184,7 @@ class BalanceScreen(Screen[None]):
         question = (f"Assign {counted(len(outcome.assignments), 'pool MQL')} to "
                     f"{counted(len(per_rep), 'rep')}?")
         self.app.push_screen(ConfirmDialog(question, details, yes="Assign"),
-                             lambda yes: yes and self._team_lead_act("assign"))
+                             when_confirmed(self._team_lead_act, "assign"))
 
     def action_to_pool(self) -> None:
         member = self._selected_member()
@@ -198,7 +198,7 @@ class BalanceScreen(Screen[None]):
                     "back to the pool?")
         self.app.push_screen(
             ConfirmDialog(question, "They wait there to be assigned again or taken.", yes="Release"),
-            lambda yes: yes and self._team_lead_act("to_pool", member.login))
+            when_confirmed(self._team_lead_act, "to_pool", member.login))
 
     @work(thread=True, exclusive=True, group="balance-act")
     def _team_lead_act(self, what: str, login: str | None = None) -> None:

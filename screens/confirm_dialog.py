@@ -4,6 +4,8 @@ the focused button, which is No when there is a warning."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -59,3 +61,13 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_help(self) -> None:
         show_keys(self)
+
+
+def when_confirmed(act: Callable[..., object], *args: object) -> Callable[[bool | None], None]:
+    """A `ConfirmDialog`'s callback: `act(*args)` when the answer was yes."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            act(*args)
+
+    return answered

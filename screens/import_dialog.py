@@ -98,8 +98,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         if path is None:
             self._path_error("give the path of a file of leads")
             return
-        same_file = self.preview is not None and self.preview.path == path
-        self.load(path, dict(self.preview.mapping) if same_file else {})
+        preview = self.preview
+        self.load(path, dict(preview.mapping) if preview is not None and preview.path == path else {})
 
     @work(thread=True, exclusive=True, group="import-preview")
     def load(self, path: Path, mapping: dict[str, str]) -> None:
@@ -178,7 +178,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def _show_rows(self, shown: Preview) -> None:
         # A fresh table each time: a DataTable cleared of its columns keeps the old widths.
         old = self.query_one(".import-rows", DataTable)
-        table = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row", fixed_columns=2)
+        table: DataTable[Text | str] = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row",
+                                           fixed_columns=2)
         refocus = old.has_focus
         self.query_one("#import-box").mount(table, after=old)
         old.remove()

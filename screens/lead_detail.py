@@ -100,15 +100,15 @@ def lead_content(
     if not history:
         line(("no decisions yet", "italic $text-muted"))
     for event in history:
-        items: list[Part | str] = [(f"{event.at.astimezone():%Y-%m-%d %H:%M} ", "$text-muted"),
+        words: list[Part | str] = [(f"{event.at.astimezone():%Y-%m-%d %H:%M} ", "$text-muted"),
                                    _data(event.actor, "bold"), f" {event.action}"]
         if event.from_stage and event.to_stage:
-            items.append(f" {event.from_stage.label} → {event.to_stage.label}")
+            words.append(f" {event.from_stage.label} → {event.to_stage.label}")
         if event.reason:
-            items.append(f" ({event.reason.value}, {event.path.value if event.path else '-'})")
+            words.append(f" ({event.reason.value}, {event.path.value if event.path else '-'})")
         if event.note:
-            items += [": ", _data(event.note, "italic")]
-        line(*items)
+            words += [": ", _data(event.note, "italic")]
+        line(*words)
     parts.pop()
     return Content.assemble(*parts)
 

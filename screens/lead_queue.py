@@ -178,7 +178,7 @@ class LeadQueue(Widget, can_focus=True):
         self._fetch("reset", after=start)
         self.refresh()
 
-    def remove(self, lead_id: int) -> None:
+    def drop(self, lead_id: int) -> None:
         """Drop a decided lead; the cursor stays put, so the next lead is highlighted."""
         index = next((i for i, row in enumerate(self.rows) if row.id == lead_id), None)
         if index is None:

@@ -58,8 +58,10 @@ class NoteDialog(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="note")
     def _store(self, note: str) -> None:
+        save = self.save
+        assert save is not None, "a note dialog stores only when it was given save"
         try:
-            self.save(note)
+            save(note)
         except TriageError as exc:
             self.app.call_from_thread(self._refused, one_line(exc))
             return

@@ -534,7 +534,7 @@ class QueueScreen(Screen[None]):
             )
 
     def _decided(self, row: QueueRow, message: str) -> None:
-        self.queue.remove(row.id)
+        self.queue.drop(row.id)
         self._say(message, timeout=3)
         self.count_queue(self.view, self.filter_text)
 

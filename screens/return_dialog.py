@@ -189,10 +189,10 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 self.set_focus(until_input)
                 return None
         try:
-            return ReturnDecision(
-                reason=reason, path=self._chosen("#return-path"),
-                note=self.query_one("#return-note", Input).value, contract_until=until,
-            )
+            return ReturnDecision.model_validate({
+                "reason": reason, "path": self._chosen("#return-path"),
+                "note": self.query_one("#return-note", Input).value, "contract_until": until,
+            })
         except ValidationError as exc:
             self._error("#return-note-error", one_line(exc.errors()[0]["msg"].removeprefix("Value error, ")))
             self.set_focus(self.query_one("#return-note"))

@@ -25,6 +25,7 @@ from triage.services import Services
 from triage.services.review import Review
 from triage.domain.text import counted, one_line, printable
 
+from .confirm_dialog import when_confirmed
 from .return_detail import ReturnDetail, overturn_dialog
 
 PERIODS = (30, 90, 7)
@@ -166,7 +167,7 @@ class ReviewBoard(Screen[None]):
         item = self._selected_return()
         if item is not None:
             self.app.push_screen(ReturnDetail(self.service, item.lead.id, item.event),
-                                 lambda acted: acted and self.load())
+                                 when_confirmed(self.load))
 
     def action_confirm(self) -> None:
         lead_id = self._selected()

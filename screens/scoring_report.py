@@ -22,7 +22,7 @@ from triage.domain.errors import TriageError
 from triage.services import Services
 from triage.domain.text import one_line
 
-from .confirm_dialog import ConfirmDialog
+from .confirm_dialog import ConfirmDialog, when_confirmed
 
 BAR_WIDTH = 12
 
@@ -118,25 +118,30 @@ class ScoringReport(Screen[bool]):
         self.app.call_from_thread(self._ask_adopt, report)
 
     def _ask_adopt(self, report: CalibrationReport) -> None:
+        proposal = report.proposal
+        if proposal is None:
+            return
+
         def auc(value: float | None) -> str:
             return "-" if value is None else f"{value:.3f}"
 
         details = (
             f"Ranking quality (AUC) on the {report.held_back} held-back decisions, 0.5 is chance:\n"
             f"  in force (version {one_line(report.rules.version)}):  {auc(report.auc_current)}\n"
-            f"  proposed (version {one_line(report.proposal.version)}):  {auc(report.auc_proposed)}\n"
+            f"  proposed (version {one_line(proposal.version)}):  {auc(report.auc_proposed)}\n"
             "They become the team's next rules version (the one in force stays in the history, "
             "for a revert); every lead is scored again."
         )
         warning = ("The proposal ranks the held-back decisions worse than the rules in force."
                    if report.ranks_worse else "")
         self.app.push_screen(
-            ConfirmDialog(f"Adopt the proposed points as rules version {one_line(report.proposal.version)}?",
+            ConfirmDialog(f"Adopt the proposed points as rules version {one_line(proposal.version)}?",
                           details, yes="Adopt", warning=warning),
-            lambda yes: yes and self.adopt(report))
+            when_confirmed(self.adopt, report))
 
     @work(thread=True, exclusive=True, group="scoring-report")
     def adopt(self, report: CalibrationReport) -> None:
+        assert report.proposal is not None, "only a report with a proposal offers to adopt it"
         try:
             path = self.service.scoring.adopt_rules(report.proposal)
         except TriageError as exc:
@@ -147,7 +152,8 @@ class ScoringReport(Screen[bool]):
         self.app.call_from_thread(self._adopted, report, str(path))
 
     def _adopted(self, report: CalibrationReport, path: str) -> None:
-        self.notify(f"Adopted rules version {report.proposal.version} as {one_line(path)}", markup=False)
+        self.notify(f"Adopted rules version {report.proposal.version if report.proposal else ''} as "
+                    f"{one_line(path)}", markup=False)
         self.dismiss(True)
 
     def action_reload_rules(self) -> None:

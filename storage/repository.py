@@ -14,7 +14,7 @@ from peewee import Tuple, chunked, fn
 
 from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
 from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
-from triage.domain.models import AuditEvent, Lead, QueueRow, Role, Stage, TeamMember
+from triage.domain.models import AuditEvent, Lead, QueueRow, ReturnPath, ReturnReason, Role, Stage, TeamMember
 from triage.domain.queue_order import keys_at, queue_key, with_score
 from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
@@ -66,6 +66,23 @@ def _naive_utc(value: datetime) -> datetime:
 
 def _aware(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _at(value: Any) -> datetime:
+    """A stored moment that is never empty (a column NOT NULL), as an aware datetime."""
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _event(row: Any, lead_id: int | None = None) -> AuditEvent:
+    """An audit event as the domain knows it, from its row."""
+    return AuditEvent(
+        id=row.id, lead_id=row.lead_id if lead_id is None else lead_id, actor=row.actor,
+        at=row.at.replace(tzinfo=timezone.utc), action=row.action,
+        from_stage=None if row.from_stage is None else Stage(row.from_stage),
+        to_stage=None if row.to_stage is None else Stage(row.to_stage),
+        reason=None if row.reason is None else ReturnReason(row.reason),
+        path=None if row.path is None else ReturnPath(row.path), note=row.note, prior=row.prior,
+    )
 
 
 def _lead_from_row(row: Any) -> Lead:
@@ -326,14 +343,7 @@ class LeadRepository:
     @database_errors
     def history(self, lead_id: int) -> list[AuditEvent]:
         query = AuditRow.select().where(AuditRow.lead == lead_id).order_by(AuditRow.at, AuditRow.id)
-        return [
-            AuditEvent(
-                id=row.id, lead_id=lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
-                from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason,
-                path=row.path, note=row.note, prior=row.prior,
-            )
-            for row in query
-        ]
+        return [_event(row, lead_id) for row in query]
 
     @database_errors
     def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead:
@@ -400,7 +410,7 @@ class LeadRepository:
             self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead_id, event))
         return self.sql.lead(taken)
 
-    def _queue_query(self, view: QueueView, login: str, text: str) -> peewee.ModelSelect:
+    def _queue_query(self, view: QueueView, login: str, text: str) -> Any:
         owner = LeadRow.owner.is_null() if view is QueueView.POOL else LeadRow.owner == login
         query = LeadRow.select(*QUEUE_COLUMNS).where((LeadRow.stage == Stage.MQL.value) & owner)
         needle = text.strip().casefold()
@@ -442,7 +452,7 @@ class LeadRepository:
                 QueueRow(
                     id=row.id, first_name=row.first_name, last_name=row.last_name,
                     company=row.company, channel=row.channel, interest=row.interest,
-                    score=row.score, handed_over_at=_aware(row.handed_over_at or row.created_at),
+                    score=row.score, handed_over_at=_at(row.handed_over_at or row.created_at),
                     owner=row.owner, version=row.version, queue_key=row.queue_key,
                 )
                 for row in rows
@@ -775,11 +785,7 @@ class LeadRepository:
             events: Any = (AuditRow.select().where(AuditRow.lead.in_(chunk))
                       .order_by(AuditRow.lead, AuditRow.at, AuditRow.id))
             for found in events:
-                histories.setdefault(found.lead_id, []).append(AuditEvent(
-                    id=found.id, lead_id=found.lead_id, actor=found.actor, at=found.at.replace(tzinfo=timezone.utc),
-                    action=found.action,
-                    from_stage=found.from_stage, to_stage=found.to_stage, reason=found.reason,
-                    path=found.path, note=found.note, prior=found.prior))
+                histories.setdefault(found.lead_id, []).append(_event(found))
         return [(leads[lead_id], event, histories.get(lead_id, [])) for lead_id, event in returns
                 if lead_id in leads]
 
@@ -864,7 +870,7 @@ class LeadRepository:
     @database_errors
     def open_leads_by_owner(self) -> dict[str, int]:
         """Open MQLs assigned to each rep."""
-        query = (
+        query: Any = (
             LeadRow.select(LeadRow.owner, fn.COUNT(LeadRow.id))
             .where((LeadRow.stage == Stage.MQL.value) & LeadRow.owner.is_null(False))
             .group_by(LeadRow.owner)
@@ -879,7 +885,7 @@ class LeadRepository:
         where = AuditRow.action.in_(("assign", "take", "reassign")) & (AuditRow.at >= _naive_utc(since))
         if until is not None:
             where &= AuditRow.at < _naive_utc(until)
-        query = (
+        query: Any = (
             AuditRow.select(AuditRow.lead, AuditRow.actor, AuditRow.action, AuditRow.note, LeadRow.score)
             .join(LeadRow, on=(AuditRow.lead == LeadRow.id))
             .where(where)
@@ -946,7 +952,7 @@ class LeadRepository:
     @database_errors
     def actions_since(self, since: datetime, actions: tuple[str, ...]) -> list[tuple[int, str, str]]:
         """(lead id, actor, action) of the audit events of `actions` since `since`."""
-        query = (
+        query: Any = (
             AuditRow.select(AuditRow.lead, AuditRow.actor, AuditRow.action)
             .where(AuditRow.action.in_(actions) & (AuditRow.at >= _naive_utc(since)))
             .order_by(AuditRow.id)
@@ -965,9 +971,7 @@ class LeadRepository:
         )
         if row is None:
             return None
-        return AuditEvent(id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at), action=row.action,
-                          from_stage=row.from_stage, to_stage=row.to_stage, reason=row.reason, path=row.path,
-                          note=row.note, prior=row.prior)
+        return _event(row)
 
     @database_errors
     def return_events(self, since: datetime | None = None, until: datetime | None = None) -> list[tuple[int, AuditEvent]]:
@@ -983,11 +987,9 @@ class LeadRepository:
             where &= AuditRow.at >= _naive_utc(since)
         if until is not None:
             where &= AuditRow.at < _naive_utc(until)
-        query = AuditRow.select().where(where).order_by(AuditRow.at, AuditRow.id)
+        query: Any = AuditRow.select().where(where).order_by(AuditRow.at, AuditRow.id)
         return [
-            (row.lead_id, AuditEvent(id=row.id, lead_id=row.lead_id, actor=row.actor, at=_aware(row.at),
-                                     action=row.action, from_stage=row.from_stage, to_stage=row.to_stage,
-                                     reason=row.reason, path=row.path, note=row.note))
+            (row.lead_id, _event(row).model_copy(update={"prior": None}))
             for row in query
         ]
 
@@ -1069,7 +1071,7 @@ class LeadRepository:
     @staticmethod
     def _rules_version(row: Any) -> RulesVersion:
         return RulesVersion(number=row.id, version=row.version, stamp=row.stamp, text=row.text,
-                            adopted_by=row.adopted_by, adopted_at=_aware(row.adopted_at), note=row.note)
+                            adopted_by=row.adopted_by, adopted_at=_at(row.adopted_at), note=row.note)
 
     @database_errors
     def rules_in_force(self) -> RulesVersion | None:
@@ -1166,17 +1168,14 @@ class LeadRepository:
                                  at=_naive_utc(at))
 
     @database_errors
-    def outbox_to_fan_out(self, limit: int = 500) -> list[tuple[int, int, str, AuditEvent, Lead | None]]:
+    def outbox_to_fan_out(self, limit: int = 500) -> list[tuple[int, int, str, AuditEvent | None, Lead | None]]:
         """Decisions not yet made into deliveries: (outbox id, lead id, kind, event, lead)."""
         rows = list(OutboxRow.select().where(~OutboxRow.fanned_out).order_by(OutboxRow.id).limit(limit))
         events = {row.id: row for row in AuditRow.select().where(AuditRow.id.in_([r.event_id for r in rows]))} if rows else {}
         found = []
         for row in rows:
             audit = events.get(row.event_id)
-            event = None if audit is None else AuditEvent(
-                id=audit.id, lead_id=row.lead_id, actor=audit.actor, at=_aware(audit.at), action=audit.action,
-                from_stage=audit.from_stage, to_stage=audit.to_stage, reason=audit.reason, path=audit.path,
-                note=audit.note)
+            event = None if audit is None else _event(audit, row.lead_id).model_copy(update={"prior": None})
             found.append((row.id, row.lead_id, row.kind, event, self.get(row.lead_id)))
         return found
 
@@ -1208,7 +1207,7 @@ class LeadRepository:
 
     @database_errors
     def deliveries(self, limit: int = 50) -> list[dict[str, Any]]:
-        query = (DeliveryRow.select(DeliveryRow, OutboxRow.kind, OutboxRow.lead_id)
+        query: Any = (DeliveryRow.select(DeliveryRow, OutboxRow.kind, OutboxRow.lead_id)
                  .join(OutboxRow, on=(OutboxRow.id == DeliveryRow.outbox_id))
                  .order_by(DeliveryRow.id.desc()).limit(limit).objects())
         return [{"id": row.id, "kind": row.kind, "lead_id": row.lead_id, "url": row.url,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.domain.assignment import Away, LeadToAssign, RepLoad, assign, level_after_absence
+from triage.domain.fairness import Away, LeadToAssign, RepLoad, assign, level_after_absence
 from triage.domain.models import Stage
 from triage.domain.sla import BusinessClock, SlaPolicy, SlaState
 

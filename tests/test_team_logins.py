@@ -261,3 +261,41 @@ def test_the_live_hand_over_runs_under_a_marketing_login(team):
     with psycopg.connect(team.owner_url) as owner:
         actors = owner.execute("SELECT actor, action FROM audit_event WHERE lead_id = 5 ORDER BY id").fetchall()
     assert actors == [(team.login("rita"), "accept"), (team.login("mia"), "handover_signal")]
+
+
+def test_a_web_tab_on_postgresql_carries_no_login_and_signs_in(team):
+    from triage.cli.web import app_command
+
+    command = app_command(team.url("lena"), None, None, sign_in=True)
+    assert "lena-pw" not in command and team.login("lena") not in command and "--sign-in" in command
+    assert f"@127.0.0.1:{team.server.port}" not in command and f"127.0.0.1:{team.server.port}" in command
+
+
+async def test_a_web_tab_on_postgresql_signs_in_with_the_members_own_login(team):
+    from textual.widgets import Input, Static
+
+    from screens.app import TriageApp
+    from screens.queue_screen import QueueScreen
+    from triage.cli.main import sign_in_to
+
+    sign_in, where = sign_in_to(team.url("lena"))
+    assert "lena-pw" not in where
+    app = TriageApp(None, sign_in=sign_in, where=where)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press(*team.login("rita"), "enter", *"wrong", "enter")  # as a member types them
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        error = str(app.screen.query_one("#sign-in-error", Static).render())
+        assert "not signed in" in error and "wrong" not in error
+        assert not isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one("#sign-in-password", Input).value == ""
+        await pilot.press(*"rita-pw", "enter")
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+            if isinstance(app.screen, QueueScreen):
+                break
+        assert isinstance(app.screen, QueueScreen)
+        assert app.service.actor == team.login("rita")
+        assert app.sub_title == f"signed in as {team.login('rita')}"

@@ -133,6 +133,24 @@ def test_a_rep_triages_in_a_browser_and_stopping_the_server_ends_the_apps(served
     assert not subprocess.run(["pgrep", "-f", url], capture_output=True).stdout, "an app outlived triage web"
 
 
+def test_a_tab_closed_ends_its_own_app_and_the_server_keeps_serving(served, browser):
+    server, port, _ = served
+    browser.get("about:blank")
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CAPTURE})
+    browser.get(f"http://127.0.0.1:{port}/")
+    wait_for(browser, "Webber")
+    assert len(app_processes(server.pid)) == 1
+    browser.close()
+    browser.switch_to.window(first)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and app_processes(server.pid):
+        time.sleep(0.2)
+    assert app_processes(server.pid) == [], "the closed tab's app is still running"
+    assert server.poll() is None, "the server keeps serving other tabs"
+
+
 def test_web_listens_on_loopback_and_says_what_it_serves(served):
     server, port, url = served
     os.killpg(server.pid, signal.SIGTERM)

@@ -195,6 +195,44 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
         return True
 
 
+def _run_signing_in(args: argparse.Namespace) -> int:
+    """The app of one `triage web` tab on PostgreSQL: the member signs in with their own
+    login, and the app connects as them (the password never passes a command line)."""
+    from screens.app import TriageApp, log_to_file
+    from triage.cli.web import end_with_parent
+
+    end_with_parent()
+    sign_in, where = sign_in_to(args.db, args)
+    TriageApp(None, sign_in=sign_in, where=where, log_path=log_to_file()).run()
+    return 0
+
+
+def sign_in_to(db: str, args: argparse.Namespace | None = None):
+    """For the database at `db` (a PostgreSQL URL; any login in it is dropped): a function
+    that connects as a member with their password and gives their services, and where."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from triage.services import Services
+
+    parts = urlsplit(db)
+    host = parts.netloc.rpartition("@")[2]
+    options = args or argparse.Namespace(rules=None)
+
+    def sign_in(login: str, password: str) -> Services:
+        url = urlunsplit(parts._replace(netloc=f"{quote(login, safe='')}:{quote(password, safe='')}@{host}"))
+        try:
+            repo = _repository(url, create=False)
+        except TriageError as exc:
+            raise TriageError(_("not signed in: {problem}").format(
+                problem=str(exc).replace(password, "***") if password else exc)) from None
+        login_now, _acting_for = _identity(argparse.Namespace(login_given=None), repo)
+        service = Services.open(repo, actor=login_now)
+        service.context.rules = _team_rules(service, options)
+        return service
+
+    return sign_in, printable(urlunsplit(parts._replace(netloc=host)))
+
+
 def _run_app(service) -> int:
     from screens.app import TriageApp, log_to_file  # textual only when the app really opens
     from screens.keymap import read_keymap
@@ -215,6 +253,8 @@ def _run_app(service) -> int:
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
+    if getattr(args, "sign_in", False):
+        return _run_signing_in(args)
     service = _service(args)
     hint = _demo_hint(args)
     if hint and _no_leads(service.context.store):
@@ -957,8 +997,11 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_web(args: argparse.Namespace, out: TextIO) -> int:
     from triage.cli.web import app_command, serve
 
-    _identity(args, _repository(args.db, create=not args.existing_only))  # refused here, not in each tab
-    command = app_command(args.db, args.login_given, args.rules)
+    repo = _repository(args.db, create=not args.existing_only)
+    _identity(args, repo)  # refused here, not in each tab
+    # On PostgreSQL each tab signs in with the member's own login; on SQLite who acts is
+    # the login that runs `triage web`, as in a terminal.
+    command = app_command(args.db, args.login_given, args.rules, sign_in=repo.connected_user() is not None)
     serve(command, host=args.host, port=args.port, title="triage",
           print_line=lambda line: print(line, file=out, flush=True))
     return 0
@@ -1134,6 +1177,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
                         help=_("a scoring rules file to propose: shows what it would change; the team's "
                              "rules in force live in the database (see `triage scoring`)"))
+    common.add_argument("--sign-in", dest="sign_in", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)  # the app of a `triage web` tab on PostgreSQL
     common.add_argument("--lang", choices=sorted(language.LANGUAGES), default=argparse.SUPPRESS,
                         help=_("the language to speak: en, de or nl (default: $TRIAGE_LANG, else the locale, "
                              "else en); --json and exported values stay the same in every language"))

@@ -2,7 +2,8 @@
 
 Each browser tab gets an app process of its own, started as `triage --db URL` would start
 in a terminal, so who acts follows the same rules (on SQLite the login of whoever runs
-`triage web`, `--as` as in the terminal; on PostgreSQL the login in the URL). A tab
+`triage web`, `--as` as in the terminal; on PostgreSQL each tab asks who signs in and
+connects with that member's own login and password). A tab
 closed ends its process (textual-serve sends it a quit); stopping `triage web` ends every
 process it started, even when it is killed: each app asks the kernel for a signal when
 its parent dies (`end_with_parent`).
@@ -25,10 +26,19 @@ PARENT_ENV = "TRIAGE_WEB_PARENT"
 PR_SET_PDEATHSIG = 1
 
 
-def app_command(db: str, login: str | None, rules: str | None) -> str:
+def app_command(db: str, login: str | None, rules: str | None, *, sign_in: bool = False) -> str:
     """The shell command textual-serve runs for each browser session (`exec`: the shell
-    becomes the app, so the app is the server's own child)."""
+    becomes the app, so the app is the server's own child). With `sign_in` (PostgreSQL)
+    the URL loses its login and password, and each tab's member signs in with their own."""
+    if sign_in:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(db)
+        db = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        login = None
     words = [sys.executable, "-m", "triage.cli", "--db", db]
+    if sign_in:
+        words.append("--sign-in")
     if login:
         words += ["--as", login]
     if rules:

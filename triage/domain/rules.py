@@ -18,7 +18,7 @@ from functools import cache, cached_property
 from importlib import resources
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -233,7 +233,7 @@ class Rules(_Strict):
         return rule.cap if rule else 0
 
 
-def _canonical(value: object) -> object:
+def _canonical(value: Any) -> Any:
     """Sets come out of pydantic in hash order, which differs between processes."""
     if isinstance(value, dict):
         return {key: _canonical(item) for key, item in value.items()}
@@ -329,15 +329,14 @@ def _toml_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _toml_list(values: object) -> str:
+def _toml_list(values: Any) -> str:
     return "[" + ", ".join(_toml_value(value) for value in sorted(values)) + "]"
 
 
 def rules_to_toml(rules: Rules, header: str = "") -> str:
     """The rules as a TOML file that `parse_rules` reads back to the same rules."""
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
-    lines += ["" if lines else None, f"version = {_toml_value(rules.version)}", "", "[checklist]"]
-    lines = [line for line in lines if line is not None]
+    lines += [*([""] if lines else []), f"version = {_toml_value(rules.version)}", "", "[checklist]"]
     config = rules.checklist
     lines.append(f"agreed_minimum = [{', '.join(_toml_value(name) for name in config.agreed_minimum)}]")
     for name in ("free_mail_domains", "disposable_domains", "competitor_domains", "served_countries",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, Callable
 
 from triage.domain.checklist import FIELD_LABELS, INTEREST_LABELS, Answers, compiled, with_overrides
 from triage.domain.language import N_, _, current, ngettext, number
+from triage.domain.models import INTEREST_LABELS as MODEL_INTEREST_LABELS
 from triage.domain.models import Channel, Credit, Interest, LeadData, ScorePart
 from triage.domain.rules import ACTIVITY_UNITS, SIGNAL_LABELS, Activity, ContactField, Rules, Signal, default_rules
 
@@ -80,10 +81,10 @@ def feature_name(feature: str) -> str:
 
 
 _ACTIVITY_EACH: dict[Activity, Callable[[], str]] = {
-    Activity.EMAILS_OPENED: lambda: _("opens (each)"),
-    Activity.EMAILS_CLICKED: lambda: _("clicks (each)"),
-    Activity.PAGES_VISITED: lambda: _("buying pages (each)"),
-    Activity.FORMS_FILLED: lambda: _("forms (each)"),
+    Activity.EMAILS_OPENED: partial(_, N_("opens (each)")),
+    Activity.EMAILS_CLICKED: partial(_, N_("clicks (each)")),
+    Activity.PAGES_VISITED: partial(_, N_("buying pages (each)")),
+    Activity.FORMS_FILLED: partial(_, N_("forms (each)")),
 }
 
 
@@ -103,25 +104,35 @@ _ACTIVITY_REASON = re.compile(r"(\d+) (.+?)(?: \(counted up to (\d+)\))?")
 _UNITS = {unit: activity for activity, units in ACTIVITY_UNITS.items() for unit in units}
 
 
+def _channel_reason(channel: Channel) -> str:
+    return _("channel {name}").format(name=channel.label)
+
+
+def _credit_reason(credit: Credit) -> str:
+    return _("credit unknown") if credit is Credit.UNKNOWN else _("credit {grade}").format(grade=credit.value)
+
+
+def _missing_reason(label: str) -> str:
+    return _("no {field}").format(field=_(label))
+
+
 @cache
 def _reasons() -> dict[str, Callable[[], str]]:
     """Every reason a breakdown stores but an activity's, with how to say it where shown."""
-    known: dict[str, Callable[[], str]] = {"base": lambda: _("base"), CAPPED: lambda: _(CAPPED),
-                                           FLOORED: lambda: _(FLOORED)}
+    known: dict[str, Callable[[], str]] = {"base": partial(_, N_("base")), CAPPED: partial(_, CAPPED),
+                                           FLOORED: partial(_, FLOORED),
+                                           feature_label("customer.new"): partial(_, "new customer"),
+                                           feature_label("customer.existing"): partial(_, "existing customer")}
     for channel in Channel:
-        known[feature_label(f"channel.{channel.value}")] = lambda c=channel: _("channel {name}").format(name=c.label)
+        known[feature_label(f"channel.{channel.value}")] = partial(_channel_reason, channel)
     for interest in Interest:
-        known[feature_label(f"interest.{interest.value}")] = lambda i=interest: i.label
+        known[feature_label(f"interest.{interest.value}")] = partial(_, MODEL_INTEREST_LABELS[interest])
     for credit in Credit:
-        known[feature_label(f"credit.{credit.value}")] = (
-            (lambda: _("credit unknown")) if credit is Credit.UNKNOWN
-            else (lambda c=credit: _("credit {grade}").format(grade=c.value)))
-    known[feature_label("customer.new")] = lambda: _("new customer")
-    known[feature_label("customer.existing")] = lambda: _("existing customer")
+        known[feature_label(f"credit.{credit.value}")] = partial(_credit_reason, credit)
     for signal in Signal:
-        known[feature_label(f"signals.{signal.value}")] = lambda g=signal: g.label
+        known[feature_label(f"signals.{signal.value}")] = partial(_, SIGNAL_LABELS[signal])
     for name, label in FIELD_LABELS.items():
-        known[feature_label(f"missing.{name}")] = lambda f=label: _("no {field}").format(field=_(f))
+        known[feature_label(f"missing.{name}")] = partial(_missing_reason, label)
     return known
 
 

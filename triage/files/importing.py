@@ -263,6 +263,8 @@ def _moment(value: str) -> datetime | None:
 #: "n:" + name and company (case and spaces ignored); then its name and its company
 #: (compared, not keys).
 Identity = tuple[str, str, str, str, str, str]
+#: What a row is known by so far: its whole `Identity`, or only (external id, email).
+Keys = Identity | tuple[str, str]
 _NOT_DIGIT = re.compile(r"\D+")
 _CALLING = set(words.CALLING_CODES.values())
 
@@ -303,7 +305,7 @@ def identity(external_id: str, email: str, phone: str, first_name: str, last_nam
             "p:" + number if number else "", f"n:{person}|{firm}" if person and firm else "", person, firm)
 
 
-def row_identity(row: tuple, *, full: bool = True) -> Identity | tuple[str, str]:
+def row_identity(row: tuple, *, full: bool = True) -> Keys:
     """`identity` of a prepared row (its `RECORD_FIELDS` values). Not `full`: a row with an
     email only by its external id and email (the phone and name of most rows are never
     needed: only a lead without an email is known by them); `KnownLeads.find` then says
@@ -327,7 +329,7 @@ class KnownLeads:
         #: The identities of leads without an email, known by phone or name.
         self.weak: dict[int, Identity] = {}
 
-    def add(self, lead: int, keys: Identity) -> None:
+    def add(self, lead: int, keys: Keys) -> None:
         """Keys of `lead`; its phone and name only while it has no email (one with an email is
         known by it)."""
         table = self.keys
@@ -335,8 +337,8 @@ class KnownLeads:
             if key:
                 table.setdefault(key, lead)
         if lead in self.weak:
-            self.weak[lead] = (*keys[:2], *self.weak[lead][2:]) if len(keys) == 2 else keys
-        elif not keys[1] and (keys[2] or keys[3]):
+            self.weak[lead] = (keys[0], keys[1], *self.weak[lead][2:]) if len(keys) == 2 else keys
+        elif len(keys) == 6 and not keys[1] and (keys[2] or keys[3]):
             self.weak[lead] = keys
 
     def clear(self) -> None:
@@ -347,11 +349,11 @@ class KnownLeads:
         """Whether `find` needs the phone and name of a row known so far by email alone."""
         return len(keys) == 2 and bool(self.weak)
 
-    def find(self, keys: Identity) -> int | None:
+    def find(self, keys: Keys) -> int | None:
         found = self.find_strong(keys)
         return self.find_weak(keys) if found is None else found
 
-    def find_strong(self, keys: Identity) -> int | None:
+    def find_strong(self, keys: Keys) -> int | None:
         """The lead with the same external id, else the same email."""
         x, email = keys[0], keys[1]
         table = self.keys
@@ -361,10 +363,10 @@ class KnownLeads:
             return table[email]
         return None
 
-    def find_weak(self, keys: Identity) -> int | None:
+    def find_weak(self, keys: Keys) -> int | None:
         """The lead with the same phone number, else the same name and company, if nothing
         says it is someone else."""
-        if not self.weak:
+        if not self.weak or len(keys) != 6:  # known by its email alone: no phone or name to go by
             return None
         table = self.keys
         for key in keys[2:4]:
@@ -480,9 +482,9 @@ LeadRecord.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignor
 #: `LeadRecord`'s rules for a batch given as columns, one list per field: a batch is
 #: checked in one call with no dict per row.
 LeadColumns = TypedDict(  # type: ignore[misc]
-    "LeadColumns", {name: list[kind] for name, kind in get_type_hints(LeadRecord, include_extras=True).items()})
+    "LeadColumns", {name: list[kind] for name, kind in get_type_hints(LeadRecord, include_extras=True).items()})  # type: ignore[valid-type]
 LeadColumns.__pydantic_config__ = ConfigDict(use_enum_values=True)  # type: ignore[attr-defined]
-COLUMNS = TypeAdapter(LeadColumns)
+COLUMNS: TypeAdapter[Any] = TypeAdapter(LeadColumns)
 FIELD_AT = {name: index for index, name in enumerate(RECORD_FIELDS)}
 EMAIL, FIRST_NAME, LAST_NAME, PHONE, COMPANY, COUNTRY, EXTERNAL_ID, CHANNEL, EXTRA, CREATED_AT = (
     FIELD_AT[name] for name in ("email", "first_name", "last_name", "phone", "company", "country", "external_id",
@@ -694,7 +696,7 @@ class Batch:
     #: How far through the file reading is, 0..1.
     progress: float
     #: Each row's `Identity`, made here rather than in the process that stores.
-    identities: list[Identity] = field(default_factory=list)
+    identities: list[Keys] = field(default_factory=list)
 
 
 def prepare(source: "Source", conversion: Conversion, rules: Rules, now: datetime, size: int = 5000,
@@ -1032,7 +1034,7 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
     # Forking starts a reader in a moment, but only a process with one thread may fork
     # safely; the app, with its workers, starts fresh interpreters instead.
     alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if alone else "spawn")
+    context: Any = multiprocessing.get_context("fork" if alone else "spawn")
     count = min(2, os.cpu_count() or 1)
     channels: list[Any] = []
     readers: list[Any] = []

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from triage.domain.language import N_, _
 from triage.domain.dates import parse_day, parse_decimal
-from triage.domain.assignment import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
+from triage.domain.fairness import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from triage.domain.errors import TriageError
 from triage.domain.models import AuditEvent, AwayPeriod, Interest, Lead, Role, Stage, TeamMember, utcnow
 from triage.domain.scoring import score_lead
