@@ -327,8 +327,8 @@ def test_dates_and_counts_pydantic_does_not_read_take_the_slow_path(db, tmp_path
 
 
 def test_the_import_record_holds_the_same_rules_as_lead_data():
-    """The import validates rows by `LeadRecord`'s rules, in columns; a lead's data is `LeadData`.
-    Given the same values, both accept or both refuse, and agree on what they keep."""
+    """The import validates rows in columns by `LeadRecord`, which takes `LeadData`'s own field
+    rules: given the same values, both accept or both refuse, and agree on what they keep."""
     from pydantic import ValidationError
 
     from triage.files.importing import COLUMNS, RECORD_FIELDS

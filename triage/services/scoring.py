@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from triage.domain.calibration import CalibrationReport
 
 #: Leads scored per transaction by `Scoring.rescore`.
-RESCORE_BATCH = 5000
+RESCORE_BATCH = 2000
 
 
 class Scoring:
