@@ -113,7 +113,7 @@ def test_english_help_is_as_it_was(capsys):
 @pytest.mark.parametrize("code, seeded, moment", [
     ("en", "seeded 1,001 leads and 2 reps", MOMENT["en"]),
     ("de", "1.001 Leads und 2 Vertriebsmitarbeiter", MOMENT["de"]),
-    ("nl", "1.001 leads en 2 verkopers", MOMENT["nl"]),
+    ("nl", "1.001 leads en 2 salesmedewerkers", MOMENT["nl"]),
 ])
 def test_counts_and_moments_are_written_as_the_language_writes_them(tmp_path, code, seeded, moment):
     url = "sqlite:///" + str(tmp_path / f"{code}.db")
