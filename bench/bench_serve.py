@@ -42,6 +42,7 @@ def main_bench() -> None:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--leads", type=int, default=1000)
+    parser.add_argument("--profile", metavar="PATH", help="run the server under cProfile, its figures into PATH")
     options = parser.parse_args()
     os.environ["LOGNAME"] = "lena"  # the team lead seeds, makes the token and runs the server
     folder = Path(tempfile.mkdtemp(prefix="triage-bench-serve-"))
@@ -50,7 +51,8 @@ def main_bench() -> None:
     token = run(url, "token", "add", "bench").strip()
     emails = [lead["email"] for lead in json.loads(run(url, "list", "--json")) if lead["email"]]
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "triage.cli", "--db", url, "serve", "--port",
+    profile = ["-m", "cProfile", "-o", options.profile] if options.profile else []
+    server = subprocess.Popen([sys.executable, *profile, "-m", "triage.cli", "--db", url, "serve", "--port",
                                str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                               env=dict(os.environ))
     try:

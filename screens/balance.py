@@ -68,6 +68,9 @@ class BalanceScreen(Screen[None]):
         with Vertical(id="balance-box"):
             yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             yield Static("Reading the team's queues…", id="balance-summary", markup=False)
+            volume = Static("Counting…", id="balance-volume", markup=False)
+            volume.border_title = "Volume agreement"
+            yield volume
         yield Footer()
 
     def on_mount(self) -> None:
@@ -78,6 +81,7 @@ class BalanceScreen(Screen[None]):
                           "breached", "soon due", "accepted wk", "returned wk", "leads 30 d", "points 30 d")
         table.focus()
         self.load()
+        self.load_volume()
 
     @work(thread=True, exclusive=True, group="balance")
     def load(self) -> None:
@@ -87,6 +91,15 @@ class BalanceScreen(Screen[None]):
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self.show_balance, balance)
+
+    @work(thread=True, exclusive=True, group="volume")
+    def load_volume(self) -> None:
+        """The volume agreement both ways, last month and this one (see `triage sla --volume`)."""
+        try:
+            lines = [month.short() for month in self.service.team.volume(1)]
+        except TriageError as exc:
+            lines = [one_line(exc)]
+        self.app.call_from_thread(self.query_one("#balance-volume", Static).update, "\n".join(lines))
 
     def _failed(self, exc: TriageError) -> None:
         self.query_one("#balance-summary", Static).update(Text(one_line(exc), style="red"))
@@ -233,6 +246,7 @@ class BalanceScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.load()
+        self.load_volume()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from threading import Event, Lock, Thread
 from typing import Callable
 
 from textual import on, work
@@ -159,7 +160,7 @@ class QueueScreen(Screen[None]):
         self.choose_first_view()
         self.rescore_leads()
         self.set_interval(self.poll_seconds, self.look_for_changes)
-        self.set_interval(HANDOVER_SECONDS, self.look_for_handovers)
+        self.listen_for_handovers()
 
     def _say(self, message: str, **options) -> None:
         self.app.notify(message, markup=False, **options)
@@ -175,22 +176,68 @@ class QueueScreen(Screen[None]):
             return  # the next decision or refresh reports it; polling stays quiet
         self.app.call_from_thread(self._changes_seen, marker)
 
-    @work(thread=True, exclusive=True, group="handovers")
-    def look_for_handovers(self) -> None:
+    def listen_for_handovers(self) -> None:
         """Sales told at once: a lead handed over to this rep, or to the pool, is named in a
-        notification within a second or two, and the queue puts it in its place. One cheap
-        query a second: the newest audit event, and only the events since."""
-        try:
-            top, lines = self.service.decisions.handovers_since(self._handed_up_to)
-        except TriageError:
-            return
-        self.app.call_from_thread(self._handovers_seen, top, lines)
+        notification within a second or two, and the queue puts it in its place. On
+        PostgreSQL the database tells the app (LISTEN/NOTIFY) on a thread of its own (not a
+        worker: it runs as long as the screen, and waiting for the workers must not wait
+        for it), with a look every 5 s as the fallback when listening fails; on SQLite a
+        look every second at the newest audit event (one cheap query). Each look reads only
+        the events since the last."""
+        self._listening = Event()
+        self._handover_lock = Lock()
+        Thread(target=self._listen, name="triage-handovers", daemon=True).start()
 
-    def _handovers_seen(self, top: int, lines: list[str]) -> None:
-        first_look = self._handed_up_to is None
-        self._handed_up_to = top
-        if first_look or not lines:
-            return  # what was handed over before the app started is in the queue already
+    def on_unmount(self) -> None:
+        self._listening.set()
+
+    def _listen(self) -> None:
+        try:
+            listener = self.service.decisions.handover_listener()
+        except TriageError:
+            listener = None
+            every = self.poll_seconds
+        else:
+            every = HANDOVER_SECONDS if listener is None else self.poll_seconds
+        self._look_for_handovers()  # where the audit trail stands: the queue shows what came before
+        self._from_listener(self.set_interval, every, self.look_for_handovers)
+        if listener is None:
+            return
+        with listener:
+            while not self._listening.is_set():
+                try:
+                    if listener.wait(0.5):
+                        self._look_for_handovers()
+                except TriageError:
+                    return  # the connection is lost: the looks every 5 s go on
+
+    @work(thread=True, group="handovers")
+    def look_for_handovers(self) -> None:
+        """A look on the timer; not exclusive: the lock takes the looks one at a time, and a
+        look cancelled halfway would be lost work."""
+        self._look_for_handovers()
+
+    def _look_for_handovers(self) -> None:
+        """In a worker: the hand-overs since the last look, told on the app's thread."""
+        with self._handover_lock:
+            try:
+                top, lines = self.service.decisions.handovers_since(self._handed_up_to)
+            except TriageError:
+                return
+            first_look, self._handed_up_to = self._handed_up_to is None, top
+        if lines and not first_look:
+            self._from_listener(self._handovers_seen, lines)
+
+    def _from_listener(self, callback: Callable[..., object], *args: object) -> None:
+        """`callback` on the app's thread, unless the screen is closing (then nothing)."""
+        if self._listening.is_set():
+            return
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _handovers_seen(self, lines: list[str]) -> None:
         for line in lines[:5]:
             self._say(one_line(line), title="Handed over to sales", timeout=8)
         if len(lines) > 5:

@@ -20,7 +20,7 @@ from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
-from .db import is_postgres, write_transaction
+from .db import HANDOVER_ACTIONS, HANDOVER_CHANNEL, is_postgres, write_transaction
 from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, JsonField, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
 
@@ -46,6 +46,38 @@ def database_errors(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class HandoverListener:
+    """PostgreSQL's notices of hand-overs on a connection of its own (autocommit, so each
+    notice arrives as its transaction commits). A notice carries an audit event's id only."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def wait(self, timeout: float) -> bool:
+        """Whether a hand-over was notified within `timeout` seconds; all pending notices
+        are taken at once."""
+        try:
+            told = any(True for _ in self.connection.notifies(timeout=timeout, stop_after=1))
+            if told:
+                for _ in self.connection.notifies(timeout=0):
+                    pass
+            return told
+        except Exception as exc:  # the connection lost: the caller falls back to looking
+            raise DatabaseError(f"listening for hand-overs failed: {failure_text(exc)}") from exc
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except Exception:  # closing a connection already lost
+            pass
+
+    def __enter__(self) -> HandoverListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 LEAD_FIELDS = [name for name in Lead.model_fields]
 QUEUE_COLUMNS = [
     LeadRow.id, LeadRow.first_name, LeadRow.last_name, LeadRow.company, LeadRow.channel,
@@ -56,6 +88,25 @@ QUEUE_COLUMNS = [
 
 def search_text(*parts: str) -> str:
     return " ".join(filter(None, parts)).casefold()
+
+
+def _sql_literal(value: str | int | None) -> str:
+    """A value as an SQL literal, the same in SQLite and PostgreSQL: a quote inside text is
+    doubled, which is all either needs."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + value.replace("'", "''") + "'"
+
+
+#: The events that hand a lead to sales, whose answer the SLA clock measures from.
+ANSWERED_HAND_OVERS = ("hand_over", "recycle", "board overturn")
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A time as the driver gives it (SQLite: text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -109,11 +160,18 @@ def _member(row: Any) -> TeamMember:
     )
 
 
+#: The columns every change of a lead sets: its version and who changed it when, and the
+#: keys made from its fields (the queue's order, the filter's text).
+ALWAYS_WRITTEN = frozenset({"version", "updated_at", "updated_by", "queue_key", "search_text"})
+
+
 class _Statements:
     """The statements a rep's every decision runs, built once: peewee takes longer to
     build an UPDATE of every column than the database takes to run it."""
 
     def __init__(self, param: str) -> None:
+        self.param = param
+        self._updates: dict[frozenset[str], tuple[str, tuple[int, ...]]] = {}
         fields = LeadRow._meta.sorted_fields
         self.read = [(field.name, field.python_value) for field in fields]
         self.write = [(field.name, field.db_value) for field in fields if field.name != "id"]
@@ -142,6 +200,20 @@ class _Statements:
             f'SELECT "id", {param}, {param}, {param}, NULL, NULL, NULL, NULL, {param} FROM taken) '
             f'SELECT {columns} FROM taken'
         )
+
+    def update_of(self, changes: dict[str, Any]) -> tuple[str, tuple[int, ...]]:
+        """SQLite: an UPDATE of the changed columns only (and those a change always sets),
+        so that indexes of columns left alone are not written: (statement, the positions of
+        its values in a full row of `write` plus id and version). Built once per set of columns."""
+        names = frozenset(changes) | ALWAYS_WRITTEN
+        found = self._updates.get(names)
+        if found is None:
+            picked = tuple(index for index, (name, _) in enumerate(self.write) if name in names)
+            assignments = ", ".join(f'"{self.write[index][0]}" = {self.param}' for index in picked)
+            found = (f'UPDATE "lead" SET {assignments} WHERE "id" = {self.param} AND "version" = {self.param}',
+                     (*picked, len(self.write), len(self.write) + 1))
+            self._updates[names] = found
+        return found
 
     def lead(self, row: tuple) -> Lead:
         values = {name: convert(value) for (name, convert), value in zip(self.read, row, strict=True)}
@@ -366,8 +438,9 @@ class LeadRepository:
                     raise LeadNotFound(lead.id)
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
             return updated
+        statement, picked = self.sql.update_of(changes)
         with write_transaction(self.db):
-            if self.db.execute_sql(self.sql.update, row).rowcount != 1:
+            if self.db.execute_sql(statement, tuple(row[index] for index in picked)).rowcount != 1:
                 current = self.get(lead.id)
                 if current is None:
                     raise LeadNotFound(lead.id)
@@ -666,10 +739,111 @@ class LeadRepository:
         rows = self.db.execute_sql(
             f'SELECT e."id", e."lead_id", l."first_name", l."last_name", e."note" FROM "audit_event" e '
             f'JOIN "lead" l ON l."id" = e."lead_id" WHERE e."id" > {param} AND e."id" <= {param} '
-            "AND e.\"action\" IN ('hand_over', 'recycle', 'handover_signal', 'assign') "
+            f'AND e."action" IN ({", ".join(_sql_literal(action) for action in HANDOVER_ACTIONS)}) '
             f'AND (l."owner" = {param} OR l."owner" IS NULL) ORDER BY e."id" LIMIT 50',
             (after, top, login)).fetchall()
         return top, [tuple(row) for row in rows]
+
+    @database_errors
+    def nurture_segments(self, fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        """Leads marketing nurtures, new ones (never handed over) and returned ones, in
+        that order by id: the lead's `fields`, and for a returned lead its last return
+        (`returned_at`, `returned_by`, `return_reason`, `return_note`, and `reached`: the
+        stage it had when sales returned it). One query, streamed."""
+        columns = ", ".join(f'l."{name}"' for name in fields)
+        cursor = self.db.execute_sql(
+            f'SELECT {columns}, e."at", e."actor", e."reason", e."note", e."from_stage" FROM "lead" l '
+            'LEFT JOIN "audit_event" e ON l."stage" = \'returned\' AND e."id" = (SELECT MAX(x."id") '
+            'FROM "audit_event" x WHERE x."lead_id" = l."id" AND x."action" = \'return\') '
+            'WHERE l."stage" IN (\'new\', \'returned\') ORDER BY l."stage" = \'returned\', l."id"')
+        names = [*fields, "returned_at", "returned_by", "return_reason", "return_note", "reached"]
+        for row in cursor:
+            values = dict(zip(names, row))
+            for name in ("created_at", "returned_at"):
+                if isinstance(values.get(name), str):  # SQLite keeps times as text
+                    values[name] = datetime.fromisoformat(values[name])
+                values[name] = _aware(values.get(name))
+            yield values
+
+    def _stamp(self, value: datetime) -> datetime | str:
+        """A time as a parameter compared with stored times (SQLite keeps them as text)."""
+        naive = _naive_utc(value)
+        return naive if is_postgres(self.db) else naive.isoformat(sep=" ")
+
+    def _period(self, column: str, length: int) -> str:
+        """SQL for the first `length` characters of a time as text: 7 the month, 13 the hour."""
+        if is_postgres(self.db):
+            return f"to_char({column}, '{'YYYY-MM' if length == 7 else 'YYYY-MM-DD HH24'}')"
+        return f"substr({column}, 1, {length})"
+
+    def _answers(self, dues: list[tuple[str, datetime, datetime]]) -> str:
+        """Each accept or return since a time (the one parameter), with the hand-over it
+        answered (the lead's own if not later, else the last hand-over event before it, else
+        the lead's creation) and the due times of its hand-over's hour from `dues`."""
+        hand_overs = ", ".join(_sql_literal(action) for action in ANSWERED_HAND_OVERS)
+        stamp = (lambda moment: f"CAST({_sql_literal(_naive_utc(moment).isoformat(sep=' '))} AS TIMESTAMP)") \
+            if is_postgres(self.db) else (lambda moment: _sql_literal(_naive_utc(moment).isoformat(sep=" ")))
+        values = ", ".join(f"({_sql_literal(hour)}, {stamp(first)}, {stamp(last)})" for hour, first, last in dues) \
+            or "(NULL, NULL, NULL)"
+        handed = (
+            'SELECT e."at" AS answered, CASE WHEN l."handed_over_at" <= e."at" THEN l."handed_over_at" '
+            'ELSE COALESCE((SELECT MAX(h."at") FROM "audit_event" h '
+            f'WHERE h."lead_id" = e."lead_id" AND h."action" IN ({hand_overs}) AND h."id" < e."id"), '
+            'l."created_at") END AS handed '
+            'FROM "audit_event" e JOIN "lead" l ON l."id" = e."lead_id" '
+            f'WHERE e."action" IN (\'accept\', \'return\') AND e."at" >= {self.db.param}')
+        return (f'WITH dues("hour", "first", "last") AS MATERIALIZED (SELECT * FROM (VALUES {values}) v), '
+                f'answers AS ({handed}) '
+                f'SELECT a.answered, a.handed, d."first", d."last" FROM answers a '
+                f'LEFT JOIN dues d ON d."hour" = {self._period("a.handed", 13)}')
+
+    @database_errors
+    def answers_by_month(self, since: datetime, dues: list[tuple[str, datetime, datetime]]
+                         ) -> list[tuple[str, datetime | None, datetime | None, int, int]]:
+        """Sales' answers since `since`, grouped in the database: (month "YYYY-MM", None,
+        None, answers, answers surely within the SLA, i.e. no later than the due time of the
+        start of their hand-over's hour) and, for each answer after that but not after the
+        due time of the hour's end, (month, handed over, answered, 1, 0): to be measured."""
+        month = self._period("answered", 7)
+        near = 'answered > "first" AND answered <= "last"'
+        cursor = self.db.execute_sql(
+            f"SELECT {month}, CASE WHEN {near} THEN handed END, CASE WHEN {near} THEN answered END, COUNT(*), "
+            f'SUM(CASE WHEN answered <= "first" THEN 1 ELSE 0 END) FROM ({self._answers(dues)}) x GROUP BY 1, 2, 3',
+            (self._stamp(since),))
+        return [(str(m), _aware(_moment(h)) if h else None, _aware(_moment(a)) if a else None, int(n), int(sure or 0))
+                for m, h, a, n, sure in cursor.fetchall()]
+
+    @database_errors
+    def handed_over_by_month(self, since: datetime) -> dict[str, int]:
+        """MQLs marketing handed over per month ("YYYY-MM", UTC) since `since`: each hand-over
+        and recycle, and each lead that came in as an MQL (an import, the API) by its
+        hand-over, or by its creation once a recycle wrote a later hand-over over it."""
+        param = self.db.param
+        events = self._period('"at"', 7)
+        came_as_mql = self._period('CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END', 7)
+        cursor = self.db.execute_sql(
+            f'SELECT {events}, COUNT(*) FROM "audit_event" WHERE "action" IN (\'hand_over\', \'recycle\') '
+            f'AND "at" >= {param} GROUP BY 1 '
+            f'UNION ALL SELECT {came_as_mql}, COUNT(*) FROM "lead" l WHERE l."handed_over_at" IS NOT NULL '
+            f'AND (CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END) >= {param} '
+            'AND NOT EXISTS (SELECT 1 FROM "audit_event" x WHERE x."lead_id" = l."id" AND x."action" = \'hand_over\') '
+            'GROUP BY 1', (self._stamp(since), self._stamp(since)))
+        found: dict[str, int] = {}
+        for month, count in cursor.fetchall():
+            found[str(month)] = found.get(str(month), 0) + int(count)
+        return found
+
+    def listen_for_handovers(self) -> HandoverListener | None:
+        """A connection of its own LISTENing on the hand-over channel (PostgreSQL); None
+        where the database cannot tell (SQLite: the app looks at the change marker)."""
+        if not is_postgres(self.db):
+            return None
+        try:
+            connection = self.db._connect()  # type: ignore[attr-defined]  # a new connection, not the thread's
+            connection.execute(f"LISTEN {HANDOVER_CHANNEL}")
+        except Exception as exc:  # psycopg's own errors: this connection is not peewee's
+            raise DatabaseError(f"cannot listen for hand-overs: {failure_text(exc)}") from exc
+        return HandoverListener(connection)
 
     # --- the team's work ---------------------------------------------------------------
 

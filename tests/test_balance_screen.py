@@ -75,6 +75,21 @@ async def test_the_balance_screen_shows_the_pool_its_breaches_and_what_the_heade
         assert in_view(app, "Assign the unassigned pool to the reps") and not in_view(app, "Accept the lead")
 
 
+async def test_the_balance_screen_shows_the_volume_agreement_both_ways(repo):
+    lena(repo).decisions.accept(30)  # handed over five minutes ago: answered within the SLA
+    app = TriageApp(lena(repo))
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_balance(app, pilot)
+        volume = str(screen.query_one("#balance-volume", Static).render())
+        last, current = volume.splitlines()
+        assert " so far " in current and " so far " not in last
+        handed = {NOW.strftime("%Y-%m"): 2}
+        handed[(NOW - timedelta(days=14)).strftime("%Y-%m")] = handed.get((NOW - timedelta(days=14)).strftime("%Y-%m"), 0) + 28
+        assert f"marketing {handed.get(last.split()[0], 0)}/50," in last
+        assert f"marketing {handed[NOW.strftime('%Y-%m')]}/50," in current and "sales 1/1 in SLA (100%)" in current
+        assert in_view(app, "Volume agreement")
+
+
 async def test_assigning_the_pool_asks_first_with_the_count(repo):
     app = TriageApp(lena(repo))
     async with app.run_test(size=SMALL, notifications=True) as pilot:

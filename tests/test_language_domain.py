@@ -116,14 +116,14 @@ def test_refusals_in_german_and_dutch(speaking, berlin):
     at = datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)
     speaking("de")
     assert str(IllegalMove(Stage.SAL, Stage.SAL, lead_id=12, by="anna", at=at)) == (
-        "Lead 12 ist bereits angenommen von anna am Fr 27. Nov. 15:00")
+        "Lead 12 ist bereits von anna am Fr 27. Nov. 15:00 angenommen")
     assert str(IllegalMove(Stage.RETURNED, Stage.SAL, lead_id=3)).startswith(
         "Lead 3 ist an Marketing zurückgegeben (SRL): Marketing recycelt ihn")
     assert str(LeadNotFound(7)) == "es gibt keinen Lead mit der ID 7"
     assert "von jemand anderem geändert" in str(StaleLead(4, "", at))
     speaking("nl")
     assert str(IllegalMove(Stage.SAL, Stage.SAL, lead_id=12, by="anna", at=at)) == (
-        "lead 12 is al geaccepteerd door anna op vr 27 nov 15:00")
+        "lead 12 is al door anna op vr 27 nov 15:00 geaccepteerd")
     assert str(IllegalMove(Stage.NEW, Stage.DISQUALIFIED)) == "een lead kan niet van nieuw naar gediskwalificeerd"
     speaking("en")
     assert str(IllegalMove(Stage.SAL, Stage.SAL, lead_id=12, by="anna", at=at)) == (
@@ -207,3 +207,20 @@ def test_a_day_as_the_language_writes_it_is_read_back(code, speaking):
     for day in (date(2026, 11, 27), date(2027, 3, 1), date(2027, 9, 30), date(2028, 5, 2)):
         assert parse_day(language.day(day)) == day
     assert parse_day("27.11.2026") == date(2026, 11, 27)
+
+
+def test_the_volume_agreement_in_german_and_dutch(speaking):
+    from triage.domain.agreement import MonthVolume
+
+    month = MonthVolume("2026-11", promised=50, due=30, handed_over=22, answered=41, answered_in_time=40,
+                        in_time_share=1.0, current=True)
+    english = (month.line(), month.short())
+    speaking("de")
+    assert month.short() == "2026-11 bisher Marketing 22/50, 8 zu wenig; Vertrieb 40/41 im SLA (98 %, zu wenig)"
+    speaking("nl")
+    assert month.line() == ("2026-11 tot nu toe  marketing 22 van 50 MQL’s (30 tot nu toe verwacht: 8 te weinig)  "
+                            "sales 40 van 41 antwoorden binnen de SLA (98%, afgesproken 100%)")
+    speaking("en")
+    assert (month.line(), month.short()) == english == (
+        "2026-11 so far  marketing 22 of 50 MQLs (30 due by now: short by 8)  sales 40 of 41 answers within the SLA "
+        "(98%, agreed 100%)", "2026-11 so far marketing 22/50, short by 8; sales 40/41 in SLA (98%, short)")

@@ -263,6 +263,52 @@ def test_the_live_hand_over_runs_under_a_marketing_login(team):
     assert actors == [(team.login("rita"), "accept"), (team.login("mia"), "handover_signal")]
 
 
+async def test_a_reps_app_is_told_of_a_hand_over_through_listen_notify(team):
+    """The rep's own login listens; marketing's demo request, made by another process under
+    its own login, reaches the app as a PostgreSQL notice (the looks every few seconds, the
+    fallback, are an hour apart here, so only the notice can tell it)."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from screens.app import TriageApp
+    from screens.lead_queue import LeadQueue
+    from triage.cli.main import service_for
+
+    assert run(team.url("rita"), "return", "1", "--reason", "not_ready", "--path", "nurture")[0] == 0
+    with psycopg.connect(team.owner_url) as owner:
+        [(email, last_name)] = owner.execute('SELECT "email", "last_name" FROM "lead" WHERE "id" = 1').fetchall()
+    app = TriageApp(service_for(["--db", team.url("rita")]), poll_seconds=3600)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        for _ in range(200):
+            if app.queue_screen._handed_up_to is not None:
+                break  # listening, and the app knows where the audit trail stands
+            await pilot.pause(0.05)
+        with psycopg.connect(team.url("rita")) as rita:
+            [(listening,)] = rita.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s "
+                                          "AND query LIKE 'LISTEN%%'", (team.login("rita"),)).fetchall()
+        assert listening == 1
+        demo = ("from triage.cli.main import service_for; from triage.services.intake import Intake; "
+                f"Intake(service_for(['--db', {team.url('mia')!r}])).record_signals("
+                f"[{{'email': {email!r}, 'type': 'demo_requested'}}], 'hubspot')")
+        subprocess.run([sys.executable, "-c", demo], check=True, capture_output=True, timeout=60)
+        for _ in range(200):
+            told = [str(note.message) for note in app._notifications if "(#1)" in str(note.message)]
+            if told:
+                break
+            await pilot.pause(0.05)
+        assert told and f"{last_name} (#1): demo requested" in told[0], told
+        if app.queue_screen.view.value != "pool":
+            await pilot.press("m")
+        for _ in range(100):
+            rows = app.query_one(LeadQueue).rows
+            if any(row.id == 1 for row in rows):
+                break
+            await pilot.pause(0.05)
+        assert any(row.id == 1 for row in rows)  # in the pool, at its place in the queue's order
+        assert [row.id for row in rows] == [row.id for row in sorted(rows, key=lambda row: (row.queue_key, row.id))]
+
+
 def test_a_web_tab_on_postgresql_carries_no_login_and_signs_in(team):
     from triage.cli.web import app_command
 

@@ -860,6 +860,8 @@ SLA_SHOWN = 50
 
 
 def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
+    if args.volume:
+        return sla_volume(args, out)
     service = _service(args)
     now = utcnow()
     breached, soon = service.team.sla_summary(now)
@@ -890,6 +892,21 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
         service.context.require_team_lead(_("act on SLA breaches"))
         for lead_id, what in service.team.apply_breach_policy():
             print(f"#{lead_id} {what}", file=out)
+    return 0
+
+
+def sla_volume(args: argparse.Namespace, out: TextIO) -> int:
+    """`triage sla --volume`: the volume agreement both ways, a line per month."""
+    months = _service(args).team.volume(args.months)
+    if args.json:
+        print(json.dumps([{"month": month.month, "current": month.current, "mqls_promised": month.promised,
+                           "mqls_due": month.due, "mqls_handed_over": month.handed_over,
+                           "marketing_kept": month.marketing_kept, "answered": month.answered,
+                           "answered_in_time": month.answered_in_time, "in_time_agreed": month.in_time_share,
+                           "sales_kept": month.sales_kept} for month in months], indent=2), file=out)
+    else:
+        for month in months:
+            print(month.line(), file=out)
     return 0
 
 
@@ -986,9 +1003,11 @@ def _intake(args: argparse.Namespace):
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    from storage.db import tune_for_serving
     from triage.cli.server import serve
 
     intake = _intake(args)
+    tune_for_serving(intake.store.db)
     serve(intake, host=args.host, port=args.port, hubspot_secret=os.environ.get("TRIAGE_HUBSPOT_SECRET", ""),
           public_url=args.public_url, print_line=lambda line: print(line, file=out, flush=True))
     return 0
@@ -1383,6 +1402,11 @@ def build_parser() -> argparse.ArgumentParser:
     sla.add_argument("--json", action="store_true", help=_("a JSON array"))
     sla.add_argument("--all", action="store_true",
                      help=_("every breached and soon due MQL, not only the most urgent {count}").format(count=SLA_SHOWN))
+    sla.add_argument("--volume", action="store_true",
+                     help=_("the volume agreement both ways per month: MQLs marketing handed over against [agreement], "
+                          "sales' answers within the SLA against its answers"))
+    sla.add_argument("--months", type=int, default=3, metavar="N",
+                     help=_("with --volume: the current month and the N before it (default 3)"))
     sla.add_argument("--apply", action="store_true",
                      help=_("act on breaches as the rules say: escalate to the team lead, or back to the pool"))
 
@@ -1404,16 +1428,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help=_("read COLUMN as FIELD (repeatable), e.g. --map 'Telefon geschäftlich=phone'"))
 
     export = command(
-        "export", cmd_export, _("export returned leads, leads, the suppression list or the balance"),
+        "export", cmd_export, _("export returned leads, leads, nurture segments, the suppression list or the balance"),
         _("Export for the review board and marketing: returned (every return with reason, path, note, rep, "
         "channel, dates and what became of the lead later), leads (every field), suppression (emails "
-        "marketing must not contact now: leads sales is working), balance (per rep figures). CSV is "
+        "marketing must not contact now: leads sales is working), segments (the leads marketing nurtures: "
+        "new ones never handed over apart from those sales returned to nurture, with the return's reason "
+        "and the stage reached; marketing and team leads), balance (per rep figures). CSV is "
         "UTF-8 with a byte-order mark for Excel; a cell that would run as a formula gets a leading "
         "apostrophe, which triage import takes back. XLSX cells are typed (text, numbers, dates) with a "
         "frozen header and a filter. Dates and times are ISO 8601 (2026-11-24T09:30:00+00:00) in CSV "
         "and JSON. An export of leads imports again field for field."))
-    export.add_argument("kind", choices=["returned", "leads", "suppression", "balance"], metavar="KIND",
-                        help=_("returned, leads, suppression or balance"))
+    export.add_argument("kind", choices=["returned", "leads", "segments", "suppression", "balance"], metavar="KIND",
+                        help=_("returned, leads, segments, suppression or balance"))
     export.add_argument("-o", "--output", required=True, metavar="PATH", help=_("the file, or - for standard output"))
     export.add_argument("--format", choices=["csv", "xlsx", "json"], help=_("default: from the file's suffix, else csv"))
     export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help=_("from this day on (returned: by return date)"))

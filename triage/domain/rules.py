@@ -179,6 +179,8 @@ class Agreement(_Strict):
 
     #: What marketing hands over.
     mqls_per_month: int = Field(default=50, ge=0)
+    #: Sales' side: the share of its answers (accept or return) within the SLA.
+    answered_in_time: float = Field(default=1.0, ge=0, le=1)
 
 
 #: The parts of the rules the score does not depend on, left out of its fingerprint.
@@ -374,6 +376,7 @@ def rules_to_toml(rules: Rules, header: str = "") -> str:
         f"on_buying_page = {str(handover.on_buying_page).lower()}",
         f"on_demo_or_audit = {str(handover.on_demo_or_audit).lower()}",
         "", "[agreement]", f"mqls_per_month = {rules.agreement.mqls_per_month}",
+        f"answered_in_time = {rules.agreement.answered_in_time}",
     ]
     for hook in rules.webhooks:
         lines += ["", "[[webhooks]]", f"url = {_toml_value(hook.url)}",

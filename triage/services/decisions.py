@@ -20,6 +20,7 @@ from triage.domain.queue import QueuePage, QueueView
 from triage.domain.rules import Rules
 from triage.domain.scoring import score_lead
 from triage.services.context import Context
+from triage.services.store import HandoverListener
 
 
 class Decisions:
@@ -66,6 +67,12 @@ class Decisions:
             name = " ".join(part for part in (first_name, last_name) if part) or _("(no name)")
             lines.append(_("{name} (#{id}): {why}").format(name=name, id=lead_id, why=note or _("handed over")))
         return top, lines
+
+    def handover_listener(self) -> HandoverListener | None:
+        """The database's notices of hand-overs, on a connection of its own (PostgreSQL's
+        LISTEN, which any login may do; a notice names only an audit event, read then
+        through `handovers_since`); None where the database cannot tell (SQLite)."""
+        return self.context.store.listen_for_handovers()
 
     def change_marker(self) -> tuple[int, int]:
         """Differs from an earlier one when anyone changed leads since."""
@@ -217,7 +224,7 @@ class Decisions:
         return self._store(lead, changes, event)
 
     def _move(self, lead: Lead, to_stage: Stage, action: str, changes: dict[str, Any], **event: Any) -> Lead:
-        now = utcnow()
+        now = self.context.clock()
         audit = AuditEvent(
             lead_id=lead.id, actor=self.context.signature, at=now, action=action,
             from_stage=lead.stage, to_stage=to_stage, **event,

@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from triage.domain.language import N_, _
 from triage.domain.dates import parse_day, parse_decimal
 from triage.domain.fairness import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
-from triage.domain.errors import TriageError
+from triage.domain import agreement
+from triage.domain.agreement import MonthVolume
+from triage.domain.errors import RoleRefused, TriageError
 from triage.domain.models import AuditEvent, AwayPeriod, Interest, Lead, Role, Stage, TeamMember, utcnow
 from triage.domain.scoring import score_lead
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
@@ -489,6 +491,30 @@ class Team:
         return acted
 
     # --- balance ---------------------------------------------------------------------
+
+    def volume(self, months: int = 3, now: datetime | None = None) -> list[MonthVolume]:
+        """The volume agreement both ways for the current month and the `months` before it:
+        MQLs marketing handed over against `[agreement]`, and sales' answers within the SLA
+        against its answers. Counted in the database, grouped by month, against the due time
+        of each hour's hand-overs: only answers given within the hour the SLA ran out are
+        read one by one."""
+        if self.context.role() is Role.REP:  # a rep reads only their own leads and the pool's
+            raise RoleRefused(f"the volume agreement is for team leads, marketing and the review board; "
+                              f"{self.context.actor} is rep")
+        now = now or utcnow()
+        names = agreement.months_back(now, months)
+        since = agreement.month_start(names[0])
+        store, clock, rules = self.context.store, self.sla_clock(), self.context.rules
+        hours = rules.sla.hours.get(Stage.MQL, 48)
+        dues = agreement.dues_by_hour(clock, hours, since - agreement.LOOK_BACK, now)
+        answered: dict[str, int] = {}
+        in_time: dict[str, int] = {}
+        for month, handed_at, answered_at, count, sure in store.answers_by_month(since, dues):
+            answered[month] = answered.get(month, 0) + count
+            if handed_at is not None and answered_at is not None:  # near the due time: measured
+                sure = count if clock.between(handed_at, answered_at) <= hours else 0
+            in_time[month] = in_time.get(month, 0) + sure
+        return agreement.compare(rules.agreement, names, store.handed_over_by_month(since), answered, in_time, now)
 
     def balance(self, now: datetime | None = None) -> Balance:
         now = now or utcnow()

@@ -35,6 +35,15 @@ COUNT_FIELDS = ("emails_opened", "emails_clicked", "pages_visited", "forms_fille
 INTEREST_ORDER = {Interest.INQUIRY: 0, Interest.QUOTE_REQUEST: 1, Interest.DEMO_REQUEST: 2}
 BATCH = 5000
 SUPPRESSION_COLUMNS = ["email", "lead_id", "stage", "owner", "since"]
+#: The leads marketing nurtures, by track: `new` leads marketing has and never handed over
+#: (an MQL waiting for sales' answer is sales' until answered, so in no segment: ownership
+#: is always clear), and leads sales `returned` to nurture, with the last return's reason,
+#: note, who and when, and the stage the lead had reached. Disqualified leads are not
+#: nurtured, nor leads sales works.
+SEGMENT_FIELDS = ("id", "email", "external_id", "salutation", "first_name", "last_name", "company", "job_title",
+                  "country", "channel", "interest", "score", "recycle_count", "created_at")
+SEGMENT_COLUMNS = ["segment", "lead_id", *SEGMENT_FIELDS[1:], "reached", "return_reason", "return_note",
+                   "returned_by", "returned_at"]
 
 
 @dataclass
@@ -232,9 +241,11 @@ class Transfer:
         if role is Role.REP:
             raise RoleRefused(_("exports are for team leads and the review board (and marketing: leads and the "
                                 "suppression list); {actor} is {role}").format(actor=self.context.actor, role=Role.REP.label))
-        if role is Role.MARKETING and kind not in ("suppression", "leads"):
-            raise RoleRefused(_("marketing exports leads and the suppression list; the {kind} export is for "
-                                "team leads and the review board").format(kind=kind))
+        if role is Role.MARKETING and kind not in ("suppression", "leads", "segments"):
+            raise RoleRefused(_("marketing exports leads, segments and the suppression list; the {kind} export is "
+                                "for team leads and the review board").format(kind=kind))
+        if kind == "segments":
+            return SEGMENT_COLUMNS, self.segment_rows(since, until)
         if kind == "returned":
             return RETURNED_COLUMNS, self.review.returned_rows(since, until)
         if kind == "leads":  # the values as they are: each format writes them its way
@@ -257,8 +268,30 @@ class Transfer:
                  "points_30_days": row.window_score, "away_now": row.away_now}
                 for row in balance.reps
             )
-        raise TriageError(_("no export called {kind}; choose returned, leads, suppression or balance").format(
+        raise TriageError(_("no export called {kind}; choose returned, leads, segments, suppression or balance").format(
             kind=repr(kind)))
+
+    def segment_rows(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[dict[str, Any]]:
+        """The nurture segments (see SEGMENT_COLUMNS), for marketing and team leads; a new
+        lead within the period by when it was created, a returned one by its return."""
+        role = self.context.role()
+        if role is not None and role not in (Role.MARKETING, Role.LEAD):
+            raise RoleRefused(_("the nurture segments are for marketing and team leads; {actor} is {role}").format(
+                actor=self.context.actor, role=role.label))
+        return self._segment_rows(since, until)
+
+    @staticmethod
+    def _within(moment: datetime | None, since: datetime | None, until: datetime | None) -> bool:
+        return moment is None or ((since is None or moment >= since) and (until is None or moment < until))
+
+    def _segment_rows(self, since: datetime | None, until: datetime | None) -> Iterator[dict[str, Any]]:
+        for values in self.context.store.nurture_segments(("stage", *SEGMENT_FIELDS)):
+            returned = values.pop("stage") == Stage.RETURNED.value
+            if not self._within(values["returned_at"] if returned else values["created_at"], since, until):
+                continue
+            yield {"segment": "returned" if returned else "new", "lead_id": values.pop("id"), **values,
+                   "reached": values["reached"] or "", "return_reason": values["return_reason"] or "",
+                   "return_note": values["return_note"] or "", "returned_by": values["returned_by"] or ""}
 
 
 def write_rejects(path: Path, headers: list[str], rejects: list[RejectedRow], delimiter: str) -> Path:
