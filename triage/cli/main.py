@@ -950,7 +950,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from datetime import datetime, time, timezone
 
-    from triage.files.exporting import EXCEL_STYLES, CsvStyle, write_csv, write_json, write_xlsx
+    from triage.files.exporting import (EXCEL_STYLES, CsvStyle, write_csv, write_csv_cells, write_json,
+                                        write_json_pieces, write_xlsx)
 
     fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
     if fmt not in ("csv", "xlsx", "json"):
@@ -965,12 +966,21 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         style = CsvStyle(args.delimiter, style.decimal_comma)
     if fmt != "csv" and (args.excel or args.delimiter is not None):
         raise UsageError(_("--excel and --delimiter are for CSV files"))
-    columns, rows = _service(args).transfer.export_rows(args.kind, since, until)
+    transfer = _service(args).transfer
+    if args.kind == "leads" and fmt != "xlsx":  # the database formats the cells
+        columns, pages = transfer.export_lead_pages(fmt, since, until)
 
-    def write(stream: TextIO) -> int:
-        if fmt == "csv":
-            return write_csv(stream, columns, rows, style)
-        return write_json(stream, columns, rows)
+        def write(stream: TextIO) -> int:
+            if fmt == "csv":
+                return write_csv_cells(stream, columns, pages, style)
+            return write_json_pieces(stream, pages)
+    else:
+        columns, rows = transfer.export_rows(args.kind, since, until)
+
+        def write(stream: TextIO) -> int:
+            if fmt == "csv":
+                return write_csv(stream, columns, rows, style)
+            return write_json(stream, columns, rows)
 
     if fmt == "xlsx":
         count = write_xlsx(args.output, columns, rows, args.kind)

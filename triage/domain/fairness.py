@@ -122,7 +122,7 @@ def _away(rep: RepLoad, day: date) -> str | None:
     return None
 
 
-def _why_not(rep: RepLoad, lead: LeadToAssign, away: str | None, covers: dict[tuple[str, str], bool]) -> str | None:
+def _why_not(rep: "RepLoad | _Tally", lead: LeadToAssign, away: str | None, covers: dict[tuple[str, str], bool]) -> str | None:
     """Why `rep` cannot take `lead`, or None: away (`_away` of the day, the same for every
     lead of one call), at their cap, or not covering the lead's country (remembered in
     `covers` per rep and country)."""
@@ -140,19 +140,41 @@ def _why_not(rep: RepLoad, lead: LeadToAssign, away: str | None, covers: dict[tu
     return None
 
 
+class _Tally:
+    """A rep's running load within one `assign` call: the numbers of their `RepLoad`,
+    counted up in place rather than copied per lead."""
+
+    __slots__ = ("rep", "login", "weight", "cap", "open_leads", "count", "score", "away")
+
+    def __init__(self, rep: RepLoad, away: str | None) -> None:
+        self.rep, self.login, self.weight, self.cap = rep, rep.login, rep.weight, rep.cap
+        self.open_leads, self.count, self.score, self.away = rep.open_leads, rep.count, rep.score, away
+
+    def covers(self, country: str) -> bool:
+        return self.rep.covers(country)
+
+    def load(self) -> RepLoad:
+        rep = self.rep
+        if (self.open_leads, self.count, self.score) == (rep.open_leads, rep.count, rep.score):
+            return rep
+        return replace(rep, count=self.count, score=self.score, open_leads=self.open_leads)
+
+
 def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Outcome:
     """Assign `leads` among `reps` as of `when`; the same inputs give the same outcome."""
     day = when.date()
-    state = {rep.login: rep for rep in sorted(reps, key=lambda rep: rep.login)}
-    away = {rep.login: _away(rep, day) for rep in state.values()}
+    tallies = [_Tally(rep, _away(rep, day)) for rep in sorted(reps, key=lambda rep: rep.login)]
     covers: dict[tuple[str, str], bool] = {}
+    #: The weights of each set of reps who could take a lead, added up once.
+    weights: dict[tuple[str, ...], float] = {}
     outcome = Outcome()
+    given = outcome.assignments.append
     ordered = sorted(leads, key=lambda lead: (not lead.handraiser, lead.queue_key, lead.id))
     for lead in ordered:
         skipped: list[str] = []
-        eligible: list[RepLoad] = []
-        for rep in state.values():
-            reason = _why_not(rep, lead, away[rep.login], covers)
+        eligible: list[_Tally] = []
+        for rep in tallies:
+            reason = _why_not(rep, lead, rep.away, covers)
             if reason:
                 skipped.append(reason)
             else:
@@ -160,28 +182,35 @@ def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Ou
         if not eligible:
             outcome.unassigned.append((lead.id, "; ".join(skipped) or "nobody on the team"))
             continue
-        total_weight = sum(rep.weight for rep in eligible)
-        count_total = sum(rep.count for rep in eligible) + 1
-        score_total = sum(rep.score for rep in eligible) + lead.score
+        logins = tuple(rep.login for rep in eligible)
+        total_weight = weights.get(logins)
+        if total_weight is None:
+            total_weight = weights[logins] = sum(rep.weight for rep in eligible)
+        count_total = score_total = 0
+        for rep in eligible:
+            count_total += rep.count
+            score_total += rep.score
+        count_total += 1
+        score_total += lead.score
 
-        def count_behind(rep: RepLoad) -> float:
-            return rep.weight * count_total / total_weight - rep.count
-
-        most_behind = max(count_behind(rep) for rep in eligible)
-        candidates = [rep for rep in eligible if count_behind(rep) >= most_behind - COUNT_SLACK]
-
+        # how far behind on count: a rep's share of the leads so far, this one counted, less their count
+        behind = [rep.weight * count_total / total_weight - rep.count for rep in eligible]
+        least_behind = max(behind) - COUNT_SLACK
         mean_score = score_total / count_total
-
-        def imbalance_added(rep: RepLoad) -> tuple[float, str]:
+        change = lead.score - mean_score
+        chosen = eligible[0]
+        best: tuple[float, str] | None = None
+        for rep, ahead in zip(eligible, behind):
+            if ahead < least_behind:
+                continue
             # A rep's surplus is the points above what their count of leads would carry at
             # the team's mean score. The lead goes where it shrinks the weighted squared
             # surpluses most: a hot lead to whoever holds the coldest leads, a cold one to
             # whoever holds the hottest, which keeps every score sum near its share.
             surplus = rep.score - mean_score * rep.count
-            change = lead.score - mean_score
-            return (change + 2 * surplus) * change / rep.weight, rep.login
-
-        chosen = min(candidates, key=imbalance_added)
+            added = ((change + 2 * surplus) * change / rep.weight, rep.login)
+            if best is None or added < best:
+                best, chosen = added, rep
         count_unit, score_unit = count_total / total_weight, score_total / total_weight
         reason = (
             f"{chosen.login}: {counted(chosen.count, 'lead')} / {counted(chosen.score, 'point')} in the window at weight "
@@ -190,9 +219,9 @@ def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Ou
             + f"; {counted(len(eligible), 'rep')} could take it"
             + (f"; skipped {', '.join(skipped)}" if skipped else "")
         )
-        outcome.assignments.append(Assignment(lead.id, chosen.login, reason))
-        state[chosen.login] = replace(
-            chosen, count=chosen.count + 1, score=chosen.score + lead.score, open_leads=chosen.open_leads + 1
-        )
-    outcome.reps = state
+        given(Assignment(lead.id, chosen.login, reason))
+        chosen.count += 1
+        chosen.score += lead.score
+        chosen.open_leads += 1
+    outcome.reps = {rep.login: rep.load() for rep in tallies}
     return outcome

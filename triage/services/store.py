@@ -160,6 +160,10 @@ class LeadStore(Protocol):
     def export_leads(self, since: datetime | None = None, until: datetime | None = None,
                      chunk: int = 5000) -> Iterator[dict[str, Any]]: ...
 
+    def export_lead_cells(self, form: str, formula_starts: tuple[str, ...], since: datetime | None = None,
+                          until: datetime | None = None,
+                          chunk: int = 5000) -> Iterator[tuple[list[int], list[tuple]]]: ...
+
     def worked_leads(self, stages: tuple[Stage, ...], since: datetime | None = None,
                      until: datetime | None = None) -> Iterator[tuple[int, str, str, str | None, datetime]]: ...
 
