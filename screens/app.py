@@ -18,12 +18,13 @@ from textual.binding import Binding
 from textual.widgets import Input
 from textual.worker import WorkerFailed
 
+from triage.domain.language import N_, _
 from triage.domain.text import one_line
 from triage.services import Services
 
 from .help_screen import HelpScreen
 from .queue_screen import POLL_SECONDS, QueueScreen
-from .screen_commands import ScreenCommands, show_keys
+from .screen_commands import ScreenCommands, show_keys, speak_bindings
 from .sign_in_screen import SignIn, SignInScreen
 
 log = logging.getLogger("triage.screens")
@@ -50,6 +51,9 @@ def log_to_file() -> Path | None:
 _FUNCTION_KEY = re.compile(r"f\d{1,2}")
 #: The main screen's mode once a member signed in (the default mode held the sign-in).
 SIGNED_IN_MODE = "member"
+#: Textual's own words that the app shows (the palette's key in the Footer), marked for the
+#: catalogs: `speak_bindings` translates them with the app's own.
+TEXTUAL_WORDS = (N_("palette"), N_("Open the command palette"))
 
 
 class TriageApp(App[None]):
@@ -62,11 +66,12 @@ class TriageApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenCommands}
     #: The Footer shows `?` and `q`; F1 and ^q do the same while typing in a field.
     BINDINGS = [
-        Binding("question_mark", "help", "Help", tooltip="The keys of this screen", id="help"),
-        Binding("f1", "help", "Help", show=False, tooltip="The keys of this screen (also while typing)",
+        Binding("question_mark", "help", N_("Help"), tooltip=N_("The keys of this screen"), id="help"),
+        Binding("f1", "help", N_("Help"), show=False, tooltip=N_("The keys of this screen (also while typing)"),
                 id="help_anywhere"),
-        Binding("q", "quit", "Quit", tooltip="Quit triage", id="quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, tooltip="Quit triage (also while typing)", id="quit_anywhere"),
+        Binding("q", "quit", N_("Quit"), tooltip=N_("Quit triage"), id="quit"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, tooltip=N_("Quit triage (also while typing)"),
+                id="quit_anywhere"),
     ]
 
     def __init__(self, service: Services | None, poll_seconds: float = POLL_SECONDS,
@@ -75,6 +80,7 @@ class TriageApp(App[None]):
         """Without `service`, the app first asks who signs in (`sign_in`, for a shared
         `triage web` on PostgreSQL) and opens the queue for that member."""
         super().__init__()
+        speak_bindings(self)
         self.log_path = log_path
         self.poll_seconds = poll_seconds
         if service is not None:
@@ -88,7 +94,7 @@ class TriageApp(App[None]):
 
     def _open_queue(self, mode: str, service: Services) -> None:
         self.service = service
-        self.sub_title = f"signed in as {one_line(service.actor)}"
+        self.sub_title = _("signed in as {login}").format(login=one_line(service.actor))
         self.add_mode(mode, partial(QueueScreen, service, self.poll_seconds))
 
     def signed_in(self, service: Services) -> None:
@@ -134,6 +140,6 @@ class TriageApp(App[None]):
         log.error("a worker failed", exc_info=cause)
         self.log.error(f"a worker failed: {cause!r}")
         where = f" ({self.log_path})" if self.log_path else ""
-        self.notify(f"{one_line(type(cause).__name__)}: {one_line(cause)}. The app goes on; the details are in "
-                    f"the log{one_line(where)}.", title="Something went wrong", severity="error", markup=False,
-                    timeout=15)
+        self.notify(_("{error}: {cause}. The app goes on; the details are in the log{where}.").format(
+                    error=one_line(type(cause).__name__), cause=one_line(cause), where=one_line(where)),
+                    title=_("Something went wrong"), severity="error", markup=False, timeout=15)

@@ -11,6 +11,7 @@ here, each after a confirmation with the count; the services refuse anyone else.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual import on, work
@@ -21,17 +22,42 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from triage.domain.errors import TriageError
-from triage.domain.models import ROLE_LABELS, TeamMember
+from triage.domain.models import TeamMember
 from triage.services import Services
+from triage.domain.fairness import Outcome
 from triage.services.team import AGE_BUCKETS, Balance
-from triage.domain.text import counted, one_line
+from triage.domain import language
+from triage.domain.language import N_, _, counted
+from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog, when_confirmed
 from .member_dialog import MemberDialog
+from .screen_commands import speak_bindings
 
 BAR_WIDTH = 12
 #: The row key of the unassigned pool's row.
 POOL = "\x00pool"
+
+
+@dataclass
+class AssignPlan:
+    """What `A` would do, counted batch by batch: a million leads' assignments (each with
+    its explanation) are never held at once."""
+
+    per_rep: Counter[str] = field(default_factory=Counter)
+    unassigned: int = 0
+    #: Why the first lead left in the pool stays there.
+    why_unassigned: str = ""
+
+    def add(self, outcome: Outcome) -> None:
+        self.per_rep.update(assignment.login for assignment in outcome.assignments)
+        if outcome.unassigned and not self.unassigned:
+            self.why_unassigned = outcome.unassigned[0][1]
+        self.unassigned += len(outcome.unassigned)
+
+    @property
+    def assigned(self) -> int:
+        return sum(self.per_rep.values())
 
 
 def load_bar(open_leads: int, limit: int) -> Text:
@@ -41,25 +67,30 @@ def load_bar(open_leads: int, limit: int) -> Text:
 
 
 def number(value: int, style: str = "") -> Text:
-    return Text(str(value), style=style if value else "", justify="right")
+    """A count in its column: digits only in English, as always; grouped as the language writes it otherwise."""
+    shown = str(value) if language.current() == "en" else language.number(value)
+    return Text(shown, style=style if value else "", justify="right")
 
 
 class BalanceScreen(Screen[None]):
     CSS_PATH = "balance.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Back", id="balance.close"),
-        Binding("A", "assign_pool", "Assign pool", tooltip="Assign the unassigned pool to the reps (team lead)",
+        Binding("escape", "close", N_("Back"), id="balance.close"),
+        Binding("A", "assign_pool", N_("Assign pool"), tooltip=N_("Assign the unassigned pool to the reps (team lead)"),
                 id="balance.assign_pool"),
-        Binding("P", "to_pool", "Release", tooltip="Send the selected rep's open leads back to the pool",
+        Binding("P", "to_pool", N_("Release"), tooltip=N_("Send the selected rep's open leads back to the pool"),
                 id="balance.to_pool"),
-        Binding("n", "add_member", "Add", tooltip="Add a member to the team (team lead)", id="balance.add_member"),
-        Binding("e", "edit_member", "Edit", tooltip="Change the selected member (team lead)", id="balance.edit_member"),
-        Binding("ctrl+r,f5", "reload", "Refresh", show=False, tooltip="Read the team's queues again",
+        Binding("n", "add_member", N_("Add"), tooltip=N_("Add a member to the team (team lead)"),
+                id="balance.add_member"),
+        Binding("e", "edit_member", N_("Edit"), tooltip=N_("Change the selected member (team lead)"),
+                id="balance.edit_member"),
+        Binding("ctrl+r,f5", "reload", N_("Refresh"), show=False, tooltip=N_("Read the team's queues again"),
                 id="balance.reload"),
     ]
 
     def __init__(self, service: Services) -> None:
         super().__init__()
+        speak_bindings(self)
         self.service = service
         self.balance: Balance | None = None
 
@@ -67,18 +98,19 @@ class BalanceScreen(Screen[None]):
         yield Header()
         with Vertical(id="balance-box"):
             yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
-            yield Static("Reading the team's queues…", id="balance-summary", markup=False)
+            yield Static(_("Reading the team's queues…"), id="balance-summary", markup=False)
             volume = Static("Counting…", id="balance-volume", markup=False)
             volume.border_title = "Volume agreement"
             yield volume
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Team balance"
+        self.title = _("Team balance")
         table = self.query_one(DataTable)
-        table.add_columns("rep", "role", "capacity", "open", "open of cap",
-                          *(f"age {label}" for _, label in AGE_BUCKETS),
-                          "breached", "soon due", "accepted wk", "returned wk", "leads 30 d", "points 30 d")
+        table.add_columns(_("rep"), _("role"), _("capacity"), _("open"), _("open of cap"),
+                          *(_("age {bucket}").format(bucket=label) for _days, label in AGE_BUCKETS),
+                          _("breached"), _("soon due"), _("accepted wk"), _("returned wk"), _("leads 30 d"),
+                          _("points 30 d"))
         table.focus()
         self.load()
         self.load_volume()
@@ -112,7 +144,7 @@ class BalanceScreen(Screen[None]):
         table.clear()
         pool = balance.pool
         table.add_row(
-            Text("unassigned pool", style="italic"), "", "", number(pool.open_leads), "",
+            Text(_("unassigned pool"), style="italic"), "", "", number(pool.open_leads), "",
             *(number(pool.ages[label]) for _, label in AGE_BUCKETS),
             number(pool.breached, "bold red"), number(pool.soon_due, "yellow"), "", "", "", "",
             key=POOL,
@@ -123,9 +155,9 @@ class BalanceScreen(Screen[None]):
             limit = member.cap if member.cap is not None else most
             name = Text(one_line(member.name or member.login))
             if row.away_now:
-                name += Text(" (away)", style="italic dim")
+                name += Text(_(" (away)"), style="italic dim")
             table.add_row(
-                name, ROLE_LABELS[member.role], Text(f"{member.capacity:g}", justify="right"),
+                name, member.role.label, Text(language.number(member.capacity), justify="right"),
                 Text(f"{row.open_leads}" + (f"/{member.cap}" if member.cap is not None else ""), justify="right"),
                 load_bar(row.open_leads, limit),
                 *(number(row.ages[label]) for _, label in AGE_BUCKETS),
@@ -138,10 +170,15 @@ class BalanceScreen(Screen[None]):
         self.refresh_bindings()
         with_reps = balance.breached - pool.breached
         self.query_one("#balance-summary", Static).update(
-            f"SLA: {counted(balance.breached, 'open MQL')} breached ({pool.breached:,} in the pool, "
-            f"{with_reps:,} with the reps), {balance.soon_due:,} soon due.\n"
-            f"Fairness over {balance.window_days} days, spread (max − min) / mean of leads per unit of "
-            f"capacity: {balance.count_spread:.2f}; of points: {balance.score_spread:.2f} (0 is even)."
+            counted(balance.breached, "SLA: {count} open MQL breached ({pool} in the pool, {reps} with the reps), "
+                                      "{soon} soon due.",
+                    "SLA: {count} open MQLs breached ({pool} in the pool, {reps} with the reps), {soon} soon due.",
+                    pool=language.number(pool.breached), reps=language.number(with_reps),
+                    soon=language.number(balance.soon_due)) + "\n" +
+            _("Fairness over {days} days, spread (max − min) / mean of leads per unit of capacity: {leads}; "
+              "of points: {points} (0 is even).").format(
+                days=balance.window_days, leads=language.decimal(balance.count_spread, 2),
+                points=language.decimal(balance.score_spread, 2))
         )
 
     def _selected_member(self) -> TeamMember | None:
@@ -163,7 +200,7 @@ class BalanceScreen(Screen[None]):
         return True
 
     def _refused(self, exc: TriageError) -> None:
-        self.notify(one_line(exc), title="Not done", severity="error", markup=False, timeout=8)
+        self.notify(one_line(exc), title=_("Not done"), severity="error", markup=False, timeout=8)
 
     # --- assigning the pool, releasing a rep's leads -----------------------------------
 
@@ -173,30 +210,34 @@ class BalanceScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="balance-act")
     def _plan_assignment(self) -> None:
         """What `A` would do, for the question; refused here already for anyone but a team lead."""
+        plan = AssignPlan()
         try:
-            outcome = self.service.team.assign_pool(dry_run=True)
+            for outcome in self.service.team.assign_pool_batches(dry_run=True):
+                plan.add(outcome)
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc)
             return
-        self.app.call_from_thread(self._ask_assign, outcome)
+        self.app.call_from_thread(self._ask_assign, plan)
 
-    def _ask_assign(self, outcome) -> None:
-        if not outcome.assignments:
-            why = f": {one_line(outcome.unassigned[0][1])}" if outcome.unassigned else ""
-            self.notify(f"Nothing to assign; {counted(len(outcome.unassigned), 'MQL')} in the pool{why}",
+    def _ask_assign(self, plan: AssignPlan) -> None:
+        if not plan.assigned:
+            why = f": {one_line(plan.why_unassigned)}" if plan.unassigned else ""
+            self.notify(counted(plan.unassigned, "Nothing to assign; {count} MQL in the pool{why}",
+                                "Nothing to assign; {count} MQLs in the pool{why}", why=why),
                         markup=False, timeout=6)
             return
-        per_rep = Counter(assignment.login for assignment in outcome.assignments)
+        per_rep = plan.per_rep
         names = {row.member.login: row.member.name or row.member.login for row in self.balance.reps} \
             if self.balance else {}
-        details = "\n".join(f"{one_line(names.get(login, login))[:24]:<25} {counted(count, 'lead')}"
-                            for login, count in per_rep.most_common())
-        if outcome.unassigned:
-            details += (f"\n{counted(len(outcome.unassigned), 'MQL')} stay in the pool: "
-                        f"{one_line(outcome.unassigned[0][1])}")
-        question = (f"Assign {counted(len(outcome.assignments), 'pool MQL')} to "
-                    f"{counted(len(per_rep), 'rep')}?")
-        self.app.push_screen(ConfirmDialog(question, details, yes="Assign"),
+        details = "\n".join(one_line(names.get(login, login))[:24].ljust(25) + " "
+                            + counted(count, "{count} lead", "{count} leads") for login, count in per_rep.most_common())
+        if plan.unassigned:
+            details += "\n" + counted(plan.unassigned, "{count} MQL stays in the pool: {why}",
+                                      "{count} MQLs stay in the pool: {why}", why=one_line(plan.why_unassigned))
+        question = counted(plan.assigned, "Assign {count} pool MQL to {reps}?",
+                           "Assign {count} pool MQLs to {reps}?",
+                           reps=counted(len(per_rep), "{count} rep", "{count} reps"))
+        self.app.push_screen(ConfirmDialog(question, details, yes=_("Assign")),
                              when_confirmed(self._team_lead_act, "assign"))
 
     def action_to_pool(self) -> None:
@@ -205,24 +246,30 @@ class BalanceScreen(Screen[None]):
             return
         row = next(row for row in self.balance.reps if row.member is member)
         if not row.open_leads:
-            self.notify(f"{one_line(member.name or member.login)} has no open MQLs", markup=False, timeout=4)
+            self.notify(_("{name} has no open MQLs").format(name=one_line(member.name or member.login)), markup=False,
+                        timeout=4)
             return
-        question = (f"Send {counted(row.open_leads, 'open MQL')} of {one_line(member.name or member.login)} "
-                    "back to the pool?")
+        question = counted(row.open_leads, "Send {count} open MQL of {name} back to the pool?",
+                           "Send {count} open MQLs of {name} back to the pool?",
+                           name=one_line(member.name or member.login))
         self.app.push_screen(
-            ConfirmDialog(question, "They wait there to be assigned again or taken.", yes="Release"),
+            ConfirmDialog(question, _("They wait there to be assigned again or taken."), yes=_("Release")),
             when_confirmed(self._team_lead_act, "to_pool", member.login))
 
     @work(thread=True, exclusive=True, group="balance-act")
     def _team_lead_act(self, what: str, login: str | None = None) -> None:
         try:
             if what == "assign":
-                outcome = self.service.team.assign_pool()
-                message = (f"Assigned {counted(len(outcome.assignments), 'lead')}; "
-                           f"{len(outcome.unassigned):,} stay in the pool")
+                plan = AssignPlan()
+                for outcome in self.service.team.assign_pool_batches():
+                    plan.add(outcome)
+                message = counted(plan.assigned, "Assigned {count} lead; {left} stay in the pool",
+                                  "Assigned {count} leads; {left} stay in the pool",
+                                  left=language.number(plan.unassigned))
             else:
                 done = self.service.team.release(login or "")
-                message = f"{counted(len(done), 'open lead')} of {login} back to the pool"
+                message = counted(len(done), "{count} open lead of {login} back to the pool",
+                                  "{count} open leads of {login} back to the pool", login=login)
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc)
             return
@@ -241,7 +288,7 @@ class BalanceScreen(Screen[None]):
 
     def _member_saved(self, member: TeamMember | None) -> None:
         if member is not None:
-            self.notify(f"Saved {one_line(member.login)}", markup=False, timeout=3)
+            self.notify(_("Saved {login}").format(login=one_line(member.login)), markup=False, timeout=3)
             self.load()
 
     def action_reload(self) -> None:

@@ -16,8 +16,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from triage.domain.checklist import CHOICES, GRADES, ChecklistItem
+from triage.domain.checklist import CHOICES, GRADES, ChecklistItem, Question, choices
+from triage.domain.language import N_, _
 from triage.domain.text import one_line
+
+from .screen_commands import speak_bindings
 
 GRADE = "grade"
 DERIVED = "derived"
@@ -30,13 +33,14 @@ Choice = tuple[str, str | None]
 class ChecklistDialog(ModalScreen[Choice | None]):
     CSS_PATH = "checklist_dialog.tcss"
     BINDINGS = [
-        Binding("escape", "back", "Back / cancel"),
-        Binding("f1", "app.help", "Help"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("escape", "back", N_("Back / cancel")),
+        Binding("f1", "app.help", N_("Help")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
 
     def __init__(self, lead_name: str, lead_id: int, items: list[ChecklistItem], grade: str) -> None:
         super().__init__()
+        speak_bindings(self)
         self.lead_name = lead_name
         self.lead_id = lead_id
         self.items = {item.question: item for item in items}
@@ -45,10 +49,12 @@ class ChecklistDialog(ModalScreen[Choice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="checklist-box"):
-            yield Label(Text("Checklist of ") + Text(one_line(self.lead_name), style="bold") + Text(f" (#{self.lead_id})"))
-            yield Label("Question", classes="field-label")
+            before, _name, after = _("Checklist of {name}").partition("{name}")
+            yield Label(Text(before) + Text(one_line(self.lead_name), style="bold") + Text(after)
+                        + Text(f" (#{self.lead_id})"))
+            yield Label(_("Question"), classes="field-label")
             yield OptionList(*self._question_options(), id="checklist-questions")
-            yield Label("Answer", classes="field-label", id="checklist-answer-label")
+            yield Label(_("Answer"), classes="field-label", id="checklist-answer-label")
             yield OptionList(id="checklist-answers")
         yield Footer()
 
@@ -56,11 +62,11 @@ class ChecklistDialog(ModalScreen[Choice | None]):
         options = []
         for question in CHOICES:
             item = self.items.get(question)
-            answer = Text(f"{question:<13} ") + Text(one_line(item.answer if item else ""), style="bold")
+            answer = Text(f"{Question(question).label:<13} ") + Text(one_line(item.answer if item else ""), style="bold")
             if item is not None and item.source != "derived":
-                answer += Text(f"  ({item.source})", style="italic")
+                answer += Text(f"  ({item.source_label})", style="italic")
             options.append(Option(answer, id=question))
-        options.append(Option(Text(f"{GRADE:<13} ") + Text(self.grade or "none", style="bold"), id=GRADE))
+        options.append(Option(Text(_("grade").ljust(13) + " ") + Text(self.grade or _("none"), style="bold"), id=GRADE))
         return options
 
     def on_mount(self) -> None:
@@ -76,13 +82,13 @@ class ChecklistDialog(ModalScreen[Choice | None]):
         answers = self.query_one("#checklist-answers", OptionList)
         answers.clear_options()
         if self.question == GRADE:
-            answers.add_options([Option("none: no grade", id=DERIVED), *(Option(grade, id=grade) for grade in GRADES)])
+            answers.add_options([Option(_("none: no grade"), id=DERIVED), *(Option(grade, id=grade) for grade in GRADES)])
         else:
             item = self.items.get(self.question or "")
             data_said = item.derived or item.answer if item else ""
             answers.add_options([
-                Option(Text("as the data says: ") + Text(one_line(data_said), style="italic"), id=DERIVED),
-                *(Option(label, id=code) for code, label in CHOICES[self.question or ""]),
+                Option(Text(_("as the data says: ")) + Text(one_line(data_said), style="italic"), id=DERIVED),
+                *(Option(label, id=code) for code, label in choices(self.question or "")),
             ])
         answers.highlighted = 0
         answers.display = True

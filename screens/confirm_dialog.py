@@ -14,22 +14,27 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
-from .screen_commands import show_keys
+
+from triage.domain.language import N_, _
+
+from .screen_commands import show_keys, speak_bindings
 
 
 class ConfirmDialog(ModalScreen[bool]):
     CSS_PATH = "confirm_dialog.tcss"
     BINDINGS = [
-        Binding("y", "confirm", "Yes"),
-        Binding("n,escape", "cancel", "No"),
-        Binding("f1", "help", "Help", tooltip="The keys of this dialog"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("y", "confirm", N_("Yes")),
+        Binding("n,escape", "cancel", N_("No")),
+        Binding("f1", "help", N_("Help"), tooltip=N_("The keys of this dialog")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
 
-    def __init__(self, question: str, details: Content | str = "", *, yes: str = "Yes", warning: str = "") -> None:
+    def __init__(self, question: str, details: Content | str = "", *, yes: str = "", warning: str = "") -> None:
         """`question` in a line ("Assign 489 pool MQLs to 4 reps?"); `details` below it;
         `warning` stands out above the buttons."""
         super().__init__()
+        speak_bindings(self)
+        yes = yes or _("Yes")
         self.question = question
         self.details = details
         self.yes = yes
@@ -45,7 +50,7 @@ class ConfirmDialog(ModalScreen[bool]):
                     yield Static(Content.styled("⚠ " + self.warning, "bold $error"), id="confirm-warning")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", id="confirm-yes", variant="error" if self.warning else "primary")
-                yield Button("No (n, Esc)", id="confirm-no")
+                yield Button(_("No (n, Esc)"), id="confirm-no")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -26,8 +26,11 @@ from triage.domain.errors import TriageError
 from triage.files.import_preview import KEEP, Preview, preview
 from triage.files.importing import CANONICAL
 from triage.domain.rules import Rules
-from triage.domain.text import counted, one_line
-from .screen_commands import show_keys
+from triage.domain import language
+from triage.domain.language import N_, _, counted
+from triage.domain.text import one_line
+
+from .screen_commands import show_keys, speak_bindings
 
 #: The Select value of a column the import leaves out by its name (a HubSpot owner, say).
 LEFT_OUT = "-"
@@ -40,21 +43,22 @@ class ImportRequest:
 
 
 def column_options(left_out: bool) -> list[tuple[str, str]]:
-    options = [("keep unmapped (extra)", KEEP), *((name, name) for name in CANONICAL)]
-    return [("left out", LEFT_OUT), *options] if left_out else options
+    options = [(_("keep unmapped (extra)"), KEEP), *((name, name) for name in CANONICAL)]
+    return [(_("left out"), LEFT_OUT), *options] if left_out else options
 
 
 class ImportDialog(ModalScreen[ImportRequest | None]):
     CSS_PATH = "import_dialog.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "import", "Import", tooltip="Import the file with the columns as shown"),
-        Binding("f1", "help", "Help", tooltip="The keys of this dialog"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "import", N_("Import"), tooltip=N_("Import the file with the columns as shown")),
+        Binding("f1", "help", N_("Help"), tooltip=N_("The keys of this dialog")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
     ]
 
     def __init__(self, rules: Rules | None = None, path: str = "") -> None:
         super().__init__()
+        speak_bindings(self)
         self.rules = rules
         self.path_text = path
         self.preview: Preview | None = None
@@ -65,13 +69,13 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-box"):
-            yield Label(Text("Import leads from a file (CSV, JSON or XLSX)", style="bold"))
+            yield Label(Text(_("Import leads from a file (CSV, JSON or XLSX)"), style="bold"))
             with Horizontal(id="import-path-line"):
-                yield Label("File ", classes="field-label")
-                yield Input(self.path_text, placeholder="path, e.g. ~/leads.csv, then Enter", id="import-path",
+                yield Label(_("File "), classes="field-label")
+                yield Input(self.path_text, placeholder=_("path, e.g. ~/leads.csv, then Enter"), id="import-path",
                             compact=True)
             yield Static("", id="import-path-error", classes="field-error", markup=False)
-            yield Static(Text("Enter reads the head of the file and shows what the import will do.", style="dim"),
+            yield Static(Text(_("Enter reads the head of the file and shows what the import will do."), style="dim"),
                          id="import-summary", markup=False)
             yield VerticalScroll(id="import-columns")
             yield DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row")
@@ -96,7 +100,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         event.stop()
         path = self._path()
         if path is None:
-            self._path_error("give the path of a file of leads")
+            self._path_error(_("give the path of a file of leads"))
             return
         preview = self.preview
         self.load(path, dict(preview.mapping) if preview is not None and preview.path == path else {})
@@ -148,7 +152,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                                 allow_blank=False, compact=True, classes="import-column-field")
                          for column in shown.headers]
         box.mount_all(
-            Horizontal(Label(Text(one_line(column) or f"(column {index + 1})"), classes="import-column-name"), select,
+            Horizontal(Label(Text(one_line(column) or _("(column {number})").format(number=index + 1)), classes="import-column-name"), select,
                        classes="import-column")
             for index, (column, select) in enumerate(zip(shown.headers, self._selects, strict=True)))
         box.display = True
@@ -160,17 +164,21 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def _show_summary(self, shown: Preview) -> None:
         kind = shown.kind.upper()
         if shown.kind == "csv":
-            kind += f", {shown.encoding}, delimiter {shown.delimiter!r}"
-        parts = [f"{one_line(shown.path.name)} ({kind}): {counted(len(shown.headers), 'column')}, "
-                 f"{len(shown.fields)} to fields"]
+            kind += _(", {encoding}, delimiter {delimiter}").format(encoding=shown.encoding,
+                                                                    delimiter=repr(shown.delimiter))
+        parts = [counted(len(shown.headers), "{file} ({kind}): {count} column, {fields} to fields",
+                         "{file} ({kind}): {count} columns, {fields} to fields", file=one_line(shown.path.name),
+                         kind=kind, fields=len(shown.fields))]
         if shown.unmapped:
-            parts.append(f"kept unmapped (in extra): {one_line(', '.join(shown.unmapped))}")
+            parts.append(_("kept unmapped (in extra): {columns}").format(columns=one_line(", ".join(shown.unmapped))))
         if shown.left_out:
-            parts.append(f"left out: {one_line(', '.join(shown.left_out))}")
+            parts.append(_("left out: {columns}").format(columns=one_line(", ".join(shown.left_out))))
         rows = len(shown.rows)
-        head = (f"The first {counted(rows, 'row')}" if shown.more else f"All {counted(rows, 'row')}")
-        text = Text("; ".join(parts) + ".\n" + f"{head} as stored: {rows - shown.rejected:,} to import, "
-                    f"{shown.rejected:,} rejected. Ctrl+S imports.")
+        head = (counted(rows, "The first {count} row", "The first {count} rows") if shown.more
+                else counted(rows, "All {count} row", "All {count} rows"))
+        text = Text("; ".join(parts) + ".\n" + _("{head} as stored: {stored} to import, {rejected} rejected. "
+                                                 "Ctrl+S imports.").format(
+            head=head, stored=language.number(rows - shown.rejected), rejected=language.number(shown.rejected)))
         if shown.problem:
             text = Text("✘ " + shown.problem + "\n", style="bold red") + text
         self.query_one("#import-summary", Static).update(text)
@@ -186,15 +194,16 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         if refocus:
             table.focus()
         fields = shown.shown_fields
-        table.add_columns("line", "", *fields, "score")
+        table.add_columns(_("line"), "", *fields, _("score"))
         for row in shown.rows:
             if row.error:
-                table.add_row(str(row.line), Text("✘ rejected", style="bold red"), *([""] * len(fields)), "")
+                table.add_row(str(row.line), Text(_("✘ rejected"), style="bold red"), *([""] * len(fields)), "")
             else:
-                table.add_row(str(row.line), Text("✔ stored", style="green"),
+                table.add_row(str(row.line), Text(_("✔ stored"), style="green"),
                               *(Text(one_line(row.values.get(name, ""))[:60]) for name in fields), str(row.score))
         table.display = True
-        rejects = [f"✘ line {row.line} rejected: {one_line(row.error)}" for row in shown.rows if row.error]
+        rejects = [_("✘ line {line} rejected: {why}").format(line=row.line, why=one_line(row.error))
+                   for row in shown.rows if row.error]
         box = self.query_one("#import-rejects", Static)
         box.update(Text("\n".join(rejects), style="red") if rejects else "")
         box.display = bool(rejects)
@@ -218,13 +227,14 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def action_import(self) -> None:
         path, shown = self._path(), self.preview
         if path is None:
-            self._path_error("give the path of a file of leads")
+            self._path_error(_("give the path of a file of leads"))
         elif shown is None or shown.path != path:
             self.query_one("#import-summary", Static).update(
-                Text(f"Reading {one_line(path.name)}: first the preview, then Ctrl+S imports.", style="italic"))
+                Text(_("Reading {file}: first the preview, then Ctrl+S imports.").format(file=one_line(path.name)),
+                     style="italic"))
             self.load(path, {})
         elif shown.problem:
-            self.notify(shown.problem, title="Not imported", severity="error", markup=False, timeout=8)
+            self.notify(shown.problem, title=_("Not imported"), severity="error", markup=False, timeout=8)
         else:
             self.dismiss(ImportRequest(shown.path, dict(shown.mapping)))
 

@@ -22,10 +22,13 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from triage.domain.language import N_, _
 from triage.domain.models import Interest, QueueRow, Stage
 from triage.domain.queue import LAST_KEY, QueuePage
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
 from triage.domain.text import one_line
+
+from .screen_commands import speak_bindings
 
 #: fetch(after=..., before=..., limit=...) -> QueuePage, for the current view and filter.
 Fetcher = Callable[..., QueuePage]
@@ -37,10 +40,11 @@ PREFETCH_MARGIN = 60
 SCROLL_ROWS = 3
 
 #: (title, width); width None columns (name, company) share what the others leave.
-COLUMNS = (("", 1), ("name", None), ("company", None), ("channel", 14), ("interest", 8), ("score", 5), ("SLA", 9))
+COLUMNS = (("", 1), (N_("name"), None), (N_("company"), None), (N_("channel"), 14), (N_("interest"), 8),
+           (N_("score"), 5), (N_("SLA"), 9))
 HEADER = tuple(title for title, _ in COLUMNS)
 SLA_COLUMN = len(COLUMNS) - 1
-INTEREST_LABELS = {Interest.INQUIRY: "inquiry", Interest.QUOTE_REQUEST: "quote", Interest.DEMO_REQUEST: "demo"}
+INTEREST_LABELS = {Interest.INQUIRY: N_("inquiry"), Interest.QUOTE_REQUEST: N_("quote"), Interest.DEMO_REQUEST: N_("demo")}
 
 
 #: On a narrow terminal these columns give way, in this order, before names get too short.
@@ -70,8 +74,8 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h" if hours else f"{rest // 60}m"
+        return _("{days}d {hours}h").format(days=days, hours=hours)
+    return _("{hours}h").format(hours=hours) if hours else _("{minutes}m").format(minutes=rest // 60)
 
 
 def fit(text: str, size: int) -> str:
@@ -86,8 +90,8 @@ def row_cells(row: QueueRow, sla: SlaStatus | None) -> tuple[str, ...]:
         "▲" if row.interest is Interest.DEMO_REQUEST else " ",
         one_line(row.name),
         one_line(row.company),
-        row.channel.value.replace("_", " "),
-        INTEREST_LABELS[row.interest],
+        row.channel.label,
+        _(INTEREST_LABELS[row.interest]),
         f"{row.score:>5}",
         f"{sla.text() if sla else '':>9}",
     )
@@ -105,12 +109,12 @@ class LeadQueue(Widget, can_focus=True):
     """The queue of MQLs in priority order."""
 
     BINDINGS = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First lead", show=False),
-        Binding("end,G", "last", "Last lead", show=False),
+        Binding("down,j", "cursor_down", N_("Down"), show=False),
+        Binding("up,k", "cursor_up", N_("Up"), show=False),
+        Binding("pagedown", "page_down", N_("Page down"), show=False),
+        Binding("pageup", "page_up", N_("Page up"), show=False),
+        Binding("home,g", "first", N_("First lead"), show=False),
+        Binding("end,G", "last", N_("Last lead"), show=False),
     ]
     COMPONENT_CLASSES = {
         "lead-queue--header",
@@ -133,6 +137,7 @@ class LeadQueue(Widget, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        speak_bindings(self)
         self.rows: list[QueueRow] = []
         self.cursor = 0
         self.top = 0
@@ -142,7 +147,7 @@ class LeadQueue(Widget, can_focus=True):
         #: The rows shown are about to be replaced (another view or filter, Home or End
         #: past the buffer): the lead under the cursor is not the one the rep will see.
         self.replacing = False
-        self.empty_text = "No leads here."
+        self.empty_text = _("No leads here.")
         self._fetcher: Fetcher | None = None
         self._generation = 0
         self._pending: set[str] = set()
@@ -211,7 +216,8 @@ class LeadQueue(Widget, can_focus=True):
         self._pending.discard(job.direction)
         if job.generation == self._generation:
             self.fetching = self.replacing = False
-            self.app.notify(f"Could not read the queue: {one_line(exc)}", severity="error", markup=False)
+            self.app.notify(_("Could not read the queue: {error}").format(error=one_line(exc)), severity="error",
+                            markup=False)
             self.refresh()
 
     def _fetched(self, job: _Fetch, page: QueuePage) -> None:
@@ -382,11 +388,11 @@ class LeadQueue(Widget, can_focus=True):
         width = self.size.width
         base = self._style("base")
         if y == 0:
-            return self._line(HEADER, self._style("header"), width)
+            return self._line(tuple(_(title) if title else "" for title in HEADER), self._style("header"), width)
         index = self.top + y - 1
         if index >= len(self.rows):
             if y == 1 and not self.rows:
-                text = "Loading…" if self.fetching else self.empty_text
+                text = _("Loading…") if self.fetching else self.empty_text
                 style = self._style("empty")
                 return Strip([Segment(set_cell_size(" " + text, width), style)])
             return Strip.blank(width, base)

@@ -18,33 +18,37 @@ from textual.widgets import Footer, Input, Label, Select, Static
 
 from triage.domain.dates import DAY_FORMATS
 from triage.domain.errors import TriageError
-from triage.domain.models import ROLE_LABELS, Role, TeamMember
+from triage.domain.models import Role, TeamMember
 from triage.services import Services
 from triage.services.team import MemberInvalid
+from triage.domain.language import N_, _
 from triage.domain.text import one_line
-from .screen_commands import show_keys
+
+from .screen_commands import show_keys, speak_bindings
 
 #: (form field, label, placeholder) of each line of the form.
 FIELDS = (
-    ("login", "Login", "e.g. kberg"),
-    ("name", "Name", "e.g. Kim Berg"),
-    ("role", "Role", ""),
-    ("capacity", "Capacity", "1 full time, 0,5 half"),
-    ("cap", "Cap on open leads", "empty: no cap"),
-    ("countries", "Countries covered", "e.g. DE,AT (empty: all)"),
-    ("languages", "Languages covered", "e.g. de,nl (empty: all)"),
-    ("away-from", "Away from", "e.g. 24.12.2026"),
-    ("away-until", "Away until (incl.)", "e.g. 2.1.27"),
+    ("login", N_("Login"), N_("e.g. kberg")),
+    ("name", N_("Name"), N_("e.g. Kim Berg")),
+    ("role", N_("Role"), ""),
+    ("capacity", N_("Capacity"), N_("1 full time, 0,5 half")),
+    ("cap", N_("Cap on open leads"), N_("empty: no cap")),
+    ("countries", N_("Countries covered"), N_("e.g. DE,AT (empty: all)")),
+    ("languages", N_("Languages covered"), N_("e.g. de,nl (empty: all)")),
+    ("away-from", N_("Away from"), N_("e.g. 24.12.2026")),
+    ("away-until", N_("Away until (incl.)"), N_("e.g. 2.1.27")),
 )
 
 
 class MemberDialog(ModalScreen[TeamMember | None]):
     CSS_PATH = "member_dialog.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save"),
-                Binding("f1", "help", "Help", tooltip="The keys of this dialog"), Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save")),
+                Binding("f1", "help", N_("Help"), tooltip=N_("The keys of this dialog")),
+                Binding("ctrl+q", "app.quit", N_("Quit"))]
 
     def __init__(self, service: Services, member: TeamMember | None = None) -> None:
         super().__init__()
+        speak_bindings(self)
         self.service = service
         self.member = member
 
@@ -61,23 +65,24 @@ class MemberDialog(ModalScreen[TeamMember | None]):
     def compose(self) -> ComposeResult:
         member = self.member
         with VerticalScroll(id="member-box"):
-            yield Label(Text("Change " + one_line(member.login) if member else "Add a team member", style="bold"),
+            yield Label(Text(_("Change {login}").format(login=one_line(member.login)) if member else _("Add a team member"),
+                             style="bold"),
                         id="member-title")
             for name, label, placeholder in FIELDS:
                 with Horizontal(classes="member-line"):
-                    yield Label(label, classes="field-label")
+                    yield Label(_(label), classes="field-label")
                     if name == "role":
-                        yield Select([(ROLE_LABELS[role], role.value) for role in Role], allow_blank=False,
+                        yield Select([(role.label, role.value) for role in Role], allow_blank=False,
                                      value=(member.role if member else Role.REP).value, id="member-role",
                                      compact=True)
                     else:
-                        yield Input(self._value(name), placeholder=placeholder, id=f"member-{name}", compact=True,
+                        yield Input(self._value(name), placeholder=_(placeholder), id=f"member-{name}", compact=True,
                                     disabled=name == "login" and member is not None)
                 yield Static("", id=f"member-{name}-error", classes="field-error", markup=False)
             if member and member.away:
-                yield Label(Text("Away already: " + ", ".join(f"{p.since:%d.%m.%Y}–{p.until:%d.%m.%Y}"
-                                                               for p in member.away), style="italic"))
-            yield Label(Text(f"Days as {DAY_FORMATS}.", style="dim"))
+                yield Label(Text(_("Away already: {periods}").format(periods=", ".join(
+                    f"{p.since:%d.%m.%Y}–{p.until:%d.%m.%Y}" for p in member.away)), style="italic"))
+            yield Label(Text(_("Days as {formats}.").format(formats=_(DAY_FORMATS)), style="dim"))
             yield Static("", id="member-error", classes="field-error", markup=False)
         yield Footer()
 
@@ -88,7 +93,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
 
     def fields(self) -> dict[str, str]:
         """The form as typed."""
-        value = {name: self.query_one(f"#member-{name}", Input).value for name, *_ in FIELDS if name != "role"}
+        value = {name: self.query_one(f"#member-{name}", Input).value for name, *_rest in FIELDS if name != "role"}
         value["role"] = str(self.query_one("#member-role", Select).value)
         return value
 
@@ -115,7 +120,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
     def _show_errors(self, errors: dict[str, str], general: str) -> None:
         """Each reason under its field; the first such field gets the focus."""
         first: Widget | None = None
-        for name, *_ in FIELDS:
+        for name, *_rest in FIELDS:
             error = self.query_one(f"#member-{name}-error", Static)
             why = errors.get(name, "")
             error.update(Text("↑ " + one_line(why)) if why else "")
@@ -123,7 +128,7 @@ class MemberDialog(ModalScreen[TeamMember | None]):
             if why and first is None:
                 first = self.query_one(f"#member-{name}")
         box = self.query_one("#member-error", Static)
-        named = {name for name, *_ in FIELDS}
+        named = {name for name, *_rest in FIELDS}
         leftover = [f"{name}: {why}" for name, why in errors.items() if name not in named]
         text = "; ".join(filter(None, [general, *leftover]))
         box.update(Text(one_line(text)))

@@ -17,18 +17,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from triage.domain.errors import TriageError
+from triage.domain.language import N_
 from triage.domain.text import one_line
-from .screen_commands import show_keys
+
+from .screen_commands import show_keys, speak_bindings
 
 
 class NoteDialog(ModalScreen[str | None]):
     CSS_PATH = "note_dialog.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "save", "Save", show=True),
-                Binding("f1", "help", "Help", tooltip="The keys of this dialog"), Binding("ctrl+q", "app.quit", "Quit")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("enter", "save", N_("Save"), show=True),
+                Binding("f1", "help", N_("Help"), tooltip=N_("The keys of this dialog")),
+                Binding("ctrl+q", "app.quit", N_("Quit"))]
 
     def __init__(self, title: str, placeholder: str = "", save: Callable[[str], object] | None = None,
                  value: str = "") -> None:
         super().__init__()
+        speak_bindings(self)
         self.title_text = title
         self.placeholder = placeholder
         self.save = save

@@ -18,24 +18,29 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
+from triage.domain.checklist import Question
 from triage.domain.errors import StaleLead, TriageError
 from triage.domain.models import QueueRow, ReturnDecision, utcnow
-from triage.domain.text import counted, one_line
+from triage.domain import language
+from triage.domain.language import N_, _, counted
+from triage.domain.text import one_line
 from triage.domain.queue import QueueView
 from triage.services import Services
+from triage.services.decisions import ACTION_LABELS
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .filter_input import FilterInput
 from .lead_detail import LeadDetail
 from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
-from .screen_commands import app_keys, described
+from .screen_commands import app_keys, described, speak_bindings
+from .steady_footer import SteadyFooter
 from .work_progress import WorkProgress
 
-VIEW_TITLES = {QueueView.MINE: "My MQLs", QueueView.POOL: "Unassigned pool"}
+VIEW_TITLES = {QueueView.MINE: N_("My MQLs"), QueueView.POOL: N_("Unassigned pool")}
 FILTER_DELAY = 0.15
 #: The detail panel follows the cursor once it rests this long, not on every row it passes.
 DETAIL_DELAY = 0.12
@@ -43,6 +48,9 @@ DETAIL_DELAY = 0.12
 POLL_SECONDS = 5.0
 #: How often the screen looks for leads handed over to its rep (one cheap query).
 HANDOVER_SECONDS = 1.0
+#: The queue's border counts its leads up to this many, then says "1,000+": an exact
+#: count of a million leads takes seconds and grows with the database.
+COUNT_AT_MOST = 1000
 #: The worker groups of the background work `x` stops.
 IMPORT, RESCORE = "import", "rescore"
 
@@ -74,32 +82,35 @@ class QueueScreen(Screen[None]):
     #: The Footer shows what a rep uses most, and the App adds help and quit (all must fit
     #: 80 columns); every other key is listed by `?` and offered by the command palette.
     BINDINGS = [
-        Binding("a", "accept", "Accept", tooltip="Accept the lead: it becomes a SAL", id="accept"),
-        Binding("r", "return_lead", "Return", tooltip="Return the lead to marketing with a reason", id="return"),
-        Binding("u", "undo", "Undo", tooltip="Undo your last accept or return, while nobody changed the lead since",
-                id="undo"),
-        Binding("slash", "filter", "Filter", tooltip="Filter the queue by name, company or email", id="filter"),
-        Binding("m", "toggle_view", "Mine/pool", tooltip="Switch between your MQLs and the unassigned pool",
+        Binding("a", "accept", N_("Accept"), tooltip=N_("Accept the lead: it becomes a SAL"), id="accept"),
+        Binding("r", "return_lead", N_("Return"), tooltip=N_("Return the lead to marketing with a reason"),
+                id="return"),
+        Binding("u", "undo", N_("Undo"),
+                tooltip=N_("Undo your last accept or return, while nobody changed the lead since"), id="undo"),
+        Binding("slash", "filter", N_("Filter"), tooltip=N_("Filter the queue by name, company or email"),
+                id="filter"),
+        Binding("m", "toggle_view", N_("Mine/pool"), tooltip=N_("Switch between your MQLs and the unassigned pool"),
                 id="mine_pool"),
-        Binding("t", "take", "Take next", show=False,
-                tooltip="Take the next lead from the unassigned pool as your own", id="take"),
-        Binding("c", "checklist", "Checklist", show=False,
-                tooltip="Confirm or override a checklist answer, or grade the lead", id="checklist"),
-        Binding("b", "balance", "Balance", show=False, tooltip="The team's queues, SLA and fairness (team lead)",
-                id="balance"),
-        Binding("i", "import_file", "Import", show=False, tooltip="Import leads from a CSV, JSON or XLSX file",
+        Binding("t", "take", N_("Take next"), show=False,
+                tooltip=N_("Take the next lead from the unassigned pool as your own"), id="take"),
+        Binding("c", "checklist", N_("Checklist"), show=False,
+                tooltip=N_("Confirm or override a checklist answer, or grade the lead"), id="checklist"),
+        Binding("b", "balance", N_("Balance"), show=False,
+                tooltip=N_("The team's queues, SLA and fairness (team lead)"), id="balance"),
+        Binding("i", "import_file", N_("Import"), show=False, tooltip=N_("Import leads from a CSV, JSON or XLSX file"),
                 id="import"),
-        Binding("v", "review_board", "Review", show=False, tooltip="The review board's returns of a period",
+        Binding("v", "review_board", N_("Review"), show=False, tooltip=N_("The review board's returns of a period"),
                 id="review"),
-        Binding("s", "scoring", "Scoring", show=False, tooltip="What the decisions say about the scoring rules",
+        Binding("s", "scoring", N_("Scoring"), show=False, tooltip=N_("What the decisions say about the scoring rules"),
                 id="scoring"),
-        Binding("x", "stop_work", "Stop import/rescore", show=False,
-                tooltip="Stop the import or the rescore running now, keeping what is done", id="stop"),
-        Binding("ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Read the queue again", id="refresh"),
+        Binding("x", "stop_work", N_("Stop import/rescore"), show=False,
+                tooltip=N_("Stop the import or the rescore running now, keeping what is done"), id="stop"),
+        Binding("ctrl+r,f5", "refresh", N_("Refresh"), show=False, tooltip=N_("Read the queue again"), id="refresh"),
     ]
 
     def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
+        speak_bindings(self)
         self.poll_seconds = poll_seconds
         self.service = service
         self.view = QueueView.MINE
@@ -119,12 +130,12 @@ class QueueScreen(Screen[None]):
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="queue-pane"):
-                yield FilterInput(placeholder="/ filter by name, company or email (Esc clears)", id="filter")
+                yield FilterInput(placeholder=_("/ filter by name, company or email (Esc clears)"), id="filter")
                 yield LeadQueue(id="queue")
             yield LeadDetail(id="detail")
         yield WorkProgress(id="import-work")
         yield WorkProgress(id="rescore-work")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def queue(self) -> LeadQueue:
@@ -239,9 +250,10 @@ class QueueScreen(Screen[None]):
 
     def _handovers_seen(self, lines: list[str]) -> None:
         for line in lines[:5]:
-            self._say(one_line(line), title="Handed over to sales", timeout=8)
+            self._say(one_line(line), title=_("Handed over to sales"), timeout=8)
         if len(lines) > 5:
-            self._say(f"and {len(lines) - 5} more", title="Handed over to sales", timeout=8)
+            self._say(_("and {count} more").format(count=language.number(len(lines) - 5)), title=_("Handed over to sales"),
+                      timeout=8)
         if not self._deciding:
             self.show_view(self.view, keep_position=True)
 
@@ -266,22 +278,25 @@ class QueueScreen(Screen[None]):
         try:
             if not self.service.scoring.count_to_rescore():
                 return
-            call(line.start, f"Rescoring, rules {one_line(self.service.rules.version)} (x stops)")
+            call(line.start, _("Rescoring, rules {version} (x stops)").format(version=one_line(self.service.rules.version)))
             self.service.scoring.rescore(progress=stoppable(line.advance))
         except Stopped as stop:
             done, total = stop.args
-            call(self._say, f"Rescore stopped: {done:,} of {counted(total, 'lead')} scored again with rules "
-                            f"version {one_line(self.service.rules.version)}; the others keep their score "
-                            "until the next rescore", title="Stopped", timeout=10)
+            call(self._say, counted(total, "Rescore stopped: {done} of {count} lead scored again with rules version "
+                                    "{version}; the others keep their score until the next rescore",
+                                    "Rescore stopped: {done} of {count} leads scored again with rules version "
+                                    "{version}; the others keep their score until the next rescore",
+                                    done=language.number(done), version=one_line(self.service.rules.version)),
+                 title=_("Stopped"), timeout=10)
         except TriageError as exc:
-            call(self._say, one_line(exc), title="Not scored", severity="error")
+            call(self._say, one_line(exc), title=_("Not scored"), severity="error")
         else:
             call(self._rescored)
         finally:
             call(line.stop)
 
     def _rescored(self) -> None:
-        self._say(f"Scored the leads with rules version {self.service.rules.version}", timeout=3)
+        self._say(_("Scored the leads with rules version {version}").format(version=self.service.rules.version), timeout=3)
         self.show_view(self.view, keep_position=True)
 
     @work(thread=True, exclusive=True, group="import-check")
@@ -291,7 +306,7 @@ class QueueScreen(Screen[None]):
         try:
             self.service.transfer.check_may_import()
         except TriageError as exc:
-            self.app.call_from_thread(self._say, one_line(exc), title="Not imported", severity="error", timeout=10)
+            self.app.call_from_thread(self._say, one_line(exc), title=_("Not imported"), severity="error", timeout=10)
             return
         self.app.call_from_thread(self._open_import_dialog)
 
@@ -310,7 +325,7 @@ class QueueScreen(Screen[None]):
         progress line of its own."""
         call = self.app.call_from_thread
         line = self._work_line(IMPORT)
-        call(line.start, f"Importing {one_line(Path(path).name)} (x stops)")
+        call(line.start, _("Importing {file} (x stops)").format(file=one_line(Path(path).name)))
         try:
             summary = self.service.transfer.import_file(
                 Path(path).expanduser(), mapping=mapping or None,
@@ -318,22 +333,24 @@ class QueueScreen(Screen[None]):
             )
             assigned = self.service.team.assign_imported(summary) if summary.imported else 0
         except Stopped:
-            call(self._say, f"Import of {one_line(Path(path).name)} stopped: nothing was imported (an import is "
-                            "stored whole or not at all)", title="Stopped", timeout=10)
+            call(self._say, _("Import of {file} stopped: nothing was imported (an import is stored whole or not "
+                              "at all)").format(file=one_line(Path(path).name)), title=_("Stopped"), timeout=10)
             return
         except TriageError as exc:
-            call(self._say, one_line(exc), title="Not imported", severity="error", timeout=10)
+            call(self._say, one_line(exc), title=_("Not imported"), severity="error", timeout=10)
             return
         finally:
             call(line.stop)
-        message = summary.line() + (f"; {counted(assigned, 'lead')} assigned to the reps" if assigned else "")
+        message = summary.line() + (counted(assigned, "; {count} lead assigned to the reps",
+                                             "; {count} leads assigned to the reps") if assigned else "")
         if summary.unknown_columns:
-            message += f". Not mapped, kept with each lead: {', '.join(summary.unknown_columns)}"
+            message += _(". Not mapped, kept with each lead: {columns}").format(columns=", ".join(summary.unknown_columns))
         if summary.unknown_channels:
-            message += f". Channels triage does not know (kept): {', '.join(summary.unknown_channels)}"
+            message += _(". Channels triage does not know (kept): {channels}").format(
+                channels=", ".join(summary.unknown_channels))
         if summary.rejects_path:
-            message += f". Rejected rows with the reason: {summary.rejects_path}"
-        call(self._say, one_line(message), title="Import",
+            message += _(". Rejected rows with the reason: {path}").format(path=summary.rejects_path)
+        call(self._say, one_line(message), title=_("Import"),
              severity="warning" if summary.rejected else "information", timeout=10)
         call(self.show_view, self.view, keep_position=True)
 
@@ -381,9 +398,10 @@ class QueueScreen(Screen[None]):
 
     def _taken(self, lead) -> None:
         if lead is None:
-            self._say("The unassigned pool is empty: nothing to take", timeout=4)
+            self._say(_("The unassigned pool is empty: nothing to take"), timeout=4)
             return
-        self._say(f"Took {one_line(lead.name) or 'a lead'} (#{lead.id}) from the pool", timeout=3)
+        self._say(_("Took {name} (#{id}) from the pool").format(name=one_line(lead.name) or _("a lead"), id=lead.id),
+                  timeout=3)
         self.show_view(QueueView.MINE)
 
     def action_checklist(self) -> None:
@@ -405,7 +423,7 @@ class QueueScreen(Screen[None]):
                 self.answer(lead.id, lead.version, choice)
 
         self.app.call_from_thread(
-            self.app.push_screen, ChecklistDialog(lead.name or f"lead #{lead.id}", lead.id, items, lead.grade), chosen
+            self.app.push_screen, ChecklistDialog(lead.name or _("lead #{id}").format(id=lead.id), lead.id, items, lead.grade), chosen
         )
 
     @work(thread=True, group="decide")
@@ -414,11 +432,12 @@ class QueueScreen(Screen[None]):
         try:
             if question == GRADE:
                 lead = self.service.decisions.set_grade(lead_id, value, expected_version=version)
-                message = f"Grade {lead.grade or 'cleared'} for #{lead_id}"
+                message = _("Grade {grade} for #{id}").format(grade=lead.grade or _("cleared"), id=lead_id)
             else:
                 before = self.service.decisions.lead(lead_id).score
                 lead = self.service.decisions.set_answer(lead_id, question, value, expected_version=version)
-                message = f"#{lead_id} {question}: score {before} → {lead.score}"
+                message = _("#{id} {question}: score {before} → {after}").format(
+                    id=lead_id, question=Question(question).label, before=before, after=lead.score)
         except StaleLead as exc:
             self.app.call_from_thread(self._refused, exc, True)
         except TriageError as exc:
@@ -445,31 +464,31 @@ class QueueScreen(Screen[None]):
         self.view = view
         queue = self.queue
         queue.empty_text = (
-            "No MQLs of yours: press m for the unassigned pool." if view is QueueView.MINE
-            else "The pool is empty."
+            _("No MQLs of yours: press m for the unassigned pool.") if view is QueueView.MINE
+            else _("The pool is empty.")
         )
         if self.filter_text:
-            queue.empty_text = "No lead matches the filter (Esc in the filter clears it)."
-        queue.border_title = VIEW_TITLES[view]
-        queue.border_subtitle = "counting…"
+            queue.empty_text = _("No lead matches the filter (Esc in the filter clears it).")
+        queue.border_title = _(VIEW_TITLES[view])
+        queue.border_subtitle = _("counting…")
         self._counted = None
         queue.load(partial(self.service.decisions.queue_page, view, text=self.filter_text), keep_position=keep_position)
         self.refresh_bindings()
 
     @on(LeadQueue.Loaded)
     def _queue_loaded(self) -> None:
-        """Count after the page is shown: counting a million leads takes most of a second.
+        """Count after the page is shown, at most `COUNT_AT_MOST` leads (a million would take seconds).
         An empty queue shows no lead beside it (not the one highlighted before)."""
         if not self.queue.rows:
             self._stop_timer("detail")
-            self.detail.clear("No lead selected.")
+            self.detail.clear(_("No lead selected."))
         if self._counted != (self.view, self.filter_text):
             self.count_queue(self.view, self.filter_text)
 
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:
         try:
-            count = self.service.decisions.queue_count(view, text)
+            count = self.service.decisions.queue_count(view, text, at_most=COUNT_AT_MOST)
         except TriageError:
             return  # the count is a nicety; the queue itself reports a failing database
         if not get_current_worker().is_cancelled:
@@ -477,7 +496,10 @@ class QueueScreen(Screen[None]):
 
     def _show_count(self, view: QueueView, text: str, count: int) -> None:
         if (view, text) == (self.view, self.filter_text):
-            shown = counted(count, "lead") + (" match" if count != 1 else " matches") if text else counted(count, "MQL")
+            shown = (counted(count, "{count} lead matches", "{count} leads match") if text
+                     else counted(count, "{count} MQL", "{count} MQLs"))
+            if count > COUNT_AT_MOST:  # "1,000+ MQLs": the cap with a plus, in the language's digits
+                shown = shown.replace(language.number(count), language.number(COUNT_AT_MOST) + "+", 1)
             self.queue.border_subtitle = shown
             self._counted = (view, text)
 
@@ -491,7 +513,7 @@ class QueueScreen(Screen[None]):
             self.refresh_bindings()
         self._stop_timer("detail")
         if event.row is None:
-            self.detail.clear("No lead selected.")
+            self.detail.clear(_("No lead selected."))
         else:
             self._detail_timer = self.set_timer(
                 DETAIL_DELAY, self._when_due("detail", partial(self.load_detail, event.row.id)))
@@ -531,7 +553,7 @@ class QueueScreen(Screen[None]):
         typed at once: "/", a name, Enter, "a"): then nothing is decided on a lead the rep
         has not seen."""
         if self.queue.replacing:
-            self._say(f"The queue is being read: press {key} again once it shows", timeout=3)
+            self._say(_("The queue is being read: press {key} again once it shows").format(key=key), timeout=3)
             return None
         return self.queue.current
 
@@ -551,7 +573,7 @@ class QueueScreen(Screen[None]):
                 self._deciding.add(row.id)
                 self.decide(row, decision)
 
-        self.app.push_screen(ReturnDialog(row.name or f"lead #{row.id}", row.id), returned)
+        self.app.push_screen(ReturnDialog(row.name or _("lead #{id}").format(id=row.id), row.id), returned)
 
     @work(thread=True, group="decide")
     def decide(self, row: QueueRow, decision: ReturnDecision | None) -> None:
@@ -575,9 +597,9 @@ class QueueScreen(Screen[None]):
         except TriageError as exc:
             self.app.call_from_thread(self._refused, exc, False)
         else:
-            verb = "Accepted" if decision is None else "Returned"
+            said = _("Accepted {name} (#{id}) → {stage}") if decision is None else _("Returned {name} (#{id}) → {stage}")
             self.app.call_from_thread(
-                self._decided, row, f"{verb} {one_line(row.name)} (#{row.id}) → {lead.stage.label}"
+                self._decided, row, said.format(name=one_line(row.name), id=row.id, stage=lead.stage.label)
             )
 
     def _decided(self, row: QueueRow, message: str) -> None:
@@ -587,7 +609,7 @@ class QueueScreen(Screen[None]):
 
     def action_undo(self) -> None:
         if self._deciding:  # undo what the rep sees decided, not the decision before it
-            self._say("A decision is being stored: press u again in a moment", timeout=3)
+            self._say(_("A decision is being stored: press u again in a moment"), timeout=3)
         else:
             self.undo_last()
 
@@ -599,21 +621,24 @@ class QueueScreen(Screen[None]):
         except TriageError as exc:
             self.app.call_from_thread(self._undo_refused, exc)
             return
-        where = ("your queue" if lead.owner == self.service.actor else "the unassigned pool" if lead.owner is None
-                 else f"{one_line(lead.owner)}'s queue")
-        message = (f"Undid your {undone.action} of {one_line(lead.name) or 'a lead'} (#{lead.id}): "
-                   f"back to {lead.stage.label}, in {where}")
+        where = (_("your queue") if lead.owner == self.service.actor else _("the unassigned pool")
+                 if lead.owner is None else _("{login}'s queue").format(login=one_line(lead.owner)))
+        said = _("Undid your accept of {name} (#{id}): back to {stage}, in {where}") if undone.action == "accept" \
+            else _("Undid your return of {name} (#{id}): back to {stage}, in {where}") if undone.action == "return" \
+            else _("Undid your {action} of {name} (#{id}): back to {stage}, in {where}")
+        message = said.format(action=_(ACTION_LABELS.get(undone.action, undone.action)), name=one_line(lead.name) or _("a lead"), id=lead.id,
+                              stage=lead.stage.label, where=where)
         self.app.call_from_thread(self._decided_again, message)
 
     def _undo_refused(self, exc: TriageError) -> None:
-        self._say(one_line(exc), title="Not undone", severity="warning", timeout=8)
+        self._say(one_line(exc), title=_("Not undone"), severity="warning", timeout=8)
 
     def _decided_again(self, message: str) -> None:
         self._say(message, timeout=5)
         self.show_view(self.view, keep_position=True)
 
     def _refused(self, exc: TriageError, reload: bool) -> None:
-        self._say(one_line(exc), title="Not stored", severity="error", timeout=8)
+        self._say(one_line(exc), title=_("Not stored"), severity="error", timeout=8)
         if reload:
             self.show_view(self.view, keep_position=True)
 
@@ -659,12 +684,12 @@ class QueueScreen(Screen[None]):
         """The screen's keys and the queue's, as (keys, description), for `?`."""
         pairs = [(keys, description) for keys, description, _ in (*described(self), *described(self.queue))]
         return pairs + [
-            ("^p", "Command palette: every action by name"),
-            ("tab", "Next panel: queue, lead, filter (bright border)"),
-            ("⇧tab", "Previous panel"),
-            ("esc", "In the filter: clear it and go back to the queue"),
-            ("enter", "In the filter: back to the queue, keeping the filter"),
-            ("j / k / g / G", "In the lead panel: move the queue; ↑ ↓ scroll it"),
+            ("^p", _("Command palette: every action by name")),
+            ("tab", _("Next panel: queue, lead, filter (bright border)")),
+            ("⇧tab", _("Previous panel")),
+            ("esc", _("In the filter: clear it and go back to the queue")),
+            ("enter", _("In the filter: back to the queue, keeping the filter")),
+            ("j / k / g / G", _("In the lead panel: move the queue; ↑ ↓ scroll it")),
             *app_keys(self),
         ]
 

@@ -20,14 +20,15 @@ from textual.widgets.option_list import Option
 
 from triage.domain.dates import parse_day
 from triage.domain.models import ReturnDecision, ReturnPath, ReturnReason
+from triage.domain.language import N_, _
 from triage.domain.text import one_line
 
 from .field_input import FieldInput
-from .screen_commands import described
+from .screen_commands import described, speak_bindings, spoken
 
 PATH_LABELS = {
-    ReturnPath.NURTURE: "nurture: back to marketing, may come back as MQL",
-    ReturnPath.DISQUALIFY: "disqualify: will never be a customer",
+    ReturnPath.NURTURE: N_("nurture: back to marketing, may come back as MQL"),
+    ReturnPath.DISQUALIFY: N_("disqualify: will never be a customer"),
 }
 #: The one key that picks each reason and each path, shown beside it.
 REASON_KEYS = {reason: str(number) for number, reason in enumerate(ReturnReason, start=1)}
@@ -40,10 +41,10 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     CSS_PATH = "return_dialog.tcss"
     AUTO_FOCUS = "#return-reason"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Return lead"),
-        Binding("f1", "app.help", "Help"),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Return lead")),
+        Binding("f1", "app.help", N_("Help")),
+        Binding("ctrl+q", "app.quit", N_("Quit")),
         *(Binding(key, f"reason('{reason.value}')", f"Reason {reason.value}", show=False)
           for reason, key in REASON_KEYS.items()),
         *(Binding(key, f"path('{path.value}')", f"Path {path.value}", show=False) for path, key in PATH_KEYS.items()),
@@ -53,13 +54,15 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
     def key_bindings_of(cls, app) -> list[tuple[str, str]]:
         """The dialog's keys, as (keys, description): for its own help and the queue's."""
         first, last = REASON_KEYS[ReturnReason.NOT_READY], REASON_KEYS[ReturnReason.OTHER]
-        shown = [binding for binding in Binding.make_bindings(cls.BINDINGS) if binding.action in ("cancel", "submit")]
+        shown = [spoken(binding) for binding in Binding.make_bindings(cls.BINDINGS)
+                 if binding.action in ("cancel", "submit")]
         return [
-            (f"{first} … {last}", "Choose the reason with the digit beside it"),
-            (" / ".join(PATH_KEYS.values()), "Choose the path: " + " or ".join(path.value for path in PATH_KEYS)),
-            ("↑ / ↓", "Choose a reason or a path"),
-            ("enter", "Next field; in the note or date: return the lead"),
-            ("tab / ⇧tab", "Next / previous field"),
+            (f"{first} … {last}", _("Choose the reason with the digit beside it")),
+            (" / ".join(PATH_KEYS.values()), _("Choose the path: {nurture} or {disqualify}").format(
+                nurture=ReturnPath.NURTURE.value, disqualify=ReturnPath.DISQUALIFY.value)),
+            ("↑ / ↓", _("Choose a reason or a path")),
+            ("enter", _("Next field; in the note or date: return the lead")),
+            ("tab / ⇧tab", _("Next / previous field")),
             *((keys, description) for keys, description, _ in described(app, shown)),
         ]
 
@@ -68,13 +71,15 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
 
     def __init__(self, lead_name: str, lead_id: int | None = None) -> None:
         super().__init__()
+        speak_bindings(self)
         self.lead_name = lead_name
         self.lead_id = lead_id
 
     def compose(self) -> ComposeResult:
         number = Text(f" (#{self.lead_id})") if self.lead_id is not None else Text("")
         with VerticalScroll(id="return-box"):
-            yield Label(Text("Return ") + Text(one_line(self.lead_name), style="bold") + number + Text(" to marketing"),
+            before, _name, after = _("Return {name} to marketing").partition("{name}")
+            yield Label(Text(before) + Text(one_line(self.lead_name), style="bold") + number + Text(after),
                         id="return-title")
             yield Label(classes="field-label", id="return-reason-label")
             yield OptionList(
@@ -84,24 +89,24 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
             )
             yield Label(classes="field-label", id="return-path-label")
             yield OptionList(
-                *(Option(Text.assemble((f"{PATH_KEYS[path]} ", "bold"), label), id=path.value)
+                *(Option(Text.assemble((f"{PATH_KEYS[path]} ", "bold"), _(label)), id=path.value)
                   for path, label in PATH_LABELS.items()),
                 id="return-path",
             )
             with Horizontal(classes="field-row", id="return-note-row"):
-                yield Label("Note", classes="field-name")
-                yield FieldInput(placeholder="why (needed for reason other); Enter returns the lead",
+                yield Label(_("Note"), classes="field-name")
+                yield FieldInput(placeholder=_("why (needed for reason other); Enter returns the lead"),
                             id="return-note")
             yield Static("", id="return-note-error", classes="field-error")
             # Always shown, so that Tab and the fields never move while a rep types.
             with Horizontal(classes="field-row", id="return-until-row"):
-                yield Label("Until", classes="field-name")
-                yield FieldInput(placeholder="for reason contract: when it ends, e.g. 31.03.2027 (optional)",
+                yield Label(_("Until"), classes="field-name")
+                yield FieldInput(placeholder=_("for reason contract: when it ends, e.g. 31.03.2027 (optional)"),
                                  id="return-until")
             yield Static("", id="return-until-error", classes="field-error")
             with Horizontal(id="return-buttons"):
-                yield Button("Return lead", variant="warning", id="return-submit", compact=True)
-                yield Button("Cancel", id="return-cancel", compact=True)
+                yield Button(_("Return lead"), variant="warning", id="return-submit", compact=True)
+                yield Button(_("Cancel"), id="return-cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -111,22 +116,26 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
             options = self.query_one(selector, OptionList)
             if options.highlighted is None:
                 options.highlighted = 0
-        self._label("#return-reason-label", "Reason", "press 1-8", self._chosen("#return-reason"))
-        self._label("#return-path-label", "Path", "press n or d", self._chosen("#return-path"))
+        names = self.query(".field-name")  # as wide as the longest name, in any language (7 in English)
+        width = max(7, *(len(_(name)) + 1 for name in (N_("Note"), N_("Until"))))
+        for name in names:
+            name.styles.width = width
+        self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), self._chosen("#return-reason"))
+        self._label("#return-path-label", N_("Path"), N_("press n or d"), self._chosen("#return-path"))
         if self.focused is None:
             self.set_focus(self.query_one("#return-reason"))
 
     @on(OptionList.OptionHighlighted, "#return-reason")
     def _reason_changed(self, event: OptionList.OptionHighlighted) -> None:
-        self._label("#return-reason-label", "Reason", "press 1-8", event.option.id)
+        self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), event.option.id)
 
     @on(OptionList.OptionHighlighted, "#return-path")
     def _path_changed(self, event: OptionList.OptionHighlighted) -> None:
-        self._label("#return-path-label", "Path", "press n or d", event.option.id)
+        self._label("#return-path-label", N_("Path"), N_("press n or d"), event.option.id)
 
     def _label(self, selector: str, name: str, keys: str, chosen: str | None) -> None:
         """The field's label names the choice, which shows without colour too."""
-        self.query_one(selector, Label).update(Text.assemble(f"{name} ({keys}): ", (chosen or "", "bold")))
+        self.query_one(selector, Label).update(Text.assemble(f"{_(name)} ({_(keys)}): ", (chosen or "", "bold")))
 
     # Focus moves at once (set_focus), not on the next idle (focus()), so that keys typed
     # right after Enter land in the next field.
@@ -185,7 +194,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 self.set_focus(until_input)
                 return None
             if reason != ReturnReason.CONTRACT.value:
-                self._error("#return-until-error", "a date only goes with reason 3 contract")
+                self._error("#return-until-error", _("a date only goes with reason 3 contract"))
                 self.set_focus(until_input)
                 return None
         try:

@@ -23,15 +23,20 @@ from textual.widgets import DataTable, Footer, Header, Static
 from triage.domain.errors import TriageError
 from triage.services import Services
 from triage.services.review import Review
-from triage.domain.text import counted, one_line, printable
+from triage.domain import language
+from triage.domain.language import N_, _, counted
+from triage.domain.text import one_line, printable
 
 from .confirm_dialog import when_confirmed
 from .return_detail import ReturnDetail, overturn_dialog
+from .screen_commands import speak_bindings
 
 PERIODS = (30, 90, 7)
 BAR = 20
 #: A channel whose leads come back this often is worth a word with marketing.
 HIGH_RETURN_RATE = 0.5
+#: What the board said of a return, in the board column.
+REVIEWED = {"confirmed": N_("confirmed"), "overturned": N_("overturned")}
 
 
 def bar(share: float) -> str:
@@ -48,28 +53,32 @@ def review_content(review: Review) -> Content:
         parts.append(("\n", ""))
 
     last_day = review.until - timedelta(seconds=1)
-    line((f"{counted(len(review.returns), 'return')} from {review.since:%d %b} to {last_day:%d %b %Y}", "bold"))
-    for title, counts in (("By reason", review.by_reason), ("By rep", review.by_rep)):
+    line((counted(len(review.returns), "{count} return from {since} to {until}", "{count} returns from {since} to {until}",
+                  since=language.shown_day(review.since, "%d %b", year=False),
+                  until=language.shown_day(last_day, "%d %b %Y")), "bold"))
+    for title, counts in ((_("By reason"), review.by_reason), (_("By rep"), review.by_rep)):
         line()
         line((title, "bold underline"))
         for key, count in counts.most_common():
             line((f"{printable(key)[:18]:<18} {count:>5}  ", ""), (bar(count / total), "$primary"),
-                 (f" {count / total:>4.0%}", "$text-muted"))
+                 (f" {language.percent(count / total):>4}", "$text-muted"))
     line()
-    line(("By channel: returned of handed over in the period", "bold underline"))
+    line((_("By channel: returned of handed over in the period"), "bold underline"))
     for channel, (returned, handed) in review.by_channel.items():
         rate = returned / handed if handed else 1.0
         style = "$error" if rate >= HIGH_RETURN_RATE else "$primary"
-        note = "  high: marketing may need to change" if rate >= HIGH_RETURN_RATE else ""
-        line((f"{channel.replace('_', ' ')[:18]:<18} {returned:>5} of {handed:<5} ", ""), (bar(min(rate, 1)), style),
-             (f" {rate:>4.0%}{note}", "$text-muted" if not note else "$error"))
+        note = _("  high: marketing may need to change") if rate >= HIGH_RETURN_RATE else ""
+        of = _("{returned} of {handed}").format(returned=f"{returned:>5}", handed=f"{handed:<5}")
+        line((f"{channel.replace('_', ' ')[:18]:<18} {of} ", ""),
+             (bar(min(rate, 1)), style), (f" {language.percent(rate):>4}{note}", "$text-muted" if not note else "$error"))
     later = review.later_accepted
     line()
-    line((f"Returned and later accepted: {len(later)}", "bold underline"),
-         ("  (sales may have been wrong)" if later else "", "$text-muted"))
+    line((_("Returned and later accepted: {count}").format(count=len(later)), "bold underline"),
+         (_("  (sales may have been wrong)") if later else "", "$text-muted"))
     for item in later[:10]:
-        line((f"#{item.lead.id} ", "$text-muted"), (printable(item.lead.name or "(no name)"), ""),
-             (f"  returned by {printable(item.event.actor)}, now {item.lead.stage.label}", "$text-muted"))
+        line((f"#{item.lead.id} ", "$text-muted"), (printable(item.lead.name or _("(no name)")), ""),
+             (_("  returned by {login}, now {stage}").format(login=printable(item.event.actor),
+                                                           stage=item.lead.stage.label), "$text-muted"))
     parts.pop()
     return Content.assemble(*parts)
 
@@ -77,16 +86,18 @@ def review_content(review: Review) -> Content:
 class ReviewBoard(Screen[None]):
     CSS_PATH = "review_board.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Back", id="review.close"),
-        Binding("enter", "open", "Open", tooltip="The return's note, the lead's checklist and history", priority=True,
-                id="review.open"),
-        Binding("c", "confirm", "Confirm", id="review.confirm"),
-        Binding("o", "overturn", "Overturn", tooltip="Send the lead back to sales, with a note", id="review.overturn"),
-        Binding("p", "period", "Period", tooltip="7, 30 or 90 days", id="review.period"),
+        Binding("escape", "close", N_("Back"), id="review.close"),
+        Binding("enter", "open", N_("Open"), tooltip=N_("The return's note, the lead's checklist and history"),
+                priority=True, id="review.open"),
+        Binding("c", "confirm", N_("Confirm"), id="review.confirm"),
+        Binding("o", "overturn", N_("Overturn"), tooltip=N_("Send the lead back to sales, with a note"),
+                id="review.overturn"),
+        Binding("p", "period", N_("Period"), tooltip=N_("7, 30 or 90 days"), id="review.period"),
     ]
 
     def __init__(self, service: Services) -> None:
         super().__init__()
+        speak_bindings(self)
         self.service = service
         self.days = PERIODS[0]
         self.review: Review | None = None
@@ -95,14 +106,14 @@ class ReviewBoard(Screen[None]):
         yield Header()
         with Vertical(id="review-box"):
             with VerticalScroll(id="review-groups"):
-                yield Static("Reading the returns…", id="review-summary")
+                yield Static(_("Reading the returns…"), id="review-summary", markup=False)
             yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Review board"
-        self.query_one(DataTable).add_columns("lead", "name", "channel", "reason", "path", "returned by",
-                                              "returned", "now", "board", "note")
+        self.title = _("Review board")
+        self.query_one(DataTable).add_columns(_("lead"), _("name"), _("channel"), _("reason"), _("path"),
+                                              _("returned by"), _("returned"), _("now"), _("board"), _("note"))
         self.query_one(DataTable).focus()
         self.load()
 
@@ -131,10 +142,10 @@ class ReviewBoard(Screen[None]):
         table.clear()
         for item in review.returns:
             table.add_row(
-                str(item.lead.id), Text(one_line(item.lead.name) or "(no name)"), item.lead.channel.value,
+                str(item.lead.id), Text(one_line(item.lead.name) or _("(no name)")), item.lead.channel.value,
                 item.event.reason.value if item.event.reason else "", item.event.path.value if item.event.path else "",
-                Text(one_line(item.event.actor)), f"{item.event.at.astimezone():%d %b}", item.lead.stage.label,
-                item.reviewed, Text(one_line(item.event.note)[:40]),
+                Text(one_line(item.event.actor)), language.shown_day(item.event.at.astimezone(), "%d %b", year=False),
+                item.lead.stage.label, _(REVIEWED.get(item.reviewed, item.reviewed)), Text(one_line(item.event.note)[:40]),
                 key=f"{item.lead.id}:{item.event.id}",
             )
         if review.returns:
@@ -181,7 +192,7 @@ class ReviewBoard(Screen[None]):
 
         def noted(note: str | None) -> None:
             if note is not None:
-                self.notify(f"#{lead_id} back to sales as an MQL", markup=False, timeout=3)
+                self.notify(_("#{id} back to sales as an MQL").format(id=lead_id), markup=False, timeout=3)
                 self.load()
 
         self.app.push_screen(overturn_dialog(self.service, lead_id), noted)
@@ -190,9 +201,9 @@ class ReviewBoard(Screen[None]):
     def _act(self, lead_id: int, what: str, note: str) -> None:
         try:
             self.service.review.confirm_return(lead_id, note)
-            message = f"Return of #{lead_id} confirmed"
+            message = _("Return of #{id} confirmed").format(id=lead_id)
         except TriageError as exc:
-            self.app.call_from_thread(self.notify, one_line(exc), title="Not done", severity="error",
+            self.app.call_from_thread(self.notify, one_line(exc), title=_("Not done"), severity="error",
                                       markup=False, timeout=8)
             return
         self.app.call_from_thread(self.notify, message, markup=False, timeout=3)
@@ -200,7 +211,7 @@ class ReviewBoard(Screen[None]):
 
     def action_period(self) -> None:
         self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
-        self.notify(f"Returns of the last {self.days} days", markup=False, timeout=2)
+        self.notify(_("Returns of the last {days} days").format(days=self.days), markup=False, timeout=2)
         self.load()
 
     def action_close(self) -> None:

@@ -20,9 +20,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 from triage.domain.calibration import CalibrationReport
 from triage.domain.errors import TriageError
 from triage.services import Services
+from triage.domain import language
+from triage.domain.language import N_, _
 from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog, when_confirmed
+from .screen_commands import speak_bindings
 
 BAR_WIDTH = 12
 
@@ -41,29 +44,30 @@ def points_text(value: float | None) -> Text:
 class ScoringReport(Screen[bool]):
     CSS_PATH = "scoring_report.tcss"
     BINDINGS = [
-        Binding("escape", "close", "Back", id="scoring.close"),
-        Binding("A", "adopt", "Adopt proposal", tooltip="Make the proposed points the rules in force (team lead)",
+        Binding("escape", "close", N_("Back"), id="scoring.close"),
+        Binding("A", "adopt", N_("Adopt proposal"), tooltip=N_("Make the proposed points the rules in force (team lead)"),
                 id="scoring.adopt"),
-        Binding("l", "reload_rules", "Reload rules", tooltip="Read the team's rules in force again",
+        Binding("l", "reload_rules", N_("Reload rules"), tooltip=N_("Read the team's rules in force again"),
                 id="scoring.reload_rules"),
     ]
 
     def __init__(self, service: Services) -> None:
         super().__init__()
+        speak_bindings(self)
         self.service = service
         self.report: CalibrationReport | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="scoring-box"):
-            yield Static("Reading the decisions…", id="scoring-summary", markup=False)
+            yield Static(_("Reading the decisions…"), id="scoring-summary", markup=False)
             yield DataTable(id="scoring-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "Scoring report"
+        self.title = _("Scoring report")
         table = self.query_one(DataTable)
-        table.add_columns("answer", "decided", "accepted", "", "current", "proposed")
+        table.add_columns(_("answer"), _("decided"), _("accepted"), "", _("current"), _("proposed"))
         table.focus()
         self.load_report()
 
@@ -83,15 +87,15 @@ class ScoringReport(Screen[bool]):
         self.report = report
         lines = [one_line(line) for line in report.summary()]
         if report.proposal is not None:
-            lines.append(f"Press A to adopt the proposal as version {report.proposal.version}.")
+            lines.append(_("Press A to adopt the proposal as version {version}.").format(version=report.proposal.version))
         self.query_one("#scoring-summary", Static).update("\n".join(lines))
         table = self.query_one(DataTable)
         table.clear()
-        table.add_row(Text("base"), "", "", "", points_text(report.base_current), points_text(report.base_proposed))
+        table.add_row(Text(_("base")), "", "", "", points_text(report.base_current), points_text(report.base_proposed))
         for figures in report.features:
             table.add_row(
                 Text(figures.label), Text(str(figures.decided), justify="right"),
-                Text(f"{figures.acceptance_rate:.0%}", justify="right"), rate_bar(figures.acceptance_rate),
+                Text(language.percent(figures.acceptance_rate), justify="right"), rate_bar(figures.acceptance_rate),
                 points_text(figures.current_points), points_text(figures.proposed_points),
                 key=figures.feature,
             )
@@ -110,10 +114,10 @@ class ScoringReport(Screen[bool]):
     def _may_adopt(self, report: CalibrationReport) -> None:
         """Refused before the question for anyone but a team lead."""
         try:
-            self.service.context.require_team_lead("adopt new scoring rules")
+            self.service.context.require_team_lead(N_("adopt new scoring rules"))
         except TriageError as exc:
             self.app.call_from_thread(
-                self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8)
+                self.notify, one_line(exc), title=_("Not adopted"), severity="error", markup=False, timeout=8)
             return
         self.app.call_from_thread(self._ask_adopt, report)
 
@@ -123,20 +127,24 @@ class ScoringReport(Screen[bool]):
             return
 
         def auc(value: float | None) -> str:
-            return "-" if value is None else f"{value:.3f}"
+            return "-" if value is None else language.decimal(value, 3)
 
         details = (
-            f"Ranking quality (AUC) on the {report.held_back} held-back decisions, 0.5 is chance:\n"
-            f"  in force (version {one_line(report.rules.version)}):  {auc(report.auc_current)}\n"
-            f"  proposed (version {one_line(proposal.version)}):  {auc(report.auc_proposed)}\n"
-            "They become the team's next rules version (the one in force stays in the history, "
-            "for a revert); every lead is scored again."
+            _("Ranking quality (AUC) on the {count} held-back decisions, {chance} is chance:").format(
+                count=language.number(report.held_back), chance=language.decimal(0.5, 1)) + "\n" +
+            _("  in force (version {version}):  {auc}").format(
+                version=one_line(report.rules.version), auc=auc(report.auc_current)) + "\n" +
+            _("  proposed (version {version}):  {auc}").format(
+                version=one_line(proposal.version), auc=auc(report.auc_proposed)) + "\n" +
+            _("They become the team's next rules version (the one in force stays in the history, "
+              "for a revert); every lead is scored again.")
         )
-        warning = ("The proposal ranks the held-back decisions worse than the rules in force."
+        warning = (_("The proposal ranks the held-back decisions worse than the rules in force.")
                    if report.ranks_worse else "")
         self.app.push_screen(
-            ConfirmDialog(f"Adopt the proposed points as rules version {one_line(proposal.version)}?",
-                          details, yes="Adopt", warning=warning),
+            ConfirmDialog(_("Adopt the proposed points as rules version {version}?").format(
+                              version=one_line(proposal.version)),
+                          details, yes=_("Adopt"), warning=warning),
             when_confirmed(self.adopt, report))
 
     @work(thread=True, exclusive=True, group="scoring-report")
@@ -146,23 +154,23 @@ class ScoringReport(Screen[bool]):
             path = self.service.scoring.adopt_rules(report.proposal)
         except TriageError as exc:
             self.app.call_from_thread(
-                self.notify, one_line(exc), title="Not adopted", severity="error", markup=False, timeout=8
+                self.notify, one_line(exc), title=_("Not adopted"), severity="error", markup=False, timeout=8
             )
             return
         self.app.call_from_thread(self._adopted, report, str(path))
 
     def _adopted(self, report: CalibrationReport, path: str) -> None:
-        self.notify(f"Adopted rules version {report.proposal.version if report.proposal else ''} as "
-                    f"{one_line(path)}", markup=False)
+        self.notify(_("Adopted rules version {version} as {path}").format(
+            version=report.proposal.version if report.proposal else "", path=one_line(path)), markup=False)
         self.dismiss(True)
 
     def action_reload_rules(self) -> None:
         try:
             rules = self.service.scoring.reload_rules()
         except TriageError as exc:
-            self.notify(one_line(exc), title="Rules not reloaded", severity="error", markup=False, timeout=10)
+            self.notify(one_line(exc), title=_("Rules not reloaded"), severity="error", markup=False, timeout=10)
             return
-        self.notify(f"Rules version {rules.version} in force", markup=False)
+        self.notify(_("Rules version {version} in force").format(version=rules.version), markup=False)
         self.load_report()
 
     def action_close(self) -> None:

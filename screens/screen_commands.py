@@ -15,15 +15,34 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from triage.domain.language import _
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
 
+def spoken(binding: Binding) -> Binding:
+    """`binding` with its description and tooltip in the language in use (the key, the
+    action and the id stay)."""
+    return replace(binding, description=_(binding.description) if binding.description else "",
+                   tooltip=_(binding.tooltip) if binding.tooltip else "")
+
+
+def speak_bindings(node: DOMNode) -> None:
+    """The node's own bindings (what the Footer shows) in the language in use: the class
+    marks them with `N_`, and each instance translates them when it is made, so a process
+    that changes language shows the new one on the next screen."""
+    node._bindings.key_to_bindings = {key: [spoken(binding) for binding in bindings]
+                                      for key, bindings in node._bindings.key_to_bindings.items()}
+
+
 def bindings_in_force(node: DOMNode) -> list[Binding]:
     """The bindings the node's class declares (not those Textual's base classes add),
-    each with its keys from the app's keymap when the user rebound it there."""
+    in the language in use, each with its keys from the app's keymap when the user
+    rebound it there."""
     keymap = node.app._keymap
-    return [replace(binding, key=keymap[binding.id]) if binding.id is not None and binding.id in keymap else binding
+    return [spoken(replace(binding, key=keymap[binding.id]) if binding.id is not None and binding.id in keymap
+                   else binding)
             for binding in Binding.make_bindings(type(node).BINDINGS)]
 
 

@@ -14,8 +14,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from triage.domain.errors import TriageError
+from triage.domain.language import N_, _
 from triage.domain.text import one_line
 from triage.services import Services
+
+from .screen_commands import speak_bindings
 
 #: Connects as `login` with `password` and gives that member's services, or raises
 #: `TriageError` saying why not.
@@ -23,21 +26,22 @@ SignIn = Callable[[str, str], Services]
 
 
 class SignInScreen(Screen[None]):
-    BINDINGS = [Binding("enter", "sign_in", "Sign in", id="sign_in.sign_in")]
+    BINDINGS = [Binding("enter", "sign_in", N_("Sign in"), id="sign_in.sign_in")]
     AUTO_FOCUS = "#sign-in-login"
 
     def __init__(self, sign_in: SignIn, where: str) -> None:
         super().__init__()
+        speak_bindings(self)
         self.sign_in = sign_in
         self.where = where
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="sign-in-box"):
-            yield Label(Text(f"Sign in to {self.where} with your own database login"), id="sign-in-title")
-            yield Label("Login")
-            yield Input(id="sign-in-login", placeholder="your login, e.g. anna")
-            yield Label("Password")
+            yield Label(Text(_("Sign in to {where} with your own database login").format(where=self.where)), id="sign-in-title")
+            yield Label(_("Login"))
+            yield Input(id="sign-in-login", placeholder=_("your login, e.g. anna"))
+            yield Label(_("Password"))
             yield Input(id="sign-in-password", password=True)
             yield Static("", id="sign-in-error", markup=False)
         yield Footer()
@@ -54,7 +58,7 @@ class SignInScreen(Screen[None]):
         login = self.query_one("#sign-in-login", Input).value.strip()
         password = self.query_one("#sign-in-password", Input).value
         if not login:
-            self._refused("give your login")
+            self._refused(_("give your login"))
             self.query_one("#sign-in-login", Input).focus()
             return
         self._connect(login, password)

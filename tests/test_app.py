@@ -463,3 +463,31 @@ async def test_take_gives_the_rep_the_next_pool_lead_and_shows_their_queue(seede
         assert seeded.get(1).owner == "anna" and app.queue_screen.view is QueueView.MINE
         assert [row.id for row in app.query_one(LeadQueue).rows] == [1]
         assert any("Took Anna Müller (#1)" in str(n.message) for n in app._notifications)
+
+
+async def test_a_queue_over_the_count_cap_shows_the_cap_and_a_plus(seeded, monkeypatch):
+    """The border counts at most `COUNT_AT_MOST` leads: a million are never counted exactly."""
+    import screens.queue_screen as queue_screen
+
+    monkeypatch.setattr(queue_screen, "COUNT_AT_MOST", 3)
+    app = TriageApp(Services.open(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        assert queue.border_subtitle == "3+ MQLs" and queue.row_count == 4
+        await pilot.press("slash", *"schmidt", "enter")
+        await settle(app, pilot)
+        assert queue.border_subtitle == "1 lead matches"
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(seeded):
+    """A reload of the queue (which refreshes the bindings) keeps the Footer's keys."""
+    from textual.widgets._footer import FooterKey
+
+    app = TriageApp(Services.open(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        keys = list(app.screen.query(FooterKey))
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert len(keys) > 4 and list(app.screen.query(FooterKey)) == keys

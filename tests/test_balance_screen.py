@@ -221,3 +221,16 @@ async def test_the_palette_on_the_balance_screen_offers_its_actions(repo):
         assert any("Release (P)" in prompt for prompt in prompts) and any("Edit (e)" in p for p in prompts)
         await press(app, pilot, *"assign", "enter")
         assert isinstance(app.screen, ConfirmDialog) and in_view(app, "Assign 30 pool MQLs to 2 reps?")
+
+
+def test_the_assign_question_counts_each_batch_and_keeps_no_assignment():
+    """`A` asks with counts added batch by batch; the first lead left in the pool says why."""
+    from screens.balance import AssignPlan
+    from triage.domain.fairness import Assignment, Outcome
+
+    plan = AssignPlan()
+    plan.add(Outcome(assignments=[Assignment(1, "anna", "least loaded"), Assignment(2, "bob", "least loaded")]))
+    plan.add(Outcome(assignments=[Assignment(3, "anna", "least loaded")], unassigned=[(4, "every rep is full")]))
+    plan.add(Outcome(unassigned=[(5, "nobody covers AT")]))
+    assert (plan.per_rep, plan.assigned, plan.unassigned) == ({"anna": 2, "bob": 1}, 3, 2)
+    assert plan.why_unassigned == "every rep is full"

@@ -52,6 +52,12 @@ def test_the_review_groups_returns_and_finds_the_later_accepted(repo):
     assert [item.lead.id for item in review.later_accepted] == [3]
 
 
+def test_the_store_counts_hand_overs_of_the_channels_asked_only(repo):
+    assert repo.handed_over_by_channel(*period()) == {"event": 3, "web_form": 5}
+    assert repo.handed_over_by_channel(*period(), ["event"]) == {"event": 3}
+    assert repo.handed_over_by_channel(*period(), ["webinar"]) == {}
+
+
 def test_confirm_and_overturn_are_audited_and_for_the_board_and_team_leads(repo):
     rita = Services.open(repo, "rita")
     assert rita.review.confirm_return(1).stage is Stage.RETURNED

@@ -690,11 +690,6 @@ def report_json(report) -> dict[str, Any]:
     }
 
 
-def _percent(share: float) -> str:
-    """A share as a whole percentage: "42%", "42 %"."""
-    return f"{share:.0%}" if language.current() == "en" else language.percent(share)
-
-
 def report_text(report) -> str:
     lines = [one_line(line) for line in report.summary()]
     answer, decided, accepted, current, proposed, base = (
@@ -703,7 +698,7 @@ def report_text(report) -> str:
               f"{base:<28} {'':>8} {'':>9} {_points(report.base_current):>8} {_points(report.base_proposed):>9}"]
     for figures in report.features:
         lines.append(
-            f"{figures.label[:28]:<28} {language.number(figures.decided):>8} {_percent(figures.acceptance_rate):>8} "
+            f"{figures.label[:28]:<28} {language.number(figures.decided):>8} {language.percent(figures.acceptance_rate):>8} "
             f"{_points(figures.current_points):>8} {_points(figures.proposed_points):>9}"
         )
     if report.proposal is not None:

@@ -117,8 +117,8 @@ def current() -> str:
 
 
 def _(message: str) -> str:
-    """`message` in the language in use."""
-    return _catalog.gettext(message)
+    """`message` in the language in use ("" stays "": gettext would give the catalog's header)."""
+    return _catalog.gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
@@ -144,10 +144,11 @@ def decimal(value: float, places: int) -> str:
     return format_decimal(Decimal(text), format="#,##0." + "0" * places if places else "#,##0", locale=_language)
 
 
-def counted(count: int, singular: str, plural: str) -> str:
+def counted(count: int, singular: str, plural: str, **fields: object) -> str:
     """`count` with its noun, both for the language: `counted(n, "{count} lead", "{count} leads")`
-    gives "1.204 Leads" in German. The two forms are msgids of the catalogs."""
-    return ngettext(singular, plural, count).format(count=number(count))
+    gives "1.204 Leads" in German. The two forms are msgids of the catalogs; `fields` fill
+    the text's other placeholders."""
+    return ngettext(singular, plural, count).format(count=number(count), **fields)
 
 
 def moment(value: datetime) -> str:
@@ -210,13 +211,34 @@ def language_name(code: str) -> str:
     return Locale.parse(code).get_display_name(_language) or LANGUAGES[code]
 
 
-# ---------------------------------------------------------------------------------------
-# For the command line (triage/cli)
+# --- the screens' moments and days -------------------------------------------------------
+#: A day without its year, as the language writes it ("26 Nov", "26. Nov.", "26 nov").
+SHORT_DAY_PATTERNS = {"en": "dd MMM", "de": "d. MMM", "nl": "d MMM"}
+
+
+def shown_moment(value: datetime, english: str) -> str:
+    """A moment on a screen: in English as the screens have always written it (`english`,
+    a strftime pattern such as "%d %b %H:%M"), in another language as `moment()` does."""
+    return value.astimezone().strftime(english) if _language == "en" else moment(value)
+
+
+def shown_day(value: date, english: str, *, year: bool = True) -> str:
+    """A day on a screen: in English as `english` (strftime) writes it, in another language
+    as `day()` does, or without the year ("26. Nov.")."""
+    if _language == "en":
+        return value.strftime(english)
+    return day(value) if year else format_date(value, SHORT_DAY_PATTERNS[_language], locale=_language)
 
 
 def percent(share: float) -> str:
-    """A share as a whole percentage, as the language writes it: "42%", "42 %", "42%"."""
+    """A share as a whole percentage: "42%", "42 %" (German), "42%" (Dutch)."""
+    if _language == "en":
+        return f"{share:.0%}"
     return format_percent(share, locale=_language)
+
+
+# ---------------------------------------------------------------------------------------
+# For the command line (triage/cli)
 
 
 @contextmanager

@@ -130,8 +130,10 @@ class ReviewBoard:
             earlier, later = _split_history(history, event)
             returns.append(ReturnedLead(lead, event, later, earlier))
         review = Review(since=since, until=until, returns=returns)
-        handed = self.context.store.handed_over_by_channel(since, until)
         returned = Counter(item.lead.channel.value for item in returns)
+        # Only the channels with returns are shown: a period without returns counts nothing,
+        # and a million hand-overs of other channels are not read.
+        handed = self.context.store.handed_over_by_channel(since, until, list(returned)) if returned else {}
         review.by_reason = Counter(item.event.reason.value if item.event.reason else "?" for item in returns)
         review.by_rep = Counter(item.event.actor for item in returns)
         review.by_channel = {

@@ -154,7 +154,8 @@ class LeadStore(Protocol):
     def returns_with_history(self, since: datetime | None = None, until: datetime | None = None
                              ) -> list[tuple[Lead, AuditEvent, list[AuditEvent]]]: ...
 
-    def handed_over_by_channel(self, since: datetime, until: datetime) -> dict[str, int]: ...
+    def handed_over_by_channel(self, since: datetime, until: datetime,
+                               channels: list[str] | None = None) -> dict[str, int]: ...
 
     # --- exports -----------------------------------------------------------------------
     def export_leads(self, since: datetime | None = None, until: datetime | None = None,
