@@ -99,8 +99,8 @@ class BalanceScreen(Screen[None]):
         with Vertical(id="balance-box"):
             yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             yield Static(_("Reading the team's queues…"), id="balance-summary", markup=False)
-            volume = Static("Counting…", id="balance-volume", markup=False)
-            volume.border_title = "Volume agreement"
+            volume = Static(_("Counting…"), id="balance-volume", markup=False)
+            volume.border_title = _("Volume agreement")
             yield volume
         yield Footer()
 

@@ -111,9 +111,14 @@ async def settle(app, pilot) -> None:
     """Wait, by the app's state and never for a fixed time, until it has done what the keys
     asked: no timer of the main screen due (the lead panel follows the cursor after a
     short rest, the queue the filter after typing), no worker running, no message queued."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(1000):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive poll replaced by the next one (a loaded machine): look again
+            continue
         await pilot.pause()
         if not app.queue_screen.settling and not any(worker.is_running for worker in app.workers):
             return
