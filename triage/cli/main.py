@@ -12,7 +12,7 @@ import getpass
 import json
 import os
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from enum import StrEnum
 from typing import Any, Callable, Iterable, NoReturn, TextIO
@@ -20,13 +20,14 @@ from typing import Any, Callable, Iterable, NoReturn, TextIO
 from pydantic import ValidationError
 
 from triage.domain import language
+from triage.domain.language import N_, _, counted
 from triage.domain.checklist import CHOICES, GRADES
 from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.errors import IllegalMove, LeadNotFound, MissingDatabase, TriageError
-from triage.domain.models import (ROLE_LABELS, AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage,
+from triage.domain.models import (AuditEvent, Lead, ReturnDecision, ReturnPath, ReturnReason, Role, Stage,
                                   TeamMember, utcnow)
 from triage.domain.scoring import format_parts
-from triage.domain.text import counted, one_line, printable
+from triage.domain.text import one_line, printable
 
 PROG = "triage"
 DEMO_LEADS = 500
@@ -43,7 +44,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line naming the command's --help."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {one_line(message)}; see '{self.prog} --help'\n")
+        self.exit(2, _("{prog}: error: {message}; see '{command} --help'").format(
+            prog=PROG, message=one_line(message), command=self.prog) + "\n")
 
 
 # ---------------------------------------------------------------------------------------
@@ -104,15 +106,18 @@ def _team_rules(service, args: argparse.Namespace):
         return in_force
     proposal = load_rules(path)
     if not args.rules and found is None and service.scoring.may_adopt_rules():
-        service.scoring.adopt_rules(proposal, note=f"from {path}, the rules file in force before rules lived in the database")
+        service.scoring.adopt_rules(proposal, note=_("from {path}, the rules file in force before rules lived in the database").format(path=path))
         return service.rules
     changes = rules_difference(in_force, proposal)
     if changes:
         shown = changes if args.rules else changes[:3] + (["…"] if len(changes) > 3 else [])
-        print(f"{PROG}: rules file {printable(path)} is a proposal, not the rules in force (version "
-              f"{in_force.version}); it would change {counted(len(changes), 'setting')}:\n  "
-              + "\n  ".join(printable(line) for line in shown)
-              + f"\nIt scores nothing until a team lead adopts it: triage scoring adopt {printable(path)}",
+        print(_("{prog}: rules file {path} is a proposal, not the rules in force (version {version}); "
+                "it would change {settings}:").format(
+                  prog=PROG, path=printable(path), version=in_force.version,
+                  settings=counted(len(changes), "{count} setting", "{count} settings"))
+              + "\n  " + "\n  ".join(printable(line) for line in shown) + "\n"
+              + _("It scores nothing until a team lead adopts it: triage scoring adopt {path}").format(
+                  path=printable(path)),
               file=sys.stderr)
     return in_force
 
@@ -129,9 +134,10 @@ def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
     connected = repo.connected_user()
     if connected is not None:
         if given and given != connected:
-            raise TriageError(
-                f"--as {given}: on PostgreSQL you act as the login you connect with ({connected}); "
-                f"to act as {given}, connect with their login (postgresql://{given}@HOST/DATABASE)")
+            raise TriageError(_(
+                "--as {given}: on PostgreSQL you act as the login you connect with ({connected}); "
+                "to act as {given}, connect with their login (postgresql://{given}@HOST/DATABASE)").format(
+                    given=given, connected=connected))
         return connected, ""
     system = default_login()
     if not given or given == system:
@@ -139,11 +145,12 @@ def _identity(args: argparse.Namespace, repo) -> tuple[str, str]:
     try:
         role = Services.open(repo, system).context.role()
     except RoleRefused:
-        raise RoleRefused(f"--as {given}: only a team lead may act as another member, and {system} is not on "
-                          "the team; each member works under their own system login") from None
+        raise RoleRefused(_("--as {given}: only a team lead may act as another member, and {system} is not on "
+                            "the team; each member works under their own system login").format(
+                                given=given, system=system)) from None
     if role not in (None, Role.LEAD):
-        raise RoleRefused(f"--as {given}: only a team lead may act as another member; {system} is "
-                          f"{ROLE_LABELS[role]}")
+        raise RoleRefused(_("--as {given}: only a team lead may act as another member; {system} is {role}").format(
+            given=given, system=system, role=role.label))
     return system, given
 
 
@@ -153,16 +160,16 @@ def _password(args: argparse.Namespace, *, required: bool) -> str | None:
     if getattr(args, "password_stdin", False):
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise TriageError("--password-stdin: standard input held no password")
+            raise TriageError(_("--password-stdin: standard input held no password"))
         return password
     if not required:
         return None
     if not sys.stdin.isatty():
-        raise TriageError("a team login needs a password: give it on standard input with --password-stdin, "
-                          "or run this in a terminal to be asked for it")
-    password = getpass.getpass(f"password for {args.member}: ")
-    if not password or password != getpass.getpass("the same password again: "):
-        raise TriageError("the two passwords differ (or are empty); nothing was changed")
+        raise TriageError(_("a team login needs a password: give it on standard input with --password-stdin, "
+                            "or run this in a terminal to be asked for it"))
+    password = getpass.getpass(_("password for {member}: ").format(member=args.member))
+    if not password or password != getpass.getpass(_("the same password again: ")):
+        raise TriageError(_("the two passwords differ (or are empty); nothing was changed"))
     return password
 
 
@@ -173,7 +180,8 @@ def _demo_hint(args: argparse.Namespace) -> str:
 
     if args.db_given or args.demo or os.environ.get(ENV_VAR) or not demo_file().exists():
         return ""
-    return f"the demo's leads are in {printable(demo_file())}: add --demo, e.g. `{PROG} --demo list`"
+    return _("the demo's leads are in {path}: add --demo, e.g. `{prog} --demo list`").format(
+        path=printable(demo_file()), prog=PROG)
 
 
 def _no_leads(repo) -> bool:
@@ -215,8 +223,9 @@ def sign_in_to(db: str, args: argparse.Namespace | None = None):
         try:
             repo = _repository(url, create=False)
         except TriageError as exc:
-            raise TriageError(f"not signed in: {str(exc).replace(password, '***') if password else exc}") from None
-        login_now, _ = _identity(argparse.Namespace(login_given=None), repo)
+            raise TriageError(_("not signed in: {problem}").format(
+                problem=str(exc).replace(password, "***") if password else exc)) from None
+        login_now, _acting_for = _identity(argparse.Namespace(login_given=None), repo)
         service = Services.open(repo, actor=login_now)
         service.context.rules = _team_rules(service, options)
         return service
@@ -234,7 +243,7 @@ def _run_app(service) -> int:
     try:
         keymap = read_keymap()
     except ValueError as exc:
-        raise TriageError(f"the keymap: {exc}") from exc
+        raise TriageError(_("the keymap: {problem}").format(problem=exc)) from exc
     TriageApp(service, keymap=keymap, log_path=log_to_file()).run()
     return 0
 
@@ -250,20 +259,24 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
     hint = _demo_hint(args)
     if hint and _no_leads(service.context.store):
         # Shown again when the app closes: the app itself opens on the empty queue.
-        print(f"{PROG}: no leads in {printable(args.db)}; {hint}", file=sys.stderr)
+        print(_("{prog}: no leads in {database}; {hint}").format(prog=PROG, database=printable(args.db), hint=hint),
+              file=sys.stderr)
     return _run_app(service)
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     args.db = args.db_given or demo_db()
     if args.db_given:
-        print(f"the demo database is {printable(args.db)}; give the same --db to other commands", file=out)
+        print(_("the demo database is {database}; give the same --db to other commands").format(
+            database=printable(args.db)), file=out)
     else:
-        print(f"the demo database is {printable(demo_file())}; add --demo to any command to work on it, "
-              f"e.g. `{PROG} --demo list`", file=out)
+        print(_("the demo database is {path}; add --demo to any command to work on it, "
+                "e.g. `{prog} --demo list`").format(path=printable(demo_file()), prog=PROG), file=out)
     service = _service(args)
     if service.context.store.count_leads() == 0:
-        print(f"seeding {counted(DEMO_LEADS, 'demo lead')} and {counted(DEMO_REPS, 'rep')} ...", file=out, flush=True)
+        print(_("seeding {leads} and {reps} ...").format(
+            leads=counted(DEMO_LEADS, "{count} demo lead", "{count} demo leads"),
+            reps=counted(DEMO_REPS, "{count} rep", "{count} reps")), file=out, flush=True)
         seed_database(service.context.store, leads=DEMO_LEADS, reps=DEMO_REPS, seed=0, assign=False, team_lead=service.actor)
     return _run_app(service)
 
@@ -286,18 +299,17 @@ def seed_database(repo, *, leads: int, reps: int, seed: int, assign: bool, team_
 
 def cmd_seed(args: argparse.Namespace, out: TextIO) -> int:
     if args.assign and args.reps == 0:
-        raise UsageError("--assign needs at least one rep to deal the leads to (--reps K)")
+        raise UsageError(_("--assign needs at least one rep to deal the leads to (--reps K)"))
     repo = _repository(args.db)
     login, acting_for = _identity(args, repo)
     args.login = acting_for or login
     seed_database(repo, leads=args.leads, reps=args.reps, seed=args.seed, assign=args.assign, team_lead=args.login)
-    where = (f"dealt round-robin to the {counted(args.reps, 'rep')}" if args.assign
-             else "all in the unassigned pool")
-    print(
-        f"seeded {counted(args.leads, 'lead')} and {counted(args.reps, 'rep')} into {printable(args.db)} "
-        f"({where}; {one_line(args.login)} is team lead)",
-        file=out,
-    )
+    reps = counted(args.reps, "{count} rep", "{count} reps")
+    where = (_("dealt round-robin to the {reps}").format(reps=reps) if args.assign
+             else _("all in the unassigned pool"))
+    print(_("seeded {leads} and {reps} into {database} ({where}; {login} is team lead)").format(
+        leads=counted(args.leads, "{count} lead", "{count} leads"), reps=reps, database=printable(args.db),
+        where=where, login=one_line(args.login)), file=out)
     return 0
 
 
@@ -312,19 +324,27 @@ def event_json(event: AuditEvent) -> dict[str, Any]:
     return event.model_dump(mode="json", exclude={"lead_id"})
 
 
-LIST_COLUMNS = (("id", 8, ">"), ("stage", 12, "<"), ("owner", 10, "<"), ("score", 5, ">"),
-                ("name", 26, "<"), ("company", 26, "<"), ("channel", 14, "<"), ("interest", 0, "<"))
+LIST_COLUMNS = ((N_("id"), 8, ">"), (N_("stage"), 12, "<"), (N_("owner"), 10, "<"), (N_("score"), 5, ">"),
+                (N_("name"), 26, "<"), (N_("company"), 26, "<"), (N_("channel"), 14, "<"), (N_("interest"), 0, "<"))
 
 
-def _row(cells: Iterable[object]) -> str:
+def _row(cells: Iterable[object], *, cut: bool = True) -> str:
+    """One line of `triage list`; a cell longer than its column is cut with "…" (a heading,
+    `cut=False`, never is)."""
     parts = []
-    for (_, width, align), cell in zip(LIST_COLUMNS, cells, strict=True):
+    for (_heading, width, align), cell in zip(LIST_COLUMNS, cells, strict=True):
         text = one_line(cell)
         if width:
-            text = text if len(text) <= width else text[: width - 1] + "…"
+            text = text if len(text) <= width or not cut else text[: width - 1] + "…"
             text = f"{text:{align}{width}}"
         parts.append(text)
     return " ".join(parts).rstrip()
+
+
+def _heading(name: str) -> str:
+    """A column's heading: as ever in English ("stage"), capitalised in German and Dutch ("Fase")."""
+    text = _(name)
+    return text if language.current() == "en" else text[:1].upper() + text[1:]
 
 
 def _list_line(lead: Lead) -> str:
@@ -341,28 +361,46 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             out.write(("," if index else "") + "\n" + json.dumps(lead_json(lead), ensure_ascii=False))
         out.write("\n]\n")
         return 0
-    print(_row(name for name, _, _ in LIST_COLUMNS), file=out)
+    print(_row((_heading(heading) for heading, _width, _align in LIST_COLUMNS), cut=False), file=out)
     listed = 0
     for listed, lead in enumerate(leads, 1):
         print(_list_line(lead), file=out)
     if not listed and args.stage is None and args.owner is None:
-        hint = _demo_hint(args) or (f"`{PROG} demo`, `{PROG} seed` or `{PROG} import PATH` brings leads")
-        print(f"{PROG}: no leads in {printable(args.db)}; {hint}", file=sys.stderr)
+        hint = _demo_hint(args) or _("`{prog} demo`, `{prog} seed` or `{prog} import PATH` brings leads").format(
+            prog=PROG)
+        print(_("{prog}: no leads in {database}; {hint}").format(prog=PROG, database=printable(args.db), hint=hint),
+              file=sys.stderr)
     return 0
 
 
-SOURCE_MARKS = {"confirmed": "  (confirmed by rep)", "set by rep": "  (set by rep; data said: {derived})"}
+SOURCE_MARKS = {"confirmed": N_("(confirmed by rep)"), "set by rep": N_("(set by rep; data said: {derived})")}
 VERDICT_MARKS = {"ok": "✔", "warn": "!", "bad": "✘", "info": "·"}
 
 
+def _at(value: datetime) -> str:
+    """A moment for people: "2026-11-27 15:00" in English as ever, else as the language writes
+    it ("Fr 27. Nov. 15:00", "vr 27 nov 15:00")."""
+    return f"{value.astimezone():%Y-%m-%d %H:%M}" if language.current() == "en" else language.moment(value)
+
+
+def _day(value: date) -> str:
+    """A day for people: "2027-03-31" in English as ever, "31. März 2027", "31 mrt 2027"."""
+    return str(value) if language.current() == "en" else language.day(value)
+
+
+def _number(value: float) -> str:
+    """A figure such as a capacity or SLA hours: "0.5" in English as ever, "0,5" in German and Dutch."""
+    return f"{value:g}" if language.current() == "en" else language.number(value)
+
+
 def _event_line(event: AuditEvent) -> str:
-    line = f"  {event.at.astimezone():%Y-%m-%d %H:%M}  {one_line(event.actor)}  {one_line(event.action)}"
+    line = f"  {_at(event.at)}  {one_line(event.actor)}  {one_line(event.action)}"
     if event.from_stage and event.to_stage:
         line += f"  {event.from_stage.label} → {event.to_stage.label}"
     if event.reason:
-        line += f"  reason {event.reason.value}"
+        line += "  " + _("reason {code}").format(code=event.reason.value)
     if event.path:
-        line += f", path {event.path.value}"
+        line += ", " + _("path {code}").format(code=event.path.value)
     if event.note:
         line += f"  “{one_line(event.note)}”"
     return line
@@ -374,6 +412,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     history = service.decisions.history(args.id)
     items = service.decisions.checklist(lead)
     if args.json:
+        with language.speaking("en"):  # the answers as codes and English words, in every language
+            items = service.decisions.checklist(lead)
         payload = lead_json(lead)
         payload["checklist"] = [
             {"question": item.question, "answer": item.answer, "verdict": item.verdict.value,
@@ -383,28 +423,33 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         payload["history"] = [event_json(event) for event in history]
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
         return 0
-    contact = " ".join(part for part in (lead.salutation, lead.name) if part) or "(no name)"
-    role = " at ".join(part for part in (lead.job_title, lead.company) if part)
+    contact = " ".join(part for part in (lead.salutation, lead.name) if part) or _("(no name)")
+    role = _(" at ").join(part for part in (lead.job_title, lead.company) if part)
+    unassigned = _("unassigned pool")
+    email_label, phone_label, stage_label, owner_label, score_label = (
+        f"{label:<9}" for label in (_("email"), _("phone"), _("stage"), _("owner"), _("score")))
     lines = [
         f"#{lead.id} {one_line(contact)}" + (f", {one_line(role)}" if role else "")
         + (f" ({one_line(lead.country)})" if lead.country else ""),
-        f"  email     {one_line(lead.email) or '-'}",
-        f"  phone     {one_line(lead.phone) or '-'}",
-        f"  stage     {lead.stage.label}",
-        f"  owner     {one_line(lead.owner) if lead.owner else 'unassigned pool'}",
-        f"  score     {lead.score}" + (f"   grade {lead.grade}" if lead.grade else "")
-        + f"   recycled {lead.recycle_count}×   version {lead.version}",
-        f"            {format_parts(lead.score_breakdown) or 'not scored yet'}"
-        + (f"   (rules {lead.rules_version})" if lead.rules_version else ""),
-        f"  handed over {lead.handed_over_at.astimezone():%Y-%m-%d %H:%M}" if lead.handed_over_at else "  not handed over",
+        f"  {email_label} {one_line(lead.email) or '-'}",
+        f"  {phone_label} {one_line(lead.phone) or '-'}",
+        f"  {stage_label} {lead.stage.label}",
+        f"  {owner_label} {one_line(lead.owner) if lead.owner else unassigned}",
+        f"  {score_label} {lead.score}" + ("   " + _("grade {grade}").format(grade=lead.grade) if lead.grade else "")
+        + "   " + _("recycled {count}×   version {version}").format(count=lead.recycle_count, version=lead.version),
+        "            " + (format_parts(lead.score_breakdown) or _("not scored yet"))
+        + ("   " + _("(rules {version})").format(version=lead.rules_version) if lead.rules_version else ""),
+        "  " + _("handed over {moment}").format(moment=_at(lead.handed_over_at)) if lead.handed_over_at
+        else "  " + _("not handed over"),
         "",
-        "Qualification checklist",
-        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.question:<13} {one_line(item.answer)}"
-          + SOURCE_MARKS.get(item.source, "").format(derived=item.derived) for item in items),
+        _("Qualification checklist"),
+        *(f"  {VERDICT_MARKS[item.verdict.value]} {item.label:<13} {one_line(item.answer)}"
+          + ("  " + _(SOURCE_MARKS[item.source]).format(derived=item.derived) if item.source in SOURCE_MARKS else "")
+          for item in items),
     ]
     if lead.notes:
-        lines += ["", "Notes", *("  " + printable(line) for line in lead.notes.splitlines())]
-    lines += ["", "History", *([_event_line(event) for event in history] or ["  no decisions yet"])]
+        lines += ["", _("Notes"), *("  " + printable(line) for line in lead.notes.splitlines())]
+    lines += ["", _("History"), *([_event_line(event) for event in history] or ["  " + _("no decisions yet")])]
     print("\n".join(lines), file=out)
     return 0
 
@@ -428,7 +473,8 @@ def cmd_accept(args: argparse.Namespace, out: TextIO) -> int:
         lead = service.decisions.accept(args.id, expected_version=before.version)
     except IllegalMove as exc:
         raise _named(service, args.id, exc) from None
-    print(f"accepted #{lead.id} {one_line(lead.name) or '(no name)'}: {before.stage.label} → {lead.stage.label}",
+    print(_("accepted #{id} {name}: {before} → {after}").format(
+        id=lead.id, name=one_line(lead.name) or _("(no name)"), before=before.stage.label, after=lead.stage.label),
           file=out)
     return 0
 
@@ -449,19 +495,20 @@ def cmd_return(args: argparse.Namespace, out: TextIO) -> int:
         lead = service.decisions.return_lead(args.id, decision, expected_version=before.version)
     except IllegalMove as exc:
         raise _named(service, args.id, exc) from None
-    print(
-        f"returned #{lead.id} {one_line(lead.name) or '(no name)'} ({decision.reason.value}): "
-        f"{before.stage.label} → {lead.stage.label}",
-        file=out,
-    )
+    print(_("returned #{id} {name} ({reason}): {before} → {after}").format(
+        id=lead.id, name=one_line(lead.name) or _("(no name)"), reason=decision.reason.value,
+        before=before.stage.label, after=lead.stage.label), file=out)
     return 0
 
 
 def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
     lead, undone = _service(args).decisions.undo_last()
-    where = f"owned by {one_line(lead.owner)}" if lead.owner else "in the unassigned pool"
-    print(f"undid your {undone.action} of #{lead.id} {one_line(lead.name) or '(no name)'}: "
-          f"back to {lead.stage.label}, {where}", file=out)
+    where = _("owned by {login}").format(login=one_line(lead.owner)) if lead.owner else _("in the unassigned pool")
+    undid = {"accept": N_("undid your accept of #{id} {name}: back to {stage}, {where}"),
+             "return": N_("undid your return of #{id} {name}: back to {stage}, {where}")}
+    print(_(undid.get(undone.action, "undid your " + undone.action + " of #{id} {name}: back to {stage}, {where}"))
+          .format(id=lead.id, name=one_line(lead.name) or _("(no name)"), stage=lead.stage.label, where=where),
+          file=out)
     return 0
 
 
@@ -471,8 +518,8 @@ def cmd_recycle(args: argparse.Namespace, out: TextIO) -> int:
         lead = service.decisions.recycle(args.id)
     except IllegalMove as exc:
         raise _named(service, args.id, exc) from None
-    print(f"recycled #{lead.id} {one_line(lead.name) or '(no name)'}: returned (SRL) → MQL, "
-          f"back in the pool (recycled {lead.recycle_count}×)", file=out)
+    print(_("recycled #{id} {name}: returned (SRL) → MQL, back in the pool (recycled {count}×)").format(
+        id=lead.id, name=one_line(lead.name) or _("(no name)"), count=lead.recycle_count), file=out)
     return 0
 
 
@@ -482,8 +529,9 @@ def cmd_answer(args: argparse.Namespace, out: TextIO) -> int:
     value = None if args.value == "derived" else args.value
     lead = service.decisions.set_answer(args.id, args.question, value, expected_version=before.version)
     item = next(item for item in service.decisions.checklist(lead) if item.question == args.question)
-    print(f"#{lead.id} {args.question}: {one_line(item.answer)} ({item.source}); "
-          f"score {before.score} → {lead.score}", file=out)
+    print(_("#{id} {question}: {answer} ({source}); score {before} → {after}").format(
+        id=lead.id, question=item.label, answer=one_line(item.answer), source=item.source_label,
+        before=before.score, after=lead.score), file=out)
     return 0
 
 
@@ -492,7 +540,8 @@ def cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
     before = service.decisions.lead(args.id)
     grade = None if args.grade == "none" else args.grade
     lead = service.decisions.set_grade(args.id, grade, expected_version=before.version)
-    print(f"#{lead.id} grade {lead.grade or 'none'} (score {lead.score})", file=out)
+    print(_("#{id} grade {grade} (score {score})").format(id=lead.id, grade=lead.grade or _("none"),
+                                                           score=lead.score), file=out)
     return 0
 
 
@@ -504,7 +553,8 @@ def _progress(what: str, stream: TextIO) -> Callable[[int, int], None] | None:
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // total if total else width
-        stream.write(f"\r{what} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
+        stream.write(f"\r{_(what)} [{'#' * filled}{'.' * (width - filled)}] "
+                     f"{language.number(done)}/{language.number(total)}")
         if done >= total:
             stream.write("\n")
         stream.flush()
@@ -514,8 +564,9 @@ def _progress(what: str, stream: TextIO) -> Callable[[int, int], None] | None:
 
 def cmd_scoring_rescore(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
-    print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
+    done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
+    print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
+                                                         stamp=service.rules.stamp), file=out)
     return 0
 
 
@@ -530,12 +581,14 @@ def cmd_scoring_show(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     found = service.context.store.rules_in_force()
     if found is None:
-        print("# the rules shipped with triage are in force (the team has adopted no version yet); "
-              "`triage scoring show --default` prints them with their comments", file=out)
+        print("# " + _("the rules shipped with triage are in force (the team has adopted no version yet); "
+                       "`triage scoring show --default` prints them with their comments"), file=out)
         out.write(rules_to_toml(service.rules))
     else:
-        out.write(rules_to_toml(found.rules(), f"rules in force: #{found.number}, version {found.version}, "
-                                               f"adopted by {found.adopted_by} at {found.adopted_at:%Y-%m-%d %H:%M} UTC"))
+        out.write(rules_to_toml(found.rules(), _("rules in force: #{number}, version {version}, adopted by {login} "
+                                                 "at {moment} UTC").format(
+            number=found.number, version=found.version, login=found.adopted_by,
+            moment=f"{found.adopted_at:%Y-%m-%d %H:%M}")))
     return 0
 
 
@@ -544,15 +597,17 @@ def cmd_scoring_adopt(args: argparse.Namespace, out: TextIO) -> int:
 
     path = args.path or args.rules
     if not path:
-        raise UsageError("which rules? give the file: triage scoring adopt PATH")
+        raise UsageError(_("which rules? give the file: triage scoring adopt PATH"))
     service = _service(args)
     proposal = load_rules(path)
     changes = rules_difference(service.rules, proposal)
-    where = service.scoring.adopt_rules(proposal, note=f"from {Path(path).name}")
-    print(f"adopted rules version {proposal.version} as {where}, changing {counted(len(changes), 'setting')}",
+    where = service.scoring.adopt_rules(proposal, note=_("from {file}").format(file=Path(path).name))
+    print(_("adopted rules version {version} as {where}, changing {settings}").format(
+        version=proposal.version, where=where, settings=counted(len(changes), "{count} setting", "{count} settings")),
           file=out)
-    done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
-    print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
+    done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
+    print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
+                                                         stamp=service.rules.stamp), file=out)
     return 0
 
 
@@ -562,11 +617,12 @@ def cmd_scoring_history(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps([version.model_dump(mode="json", exclude={"text"}) for version in versions],
                          ensure_ascii=False, indent=2), file=out)
     elif not versions:
-        print("no version adopted yet: the rules shipped with triage are in force", file=out)
+        print(_("no version adopted yet: the rules shipped with triage are in force"), file=out)
+    word = _("version")
     for version in versions if not args.json else ():
-        in_force = "  in force" if version is versions[-1] else ""
-        print(f"#{version.number:<4} version {printable(version.version):<10} {version.stamp:<20} "
-              f"{version.adopted_at:%Y-%m-%d %H:%M}  {one_line(version.adopted_by):<12} {one_line(version.note)}"
+        in_force = "  " + _("in force") if version is versions[-1] else ""
+        print(f"#{version.number:<4} {word} {printable(version.version):<10} {version.stamp:<20} "
+              f"{_at(version.adopted_at)}  {one_line(version.adopted_by):<12} {one_line(version.note)}"
               f"{in_force}", file=out)
     return 0
 
@@ -574,33 +630,42 @@ def cmd_scoring_history(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_scoring_revert(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     adopted = service.scoring.revert_rules(args.number)
-    print(f"rules #{args.number} (version {printable(adopted.version)}) are in force again, as #{adopted.number}",
-          file=out)
-    done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
-    print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
+    print(_("rules #{number} (version {version}) are in force again, as #{new}").format(
+        number=args.number, version=printable(adopted.version), new=adopted.number), file=out)
+    done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
+    print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
+                                                         stamp=service.rules.stamp), file=out)
     return 0
 
 
 def _points(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:+g}" if value else "0"
+    if language.current() == "en" or not value:
+        return f"{value:+g}" if value else "0"
+    return ("+" if value > 0 else "-") + language.number(abs(value))
 
 
 def cmd_scoring_report(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
-    report = service.scoring.report()
+    if args.json:
+        with language.speaking("en"):  # the report's message and labels the same in every language
+            report = service.scoring.report()
+    else:
+        report = service.scoring.report()
     if args.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2), file=out)
     else:
         out.write(report_text(report))
     if args.adopt:
         if report.proposal is None:
-            raise TriageError(f"nothing to adopt: {report.message}")
-        where = service.scoring.adopt_rules(report.proposal, note="proposed by the scoring report")
-        print(f"adopted rules version {report.proposal.version} as {where}", file=out)
-        done = service.scoring.rescore(progress=_progress("scoring", sys.stderr))
-        print(f"scored {counted(done, 'lead')} with rules {service.rules.stamp}", file=out)
+            raise TriageError(_("nothing to adopt: {why}").format(why=report.message))
+        where = service.scoring.adopt_rules(report.proposal, note=_("proposed by the scoring report"))
+        print(_("adopted rules version {version} as {where}").format(version=report.proposal.version, where=where),
+              file=out)
+        done = service.scoring.rescore(progress=_progress(N_("scoring"), sys.stderr))
+        print(_("scored {leads} with rules {stamp}").format(leads=counted(done, "{count} lead", "{count} leads"),
+                                                         stamp=service.rules.stamp), file=out)
     return 0
 
 
@@ -627,33 +692,37 @@ def report_json(report) -> dict[str, Any]:
 
 def report_text(report) -> str:
     lines = [one_line(line) for line in report.summary()]
-    lines += ["", f"{'answer':<28} {'decided':>8} {'accepted':>9} {'current':>8} {'proposed':>9}",
-              f"{'base':<28} {'':>8} {'':>9} {_points(report.base_current):>8} {_points(report.base_proposed):>9}"]
+    answer, decided, accepted, current, proposed, base = (
+        _("answer"), _("decided"), _("accepted"), _("current"), _("proposed"), _("base"))
+    lines += ["", f"{answer:<28} {decided:>8} {accepted:>9} {current:>8} {proposed:>9}",
+              f"{base:<28} {'':>8} {'':>9} {_points(report.base_current):>8} {_points(report.base_proposed):>9}"]
     for figures in report.features:
         lines.append(
-            f"{figures.label[:28]:<28} {figures.decided:>8} {figures.acceptance_rate:>8.0%} "
+            f"{figures.label[:28]:<28} {language.number(figures.decided):>8} {language.percent(figures.acceptance_rate):>8} "
             f"{_points(figures.current_points):>8} {_points(figures.proposed_points):>9}"
         )
     if report.proposal is not None:
-        lines += ["", f"A team lead adopts the proposal as version {report.proposal.version} with "
-                      "`triage scoring report --adopt`."]
+        lines += ["", _("A team lead adopts the proposal as version {version} with "
+                        "`triage scoring report --adopt`.").format(version=report.proposal.version)]
     return "\n".join(lines) + "\n"
 
 
 def cmd_take(args: argparse.Namespace, out: TextIO) -> int:
     lead = _service(args).decisions.take()
     if lead is None:
-        raise TriageError("the unassigned pool is empty: nothing to take")
+        raise TriageError(_("the unassigned pool is empty: nothing to take"))
     print(lead.id, file=out)
     return 0
 
 
 def _member_line(member: TeamMember) -> str:
-    parts = [f"{one_line(member.login):<12} {one_line(member.name):<24} {ROLE_LABELS[member.role]:<12}",
-             f"capacity {member.capacity:g}", f"cap {member.cap}" if member.cap is not None else "no cap"]
+    parts = [f"{one_line(member.login):<12} {one_line(member.name):<24} {member.role.label:<12}",
+             _("capacity {capacity}").format(capacity=_number(member.capacity)),
+             _("cap {cap}").format(cap=member.cap) if member.cap is not None else _("no cap")]
     if member.countries or member.languages:
-        parts.append("covers " + ", ".join([*member.countries, *member.languages]))
-    parts += [f"away {period.since}..{period.until}" for period in member.away]
+        parts.append(_("covers {where}").format(where=", ".join([*member.countries, *member.languages])))
+    parts += [_("away {first}..{last}").format(first=_day(period.since), last=_day(period.until))
+              for period in member.away]
     return "  ".join(parts)
 
 
@@ -662,7 +731,7 @@ def cmd_team_list(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         print(json.dumps([member.model_dump(mode="json") for member in team], ensure_ascii=False, indent=2), file=out)
     elif not team:
-        print("no team yet: nothing is enforced; `triage team add LOGIN --name NAME --role lead` starts one",
+        print(_("no team yet: nothing is enforced; `triage team add LOGIN --name NAME --role lead` starts one"),
               file=out)
     else:
         for member in team:
@@ -689,8 +758,8 @@ def cmd_team_add(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     team_logins = service.context.store.connected_user() is not None
     service.team.add_member(member, password=_password(args, required=team_logins))
-    print(f"added {_member_line(member)}" + (" with a database login of the same name" if team_logins else ""),
-          file=out)
+    print((_("added {member} with a database login of the same name") if team_logins else _("added {member}"))
+          .format(member=_member_line(member)), file=out)
     return 0
 
 
@@ -698,24 +767,27 @@ def cmd_team_set(args: argparse.Namespace, out: TextIO) -> int:
     changes = _member_changes(args)
     password = _password(args, required=False)
     if not changes and password is None:
-        raise UsageError("nothing to change: give --name, --role, --capacity, --cap, --countries, --languages "
-                         "or --password-stdin")
+        raise UsageError(_("nothing to change: give --name, --role, --capacity, --cap, --countries, --languages "
+                           "or --password-stdin"))
     member = _service(args).team.update_member(args.member, password=password, **changes)
-    print(f"changed {_member_line(member)}" + (" and the login's password" if password else ""), file=out)
+    print((_("changed {member} and the login's password") if password else _("changed {member}"))
+          .format(member=_member_line(member)), file=out)
     return 0
 
 
 def cmd_team_remove(args: argparse.Namespace, out: TextIO) -> int:
     service = _service(args)
     service.team.remove_member(args.member)
-    ended = " and ended the database login" if service.context.store.connected_user() is not None else ""
-    print(f"removed {one_line(args.member)} from the team{ended}", file=out)
+    removed = (_("removed {login} from the team and ended the database login")
+               if service.context.store.connected_user() is not None else _("removed {login} from the team"))
+    print(removed.format(login=one_line(args.member)), file=out)
     return 0
 
 
 def cmd_team_away(args: argparse.Namespace, out: TextIO) -> int:
     member = _service(args).team.set_away(args.member, args.since, args.until)
-    print(f"{one_line(member.login)} away {args.since}..{args.until}", file=out)
+    print(_("{login} away {first}..{last}").format(login=one_line(member.login), first=_day(args.since),
+                                                    last=_day(args.until)), file=out)
     return 0
 
 
@@ -724,11 +796,13 @@ def _period(text: str) -> tuple[date, date]:
     first, dots, last = text.strip().partition("..")
     if not dots:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a period FROM..TO, e.g. 01.03.2027..31.03.2027 (days as {DAY_FORMATS})")
+            _("{text} is not a period FROM..TO, e.g. 01.03.2027..31.03.2027 (days as {formats})").format(
+                text=repr(text), formats=DAY_FORMATS))
     try:
         return parse_day(first), parse_day(last)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a period FROM..TO: {exc}") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a period FROM..TO: {problem}").format(
+            text=repr(text), problem=exc)) from None
 
 
 def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
@@ -738,27 +812,30 @@ def cmd_assign(args: argparse.Namespace, out: TextIO) -> int:
     if args.replay:
         since, until = args.replay
         if until < since:
-            raise UsageError("the replay period ends before it starts")
-        service.context.require_team_lead("replay assignments")
+            raise UsageError(_("the replay period ends before it starts"))
+        service.context.require_team_lead(_("replay assignments"))
         start = datetime.combine(since, time(0), tzinfo=timezone.utc)
         end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=timezone.utc)
         rows = service.team.replay(start, end)
-        print(f"leads handed over {since}..{until}, assigned again under today's team and rules:", file=out)
-        print(f"{'rep':<12} {'replay leads':>12} {'points':>8}   {'actual leads':>12} {'points':>8}", file=out)
+        print(_("leads handed over {first}..{last}, assigned again under today's team and rules:").format(
+            first=_day(since), last=_day(until)), file=out)
+        rep, replayed, points, actual = _("rep"), _("replay leads"), _("points"), _("actual leads")
+        print(f"{rep:<12} {replayed:>12} {points:>8}   {actual:>12} {points:>8}", file=out)
         for row in rows:
             print(f"{one_line(row.login):<12} {row.replay_count:>12} {row.replay_score:>8}   "
                   f"{row.actual_count:>12} {row.actual_score:>8}", file=out)
         return 0
-    verb = "would assign" if args.dry_run else "assigned"
     assigned = staying = 0
     for outcome in service.team.assign_pool_batches(dry_run=args.dry_run):
         out.write("".join(f"#{assignment.lead_id} → {one_line(assignment.reason)}\n"
                           for assignment in outcome.assignments))
-        out.write("".join(f"#{lead_id} stays in the pool: {one_line(why)}\n" for lead_id, why in outcome.unassigned))
+        out.write("".join(_("#{id} stays in the pool: {why}").format(id=lead_id, why=one_line(why)) + "\n"
+                          for lead_id, why in outcome.unassigned))
         assigned += len(outcome.assignments)
         staying += len(outcome.unassigned)
-    print(f"{verb} {counted(assigned, 'lead')}; {staying:,} {'stays' if staying == 1 else 'stay'} "
-          "in the pool", file=out)
+    done = (_("would assign {leads}; {staying}") if args.dry_run else _("assigned {leads}; {staying}"))
+    print(done.format(leads=counted(assigned, "{count} lead", "{count} leads"),
+                      staying=counted(staying, "{count} stays in the pool", "{count} stay in the pool")), file=out)
     return 0
 
 
@@ -766,8 +843,10 @@ def cmd_reassign(args: argparse.Namespace, out: TextIO) -> int:
     to = None if args.to == "pool" else args.to
     done = _service(args).team.reassign(args.ids, to)
     skipped = sorted(set(args.ids) - set(done))
-    print(f"reassigned {counted(len(done), 'lead')} to {to or 'the pool'}"
-          + (f"; not open MQLs, left alone: {', '.join(map(str, skipped))}" if skipped else ""), file=out)
+    print(_("reassigned {leads} to {whom}").format(leads=counted(len(done), "{count} lead", "{count} leads"),
+                                                    whom=to or _("the pool"))
+          + ("; " + _("not open MQLs, left alone: {ids}").format(ids=", ".join(map(str, skipped))) if skipped else ""),
+          file=out)
     return 0
 
 
@@ -791,16 +870,21 @@ def cmd_sla(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n]\n")
     else:
         shown = 0
+        pool = _("pool")
         for lead, status in found:
-            print(f"#{lead.id:<7} {status.state.value:<9} {status.text():<10} due {status.due.astimezone():%Y-%m-%d %H:%M}"
-                  f"  {one_line(lead.owner or 'pool'):<12} {one_line(lead.name)}", file=out)
+            due = _("due {moment}").format(moment=_at(status.due))
+            state = status.state.value if language.current() == "en" else status.state.label
+            print(f"#{lead.id:<7} {state:<9} {status.text():<10} {due}"
+                  f"  {one_line(lead.owner or pool):<12} {one_line(lead.name)}", file=out)
             shown += 1
         if shown < breached + soon:
-            print(f"the most urgent {shown:,} of {breached + soon:,} (--all lists every one)", file=out)
-        print(f"{breached:,} breached, {soon:,} soon due "
-              f"(SLA {service.rules.sla.hours.get(Stage.MQL, 0):g} business hours per MQL)", file=out)
+            print(_("the most urgent {shown} of {total} (--all lists every one)").format(
+                shown=language.number(shown), total=language.number(breached + soon)), file=out)
+        print(_("{breached} breached, {soon} soon due (SLA {hours} business hours per MQL)").format(
+            breached=language.number(breached), soon=language.number(soon),
+            hours=_number(service.rules.sla.hours.get(Stage.MQL, 0))), file=out)
     if args.apply:
-        service.context.require_team_lead("act on SLA breaches")
+        service.context.require_team_lead(_("act on SLA breaches"))
         for lead_id, what in service.team.apply_breach_policy():
             print(f"#{lead_id} {what}", file=out)
     return 0
@@ -823,35 +907,37 @@ def sla_volume(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from triage.files.importing import UnreadableFile, parse_mapping
-    from triage.domain.text import counted
 
     service = _service(args)
-    bar = _progress("importing", sys.stderr)
+    bar = _progress(N_("importing"), sys.stderr)
     try:
         summary = service.transfer.import_file(
             Path(args.path), encoding=args.encoding, mapping=parse_mapping(args.map or []),
             progress=(lambda share: bar(int(share * 1000), 1000)) if bar else None,
         )
     except UnreadableFile as exc:
-        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+        print(_("{prog}: error: {message}").format(prog=PROG, message=one_line(exc)), file=sys.stderr)
         return 2
     if summary.unknown_columns:
-        print(f"columns not mapped to a field, kept with each lead: {one_line(', '.join(summary.unknown_columns))} "
-              "(--map COLUMN=FIELD to read one as a field)", file=out)
+        print(_("columns not mapped to a field, kept with each lead: {columns} "
+                "(--map COLUMN=FIELD to read one as a field)").format(
+                    columns=one_line(", ".join(summary.unknown_columns))), file=out)
     if summary.ignored_columns:
-        print(f"columns not imported (triage keeps its own): {one_line(', '.join(summary.ignored_columns))}",
-              file=out)
+        print(_("columns not imported (triage keeps its own): {columns}").format(
+            columns=one_line(", ".join(summary.ignored_columns))), file=out)
     if summary.unknown_channels:
         more = len(summary.unknown_channels) - 20
-        print(f"channels not known, kept with the lead as channel other: "
-              f"{one_line(', '.join(summary.unknown_channels[:20]))}{f' and {more} more' if more > 0 else ''}",
-              file=out)
+        print(_("channels not known, kept with the lead as channel other: {channels}").format(
+            channels=one_line(", ".join(summary.unknown_channels[:20])))
+              + (" " + _("and {count} more").format(count=language.number(more)) if more > 0 else ""), file=out)
     if summary.rejects_path:
-        print(f"rejected rows, unchanged, with the reason: {printable(summary.rejects_path)}", file=out)
+        print(_("rejected rows, unchanged, with the reason: {path}").format(path=printable(summary.rejects_path)),
+              file=out)
     if summary.imported:
         assigned = service.team.assign_imported(summary)
         if assigned:
-            print(f"assigned {counted(assigned, 'new MQL')} to the reps", file=out)
+            print(_("assigned {leads} to the reps").format(leads=counted(assigned, "{count} new MQL", "{count} new MQLs")),
+                  file=out)
     print(summary.line(), file=out)
     return summary.exit_code
 
@@ -864,16 +950,17 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
     fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
     if fmt not in ("csv", "xlsx", "json"):
-        raise UsageError(f"cannot tell the format from {args.output!r}: give --format csv, xlsx or json")
+        raise UsageError(_("cannot tell the format from {path}: give --format csv, xlsx or json").format(
+            path=repr(args.output)))
     if fmt == "xlsx" and args.output == "-":
-        raise UsageError("an XLSX workbook needs a file: -o PATH.xlsx")
+        raise UsageError(_("an XLSX workbook needs a file: -o PATH.xlsx"))
     since = datetime.combine(args.since, time(0), tzinfo=timezone.utc) if args.since else None
     until = datetime.combine(args.until + timedelta(days=1), time(0), tzinfo=timezone.utc) if args.until else None
     style = EXCEL_STYLES[args.excel] if args.excel else CsvStyle()
     if args.delimiter is not None:
         style = CsvStyle(args.delimiter, style.decimal_comma)
     if fmt != "csv" and (args.excel or args.delimiter is not None):
-        raise UsageError("--excel and --delimiter are for CSV files")
+        raise UsageError(_("--excel and --delimiter are for CSV files"))
     transfer = _service(args).transfer
     if args.kind == "leads" and fmt != "xlsx":  # the database formats the cells
         columns, pages = transfer.export_lead_pages(fmt, since, until)
@@ -900,10 +987,18 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             with open(args.output, "w", encoding=encoding, newline="") as stream:
                 count = write(stream)
         except OSError as exc:
-            raise TriageError(f"cannot write {args.output}: {exc.strerror}") from None
+            raise TriageError(_("cannot write {path}: {problem}").format(path=args.output, problem=exc.strerror)) from None
     if args.output != "-":
-        print(f"exported {count} rows ({args.kind}, {fmt}) to {printable(args.output)}", file=out)
+        print(_("exported {rows} ({kind}, {format}) to {path}").format(
+            rows=_rows(count), kind=args.kind, format=fmt, path=printable(args.output)), file=out)
     return 0
+
+
+def _rows(count: int) -> str:
+    """"1204 rows" in English as ever (no thousands separator there), "1.204 Zeilen" in German."""
+    if language.current() == "en":
+        return f"{count} rows"
+    return counted(count, "{count} row", "{count} rows")
 
 
 def _intake(args: argparse.Namespace):
@@ -939,25 +1034,26 @@ def cmd_web(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_token_add(args: argparse.Namespace, out: TextIO) -> int:
     token = _intake(args).add_token(args.name)
     print(token, file=out)
-    print(f"the token for {one_line(args.name)}; it is shown this once: keep it in the automation tool",
-          file=sys.stderr)
+    print(_("the token for {name}; it is shown this once: keep it in the automation tool").format(
+        name=one_line(args.name)), file=sys.stderr)
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace, out: TextIO) -> int:
     _intake(args).revoke_token(args.name)
-    print(f"revoked the token {one_line(args.name)}", file=out)
+    print(_("revoked the token {name}").format(name=one_line(args.name)), file=out)
     return 0
 
 
 def cmd_token_list(args: argparse.Namespace, out: TextIO) -> int:
     tokens = _intake(args).tokens()
     if not tokens:
-        print("no tokens: `triage token add NAME` makes one", file=out)
+        print(_("no tokens: `triage token add NAME` makes one"), file=out)
+    made_by = _("made by")
     for token in tokens:
-        state = f"revoked {token['revoked_at']:%Y-%m-%d %H:%M}" if token["revoked_at"] else "in use"
-        print(f"{one_line(token['name']):<20} made by {one_line(token['created_by']):<12} "
-              f"{token['created_at']:%Y-%m-%d %H:%M}  {state}", file=out)
+        state = _("revoked {moment}").format(moment=_at(token["revoked_at"])) if token["revoked_at"] else _("in use")
+        print(f"{one_line(token['name']):<20} {made_by} {one_line(token['created_by']):<12} "
+              f"{_at(token['created_at'])}  {state}", file=out)
     return 0
 
 
@@ -967,15 +1063,20 @@ def cmd_webhooks_log(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(deliveries, ensure_ascii=False, indent=2, default=str), file=out)
         return 0
     if not deliveries:
-        print("nothing sent yet: no decision a webhook of the rules wants", file=out)
+        print(_("nothing sent yet: no decision a webhook of the rules wants"), file=out)
+    english = language.current() == "en"
+    lead_word = _("lead")
     for item in deliveries:
         if item["state"] == "delivered":
-            state = f"delivered {item['delivered_at']:%Y-%m-%d %H:%M:%S} (HTTP {item['last_status']})"
+            when = f"{item['delivered_at']:%Y-%m-%d %H:%M:%S}" if english else language.moment(item["delivered_at"])
+            state = _("delivered {moment} (HTTP {status})").format(moment=when, status=item["last_status"])
         else:
-            state = (f"pending, next try {item['next_attempt_at']:%H:%M:%S}"
-                     + (f"; last: {one_line(item['last_error'])}" if item["last_error"] else ""))
-        print(f"#{item['id']:<5} {item['kind']:<12} lead {item['lead_id']:<7} {one_line(item['url'])}  "
-              f"{counted(item['attempts'], 'attempt')}  {state}", file=out)
+            when = f"{item['next_attempt_at']:%H:%M:%S}" if english else language.clock_time(item["next_attempt_at"])
+            state = (_("pending, next try {time}").format(time=when)
+                     + ("; " + _("last: {error}").format(error=one_line(item["last_error"])) if item["last_error"] else ""))
+        attempts = counted(item["attempts"], "{count} attempt", "{count} attempts")
+        print(f"#{item['id']:<5} {item['kind']:<12} {lead_word} {item['lead_id']:<7} {one_line(item['url'])}  "
+              f"{attempts}  {state}", file=out)
     return 0
 
 
@@ -1003,16 +1104,16 @@ EXISTING_ONLY = frozenset({
 # The parser
 
 
-def _choice(enum: type[StrEnum], what: str) -> Callable[[str], Any]:
+def _choice(enum: type[StrEnum], refusal: str) -> Callable[[str], Any]:
+    """A code of `enum`; else `refusal` ("unknown stage {text}; choose from {choices}")."""
     def convert(text: str):
         try:
             return enum(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"unknown {what} {text!r}; choose from {', '.join(member.value for member in enum)}"
-            ) from None
+            raise argparse.ArgumentTypeError(_(refusal).format(
+                text=repr(text), choices=", ".join(member.value for member in enum))) from None
 
-    convert.__name__ = what
+    convert.__name__ = enum.__name__.lower()
     return convert
 
 
@@ -1020,16 +1121,16 @@ def _count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=repr(text))) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
+        raise argparse.ArgumentTypeError(_("{value} is negative").format(value=value))
     return value
 
 
 def _delimiter(text: str) -> str:
     given = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ","}.get(text.lower(), text)
     if given not in (",", ";", "\t", "|"):
-        raise argparse.ArgumentTypeError(f"{text!r}: use ',', ';', 'tab' or '|'")
+        raise argparse.ArgumentTypeError(_("{text}: use ',', ';', 'tab' or '|'").format(text=repr(text)))
     return given
 
 
@@ -1037,7 +1138,7 @@ def _lead_id(text: str) -> int:
     try:
         return int(text.removeprefix("#"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a lead id (a number, e.g. 42)") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a lead id (a number, e.g. 42)").format(text=repr(text))) from None
 
 
 def _date(text: str) -> date:
@@ -1067,129 +1168,148 @@ def _language_given(argv: list[str]) -> str | None:
     return None
 
 
+#: argparse's own texts ("usage: ", "options", its errors), in the cli catalog: argparse looks
+#: each up through its module's `_` when it needs it, which build_parser points at ours.
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("argument %(argument_name)s: %(message)s"), N_("unrecognized arguments: %s"),
+    N_("not allowed with argument %s"), N_("ignored explicit argument %r"),
+    N_("the following arguments are required: %s"), N_("one of the arguments %s is required"),
+    N_("expected one argument"), N_("expected at most one argument"), N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"), N_("invalid %(type)s value: %(value)r"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("%(prog)s: error: %(message)s\n"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    # argparse's texts in the language in use (its headings are read when a parser is made).
+    setattr(argparse, "_", _)
+    setattr(argparse, "ngettext", language.ngettext)
     # The global options, accepted before and after the command: SUPPRESS keeps a value
     # given before the command from being reset by the command's own default.
     common = Parser(add_help=False)
     common.add_argument("--db", dest="db_given", metavar="URL", default=argparse.SUPPRESS,
-                        help="database URL, e.g. sqlite:///path/to/triage.db (default: $TRIAGE_DB, "
-                             "else triage.db in your user data directory)")
+                        help=_("database URL, e.g. sqlite:///path/to/triage.db (default: $TRIAGE_DB, "
+                             "else triage.db in your user data directory)"))
     common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
-                        help=f"work on the demo database that 'triage demo' opens ({printable(demo_file())})")
+                        help=_("work on the demo database that 'triage demo' opens ({path})").format(
+                            path=printable(demo_file())))
     common.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
-                        help="act as this team member (a team lead's, on SQLite; the audit trail names both); "
-                             "default: your system login; on PostgreSQL always the login you connect with")
+                        help=_("act as this team member (a team lead's, on SQLite; the audit trail names both); "
+                             "default: your system login; on PostgreSQL always the login you connect with"))
     common.add_argument("--rules", metavar="PATH", default=argparse.SUPPRESS,
-                        help="a scoring rules file to propose: shows what it would change; the team's "
-                             "rules in force live in the database (see `triage scoring`)")
+                        help=_("a scoring rules file to propose: shows what it would change; the team's "
+                             "rules in force live in the database (see `triage scoring`)"))
     common.add_argument("--sign-in", dest="sign_in", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)  # the app of a `triage web` tab on PostgreSQL
     common.add_argument("--lang", choices=sorted(language.LANGUAGES), default=argparse.SUPPRESS,
-                        help="the language to speak: en, de or nl (default: $TRIAGE_LANG, else the locale, "
-                             "else en); --json and exported values stay the same in every language")
+                        help=_("the language to speak: en, de or nl (default: $TRIAGE_LANG, else the locale, "
+                             "else en); --json and exported values stay the same in every language"))
     parser = Parser(
         prog=PROG, parents=[common],
-        description="Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
+        description=_("Inside-sales lead triage: work the queue of marketing-qualified leads (MQLs), "
                     "accept them (SAL) or return them to marketing with a reason. "
-                    "Without a command, opens the app.",
-        epilog=f"Start with 'triage demo' to try it on {DEMO_LEADS} demo leads. They live in their own "
-               f"database, {printable(demo_file())}: add --demo to any command to work on it, "
-               f"e.g. 'triage --demo list'.",
+                    "Without a command, opens the app."),
+        epilog=_("Start with 'triage demo' to try it on {count} demo leads. They live in their own "
+                 "database, {path}: add --demo to any command to work on it, "
+                 "e.g. 'triage --demo list'.").format(count=DEMO_LEADS, path=printable(demo_file())),
     )
     parser.set_defaults(handler=cmd_app)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title=_("commands"), metavar="COMMAND")
 
     def command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help, description=description)
         sub.set_defaults(handler=handler, command_parser=sub)
         return sub
 
-    command("demo", cmd_demo, "open the app on a demo database",
-            f"Open the app on a demo database: {printable(demo_file())} unless --db is given. An "
-            f"empty one is first seeded with {DEMO_LEADS} realistic leads and {DEMO_REPS} reps. "
-            f"Other commands work on it with --demo, e.g. 'triage --demo list'.")
+    command("demo", cmd_demo, _("open the app on a demo database"),
+            _("Open the app on a demo database: {path} unless --db is given. An "
+              "empty one is first seeded with {leads} realistic leads and {reps} reps. "
+              "Other commands work on it with --demo, e.g. 'triage --demo list'.").format(
+                path=printable(demo_file()), leads=DEMO_LEADS, reps=DEMO_REPS))
 
-    seed = command("seed", cmd_seed, "fill a database with demo leads and reps",
-                   "Fill the database with realistic German, Dutch and English demo leads and a team: "
+    seed = command("seed", cmd_seed, _("fill a database with demo leads and reps"),
+                   _("Fill the database with realistic German, Dutch and English demo leads and a team: "
                    "K reps, and you (--as) as team lead. The leads are MQLs waiting in the unassigned "
                    "pool, some of them handraisers (demo requests), unless --assign deals them to the "
-                   "reps. The same --seed gives the same leads.")
+                   "reps. The same --seed gives the same leads."))
     seed.add_argument("--leads", type=_count, default=DEMO_LEADS, metavar="N",
-                      help=f"how many leads (default {DEMO_LEADS})")
+                      help=_("how many leads (default {count})").format(count=DEMO_LEADS))
     seed.add_argument("--reps", type=_count, default=DEMO_REPS, metavar="K",
-                      help=f"how many reps (default {DEMO_REPS})")
-    seed.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    seed.add_argument("--assign", action="store_true", help="deal the leads round-robin to the reps")
+                      help=_("how many reps (default {count})").format(count=DEMO_REPS))
+    seed.add_argument("--seed", type=int, default=0, metavar="S", help=_("random seed (default 0)"))
+    seed.add_argument("--assign", action="store_true", help=_("deal the leads round-robin to the reps"))
 
-    listing = command("list", cmd_list, "list leads",
-                      "List leads by id: a table, or with --json a JSON array of every field.")
-    listing.add_argument("--stage", type=_choice(Stage, "stage"),
-                         help="only leads at this stage: " + ", ".join(stage.value for stage in Stage))
-    listing.add_argument("--owner", metavar="LOGIN", help="only leads owned by LOGIN")
-    listing.add_argument("--limit", type=_count, metavar="N", help="at most N leads")
-    listing.add_argument("--json", action="store_true", help="a JSON array, every field of each lead")
+    listing = command("list", cmd_list, _("list leads"),
+                      _("List leads by id: a table, or with --json a JSON array of every field."))
+    listing.add_argument("--stage", type=_choice(Stage, N_("unknown stage {text}; choose from {choices}")),
+                         help=_("only leads at this stage: ") + ", ".join(stage.value for stage in Stage))
+    listing.add_argument("--owner", metavar="LOGIN", help=_("only leads owned by LOGIN"))
+    listing.add_argument("--limit", type=_count, metavar="N", help=_("at most N leads"))
+    listing.add_argument("--json", action="store_true", help=_("a JSON array, every field of each lead"))
 
-    show = command("show", cmd_show, "one lead with its checklist and history",
-                   "Show one lead: its data, the qualification checklist and its history of decisions.")
-    show.add_argument("id", type=_lead_id, help="the lead's id")
-    show.add_argument("--json", action="store_true", help="JSON: every field, plus checklist and history")
+    show = command("show", cmd_show, _("one lead with its checklist and history"),
+                   _("Show one lead: its data, the qualification checklist and its history of decisions."))
+    show.add_argument("id", type=_lead_id, help=_("the lead's id"))
+    show.add_argument("--json", action="store_true", help=_("JSON: every field, plus checklist and history"))
 
-    accept = command("accept", cmd_accept, "accept an MQL: it becomes a SAL owned by you",
-                     "Accept a lead: the MQL becomes a sales-accepted lead (SAL), owned by you "
-                     "unless a rep already owns it.")
-    accept.add_argument("id", type=_lead_id, help="the lead's id")
+    accept = command("accept", cmd_accept, _("accept an MQL: it becomes a SAL owned by you"),
+                     _("Accept a lead: the MQL becomes a sales-accepted lead (SAL), owned by you "
+                     "unless a rep already owns it."))
+    accept.add_argument("id", type=_lead_id, help=_("the lead's id"))
 
-    ret = command("return", cmd_return, "return a lead to marketing with a reason",
-                  "Return a lead to marketing with a reason: path nurture makes it a sales-returned "
-                  "lead (SRL) that marketing keeps warm, path disqualify ends it for good.")
-    ret.add_argument("id", type=_lead_id, help="the lead's id")
-    ret.add_argument("--reason", required=True, type=_choice(ReturnReason, "reason"), metavar="CODE",
-                     help="why: " + "; ".join(f"{reason.value} ({reason.label})" for reason in ReturnReason))
-    ret.add_argument("--path", required=True, type=_choice(ReturnPath, "path"), metavar="PATH",
-                     help="nurture (not ready now) or disqualify (never a customer)")
-    ret.add_argument("--note", metavar="TEXT", help="a note for the review board (required with reason other)")
+    ret = command("return", cmd_return, _("return a lead to marketing with a reason"),
+                  _("Return a lead to marketing with a reason: path nurture makes it a sales-returned "
+                  "lead (SRL) that marketing keeps warm, path disqualify ends it for good."))
+    ret.add_argument("id", type=_lead_id, help=_("the lead's id"))
+    ret.add_argument("--reason", required=True, type=_choice(ReturnReason, N_("unknown reason {text}; choose from {choices}")), metavar="CODE",
+                     help=_("why: ") + "; ".join(f"{reason.value} ({reason.label})" for reason in ReturnReason))
+    ret.add_argument("--path", required=True, type=_choice(ReturnPath, N_("unknown path {text}; choose from {choices}")), metavar="PATH",
+                     help=_("nurture (not ready now) or disqualify (never a customer)"))
+    ret.add_argument("--note", metavar="TEXT", help=_("a note for the review board (required with reason other)"))
     ret.add_argument("--until", type=_date, metavar="DAY",
-                     help=f"when the contract ends, {DAY_FORMATS} (only with reason contract)")
+                     help=_("when the contract ends, {formats} (only with reason contract)").format(formats=DAY_FORMATS))
 
-    command("undo", cmd_undo, "undo your last accept or return",
-            "Undo your last accept or return: the lead is back as it was before (stage and owner), "
+    command("undo", cmd_undo, _("undo your last accept or return"),
+            _("Undo your last accept or return: the lead is back as it was before (stage and owner), "
             "with an undo in its history. Refused when anyone changed the lead since, or when "
-            "your last decision is undone already.")
+            "your last decision is undone already."))
 
-    command("recycle", cmd_recycle, "hand a nurtured lead back to sales as an MQL",
-            "Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
-            "unassigned pool again, and its recycle count goes up.").add_argument(
-        "id", type=_lead_id, help="the lead's id")
+    command("recycle", cmd_recycle, _("hand a nurtured lead back to sales as an MQL"),
+            _("Marketing hands a returned (nurtured) lead back to sales: it becomes an MQL in the "
+            "unassigned pool again, and its recycle count goes up.")).add_argument(
+        "id", type=_lead_id, help=_("the lead's id"))
 
-    command("take", cmd_take, "take the next lead from the unassigned pool; prints its id",
-            "Take the next MQL of the unassigned pool, in queue order (handraisers first), as "
+    command("take", cmd_take, _("take the next lead from the unassigned pool; prints its id"),
+            _("Take the next MQL of the unassigned pool, in queue order (handraisers first), as "
             "your own, and print its id. Reps taking at the same moment never get the same "
-            "lead. Exits 1 when the pool is empty.")
+            "lead. Exits 1 when the pool is empty."))
 
-    answer = command("answer", cmd_answer, "confirm or override a checklist answer",
-                     "Confirm or override one answer of a lead's qualification checklist; the lead "
+    answer = command("answer", cmd_answer, _("confirm or override a checklist answer"),
+                     _("Confirm or override one answer of a lead's qualification checklist; the lead "
                      "is scored again and the change is in its history. 'derived' takes an "
-                     "override back. Answers: " + "; ".join(
-                         f"{question}: {', '.join(code for code, _ in choices)}"
+                     "override back. Answers: ") + "; ".join(
+                         f"{question}: {', '.join(code for code, _label in choices)}"
                          for question, choices in CHOICES.items()))
-    answer.add_argument("id", type=_lead_id, help="the lead's id")
+    answer.add_argument("id", type=_lead_id, help=_("the lead's id"))
     answer.add_argument("question", choices=list(CHOICES), metavar="QUESTION",
                         help=", ".join(CHOICES))
-    answer.add_argument("value", metavar="VALUE", help="the answer, or 'derived'")
+    answer.add_argument("value", metavar="VALUE", help=_("the answer, or 'derived'"))
 
-    grade = command("grade", cmd_grade, "give a lead your own grade, A to D",
-                    "Give a lead the rep's own grade, A (best) to D, kept beside the computed "
-                    "score; 'none' clears it.")
-    grade.add_argument("id", type=_lead_id, help="the lead's id")
-    grade.add_argument("grade", choices=[*GRADES, "none"], metavar="GRADE", help="A, B, C, D or none")
+    grade = command("grade", cmd_grade, _("give a lead your own grade, A to D"),
+                    _("Give a lead the rep's own grade, A (best) to D, kept beside the computed "
+                    "score; 'none' clears it."))
+    grade.add_argument("id", type=_lead_id, help=_("the lead's id"))
+    grade.add_argument("grade", choices=[*GRADES, "none"], metavar="GRADE", help=_("A, B, C, D or none"))
 
     scoring = commands.add_parser(
-        "scoring", parents=[common], help="the scoring rules: report, show, rescore",
-        description="The scoring rules: what sales' decisions say about them, the rules in force, "
-                    "and scoring the stored leads again.")
-    scoring.set_defaults(handler=lambda args, out: scoring.error("choose report, show or rescore"),
+        "scoring", parents=[common], help=_("the scoring rules: report, show, rescore"),
+        description=_("The scoring rules: what sales' decisions say about them, the rules in force, "
+                    "and scoring the stored leads again."))
+    scoring.set_defaults(handler=lambda args, out: scoring.error(_("choose report, show or rescore")),
                          command_parser=scoring)
-    scoring_commands = scoring.add_subparsers(title="commands", metavar="COMMAND")
+    scoring_commands = scoring.add_subparsers(title=_("commands"), metavar="COMMAND")
 
     def scoring_command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
         sub = scoring_commands.add_parser(name, parents=[common], help=help, description=description)
@@ -1197,107 +1317,107 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     report = scoring_command(
-        "report", cmd_scoring_report, "acceptance per answer, current and proposed points",
-        "From the stored accept and return decisions: how often sales accepted leads with each "
+        "report", cmd_scoring_report, _("acceptance per answer, current and proposed points"),
+        _("From the stored accept and return decisions: how often sales accepted leads with each "
         "answer, the points of the rules in force beside points fitted to the decisions, and how "
         "well each ranks decisions held back from the fit (AUC). With too few decisions it says "
-        "so instead of proposing.")
-    report.add_argument("--json", action="store_true", help="the report as JSON")
+        "so instead of proposing."))
+    report.add_argument("--json", action="store_true", help=_("the report as JSON"))
     report.add_argument("--adopt", action="store_true",
-                        help="make the proposal the rules in force (team lead only) and score the leads again")
-    show_rules = scoring_command("show", cmd_scoring_show, "print the rules in force as TOML",
-                                 "Print the team's scoring rules in force as TOML, to copy and edit into a "
-                                 "proposal.")
-    adopt = scoring_command("adopt", cmd_scoring_adopt, "make a rules file the team's rules (team lead)",
-                            "Make the rules of a TOML file the rules in force for the whole team (a new "
-                            "version in the database) and score the leads again. Team lead only.")
-    adopt.add_argument("path", metavar="PATH", nargs="?", help="the rules file (default: --rules)")
-    history = scoring_command("history", cmd_scoring_history, "the versions of the rules, who adopted each",
-                              "Every version of the rules the team adopted, oldest first; the last is in force.")
-    history.add_argument("--json", action="store_true", help="a JSON array")
-    revert = scoring_command("revert", cmd_scoring_revert, "adopt an earlier version again (team lead)",
-                             "Make an earlier version (its #number in `triage scoring history`) the rules in "
-                             "force again, as a new version, and score the leads again.")
-    revert.add_argument("number", type=_count, metavar="N", help="the version's number, e.g. 3")
+                        help=_("make the proposal the rules in force (team lead only) and score the leads again"))
+    show_rules = scoring_command("show", cmd_scoring_show, _("print the rules in force as TOML"),
+                                 _("Print the team's scoring rules in force as TOML, to copy and edit into a "
+                                 "proposal."))
+    adopt = scoring_command("adopt", cmd_scoring_adopt, _("make a rules file the team's rules (team lead)"),
+                            _("Make the rules of a TOML file the rules in force for the whole team (a new "
+                            "version in the database) and score the leads again. Team lead only."))
+    adopt.add_argument("path", metavar="PATH", nargs="?", help=_("the rules file (default: --rules)"))
+    history = scoring_command("history", cmd_scoring_history, _("the versions of the rules, who adopted each"),
+                              _("Every version of the rules the team adopted, oldest first; the last is in force."))
+    history.add_argument("--json", action="store_true", help=_("a JSON array"))
+    revert = scoring_command("revert", cmd_scoring_revert, _("adopt an earlier version again (team lead)"),
+                             _("Make an earlier version (its #number in `triage scoring history`) the rules in "
+                             "force again, as a new version, and score the leads again."))
+    revert.add_argument("number", type=_count, metavar="N", help=_("the version's number, e.g. 3"))
     show_rules.add_argument("--default", action="store_true",
-                            help="the rules shipped with triage, with comments on every setting")
+                            help=_("the rules shipped with triage, with comments on every setting"))
     def member_options(sub: argparse.ArgumentParser, *, adding: bool) -> None:
-        sub.add_argument("member", metavar="LOGIN", help="the member's login")
-        sub.add_argument("--name", required=adding, help="the member's full name")
-        sub.add_argument("--role", type=_choice(Role, "role"), default=Role.REP if adding else None,
-                         help="rep, lead (team lead), board (review board) or marketing" + (" (default rep)" if adding else ""))
+        sub.add_argument("member", metavar="LOGIN", help=_("the member's login"))
+        sub.add_argument("--name", required=adding, help=_("the member's full name"))
+        sub.add_argument("--role", type=_choice(Role, N_("unknown role {text}; choose from {choices}")), default=Role.REP if adding else None,
+                         help=_("rep, lead (team lead), board (review board) or marketing") + (" " + _("(default rep)") if adding else ""))
         sub.add_argument("--capacity", type=_decimal, default=None, metavar="W",
-                         help="share of the leads relative to the others: 1 full time, 0.5 half (default 1)")
-        sub.add_argument("--cap", metavar="N", help="at most N open MQLs at once; 'none' for no cap")
-        sub.add_argument("--countries", metavar="DE,AT", help="countries covered, comma-separated (default all)")
-        sub.add_argument("--languages", metavar="de,nl", help="languages covered, comma-separated (default all)")
+                         help=_("share of the leads relative to the others: 1 full time, 0.5 half (default 1)"))
+        sub.add_argument("--cap", metavar="N", help=_("at most N open MQLs at once; 'none' for no cap"))
+        sub.add_argument("--countries", metavar="DE,AT", help=_("countries covered, comma-separated (default all)"))
+        sub.add_argument("--languages", metavar="de,nl", help=_("languages covered, comma-separated (default all)"))
         sub.add_argument("--password-stdin", action="store_true",
-                         help="PostgreSQL: read the member's login password from standard input"
-                              + (" (default: asked on the terminal)" if adding else " (default: unchanged)"))
+                         help=_("PostgreSQL: read the member's login password from standard input")
+                              + " " + (_("(default: asked on the terminal)") if adding else _("(default: unchanged)")))
 
-    team = commands.add_parser("team", parents=[common], help="the sales team: list, add, set, remove, away",
-                               description="The sales team, its roles, capacities, caps and away periods.")
-    team.set_defaults(handler=lambda args, out: team.error("choose list, add, set, remove or away"), command_parser=team)
-    team_commands = team.add_subparsers(title="commands", metavar="COMMAND")
+    team = commands.add_parser("team", parents=[common], help=_("the sales team: list, add, set, remove, away"),
+                               description=_("The sales team, its roles, capacities, caps and away periods."))
+    team.set_defaults(handler=lambda args, out: team.error(_("choose list, add, set, remove or away")), command_parser=team)
+    team_commands = team.add_subparsers(title=_("commands"), metavar="COMMAND")
 
     def team_command(name: str, handler, help: str, description: str) -> argparse.ArgumentParser:
         sub = team_commands.add_parser(name, parents=[common], help=help, description=description)
         sub.set_defaults(handler=handler, command_parser=sub)
         return sub
 
-    team_list = team_command("list", cmd_team_list, "who is on the team", "List the team's members.")
-    team_list.add_argument("--json", action="store_true", help="a JSON array, every field")
-    member_options(team_command("add", cmd_team_add, "add a member (team lead)",
-                                "Add a member to the team. Only a team lead may, once the team has "
-                                "members; the first member can be added by anyone."), adding=True)
-    member_options(team_command("set", cmd_team_set, "change a member (team lead)",
-                                "Change a member's name, role, capacity, cap or coverage."), adding=False)
-    remove = team_command("remove", cmd_team_remove, "take a member off the team (team lead)",
-                          "Take a member off the team; on PostgreSQL their database login ends too. "
-                          "Their decisions stay in the audit trail.")
-    remove.add_argument("member", metavar="LOGIN", help="the member's login")
-    away = team_command("away", cmd_team_away, "record an away period",
-                        "Record that a member is away from one day to another (both included): they get "
-                        "no leads meanwhile. Reps record their own; a team lead anyone's.")
-    away.add_argument("member", metavar="LOGIN", help="who is away")
+    team_list = team_command("list", cmd_team_list, _("who is on the team"), _("List the team's members."))
+    team_list.add_argument("--json", action="store_true", help=_("a JSON array, every field"))
+    member_options(team_command("add", cmd_team_add, _("add a member (team lead)"),
+                                _("Add a member to the team. Only a team lead may, once the team has "
+                                "members; the first member can be added by anyone.")), adding=True)
+    member_options(team_command("set", cmd_team_set, _("change a member (team lead)"),
+                                _("Change a member's name, role, capacity, cap or coverage.")), adding=False)
+    remove = team_command("remove", cmd_team_remove, _("take a member off the team (team lead)"),
+                          _("Take a member off the team; on PostgreSQL their database login ends too. "
+                          "Their decisions stay in the audit trail."))
+    remove.add_argument("member", metavar="LOGIN", help=_("the member's login"))
+    away = team_command("away", cmd_team_away, _("record an away period"),
+                        _("Record that a member is away from one day to another (both included): they get "
+                        "no leads meanwhile. Reps record their own; a team lead anyone's."))
+    away.add_argument("member", metavar="LOGIN", help=_("who is away"))
     away.add_argument("--from", dest="since", type=_date, required=True, metavar="DAY",
-                      help=f"first day away: {DAY_FORMATS}")
-    away.add_argument("--until", type=_date, required=True, metavar="DAY", help="last day away")
+                      help=_("first day away: {formats}").format(formats=DAY_FORMATS))
+    away.add_argument("--until", type=_date, required=True, metavar="DAY", help=_("last day away"))
 
     assign_parser = command(
-        "assign", cmd_assign, "assign the pool's MQLs to the reps, fairly (team lead)",
-        "Assign the unassigned pool's MQLs to the reps: handraisers first; only reps present, "
+        "assign", cmd_assign, _("assign the pool's MQLs to the reps, fairly (team lead)"),
+        _("Assign the unassigned pool's MQLs to the reps: handraisers first; only reps present, "
         "under their cap and covering the lead's country or language; each rep's count and score "
-        "sum kept in proportion to capacity over 30 days. Each assignment says why.")
-    assign_parser.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
+        "sum kept in proportion to capacity over 30 days. Each assignment says why."))
+    assign_parser.add_argument("--dry-run", action="store_true", help=_("say what would happen, change nothing"))
     assign_parser.add_argument("--replay", type=_period, metavar="FROM..TO",
-                               help="assign the leads handed over in a past period (e.g. "
+                               help=_("assign the leads handed over in a past period (e.g. "
                                     "01.03.2027..31.03.2027) again under today's team "
                                     "and rules, and print per rep counts and points beside what really happened "
-                                    "(changes nothing)")
+                                    "(changes nothing)"))
 
-    reassign = command("reassign", cmd_reassign, "give leads to another rep or the pool (team lead)",
-                       "Give one or many open MQLs to another rep, or back to the pool; audited.")
-    reassign.add_argument("ids", type=_lead_id, nargs="+", metavar="ID", help="the leads' ids")
-    reassign.add_argument("--to", required=True, metavar="LOGIN", help="the rep, or 'pool'")
+    reassign = command("reassign", cmd_reassign, _("give leads to another rep or the pool (team lead)"),
+                       _("Give one or many open MQLs to another rep, or back to the pool; audited."))
+    reassign.add_argument("ids", type=_lead_id, nargs="+", metavar="ID", help=_("the leads' ids"))
+    reassign.add_argument("--to", required=True, metavar="LOGIN", help=_("the rep, or 'pool'"))
 
-    sla = command("sla", cmd_sla, "MQLs breaching or soon breaching their SLA",
-                  "List open MQLs past their service level or close to it (business hours, working days, "
-                  "public holidays, as the rules' [sla] table says).")
-    sla.add_argument("--json", action="store_true", help="a JSON array")
+    sla = command("sla", cmd_sla, _("MQLs breaching or soon breaching their SLA"),
+                  _("List open MQLs past their service level or close to it (business hours, working days, "
+                  "public holidays, as the rules' [sla] table says)."))
+    sla.add_argument("--json", action="store_true", help=_("a JSON array"))
     sla.add_argument("--all", action="store_true",
-                     help=f"every breached and soon due MQL, not only the most urgent {SLA_SHOWN}")
+                     help=_("every breached and soon due MQL, not only the most urgent {count}").format(count=SLA_SHOWN))
     sla.add_argument("--volume", action="store_true",
-                     help="the volume agreement both ways per month: MQLs marketing handed over against [agreement], "
-                          "sales' answers within the SLA against its answers")
+                     help=_("the volume agreement both ways per month: MQLs marketing handed over against [agreement], "
+                          "sales' answers within the SLA against its answers"))
     sla.add_argument("--months", type=int, default=3, metavar="N",
-                     help="with --volume: the current month and the N before it (default 3)")
+                     help=_("with --volume: the current month and the N before it (default 3)"))
     sla.add_argument("--apply", action="store_true",
-                     help="act on breaches as the rules say: escalate to the team lead, or back to the pool")
+                     help=_("act on breaches as the rules say: escalate to the team lead, or back to the pool"))
 
     importer = command(
-        "import", cmd_import, "import leads from a CSV, JSON or XLSX file",
-        "Import marketing's leads as MQLs in the unassigned pool, all or nothing; the new ones go to "
+        "import", cmd_import, _("import leads from a CSV, JSON or XLSX file"),
+        _("Import marketing's leads as MQLs in the unassigned pool, all or nothing; the new ones go to "
         "the reps when the team has any. CSV with comma, semicolon or tab, UTF-8 (with or without BOM), "
         "UTF-16 or UTF-32 (Excel's Unicode Text, ad platforms' lead exports) or Windows-1252; JSON as an "
         "array of objects or one object per line; XLSX; triage's own exports. Columns and values by their "
@@ -1306,15 +1426,15 @@ def build_parser() -> argparse.ArgumentParser:
         "2026-11-24, with a time or without. The same lead (external id, else email, else phone, else "
         "name and company) is merged, not doubled. Rows that do not validate go, unchanged, to "
         "PATH.rejects.csv with the reason. Not for the review board. Exit 0 when all rows were "
-        "imported, 1 when some were rejected, 2 when the file cannot be read.")
-    importer.add_argument("path", metavar="PATH", help="the file")
-    importer.add_argument("--encoding", metavar="NAME", help="the CSV's encoding when detection is wrong (e.g. cp1252)")
+        "imported, 1 when some were rejected, 2 when the file cannot be read."))
+    importer.add_argument("path", metavar="PATH", help=_("the file"))
+    importer.add_argument("--encoding", metavar="NAME", help=_("the CSV's encoding when detection is wrong (e.g. cp1252)"))
     importer.add_argument("--map", action="append", metavar="COLUMN=FIELD",
-                          help="read COLUMN as FIELD (repeatable), e.g. --map 'Telefon geschäftlich=phone'")
+                          help=_("read COLUMN as FIELD (repeatable), e.g. --map 'Telefon geschäftlich=phone'"))
 
     export = command(
-        "export", cmd_export, "export returned leads, leads, nurture segments, the suppression list or the balance",
-        "Export for the review board and marketing: returned (every return with reason, path, note, rep, "
+        "export", cmd_export, _("export returned leads, leads, nurture segments, the suppression list or the balance"),
+        _("Export for the review board and marketing: returned (every return with reason, path, note, rep, "
         "channel, dates and what became of the lead later), leads (every field), suppression (emails "
         "marketing must not contact now: leads sales is working), segments (the leads marketing nurtures: "
         "new ones never handed over apart from those sales returned to nurture, with the return's reason "
@@ -1322,83 +1442,84 @@ def build_parser() -> argparse.ArgumentParser:
         "UTF-8 with a byte-order mark for Excel; a cell that would run as a formula gets a leading "
         "apostrophe, which triage import takes back. XLSX cells are typed (text, numbers, dates) with a "
         "frozen header and a filter. Dates and times are ISO 8601 (2026-11-24T09:30:00+00:00) in CSV "
-        "and JSON. An export of leads imports again field for field.")
+        "and JSON. An export of leads imports again field for field."))
     export.add_argument("kind", choices=["returned", "leads", "segments", "suppression", "balance"], metavar="KIND",
-                        help="returned, leads, segments, suppression or balance")
-    export.add_argument("-o", "--output", required=True, metavar="PATH", help="the file, or - for standard output")
-    export.add_argument("--format", choices=["csv", "xlsx", "json"], help="default: from the file's suffix, else csv")
-    export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day on (returned: by return date)")
-    export.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="up to and including this day")
+                        help=_("returned, leads, segments, suppression or balance"))
+    export.add_argument("-o", "--output", required=True, metavar="PATH", help=_("the file, or - for standard output"))
+    export.add_argument("--format", choices=["csv", "xlsx", "json"], help=_("default: from the file's suffix, else csv"))
+    export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help=_("from this day on (returned: by return date)"))
+    export.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_("up to and including this day"))
     export.add_argument("--excel", choices=["de", "en", "nl"], metavar="LANG",
-                        help="CSV for the Excel of this language: de or nl (German, Dutch: semicolons, "
-                             "decimal commas), en (commas, decimal points; the default)")
+                        help=_("CSV for the Excel of this language: de or nl (German, Dutch: semicolons, "
+                             "decimal commas), en (commas, decimal points; the default)"))
     export.add_argument("--delimiter", type=_delimiter, metavar="CHAR",
-                        help="the CSV's delimiter: ',', ';', 'tab' or '|' (default ','; ';' with --excel de or nl)")
+                        help=_("the CSV's delimiter: ',', ';', 'tab' or '|' (default ','; ';' with --excel de or nl)"))
 
     database = commands.add_parser(
-        "db", parents=[common], help="the database: check that it is reachable and migrated",
-        description="The database triage works on (--db or $TRIAGE_DB).")
-    database.set_defaults(handler=lambda args, out: database.error("choose check"), command_parser=database)
-    database_commands = database.add_subparsers(title="commands", metavar="COMMAND")
+        "db", parents=[common], help=_("the database: check that it is reachable and migrated"),
+        description=_("The database triage works on (--db or $TRIAGE_DB)."))
+    database.set_defaults(handler=lambda args, out: database.error(_("choose check")), command_parser=database)
+    database_commands = database.add_subparsers(title=_("commands"), metavar="COMMAND")
     check = database_commands.add_parser(
-        "check", parents=[common], help="is the database reachable and migrated?",
-        description="Connect to the database and say whether it is reachable and at the schema "
-                    "version this triage expects; exit 0 when it is, 1 when not. Changes nothing.")
+        "check", parents=[common], help=_("is the database reachable and migrated?"),
+        description=_("Connect to the database and say whether it is reachable and at the schema "
+                    "version this triage expects; exit 0 when it is, 1 when not. Changes nothing."))
     check.set_defaults(handler=cmd_db_check, command_parser=check)
 
-    scoring_command("rescore", cmd_scoring_rescore, "score every lead again by the rules in force",
-                    "Score every lead that other rules scored, in batches, with progress on a terminal.")
+    scoring_command("rescore", cmd_scoring_rescore, _("score every lead again by the rules in force"),
+                    _("Score every lead that other rules scored, in batches, with progress on a terminal."))
 
     serve = command(
-        "serve", cmd_serve, "the live hand-over: an HTTP service for marketing automation",
-        "Serve the live hand-over with marketing automation (HubSpot and its peers): POST /api/leads "
+        "serve", cmd_serve, _("the live hand-over: an HTTP service for marketing automation"),
+        _("Serve the live hand-over with marketing automation (HubSpot and its peers): POST /api/leads "
         "(leads as `triage import` reads them), POST /api/events (activity signals: mails opened and "
         "clicked, pages viewed, forms, demo and audit requests, which hand leads to sales as the rules' "
         "[handover] table says), POST /webhooks/hubspot (HubSpot's signed contact events; the app secret "
         "in $TRIAGE_HUBSPOT_SECRET), GET /api/suppression and /healthz. Every /api call needs "
         "'Authorization: Bearer TOKEN' (triage token add). Sales' decisions go out to the rules' "
-        "[[webhooks]], signed, retried until delivered. Run by marketing or a team lead.")
-    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
-                                                           "this machine only)")
-    serve.add_argument("--port", type=_count, default=8765, help="the port (default 8765)")
+        "[[webhooks]], signed, retried until delivered. Run by marketing or a team lead."))
+    serve.add_argument("--host", default="127.0.0.1", help=_("the address to listen on (default 127.0.0.1: "
+                                                           "this machine only)"))
+    serve.add_argument("--port", type=_count, default=8765, help=_("the port (default 8765)"))
     serve.add_argument("--public-url", default="", metavar="URL",
-                       help="the address HubSpot calls, when a proxy stands in front (for its signature)")
+                       help=_("the address HubSpot calls, when a proxy stands in front (for its signature)"))
 
     web = command(
-        "web", cmd_web, "the app in a browser (textual-serve)",
-        "Serve the app to a browser: each tab runs its own app on the same database, as the same "
+        "web", cmd_web, _("the app in a browser (textual-serve)"),
+        _("Serve the app to a browser: each tab runs its own app on the same database, as the same "
         "member as in a terminal (--db, --as and --demo as for every command). Listens on this "
-        "machine only unless --host says otherwise; Ctrl+C ends it and every app it started.")
-    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
-                                                         "this machine only)")
-    web.add_argument("--port", type=_count, default=8000, help="the port (default 8000)")
+        "machine only unless --host says otherwise; Ctrl+C ends it and every app it started."))
+    web.add_argument("--host", default="127.0.0.1", help=_("the address to listen on (default 127.0.0.1: "
+                                                         "this machine only)"))
+    web.add_argument("--port", type=_count, default=8000, help=_("the port (default 8000)"))
 
-    token = commands.add_parser("token", parents=[common], help="API tokens of triage serve: add, list, revoke",
-                                description="The tokens marketing automation sends as 'Authorization: "
-                                            "Bearer TOKEN'. Only a hash of each is stored.")
-    token.set_defaults(handler=lambda args, out: token.error("choose add, list or revoke"), command_parser=token)
-    token_commands = token.add_subparsers(title="commands", metavar="COMMAND")
-    for name, handler, help_text in (
-            ("add", cmd_token_add, "make a token and print it, once (team lead)"),
-            ("revoke", cmd_token_revoke, "stop a token working at once (team lead)"),
-            ("list", cmd_token_list, "the tokens, without their values")):
-        sub = token_commands.add_parser(name, parents=[common], help=help_text, description=help_text[0].upper()
-                                        + help_text[1:] + ".")
+    token = commands.add_parser("token", parents=[common], help=_("API tokens of triage serve: add, list, revoke"),
+                                description=_("The tokens marketing automation sends as 'Authorization: "
+                                            "Bearer TOKEN'. Only a hash of each is stored."))
+    token.set_defaults(handler=lambda args, out: token.error(_("choose add, list or revoke")), command_parser=token)
+    token_commands = token.add_subparsers(title=_("commands"), metavar="COMMAND")
+    for name, handler, help_text, description in (
+            ("add", cmd_token_add, _("make a token and print it, once (team lead)"),
+             _("Make a token and print it, once (team lead).")),
+            ("revoke", cmd_token_revoke, _("stop a token working at once (team lead)"),
+             _("Stop a token working at once (team lead).")),
+            ("list", cmd_token_list, _("the tokens, without their values"), _("The tokens, without their values."))):
+        sub = token_commands.add_parser(name, parents=[common], help=help_text, description=description)
         sub.set_defaults(handler=handler, command_parser=sub)
         if name != "list":
-            sub.add_argument("name", metavar="NAME", help="what the token is for, e.g. hubspot")
+            sub.add_argument("name", metavar="NAME", help=_("what the token is for, e.g. hubspot"))
 
-    webhooks = commands.add_parser("webhooks", parents=[common], help="the webhooks' deliveries: log",
-                                   description="What `triage serve` sent to the rules' [[webhooks]].")
-    webhooks.set_defaults(handler=lambda args, out: webhooks.error("choose log"), command_parser=webhooks)
-    webhook_commands = webhooks.add_subparsers(title="commands", metavar="COMMAND")
+    webhooks = commands.add_parser("webhooks", parents=[common], help=_("the webhooks' deliveries: log"),
+                                   description=_("What `triage serve` sent to the rules' [[webhooks]]."))
+    webhooks.set_defaults(handler=lambda args, out: webhooks.error(_("choose log")), command_parser=webhooks)
+    webhook_commands = webhooks.add_subparsers(title=_("commands"), metavar="COMMAND")
     webhook_log = webhook_commands.add_parser(
-        "log", parents=[common], help="each delivery: delivered, or failing and when it is tried next",
-        description="The latest deliveries to the webhooks, newest first: what, where, how many attempts, "
-                    "the last answer or error, and when the next attempt is.")
+        "log", parents=[common], help=_("each delivery: delivered, or failing and when it is tried next"),
+        description=_("The latest deliveries to the webhooks, newest first: what, where, how many attempts, "
+                    "the last answer or error, and when the next attempt is."))
     webhook_log.set_defaults(handler=cmd_webhooks_log, command_parser=webhook_log)
-    webhook_log.add_argument("--limit", type=_count, default=50, help="how many (default 50)")
-    webhook_log.add_argument("--json", action="store_true", help="a JSON array")
+    webhook_log.add_argument("--limit", type=_count, default=50, help=_("how many (default 50)"))
+    webhook_log.add_argument("--json", action="store_true", help=_("a JSON array"))
     return parser
 
 
@@ -1415,7 +1536,7 @@ def validation_message(exc: ValidationError) -> str:
 
 
 def _fail(message: object) -> int:
-    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+    print(_("{prog}: error: {message}").format(prog=PROG, message=one_line(message)), file=sys.stderr)
     return 1
 
 
@@ -1433,7 +1554,7 @@ def _defaults(args: argparse.Namespace) -> argparse.Namespace:
     args.db_given = getattr(args, "db_given", None)
     args.demo = getattr(args, "demo", False)
     if args.demo and args.db_given:
-        raise UsageError("--demo and --db name two databases: give one of them")
+        raise UsageError(_("--demo and --db name two databases: give one of them"))
     args.db = demo_db() if args.demo else args.db_given or default_db()
     args.existing_only = args.handler in EXISTING_ONLY
     args.login_given = getattr(args, "login", None)
@@ -1464,7 +1585,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return _fail(validation_message(exc))
     except (MissingDatabase, LeadNotFound) as exc:
         if args.demo and isinstance(exc, MissingDatabase):
-            return _fail(f"there is no demo database yet at {exc.path}: `{PROG} demo` creates it")
+            return _fail(_("there is no demo database yet at {path}: `{prog} demo` creates it").format(
+                path=exc.path, prog=PROG))
         hint = _demo_hint(args)
         if hint and isinstance(exc, MissingDatabase):
             return _fail(f"{MissingDatabase.missing(exc.path)}; {hint}")
@@ -1474,7 +1596,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except TriageError as exc:
         return _fail(exc)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`triage list | head`): stop quietly, and keep Python's
@@ -1485,7 +1607,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except Exception as exc:  # never a traceback for the user; TRIAGE_DEBUG=1 shows it
         if os.environ.get(DEBUG_ENV):
             raise
-        return _fail(f"unexpected {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for the traceback)")
+        return _fail(_("unexpected {kind}: {problem} (set {variable}=1 for the traceback)").format(
+            kind=type(exc).__name__, problem=exc, variable=DEBUG_ENV))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ except ImportError:  # Windows: asyncio's own loop
     uvloop = None  # type: ignore[assignment]
 
 from triage.domain.errors import TriageError
+from triage.domain.language import _
 from triage.services.intake import Answer, Intake, Refused, signed, webhook_secret
 
 log = logging.getLogger("triage.serve")
@@ -111,7 +112,7 @@ class Server:
     async def _token(self, request: web.Request) -> str:
         """The name of the call's valid token; 401 otherwise. Remembered a second or two,
         so that a revoked token stops working at once but a busy client costs no query."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Refused(401, [{"problem": "send Authorization: Bearer TOKEN (triage token add NAME makes one)"}])
         now = time.monotonic()
@@ -144,7 +145,7 @@ class Server:
         await self._token(request)
 
         def rows() -> list[dict[str, Any]]:
-            _, found = self.intake.services.transfer.export_rows("suppression")
+            _columns, found = self.intake.services.transfer.export_rows("suppression")
             return list(found)
 
         return _json(200, await self.run_db(rows))
@@ -228,7 +229,7 @@ def serve(intake: Intake, *, host: str, port: int, hubspot_secret: str, public_u
           print_line: Callable[[str], None] = print) -> None:
     intake.check_may_serve()
     server = Server(intake, hubspot_secret=hubspot_secret, public_url=public_url)
-    print_line(f"triage serve: http://{host}:{port} (POST /api/leads, /api/events, /webhooks/hubspot; "
-               "GET /api/suppression, /healthz); Ctrl-C stops")
+    print_line(_("triage serve: {address} (POST /api/leads, /api/events, /webhooks/hubspot; "
+                 "GET /api/suppression, /healthz); Ctrl-C stops").format(address=f"http://{host}:{port}"))
     web.run_app(server.app(), host=host, port=port, print=None, access_log=None, handle_signals=True,
                 loop=uvloop.new_event_loop() if uvloop is not None else None)

@@ -18,6 +18,8 @@ import signal
 import sys
 from typing import Callable
 
+from triage.domain.language import _
+
 #: Set by `triage web` for the app processes it starts: its own process id.
 PARENT_ENV = "TRIAGE_WEB_PARENT"
 #: prctl(2): send this process a signal when its parent thread ends.
@@ -64,7 +66,9 @@ def serve(command: str, *, host: str, port: int, title: str, print_line: Callabl
     os.environ[PARENT_ENV] = str(os.getpid())
     server = Server(command, host=host, port=port, title=title)
     where = f"http://{host}:{port}"
-    print_line(f"serving the triage app at {where} (one app per browser tab); Ctrl+C stops it and every app")
+    print_line(_("serving the triage app at {address} (one app per browser tab); Ctrl+C stops it and every app")
+               .format(address=where))
     if host not in ("127.0.0.1", "localhost", "::1"):
-        print_line(f"listening on {host}: anyone who can reach this address can open the app as its user")
+        print_line(_("listening on {host}: anyone who can reach this address can open the app as its user")
+                   .format(host=host))
     server.serve()

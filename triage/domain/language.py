@@ -59,10 +59,11 @@ from __future__ import annotations
 
 import gettext
 import os
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
@@ -234,3 +235,18 @@ def percent(share: float) -> str:
     if _language == "en":
         return f"{share:.0%}"
     return format_percent(share, locale=_language)
+
+
+# ---------------------------------------------------------------------------------------
+# For the command line (triage/cli)
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """`code` for the texts built inside (e.g. English for `--json`), the language in use again after."""
+    before = _language
+    use(code)
+    try:
+        yield
+    finally:
+        use(before)
