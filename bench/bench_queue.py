@@ -284,17 +284,6 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
 print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, code)
 '''
 
-BARE_EXPORT = r'''
-import csv, resource, sqlite3, sys, time
-started = time.perf_counter()
-rows = 0
-with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as stream:
-    writer = csv.writer(stream)
-    for row in sqlite3.connect(sys.argv[1]).execute('SELECT * FROM "lead" ORDER BY "id"'):
-        writer.writerow(row)
-        rows += 1
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rows)
-'''
 
 
 def run_cli(db: Path, *args: str, output: str = os.devnull) -> tuple[float, float]:
@@ -312,11 +301,14 @@ def run_cli(db: Path, *args: str, output: str = os.devnull) -> tuple[float, floa
 
 
 def cli_figures(db: Path, leads: int) -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_throughput import BARE_EXPORT  # the floor: the rows fetched and written, no conversion
+
     lines = []
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run([sys.executable, "-c", BARE_EXPORT, str(db), f"{folder}/bare.csv"],
                               capture_output=True, text=True, check=True)
-        seconds, peak, rows = done.stdout.split()
+        seconds, _cpu, peak, rows = done.stdout.split()
         bare = int(rows) / float(seconds)
         lines.append(f"{'bare fetch + csv.writer, no conversion':38} {bare:>10,.0f} rows/s {float(peak):>6.0f} MB")
         for fmt in ("csv", "json", "xlsx"):

@@ -83,9 +83,13 @@ def _repository(url: str, *, create: bool = True):
 
 
 def _service(args: argparse.Namespace):
+    return _services_on(_repository(args.db, create=not args.existing_only), args)
+
+
+def _services_on(repo, args: argparse.Namespace):
+    """The services of whoever acts on `repo` (see `_identity`), scoring by the rules in force."""
     from triage.services import Services
 
-    repo = _repository(args.db, create=not args.existing_only)
     login, acting_for = _identity(args, repo)
     service = Services.open(repo, actor=login, acting_for=acting_for)
     service.context.rules = _team_rules(service, args)
@@ -198,13 +202,8 @@ def _default_is_empty(args: argparse.Namespace) -> bool:
 def _run_signing_in(args: argparse.Namespace) -> int:
     """The app of one `triage web` tab on PostgreSQL: the member signs in with their own
     login, and the app connects as them (the password never passes a command line)."""
-    from screens.app import TriageApp, log_to_file
-    from triage.cli.web import end_with_parent
-
-    end_with_parent()
     sign_in, where = sign_in_to(args.db, args)
-    TriageApp(None, sign_in=sign_in, where=where, log_path=log_to_file()).run()
-    return 0
+    return _run_app(None, sign_in=sign_in, where=where)
 
 
 def sign_in_to(db: str, args: argparse.Namespace | None = None):
@@ -212,28 +211,26 @@ def sign_in_to(db: str, args: argparse.Namespace | None = None):
     that connects as a member with their password and gives their services, and where."""
     from urllib.parse import quote, urlsplit, urlunsplit
 
-    from triage.services import Services
+    from triage.cli.web import without_login
 
-    parts = urlsplit(db)
-    host = parts.netloc.rpartition("@")[2]
-    options = args or argparse.Namespace(rules=None)
+    where = without_login(db)
+    parts = urlsplit(where)
+    options = argparse.Namespace(login_given=None, rules=getattr(args, "rules", None))
 
-    def sign_in(login: str, password: str) -> Services:
-        url = urlunsplit(parts._replace(netloc=f"{quote(login, safe='')}:{quote(password, safe='')}@{host}"))
+    def sign_in(login: str, password: str):
+        url = urlunsplit(parts._replace(netloc=f"{quote(login, safe='')}:{quote(password, safe='')}@{parts.netloc}"))
         try:
             repo = _repository(url, create=False)
         except TriageError as exc:
             raise TriageError(_("not signed in: {problem}").format(
                 problem=str(exc).replace(password, "***") if password else exc)) from None
-        login_now, _acting_for = _identity(argparse.Namespace(login_given=None), repo)
-        service = Services.open(repo, actor=login_now)
-        service.context.rules = _team_rules(service, options)
-        return service
+        return _services_on(repo, options)
 
-    return sign_in, printable(urlunsplit(parts._replace(netloc=host)))
+    return sign_in, printable(where)
 
 
-def _run_app(service) -> int:
+def _run_app(service, *, sign_in=None, where: str = "") -> int:
+    """The app on `service`, or (without it) asking who signs in (`sign_in`)."""
     from screens.app import TriageApp, log_to_file  # textual only when the app really opens
     from screens.keymap import read_keymap
     from triage.cli.web import end_with_parent
@@ -244,7 +241,7 @@ def _run_app(service) -> int:
         keymap = read_keymap()
     except ValueError as exc:
         raise TriageError(_("the keymap: {problem}").format(problem=exc)) from exc
-    TriageApp(service, keymap=keymap, log_path=log_to_file()).run()
+    TriageApp(service, keymap=keymap, log_path=log_to_file(), sign_in=sign_in, where=where).run()
     return 0
 
 

@@ -31,10 +31,7 @@ def app_command(db: str, login: str | None, rules: str | None, *, sign_in: bool 
     becomes the app, so the app is the server's own child). With `sign_in` (PostgreSQL)
     the URL loses its login and password, and each tab's member signs in with their own."""
     if sign_in:
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(db)
-        db = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        db = without_login(db)
         login = None
     words = [sys.executable, "-m", "triage.cli", "--db", db]
     if sign_in:
@@ -44,6 +41,14 @@ def app_command(db: str, login: str | None, rules: str | None, *, sign_in: bool 
     if rules:
         words += ["--rules", rules]
     return "exec " + shlex.join(words)
+
+
+def without_login(url: str) -> str:
+    """A database URL with any login and password in it left out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def end_with_parent() -> None:
