@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from time import monotonic
-from typing import Any, Callable
+from typing import Callable
 
 from triage.domain.language import _
 from triage.domain.errors import LeadNotFound, RoleRefused, StaleLead
-from triage.domain.models import AuditEvent, Lead, Role, TeamMember, utcnow
+from triage.domain.models import Lead, Role, TeamMember, utcnow
 from triage.domain.rules import Rules, default_rules
 from triage.services.store import LeadStore
 
@@ -35,11 +35,6 @@ class Context:
         self.rules = rules or default_rules()
         self.clock = clock
         self._role_cache: tuple[float, tuple[TeamMember | None, int]] | None = None
-
-    def event(self, lead_id: int, action: str, **fields: Any) -> AuditEvent:
-        """An audit event of this actor, now."""
-        return AuditEvent(lead_id=lead_id, actor=self.signature, at=fields.pop("at", None) or self.clock(),
-                          action=action, **fields)
 
     def lead(self, lead_id: int) -> Lead:
         lead = self.store.get(lead_id)
