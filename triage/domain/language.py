@@ -65,7 +65,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 
@@ -205,10 +204,6 @@ def _catalogs_of(code: str) -> gettext.NullTranslations:
             chain.add_fallback(gettext.translation(name, LOCALE_DIR, languages=[code], fallback=True))
         _chains[code] = chain
     return chain
-
-
-def language_name(code: str) -> str:
-    return Locale.parse(code).get_display_name(_language) or LANGUAGES[code]
 
 
 # --- the screens' moments and days -------------------------------------------------------
