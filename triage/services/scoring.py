@@ -39,10 +39,6 @@ class Scoring:
     def rules(self) -> Rules:
         return self.context.rules
 
-    def use_rules(self, rules: Rules) -> None:
-        """Score from now on by `rules`; `rescore` brings the stored leads in line."""
-        self.context.rules = rules
-
     def reload_rules(self) -> Rules:
         """The rules in force, read again from the database (another member may have
         adopted a version since)."""
