@@ -110,7 +110,7 @@ def seed(workdir: Path):
 async def settle(app, pilot) -> None:
     """Wait, by the app's state and never for a fixed time, until it has done what the keys
     asked: no timer of the main screen due (the lead panel follows the cursor after a
-    short rest, the queue the filter after typing), no worker pending or running, no message queued."""
+    short rest, the queue the filter after typing), no worker running, no message queued."""
     from textual.worker import WorkerCancelled
 
     for _ in range(1000):
@@ -120,7 +120,7 @@ async def settle(app, pilot) -> None:
         except WorkerCancelled:  # an exclusive poll replaced by the next one (a loaded machine): look again
             continue
         await pilot.pause()
-        if not app.queue_screen.settling and not any(not worker.is_finished for worker in app.workers):
+        if not app.queue_screen.settling and not any(worker.is_running for worker in app.workers):
             return
         await pilot.pause(0.01)  # a timer is due: let the clock run to it
     raise AssertionError("the app never settled")
