@@ -31,6 +31,7 @@ from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog, when_confirmed
+from .measured_table import MeasuredTable
 from .member_dialog import MemberDialog
 from .screen_commands import speak_bindings
 
@@ -97,7 +98,7 @@ class BalanceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="balance-box"):
-            yield DataTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+            yield MeasuredTable(id="balance-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
             yield Static(_("Reading the team's queues…"), id="balance-summary", markup=False)
             volume = Static(_("Counting…"), id="balance-volume", markup=False)
             volume.border_title = _("Volume agreement")

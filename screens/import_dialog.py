@@ -30,6 +30,7 @@ from triage.domain import language
 from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line
 
+from .measured_table import MeasuredTable
 from .screen_commands import show_keys, speak_bindings
 
 #: The Select value of a column the import leaves out by its name (a HubSpot owner, say).
@@ -78,7 +79,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
             yield Static(Text(_("Enter reads the head of the file and shows what the import will do."), style="dim"),
                          id="import-summary", markup=False)
             yield VerticalScroll(id="import-columns")
-            yield DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row")
+            yield MeasuredTable(classes="import-rows", zebra_stripes=True, cursor_type="row")
             yield Static("", id="import-rejects", markup=False)
         yield Footer()
 
@@ -186,8 +187,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def _show_rows(self, shown: Preview) -> None:
         # A fresh table each time: a DataTable cleared of its columns keeps the old widths.
         old = self.query_one(".import-rows", DataTable)
-        table: DataTable[Text | str] = DataTable(classes="import-rows", zebra_stripes=True, cursor_type="row",
-                                           fixed_columns=2)
+        table = MeasuredTable(classes="import-rows", zebra_stripes=True, cursor_type="row", fixed_columns=2)
         refocus = old.has_focus
         self.query_one("#import-box").mount(table, after=old)
         old.remove()

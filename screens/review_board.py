@@ -28,6 +28,7 @@ from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line, printable
 
 from .confirm_dialog import when_confirmed
+from .measured_table import MeasuredTable
 from .return_detail import ReturnDetail, overturn_dialog
 from .screen_commands import speak_bindings
 
@@ -107,7 +108,7 @@ class ReviewBoard(Screen[None]):
         with Vertical(id="review-box"):
             with VerticalScroll(id="review-groups"):
                 yield Static(_("Reading the returns…"), id="review-summary", markup=False)
-            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
+            yield MeasuredTable(id="review-table", cursor_type="row", zebra_stripes=True, fixed_columns=2)
         yield Footer()
 
     def on_mount(self) -> None:

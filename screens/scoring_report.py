@@ -25,6 +25,7 @@ from triage.domain.language import N_, _
 from triage.domain.text import one_line
 
 from .confirm_dialog import ConfirmDialog, when_confirmed
+from .measured_table import MeasuredTable
 from .screen_commands import speak_bindings
 
 BAR_WIDTH = 12
@@ -61,7 +62,7 @@ class ScoringReport(Screen[bool]):
         yield Header()
         with Vertical(id="scoring-box"):
             yield Static(_("Reading the decisions…"), id="scoring-summary", markup=False)
-            yield DataTable(id="scoring-table", cursor_type="row", zebra_stripes=True)
+            yield MeasuredTable(id="scoring-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -126,6 +126,29 @@ async def settle(app, pilot) -> None:
     raise AssertionError("the app never settled")
 
 
+async def drawn(app, pilot) -> None:
+    """Before a capture, beyond `settle`: no worker even waiting to start (a screen's load
+    queued behind its mount), every table on the screen has measured its columns (a DataTable
+    does so only when idle), and the screen has repainted what changed since (it does so on its
+    own timer; until then the compositor draws the table's old columns). Not part of `settle`,
+    which must also see work mid-run."""
+    from textual.widgets import DataTable
+
+    for _ in range(1000):
+        await settle(app, pilot)
+        screen = app.screen
+        widgets = [screen, *screen.query("*")]
+        if (not list(app.workers)
+                and not any(table._require_update_dimensions or table._updated_cells
+                            for table in screen.query(DataTable))
+                and not (screen._layout_required or screen._scroll_required or screen._repaint_required
+                         or screen._recompose_required or screen._dirty_widgets)
+                and not any(widget._layout_required or widget._repaint_required for widget in widgets)):
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the screen was never drawn in full")
+
+
 def lines_of(app) -> str:
     from screen_lines import terminal_lines
 
@@ -145,6 +168,7 @@ async def capture_all(repo, size: tuple[int, int], names: list[str] | None = Non
             for key in SCENARIOS[name]:
                 await pilot.press(key)
                 await settle(app, pilot)
+            await drawn(app, pilot)
             shots[name] = lines_of(app)
             while len(app.screen_stack) > 1:
                 app.pop_screen()
