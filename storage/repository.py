@@ -165,15 +165,23 @@ def _member(row: Any) -> TeamMember:
 ALWAYS_WRITTEN = frozenset({"version", "updated_at", "updated_by", "queue_key", "search_text"})
 
 
+def _as_stored(field: peewee.Field) -> bool:
+    """Whether a column's value comes back from the database as the model wants it (text
+    as str, integers as int: peewee's conversion only checks that), so that reading a lead,
+    which marketing automation does for every signal, can skip it. Lead validates it anyway."""
+    return type(field).python_value is peewee.Field.python_value and isinstance(
+        field, (peewee._StringField, peewee.IntegerField))
+
+
 class _Statements:
     """The statements a rep's every decision runs, built once: peewee takes longer to
     build an UPDATE of every column than the database takes to run it."""
 
     def __init__(self, param: str) -> None:
         self.param = param
-        self._updates: dict[frozenset[str], tuple[str, tuple[int, ...]]] = {}
+        self._updates: dict[frozenset[str], tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
         fields = LeadRow._meta.sorted_fields
-        self.read = [(field.name, field.python_value) for field in fields]
+        self.read = [(field.name, None if _as_stored(field) else field.python_value) for field in fields]
         self.write = [(field.name, field.db_value) for field in fields if field.name != "id"]
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         self.select = f'SELECT {columns} FROM "lead" WHERE "id" = {param}'
@@ -201,22 +209,23 @@ class _Statements:
             f'SELECT {columns} FROM taken'
         )
 
-    def update_of(self, changes: dict[str, Any]) -> tuple[str, tuple[int, ...]]:
+    def update_of(self, changes: dict[str, Any]) -> tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]:
         """SQLite: an UPDATE of the changed columns only (and those a change always sets),
-        so that indexes of columns left alone are not written: (statement, the positions of
-        its values in a full row of `write` plus id and version). Built once per set of columns."""
+        so that indexes of columns left alone are not written: (statement, the columns it sets
+        with their converters; then id and version). Built once per set of columns."""
         names = frozenset(changes) | ALWAYS_WRITTEN
         found = self._updates.get(names)
         if found is None:
-            picked = tuple(index for index, (name, _) in enumerate(self.write) if name in names)
-            assignments = ", ".join(f'"{self.write[index][0]}" = {self.param}' for index in picked)
+            picked = tuple((name, convert) for name, convert in self.write if name in names)
+            assignments = ", ".join(f'"{name}" = {self.param}' for name, _ in picked)
             found = (f'UPDATE "lead" SET {assignments} WHERE "id" = {self.param} AND "version" = {self.param}',
-                     (*picked, len(self.write), len(self.write) + 1))
+                     picked)
             self._updates[names] = found
         return found
 
     def lead(self, row: tuple) -> Lead:
-        values = {name: convert(value) for (name, convert), value in zip(self.read, row, strict=True)}
+        values = {name: value if convert is None else convert(value)
+                  for (name, convert), value in zip(self.read, row, strict=True)}
         for name in ("created_at", "handed_over_at", "updated_at"):
             values[name] = _aware(values[name])
         return Lead.model_validate({name: values[name] for name in LEAD_FIELDS})
@@ -424,8 +433,8 @@ class LeadRepository:
             update={**changes, "version": lead.version + 1, "updated_at": event.at, "updated_by": event.actor}
         )
         values = _row_values(updated)
-        row = tuple(convert(values[name]) for name, convert in self.sql.write) + (lead.id, lead.version)
         if is_postgres(self.db):
+            row = tuple(convert(values[name]) for name, convert in self.sql.write) + (lead.id, lead.version)
             # In a transaction, so that a lost connection raises instead of the statement
             # being sent again on a new one (the caller then finds out what was stored).
             with self.db.atomic():
@@ -439,8 +448,9 @@ class LeadRepository:
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
             return updated
         statement, picked = self.sql.update_of(changes)
+        row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
         with write_transaction(self.db):
-            if self.db.execute_sql(statement, tuple(row[index] for index in picked)).rowcount != 1:
+            if self.db.execute_sql(statement, row).rowcount != 1:
                 current = self.get(lead.id)
                 if current is None:
                     raise LeadNotFound(lead.id)
