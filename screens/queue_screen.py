@@ -483,7 +483,11 @@ class QueueScreen(Screen[None]):
             self._stop_timer("detail")
             self.detail.clear(_("No lead selected."))
         if self._counted != (self.view, self.filter_text):
-            self.count_queue(self.view, self.filter_text)
+            queue = self.queue
+            if queue.more_after or queue.more_before:
+                self.count_queue(self.view, self.filter_text)
+            else:  # the page holds the whole queue: a filter matching nothing is not scanned twice
+                self._show_count(self.view, self.filter_text, len(queue.rows))
 
     @work(thread=True, exclusive=True, group="count")
     def count_queue(self, view: QueueView, text: str) -> None:

@@ -7,13 +7,12 @@ import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 import peewee
 from peewee import Tuple, chunked, fn
 
 from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.files.importing import RECORD_FIELDS, KnownLeads, identity
 from triage.domain.models import AuditEvent, Lead, QueueRow, ReturnPath, ReturnReason, Role, Stage, TeamMember
 from triage.domain.queue_order import keys_at, queue_key, with_score
 from triage.domain.rules import RulesVersion
@@ -23,6 +22,9 @@ from . import roles
 from .db import HANDOVER_ACTIONS, HANDOVER_CHANNEL, is_postgres, write_transaction
 from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, JsonField, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
+
+if TYPE_CHECKING:  # the import pipeline loads when an import runs, not on the way to the first screen
+    from triage.files.importing import KnownLeads
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -239,6 +241,8 @@ def _merge_keys(rows: Iterable[tuple[int, str, str, str, str, str, str, str]]) -
     """Every stored lead's identity for an import (`triage.files.importing.KnownLeads`), from
     (id, external id, email, phone, first name, last name, company, country). A lead with
     an email is known by it and its external id alone: its phone and name are not read."""
+    from triage.files.importing import KnownLeads, identity
+
     known = KnownLeads()
     for lead_id, external_id, email, phone, first, last, company, country in rows:
         if email:
@@ -371,21 +375,24 @@ def lead_columns(rows: Iterable[dict[str, Any]]) -> list[tuple]:
 class ImportSession(BulkInsert):
     """Writes of one import, inside its transaction (see `LeadRepository.import_session`)."""
 
-    #: What `add_fresh` has for each column: the imported fields in the order of
-    #: `triage.files.importing.RECORD_FIELDS` up to `extra`, what storage adds, then the
-    #: columns every lead of one import has the same value in.
-    FRESH = (*RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score", "score_breakdown",
-             "queue_key", "search_text", "stage", "owner", "recycle_count", "version", "handed_over_at",
-             "updated_at", "updated_by", "rules_version", "overrides", "grade")
-
     def __init__(self, repo: "LeadRepository") -> None:
+        from triage.files.importing import RECORD_FIELDS
+
         super().__init__(repo)
         self._breakdowns = Breakdowns()
-        self._in_columns = itemgetter(*(self.FRESH.index(column) for column in self.COLUMNS))
+        #: What `add_fresh` has for each column: the imported fields in the order of
+        #: `RECORD_FIELDS` up to `extra`, what storage adds, then the columns every lead
+        #: of one import has the same value in.
+        fresh = (*RECORD_FIELDS[:RECORD_FIELDS.index("extra")], "extra", "created_at", "score", "score_breakdown",
+                 "queue_key", "search_text", "stage", "owner", "recycle_count", "version", "handed_over_at",
+                 "updated_at", "updated_by", "rules_version", "overrides", "grade")
+        self._in_columns = itemgetter(*(fresh.index(column) for column in self.COLUMNS))
 
     def add_fresh(self, rows: list[tuple], *, rules_version: str, now: datetime, updated_by: str) -> list[int]:
         """Insert new MQLs in the pool straight from prepared import rows (the fields of
         `RECORD_FIELDS`, then score and parts), with no objects on the way; their ids."""
+        from triage.files.importing import RECORD_FIELDS
+
         moment = _naive_utc(now)
         stamp = moment.isoformat(" ")
         key = keys_at(moment)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable
 
 from triage.domain.models import utcnow
 from triage.domain.rules import Rules
@@ -19,7 +20,9 @@ from triage.services.review import ReviewBoard
 from triage.services.scoring import Scoring
 from triage.services.store import LeadStore
 from triage.services.team import Team
-from triage.services.transfer import Transfer
+
+if TYPE_CHECKING:
+    from triage.services.transfer import Transfer
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,6 @@ class Services:
     decisions: Decisions
     team: Team
     review: ReviewBoard
-    transfer: Transfer
     scoring: Scoring
 
     @classmethod
@@ -37,8 +39,15 @@ class Services:
         context = Context(store, actor, rules, acting_for=acting_for, clock=clock)
         team = Team(context)
         review = ReviewBoard(context)
-        return cls(context=context, decisions=Decisions(context), team=team, review=review,
-                   transfer=Transfer(context, team, review), scoring=Scoring(context))
+        return cls(context=context, decisions=Decisions(context), team=team, review=review, scoring=Scoring(context))
+
+    @cached_property
+    def transfer(self) -> Transfer:
+        """Made when first used: its module loads the file readers and writers (pydantic's
+        row validation, CSV, XLSX), which the app's first screen does not need."""
+        from triage.services.transfer import Transfer
+
+        return Transfer(self.context, self.team, self.review)
 
     @property
     def actor(self) -> str:
@@ -47,6 +56,15 @@ class Services:
     @property
     def rules(self) -> Rules:
         return self.context.rules
+
+
+def __getattr__(name: str) -> Any:
+    """`Transfer` on first use, as `Services.transfer` is."""
+    if name == "Transfer":
+        from triage.services.transfer import Transfer
+
+        return Transfer
+    raise AttributeError(name)
 
 
 __all__ = ["Context", "Decisions", "LeadStore", "ReviewBoard", "Scoring", "Services", "Team", "Transfer", "new_lead"]

@@ -17,7 +17,6 @@ from triage.domain.errors import TriageError
 from triage.domain.models import Role, utcnow
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
 from triage.domain.scoring import Scorer
-from triage.files.importing import _stderr_for_children
 from triage.services.context import Context
 
 if TYPE_CHECKING:
@@ -158,6 +157,8 @@ def _scored(batches: Iterator[list[tuple]], rules: Rules, processes: int) -> Ite
         # Forking starts a process in a moment, but only a process with one thread may fork
         # safely; the app, with its workers, starts fresh interpreters instead.
         alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        from triage.files.importing import _stderr_for_children
+
         start: Any = multiprocessing.get_context("fork" if alone else "spawn")
         try:
             with _stderr_for_children():

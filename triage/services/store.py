@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 
 from triage.domain.models import AuditEvent, Lead, Stage, TeamMember
 from triage.domain.queue import QueuePage, QueueView
 from triage.domain.rules import RulesVersion
-from triage.files.importing import KnownLeads
+
+if TYPE_CHECKING:  # the import pipeline loads when an import runs, not on the way to the first screen
+    from triage.files.importing import KnownLeads
 
 
 class ImportWrites(Protocol):
