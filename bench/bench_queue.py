@@ -190,10 +190,13 @@ if KIND == "triage":
     from screens.app import TriageApp
     from screens.lead_queue import LeadQueue
     from storage import LeadRepository, open_database
+    from storage.db import tune_for_app
     from triage.services import Services
 
     import getpass
-    app = TriageApp(Services.open(LeadRepository(open_database("sqlite:///" + DB)), getpass.getuser()))
+    db = open_database("sqlite:///" + DB)
+    tune_for_app(db)  # as `triage` does before it starts the app
+    app = TriageApp(Services.open(LeadRepository(db), getpass.getuser()))
 
     def ready():
         try:

