@@ -171,6 +171,15 @@ def day(value: date) -> str:
     return format_date(value, DAY_PATTERNS[_language], locale=_language)
 
 
+def month(key: str) -> str:
+    """A calendar month by its key ("2026-11"): the key itself in English, as the CLI has
+    always written it; "Nov. 2026", "nov 2026"."""
+    if _language == "en":
+        return key
+    year, number = (int(part) for part in key.split("-"))
+    return format_date(date(year, number, 1), "MMM y", locale=_language)
+
+
 def clock_time(value: datetime) -> str:
     return format_time(value.astimezone(), "HH:mm", locale=_language)
 
