@@ -1,7 +1,7 @@
 """Service levels in business hours: every MQL answered within 48 working hours.
 
 The clock counts only working hours on working days in the team's time zone, skipping
-public holidays of its country and region (the `holidays` package). All arithmetic runs
+public holidays of its country and region (`public_holidays`). All arithmetic runs
 in UTC between the day's working window converted from local wall time, so a
 daylight-saving change shortens or lengthens nothing but the night.
 """
@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import Callable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from triage.domain.language import N_, _, current, number, pgettext
 from triage.domain.models import Stage
-
-if TYPE_CHECKING:
-    import holidays
+from triage.domain.public_holidays import PublicHolidays
 
 #: The calendar of the default policy, which the `holidays` package always has: checking
 #: it would load that package (0.15 s and 11 MB) on the way to the app's first screen.
@@ -133,10 +131,8 @@ class BusinessClock:
         self._days: dict[date, tuple[datetime, datetime] | None] = {}
 
     @cached_property
-    def _holidays(self) -> holidays.HolidayBase:
-        import holidays
-
-        return holidays.country_holidays(self.policy.country, subdiv=self.policy.region)
+    def _holidays(self) -> PublicHolidays:
+        return PublicHolidays(self.policy.country, self.policy.region)
 
     def is_working_day(self, day: date) -> bool:
         return self._day(day) is not None
