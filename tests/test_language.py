@@ -99,3 +99,19 @@ def test_moments_and_numbers_are_written_as_each_language_writes_them(code, mome
         language.use("en")
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_a_text_in_two_catalogs_is_translated_alike(code):
+    """The catalogs are looked up one after another (screens, CLI, services, domain), so a
+    text in two of them shows the first one's words everywhere: they must agree. Where the
+    same English needs other words, a context tells them apart (`pgettext`)."""
+    seen: dict[tuple[str, str | None], dict[str, str]] = {}
+    for catalog in language.CATALOGS:
+        po = source(code, catalog)
+        for message in po or ():
+            if message.id:
+                key = (message.id if isinstance(message.id, str) else message.id[0], message.context)
+                seen.setdefault(key, {})[catalog] = str(message.string)
+    differ = {key: found for key, found in seen.items() if len(set(found.values())) > 1}
+    assert not differ, f"{code}: {len(differ)} texts translated differently, e.g. {list(differ.items())[:3]}"
