@@ -13,7 +13,8 @@ import peewee
 from peewee import Tuple, chunked, fn
 
 from triage.domain.errors import DatabaseError, LeadNotFound, StaleLead
-from triage.domain.models import AuditEvent, Lead, QueueRow, ReturnPath, ReturnReason, Role, Stage, TeamMember
+from triage.domain.models import (AuditEvent, Lead, QueueRow, ReturnPath, ReturnReason, Role, Stage, TeamMember,
+                                  utcnow)
 from triage.domain.queue_order import keys_at, queue_key, with_score
 from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
@@ -109,6 +110,17 @@ ANSWERED_HAND_OVERS = ("hand_over", "recycle", "board overturn")
 def _moment(value: datetime | str) -> datetime:
     """A time as the driver gives it (SQLite: text)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _month_starts(since: datetime, now: datetime) -> list[datetime]:
+    """The start of each month after `since`'s, up to the one after `now`'s (naive UTC)."""
+    day, last = _naive_utc(since), _naive_utc(now)
+    year, month = day.year, day.month
+    starts: list[datetime] = []
+    while not starts or starts[-1] <= last:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        starts.append(datetime(year, month, 1))
+    return starts
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -842,23 +854,39 @@ class LeadRepository:
     def handed_over_by_month(self, since: datetime) -> dict[str, int]:
         """MQLs marketing handed over per month ("YYYY-MM", UTC) since `since`: each hand-over
         and recycle, and each lead that came in as an MQL (an import, the API) by its
-        hand-over, or by its creation once a recycle wrote a later hand-over over it."""
+        hand-over, or by its creation once a recycle wrote a later hand-over over it.
+
+        The leads are counted in one pass with a sum per month up to the next month: grouped
+        by the month's name, SQLite sorted a million of them (1.6 s, and more with the app's
+        small page cache). Leads dated after that (a clock set ahead) are grouped."""
         param = self.db.param
         events = self._period('"at"', 7)
-        came_as_mql = self._period('CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END', 7)
+        came = 'CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END'
         # SQLite, without statistics, would look for each lead's hand-over among all the
         # hand-over events (the action's index): a million leads times every hand-over.
         by_lead = "" if is_postgres(self.db) else ' INDEXED BY "audit_event_lead_id"'
-        cursor = self.db.execute_sql(
-            f'SELECT {events}, COUNT(*) FROM "audit_event" WHERE "action" IN (\'hand_over\', \'recycle\') '
-            f'AND "at" >= {param} GROUP BY 1 '
-            f'UNION ALL SELECT {came_as_mql}, COUNT(*) FROM "lead" l WHERE l."handed_over_at" IS NOT NULL '
-            f'AND (CASE WHEN l."recycle_count" = 0 THEN l."handed_over_at" ELSE l."created_at" END) >= {param} '
-            f'AND NOT EXISTS (SELECT 1 FROM "audit_event" x{by_lead} WHERE x."lead_id" = l."id" AND x."action" = \'hand_over\') '
-            'GROUP BY 1', (self._stamp(since), self._stamp(since)))
+        came_as_mql = (f'FROM "lead" l WHERE l."handed_over_at" IS NOT NULL AND ({came}) >= {param} '
+                       f'AND NOT EXISTS (SELECT 1 FROM "audit_event" x{by_lead} WHERE x."lead_id" = l."id" '
+                       'AND x."action" = \'hand_over\')')
         found: dict[str, int] = {}
-        for month, count in cursor.fetchall():
-            found[str(month)] = found.get(str(month), 0) + int(count)
+        for month, count in self.db.execute_sql(
+                f'SELECT {events}, COUNT(*) FROM "audit_event" WHERE "action" IN (\'hand_over\', \'recycle\') '
+                f'AND "at" >= {param} GROUP BY 1', (self._stamp(since),)).fetchall():
+            found[str(month)] = int(count)
+        starts = _month_starts(since, utcnow())
+        sums = "".join(f", SUM(CASE WHEN ({came}) >= {param} THEN 1 ELSE 0 END)" for _ in starts)
+        [(total, *at_least)] = self.db.execute_sql(
+            f"SELECT COUNT(*){sums} {came_as_mql}", (*map(self._stamp, starts), self._stamp(since))).fetchall()
+        counts = [int(total), *(int(value or 0) for value in at_least)]
+        months = [f"{_naive_utc(since):%Y-%m}", *(f"{start:%Y-%m}" for start in starts[:-1])]
+        for month, count, later in zip(months, counts, counts[1:]):
+            if count - later:
+                found[month] = found.get(month, 0) + count - later
+        if counts[-1]:
+            for month, count in self.db.execute_sql(
+                    f"SELECT {self._period(f'({came})', 7)}, COUNT(*) {came_as_mql} GROUP BY 1",
+                    (self._stamp(starts[-1]),)).fetchall():
+                found[str(month)] = found.get(str(month), 0) + int(count)
         return found
 
     def listen_for_handovers(self) -> HandoverListener | None:
