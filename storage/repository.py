@@ -887,6 +887,15 @@ class LeadRepository:
                 for owner, *values in self.db.execute_sql(sql, params).fetchall()}
 
     @database_errors
+    def open_leads_handed_count(self, up_to: datetime) -> int:
+        """How many open MQLs were handed over at or before `up_to`: a count along the
+        hand-over index's range, not a pass over every open MQL."""
+        p = self.db.param
+        hint = "" if is_postgres(self.db) else ' INDEXED BY "lead_handed"'
+        sql = f'SELECT COUNT(*) FROM "lead"{hint} WHERE "stage" = {p} AND "handed_over_at" <= {p}'
+        return int(self.db.execute_sql(sql, [Stage.MQL.value, _naive_utc(up_to)]).fetchone()[0])
+
+    @database_errors
     def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,
                           since: datetime | None = None, by_id: bool = False, limit: int = 1000) -> list[Lead]:
         """Open MQLs handed over at or before `up_to` (and at or after `since`), oldest
