@@ -8,7 +8,8 @@ import io
 import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from operator import itemgetter
+from itertools import repeat
+from operator import contains, itemgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import peewee
@@ -48,11 +49,18 @@ def database_errors(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _csv_quoted(cell: str, delimiter: str) -> str:
-    """A cell as `csv.writer` quotes it (QUOTE_MINIMAL), for cells that SQLite did not quote."""
-    if '"' in cell or delimiter in cell or "\n" in cell or "\r" in cell:
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
+def _csv_quoted(cells: list[str], delimiter: str) -> list[str]:
+    """A page of cells as `csv.writer` quotes them (QUOTE_MINIMAL: in quotes, quotes doubled,
+    when a cell holds the delimiter, a quote or a line break), for the JSON cells that SQLite
+    left to Python: at once where all of them or none need quoting (a page of breakdowns, or
+    of `{}`), else cell by cell."""
+    page = "\x00".join(cells)
+    if not any(mark in page for mark in ('"', delimiter, "\n", "\r")):
+        return cells
+    if sum(map(contains, cells, repeat('"'))) == len(cells) and "\x00" not in page.replace("\x00", "", len(cells) - 1):
+        return ('"' + page.replace('"', '""').replace("\x00", '"\x00"') + '"').split("\x00")
+    return ['"' + cell.replace('"', '""') + '"' if any(mark in cell for mark in ('"', delimiter, "\n", "\r")) else cell
+            for cell in cells]
 
 
 class HandoverListener:
@@ -1181,8 +1189,7 @@ class LeadRepository:
                     after = columns.pop()[-1]
                     for number in json_at:  # the lead's JSON columns are NOT NULL
                         laid = layout(columns[number])
-                        columns[number] = [_csv_quoted(text, delimiter) for text in laid] \
-                            if form == "csv" and not postgres else laid
+                        columns[number] = _csv_quoted(laid, delimiter) if form == "csv" and not postgres else laid
                     if form == "csv" and postgres:
                         text = io.StringIO()
                         csv.writer(text, delimiter=delimiter).writerows(zip(*columns))

@@ -134,7 +134,7 @@ def json_text(text: str) -> str:
 
 
 #: What compact JSON holds outside its strings besides true, false and null.
-_STRUCTURE = str.maketrans("", "", "[]{},:0123456789-\x00")
+_STRUCTURE = b"[]{},:0123456789-\x00"
 
 
 def json_texts(texts: Sequence[str]) -> list[str]:
@@ -147,7 +147,8 @@ def json_texts(texts: Sequence[str]) -> list[str]:
         inside = '"'.join(parts[1::2])
         if "," not in inside and ":" not in inside and "\x00" not in inside:
             outside = "".join(parts[0::2])
-            rest = outside.translate(_STRUCTURE).replace("true", "").replace("false", "").replace("null", "")
+            rest = outside.encode().translate(None, _STRUCTURE).replace(b"true", b"").replace(b"false", b"").replace(
+                b"null", b"")
             if not rest and "-0" not in outside:
                 return page.replace(",", ", ").replace(":", ": ").split("\x00")
     if len(texts) > 64:  # one text that needs parsing costs its half, not the page
