@@ -160,10 +160,17 @@ def _lead_from_row(row: Any) -> Lead:
     return Lead.model_validate(values)
 
 
-def _row_values(lead: Lead) -> dict[str, Any]:
-    values = lead.model_dump(exclude={"id"})
+#: The columns made from a lead's fields rather than stored from one.
+MADE_COLUMNS = frozenset({"queue_key", "search_text"})
+
+
+def _row_values(lead: Lead, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The lead's stored values, all of them or those `names` (an UPDATE of a few columns
+    need not dump the others)."""
+    values = lead.model_dump(exclude={"id"}) if names is None else lead.model_dump(
+        include=set(names) - MADE_COLUMNS)
     for name in ("created_at", "handed_over_at", "updated_at"):
-        if values[name] is not None:
+        if values.get(name) is not None:
             values[name] = _naive_utc(values[name])
     values["queue_key"] = queue_key(lead.interest, lead.handed_over_at or lead.created_at, lead.score)
     values["search_text"] = search_text(lead.first_name, lead.last_name, lead.company, lead.email)
@@ -449,8 +456,8 @@ class LeadRepository:
         updated = lead.model_copy(
             update={**changes, "version": lead.version + 1, "updated_at": event.at, "updated_by": event.actor}
         )
-        values = _row_values(updated)
         if is_postgres(self.db):
+            values = _row_values(updated)
             row = tuple(convert(values[name]) for name, convert in self.sql.write) + (lead.id, lead.version)
             # In a transaction, so that a lost connection raises instead of the statement
             # being sent again on a new one (the caller then finds out what was stored).
@@ -465,6 +472,7 @@ class LeadRepository:
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
             return updated
         statement, picked = self.sql.update_of(changes)
+        values = _row_values(updated, (name for name, _convert in picked))
         row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
         with write_transaction(self.db):
             if self.db.execute_sql(statement, row).rowcount != 1:
