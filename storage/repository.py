@@ -1193,7 +1193,7 @@ class LeadRepository:
             while True:
                 rows = self.db.execute_sql(sql, [after, *period]).fetchall()
                 if rows:
-                    columns = list(zip(*rows))
+                    columns: list[Sequence[Any]] = list(zip(*rows))
                     after = columns.pop()[-1]
                     for number in json_at:  # the lead's JSON columns are NOT NULL
                         laid = layout(columns[number])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from triage.domain.models import AuditEvent, Lead, Stage, TeamMember
 from triage.domain.queue import QueuePage, QueueView
@@ -163,8 +163,8 @@ class LeadStore(Protocol):
     def export_leads(self, since: datetime | None = None, until: datetime | None = None,
                      chunk: int = 5000) -> Iterator[dict[str, Any]]: ...
 
-    def export_lead_text(self, form: str, formula_starts: tuple[str, ...], layout: Callable[[str], str],
-                         delimiter: str = ",", since: datetime | None = None, until: datetime | None = None,
+    def export_lead_text(self, form: str, formula_starts: tuple[str, ...],
+                         layout: Callable[[Sequence[str]], list[str]], delimiter: str = ",", since: datetime | None = None, until: datetime | None = None,
                          chunk: int = 5000) -> Iterator[tuple[int, str]]: ...
 
     def worked_leads(self, stages: tuple[Stage, ...], since: datetime | None = None,
