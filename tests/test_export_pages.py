@@ -10,7 +10,8 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage.domain.models import LeadData, Role, TeamMember
-from triage.files.exporting import EXCEL_STYLES, CsvStyle, json_texts, write_csv, write_csv_text, write_json, write_json_text
+from triage.files.exporting import (EXCEL_STYLES, CsvStyle, json_text, json_texts, write_csv, write_csv_text, write_json,
+                                    write_json_text)
 from triage.services import Services, new_lead
 
 ODD_TEXTS = ["=1+1", "+49 30 1234", "-5", "@sum", "\tTab", "\rCR", "'quoted'", 'say "hi"', "a,b;c", "line\nbreak",
@@ -78,3 +79,17 @@ def test_pages_of_any_size_give_every_lead_once(tmp_path, chunk):
     ids = [int(row[0]) for row in csv.reader(io.StringIO("".join(text for _, text in pages), newline=""))]
     assert ids == list(range(1, len(ODD_TEXTS) + 1)) and sum(leads for leads, _ in pages) == len(ids)
     assert ids == list(range(1, len(ODD_TEXTS) + 1))
+
+
+TRICKY_JSON = ['{}', '[]', '[{"reason":"base","points":20},{"reason":"no phone","points":-3}]', '{"a":"x,y"}',
+               '{"a:b":1}', '{"a":1.5}', '{"a":1e5}', '{"a":-0}', '{"a": 1, "b": [1, 2]}', '{"a":"say \\"hi\\""}',
+               '{"a":"\\u00fc"}', '[true,false,null]', '{"k":"Müller ß €"}', '[1E2]', '{"a":NaN}']
+
+
+@pytest.mark.parametrize("text", TRICKY_JSON)
+def test_a_page_of_json_is_laid_out_as_each_text_alone(text):
+    """Compact JSON laid out a page at a time: texts with separators in strings, escapes,
+    real numbers, -0, spaces or NaN are worked out one by one, in a page of plain ones."""
+    page = ['{"reason":"base"}'] * 70 + [text] + ['[]'] * 70
+    assert json_texts(page) == [json_text(one) for one in page]
+    assert json_texts([text]) == [json_text(text)]
