@@ -1131,8 +1131,6 @@ class LeadRepository:
                 return f"COALESCE(CAST({column} AS TEXT), 'null')"
             return f"COALESCE(to_json({column})::text, 'null')" if postgres else f"json_quote({column})"
 
-        special = "'*[" + delimiter.replace("'", "''") + "\"' || char(10) || char(13) || ']*'"
-
         def joined(texts: list[tuple[str, str | None]]) -> str:
             """Literal texts and cells as one text: printf on SQLite (faster than ||)."""
             if postgres:
@@ -1144,11 +1142,12 @@ class LeadRepository:
 
         p = self.db.param
         page = f' FROM "lead" WHERE "id" > {p}' + "{where} ORDER BY \"id\" LIMIT {chunk}"
-        json_at = [number for number, field in enumerate(fields) if isinstance(field, JsonField)]
         if form == "csv" and postgres:  # cells, for csv.writer
-            return f'SELECT {", ".join(csv_cell(field, f"{chr(34)}{field.column_name}{chr(34)}") for field in fields)}, "id"{page}', json_at
-        cells: list[str] = []
-        json_at = []
+            cells = [csv_cell(field, f'"{field.column_name}"') for field in fields]
+            return (f'SELECT {", ".join(cells)}, "id"{page}',
+                    [number for number, field in enumerate(fields) if isinstance(field, JsonField)])
+        cells = []
+        json_at: list[int] = []
         pending: list[tuple[str, str | None]] = []
         for number, field in enumerate(fields):
             column = f'"{field.column_name}"'
