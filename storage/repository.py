@@ -173,6 +173,9 @@ def _as_stored(field: peewee.Field) -> bool:
         field, (peewee._StringField, peewee.IntegerField))
 
 
+AUDIT_COLUMNS = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
+
+
 class _Statements:
     """The statements a rep's every decision runs, built once: peewee takes longer to
     build an UPDATE of every column than the database takes to run it."""
@@ -180,6 +183,7 @@ class _Statements:
     def __init__(self, param: str) -> None:
         self.param = param
         self._updates: dict[frozenset[str], tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
+        self._logged: dict[str, str] = {}
         fields = LeadRow._meta.sorted_fields
         self.read = [(field.name, None if _as_stored(field) else field.python_value) for field in fields]
         self.write = [(field.name, field.db_value) for field in fields if field.name != "id"]
@@ -190,14 +194,10 @@ class _Statements:
         self.returning = f" RETURNING {columns}"
         assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
         self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
-        audit_columns = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
+        audit_columns = AUDIT_COLUMNS
         self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
-        # PostgreSQL: the change and its audit event, or the take and its event, as one
+        # PostgreSQL: the take and its event (as a change and its event, `logged`) as one
         # statement: one round trip instead of four, and atomic without a transaction.
-        self.update_logged = (
-            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}, "prior") '
-            f'SELECT "id", {", ".join([param] * 9)} FROM changed RETURNING "lead_id"'
-        )
         self.take_logged = (
             f'WITH picked AS (SELECT "id" FROM "lead" WHERE "stage" = {param} AND "owner" IS NULL '
             f'ORDER BY "queue_key", "id" LIMIT 1 FOR UPDATE SKIP LOCKED), '
@@ -210,7 +210,7 @@ class _Statements:
         )
 
     def update_of(self, changes: dict[str, Any]) -> tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]:
-        """SQLite: an UPDATE of the changed columns only (and those a change always sets),
+        """An UPDATE of the changed columns only (and those a change always sets),
         so that indexes of columns left alone are not written: (statement, the columns it sets
         with their converters; then id and version). Built once per set of columns."""
         names = frozenset(changes) | ALWAYS_WRITTEN
@@ -221,6 +221,15 @@ class _Statements:
             found = (f'UPDATE "lead" SET {assignments} WHERE "id" = {self.param} AND "version" = {self.param}',
                      picked)
             self._updates[names] = found
+        return found
+
+    def logged(self, update: str) -> str:
+        """PostgreSQL: `update` (of `update_of`) and its audit event as one statement."""
+        found = self._logged.get(update)
+        if found is None:
+            found = self._logged[update] = (
+                f'WITH changed AS ({update} RETURNING "id") INSERT INTO "audit_event" ({AUDIT_COLUMNS}, "prior") '
+                f'SELECT "id", {", ".join([self.param] * 9)} FROM changed RETURNING "lead_id"')
         return found
 
     def lead(self, row: tuple) -> Lead:
@@ -415,11 +424,37 @@ class LeadRepository:
         self.sql = _Statements(db.param)
         self._owner: str | None = None
         self._breakdowns = Breakdowns()
+        #: The leads as this connection last took or changed them, by id (see `get_at`).
+        self._written: dict[int, Lead] = {}
+
+    def _alone(self, sql: str, params: tuple) -> Any:
+        """PostgreSQL: one statement on its own, atomic by itself (the connection commits
+        each statement) and, unlike `execute_sql`, never sent again on a new connection
+        after a lost one: one round trip where BEGIN, the statement and COMMIT were three.
+        Inside a transaction it is part of that one."""
+        with peewee.__exception_wrapper__:
+            cursor = self.db.cursor()
+            cursor.execute(sql, params)
+        return cursor
 
     @database_errors
     def get(self, lead_id: int) -> Lead | None:
         row = self.db.execute_sql(self.sql.select, (lead_id,)).fetchone()
         return None if row is None else self.sql.lead(row)
+
+    def get_at(self, lead_id: int, version: int) -> Lead | None:
+        """The lead, when the caller is about to change it at `version`: as this connection
+        took or changed it last if that is `version`, without reading it again, else as
+        stored. Every change is refused unless the lead is still at the version it was read
+        at, so a lead someone changed since fails its change as stale just as if read here."""
+        lead = self._written.get(lead_id)
+        return lead if lead is not None and lead.version == version else self.get(lead_id)
+
+    def _wrote(self, lead: Lead) -> Lead:
+        if len(self._written) >= 256:
+            self._written.clear()
+        self._written[lead.id] = lead
+        return lead
 
     @database_errors
     def history(self, lead_id: int) -> list[AuditEvent]:
@@ -433,22 +468,18 @@ class LeadRepository:
             update={**changes, "version": lead.version + 1, "updated_at": event.at, "updated_by": event.actor}
         )
         values = _row_values(updated)
+        statement, picked = self.sql.update_of(changes)
+        row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
         if is_postgres(self.db):
-            row = tuple(convert(values[name]) for name, convert in self.sql.write) + (lead.id, lead.version)
-            # In a transaction, so that a lost connection raises instead of the statement
-            # being sent again on a new one (the caller then finds out what was stored).
-            with self.db.atomic():
-                logged = self.db.execute_sql(
-                    self.sql.update_logged, row + self.sql.audit_values(lead.id, event)[1:]
-                ).fetchone()
+            # Alone, so that a lost connection raises instead of the statement being sent
+            # again on a new one (the caller then finds out what was stored).
+            logged = self._alone(self.sql.logged(statement), row + self.sql.audit_values(lead.id, event)[1:]).fetchone()
             if logged is None:
                 current = self.get(lead.id)
                 if current is None:
                     raise LeadNotFound(lead.id)
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
-            return updated
-        statement, picked = self.sql.update_of(changes)
-        row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
+            return self._wrote(updated)
         with write_transaction(self.db):
             if self.db.execute_sql(statement, row).rowcount != 1:
                 current = self.get(lead.id)
@@ -456,7 +487,7 @@ class LeadRepository:
                     raise LeadNotFound(lead.id)
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
             self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead.id, event))
-        return updated
+        return self._wrote(updated)
 
     @database_errors
     def take_next(self, event: AuditEvent) -> Lead | None:
@@ -473,11 +504,10 @@ class LeadRepository:
             f'ORDER BY "queue_key", "id" LIMIT 1'
         )
         if is_postgres(self.db):
-            with self.db.atomic():  # never retried on a new connection: it might take a second lead
-                taken = self.db.execute_sql(
-                    self.sql.take_logged, (Stage.MQL.value, actor, now, actor, actor, now, event.action, event.note)
-                ).fetchone()
-            return None if taken is None else self.sql.lead(taken)
+            taken = self._alone(  # never retried on a new connection: it might take a second lead
+                self.sql.take_logged, (Stage.MQL.value, actor, now, actor, actor, now, event.action, event.note)
+            ).fetchone()
+            return None if taken is None else self._wrote(self.sql.lead(taken))
         with write_transaction(self.db):
             row = self.db.execute_sql(pick, (Stage.MQL.value,)).fetchone()
             if row is None:
@@ -491,7 +521,7 @@ class LeadRepository:
             if taken is None:  # cannot happen under the lock; never hand out a taken lead
                 return None
             self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead_id, event))
-        return self.sql.lead(taken)
+        return self._wrote(self.sql.lead(taken))
 
     def _queue_query(self, view: QueueView, login: str, text: str) -> Any:
         owner = LeadRow.owner.is_null() if view is QueueView.POOL else LeadRow.owner == login
