@@ -407,3 +407,29 @@ def test_a_batch_given_skips_leads_taken_meanwhile_and_logs_each_given_one(datab
     assert moved == [given[0].lead_id] * 2 and repo.get(given[0].lead_id).owner == "anna"
     assert [e.note for e in repo.history(given[0].lead_id)][-2:] == ["a", "b"]
     repo.db.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_decision_on_a_lead_changed_elsewhere_since_it_was_taken_is_refused_as_stale(database, url, request):
+    from triage.domain.errors import StaleLead
+
+    if database == "postgres":
+        url = request.getfixturevalue("pg_url")
+    setup = LeadRepository(open_database(url))
+    setup.add_leads([new_lead(LeadData(first_name=f"Lead{i}", country="DE")) for i in range(1, 4)])
+    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna")):
+        setup.add_team_member(member)
+    anna = as_(LeadRepository(open_database(url)), "anna").decisions
+    lena = as_(LeadRepository(open_database(url)), "lena")
+    taken = anna.take()
+    assert anna.context.store.get_at(taken.id, taken.version) == taken
+    lena.decisions.set_grade(taken.id, "B")  # on another connection: anna's copy is old now
+    with pytest.raises(StaleLead):
+        anna.accept(taken.id, expected_version=taken.version)
+    assert setup.get(taken.id).stage is Stage.MQL and setup.get(taken.id).grade == "B"
+    current = setup.get(taken.id)
+    assert anna.context.store.get_at(taken.id, current.version) == current  # read, not remembered
+    accepted = anna.accept(taken.id, expected_version=current.version)
+    assert accepted.stage is Stage.SAL and setup.get(taken.id).stage is Stage.SAL and accepted.grade == "B"
+    for repo in (setup, anna.context.store, lena.context.store):
+        repo.db.close()
