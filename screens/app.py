@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import WorkerFailed
 
@@ -128,6 +131,28 @@ class TriageApp(App[None]):
         """The keys of the screen on top (its own, or those it lists)."""
         if not isinstance(self.screen, HelpScreen):
             show_keys(self.screen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands in the palette, in the language in use: the theme, the
+        keys (triage's own help, not Textual's English widget panel), a panel on the whole
+        screen and back, quitting."""
+        yield SystemCommand(_("Theme"), _("Choose the colours of triage"), self.action_change_theme)
+        yield SystemCommand(_("Keys"), _("The keys of this screen"), self.action_help)
+        if screen.maximized is not None:
+            yield SystemCommand(_("Restore"), _("Show every panel again"), screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(_("Maximize"), _("Show the panel in focus on the whole screen"),
+                                screen.action_maximize)
+        yield SystemCommand(_("Quit"), _("Quit triage"), self.action_quit)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
 
     def _handle_exception(self, error: Exception) -> None:
         """A worker's unexpected error (a bug, a driver's exception that is not a

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from triage.domain.language import N_, _
+from triage.domain.language import N_, _, current
 from triage.domain.models import Interest, QueueRow, Stage
 from triage.domain.queue import LAST_KEY, QueuePage
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
@@ -39,7 +39,9 @@ PREFETCH_MARGIN = 60
 #: The mouse wheel moves the cursor this many leads.
 SCROLL_ROWS = 3
 
-#: (title, width); width None columns (name, company) share what the others leave.
+#: (title, width); width None columns (name, company) share what the others leave. A fixed
+#: column is at least as wide as its heading in the language in use, the SLA column as its
+#: longest text ("99 h zu spät" in German): see `sizes`.
 COLUMNS = (("", 1), (N_("name"), None), (N_("company"), None), (N_("channel"), 14), (N_("interest"), 8),
            (N_("score"), 5), (N_("SLA"), 9))
 HEADER = tuple(title for title, _ in COLUMNS)
@@ -52,21 +54,35 @@ NARROW_DROPS = ("channel", "interest")
 MIN_FLEXIBLE = 10
 
 
+@lru_cache(maxsize=4)
+def sizes(code: str) -> tuple[int | None, ...]:
+    """The columns' widths in the language `code` (the one in use: the cache's key)."""
+    sla = max(cell_len(SlaStatus(datetime.min, hours, state).short())
+              for hours in (99.0, 0.99) for state in (SlaState.BREACHED, SlaState.OK))
+    found = [None if size is None else max(size, cell_len(_(title)) if title else size) for title, size in COLUMNS]
+    found[SLA_COLUMN] = max(found[SLA_COLUMN] or 0, sla)
+    return tuple(found)
+
+
 @lru_cache(maxsize=8)
-def column_widths(width: int) -> tuple[int, ...]:
-    """Each column's width for a line `width` cells wide; 0 for a column left out."""
-    flexible = sum(1 for _, size in COLUMNS if size is None)
+def column_widths(width: int, code: str = "en") -> tuple[int, ...]:
+    """Each column's width for a line `width` cells wide in the language `code`; 0 for a
+    column left out."""
+    fixed = sizes(code)
+    flexible = sum(1 for size in fixed if size is None)
     dropped: set[str] = set()
 
     def left() -> int:
-        return width - sum(size + 1 for title, size in COLUMNS if size is not None and title not in dropped)
+        return width - sum(size + 1 for (title, _), size in zip(COLUMNS, fixed)
+                           if size is not None and title not in dropped)
 
     for title in NARROW_DROPS:
         if left() >= flexible * (MIN_FLEXIBLE + 1):
             break
         dropped.add(title)
     share = max(4, left() // flexible - 1)
-    return tuple(0 if title in dropped else share if size is None else size for title, size in COLUMNS)
+    return tuple(0 if title in dropped else share if size is None else size
+                 for (title, _), size in zip(COLUMNS, fixed))
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
@@ -85,7 +101,7 @@ def fit(text: str, size: int) -> str:
     return set_cell_size(text, size)
 
 
-def row_cells(row: QueueRow, sla: SlaStatus | None) -> tuple[str, ...]:
+def row_cells(row: QueueRow, sla: SlaStatus | None, sla_size: int = 9) -> tuple[str, ...]:
     return (
         "▲" if row.interest is Interest.DEMO_REQUEST else " ",
         one_line(row.name),
@@ -93,7 +109,7 @@ def row_cells(row: QueueRow, sla: SlaStatus | None) -> tuple[str, ...]:
         row.channel.label,
         _(INTEREST_LABELS[row.interest]),
         f"{row.score:>5}",
-        f"{sla.text() if sla else '':>9}",
+        (sla.short() if sla else "").rjust(sla_size),
     )
 
 
@@ -357,7 +373,7 @@ class LeadQueue(Widget, can_focus=True):
 
     def _line(self, cells: tuple[str, ...], style: Style, width: int, accents: dict[int, Style] | None = None) -> Strip:
         segments = []
-        widths = column_widths(width)
+        widths = column_widths(width, current())
         for index, (size, text) in enumerate(zip(widths, cells, strict=True)):
             if not size:
                 continue
@@ -402,7 +418,7 @@ class LeadQueue(Widget, can_focus=True):
         sla = self._sla(row)
         if sla is not None and sla.state is not SlaState.OK:
             accents[SLA_COLUMN] = self._style("overdue" if sla.state is SlaState.BREACHED else "soon")
-        return self._line(row_cells(row, sla), style, width, accents)
+        return self._line(row_cells(row, sla, sizes(current())[SLA_COLUMN] or 9), style, width, accents)
 
     def _sla(self, row: QueueRow) -> SlaStatus | None:
         """The row's SLA status as of the last fetch, worked out once per row."""

@@ -1,7 +1,8 @@
 """The modal for returning a lead: reason, path, note. Escape cancels and changes nothing.
 
 Compact enough for an 80x24 terminal: every field, its error and the buttons are on
-screen at once. A digit picks a reason and a letter a path (shown beside each); a
+screen at once. A digit picks a reason and a letter a path (shown beside each), each named in
+the language in use (the codes, `not_ready` or `nurture`, are the CLI's and the exports'); a
 dialog that cannot return the lead keeps every field as typed and says why beside the
 field that is wrong.
 """
@@ -19,20 +20,26 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from triage.domain.dates import parse_day
-from triage.domain.models import ReturnDecision, ReturnPath, ReturnReason
+from triage.domain.models import RETURN_PATH_LABELS, RETURN_REASON_LABELS, ReturnDecision, ReturnPath, ReturnReason
 from triage.domain.language import N_, _
 from triage.domain.text import one_line
 
 from .field_input import FieldInput
 from .screen_commands import described, speak_bindings, spoken
 
-PATH_LABELS = {
-    ReturnPath.NURTURE: N_("nurture: back to marketing, may come back as MQL"),
-    ReturnPath.DISQUALIFY: N_("disqualify: will never be a customer"),
-}
 #: The one key that picks each reason and each path, shown beside it.
 REASON_KEYS = {reason: str(number) for number, reason in enumerate(ReturnReason, start=1)}
 PATH_KEYS = {ReturnPath.NURTURE: "n", ReturnPath.DISQUALIFY: "d"}
+
+
+#: The reasons and paths by their codes, which are their options' ids.
+CHOICES: dict[str, ReturnReason | ReturnPath] = {choice.value: choice for choice in (*ReturnReason, *ReturnPath)}
+
+
+def _label_of(code: str | None) -> str:
+    """A reason's or a path's name in the language in use, from its option's id (its code)."""
+    choice = CHOICES.get(code or "")
+    return choice.label if choice is not None else ""
 
 
 class ReturnDialog(ModalScreen[ReturnDecision | None]):
@@ -45,9 +52,10 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         Binding("ctrl+s", "submit", N_("Return lead")),
         Binding("f1", "app.help", N_("Help")),
         Binding("ctrl+q", "app.quit", N_("Quit")),
-        *(Binding(key, f"reason('{reason.value}')", f"Reason {reason.value}", show=False)
+        *(Binding(key, f"reason('{reason.value}')", RETURN_REASON_LABELS[reason], show=False)
           for reason, key in REASON_KEYS.items()),
-        *(Binding(key, f"path('{path.value}')", f"Path {path.value}", show=False) for path, key in PATH_KEYS.items()),
+        *(Binding(key, f"path('{path.value}')", RETURN_PATH_LABELS[path], show=False)
+          for path, key in PATH_KEYS.items()),
     ]
 
     @classmethod
@@ -59,7 +67,7 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         return [
             (f"{first} … {last}", _("Choose the reason with the digit beside it")),
             (" / ".join(PATH_KEYS.values()), _("Choose the path: {nurture} or {disqualify}").format(
-                nurture=ReturnPath.NURTURE.value, disqualify=ReturnPath.DISQUALIFY.value)),
+                nurture=ReturnPath.NURTURE.label, disqualify=ReturnPath.DISQUALIFY.label)),
             ("↑ / ↓", _("Choose a reason or a path")),
             ("enter", _("Next field; in the note or date: return the lead")),
             ("tab / ⇧tab", _("Next / previous field")),
@@ -83,25 +91,27 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                         id="return-title")
             yield Label(classes="field-label", id="return-reason-label")
             yield OptionList(
-                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), f"{reason.value:<13} {reason.label}"),
-                         id=reason.value) for reason in ReturnReason),
+                *(Option(Text.assemble((f"{REASON_KEYS[reason]} ", "bold"), reason.label), id=reason.value)
+                  for reason in ReturnReason),
                 id="return-reason",
             )
             yield Label(classes="field-label", id="return-path-label")
             yield OptionList(
-                *(Option(Text.assemble((f"{PATH_KEYS[path]} ", "bold"), _(label)), id=path.value)
-                  for path, label in PATH_LABELS.items()),
+                *(Option(Text.assemble((f"{PATH_KEYS[path]} ", "bold"), (path.label, "bold"), f": {path.description}"),
+                         id=path.value) for path in ReturnPath),
                 id="return-path",
             )
             with Horizontal(classes="field-row", id="return-note-row"):
                 yield Label(_("Note"), classes="field-name")
-                yield FieldInput(placeholder=_("why (needed for reason other); Enter returns the lead"),
+                yield FieldInput(placeholder=_("why (needed for reason {key}); Enter returns the lead").format(
+                    key=REASON_KEYS[ReturnReason.OTHER]),
                             id="return-note")
             yield Static("", id="return-note-error", classes="field-error")
             # Always shown, so that Tab and the fields never move while a rep types.
             with Horizontal(classes="field-row", id="return-until-row"):
                 yield Label(_("Until"), classes="field-name")
-                yield FieldInput(placeholder=_("for reason contract: when it ends, e.g. 31.03.2027 (optional)"),
+                yield FieldInput(placeholder=_("for reason {key}: contract end, e.g. 31.03.2027 (optional)").format(
+                    key=REASON_KEYS[ReturnReason.CONTRACT]),
                                  id="return-until")
             yield Static("", id="return-until-error", classes="field-error")
             with Horizontal(id="return-buttons"):
@@ -120,18 +130,18 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         width = max(7, *(len(_(name)) + 1 for name in (N_("Note"), N_("Until"))))
         for name in names:
             name.styles.width = width
-        self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), self._chosen("#return-reason"))
-        self._label("#return-path-label", N_("Path"), N_("press n or d"), self._chosen("#return-path"))
+        self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), self._chosen_label("#return-reason"))
+        self._label("#return-path-label", N_("Path"), N_("press n or d"), self._chosen_label("#return-path"))
         if self.focused is None:
             self.set_focus(self.query_one("#return-reason"))
 
     @on(OptionList.OptionHighlighted, "#return-reason")
     def _reason_changed(self, event: OptionList.OptionHighlighted) -> None:
-        self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), event.option.id)
+        self._label("#return-reason-label", N_("Reason"), N_("press 1-8"), _label_of(event.option.id))
 
     @on(OptionList.OptionHighlighted, "#return-path")
     def _path_changed(self, event: OptionList.OptionHighlighted) -> None:
-        self._label("#return-path-label", N_("Path"), N_("press n or d"), event.option.id)
+        self._label("#return-path-label", N_("Path"), N_("press n or d"), _label_of(event.option.id))
 
     def _label(self, selector: str, name: str, keys: str, chosen: str | None) -> None:
         """The field's label names the choice, which shows without colour too."""
@@ -174,6 +184,9 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
         options = self.query_one(selector, OptionList)
         return options.get_option_at_index(options.highlighted or 0).id or ""
 
+    def _chosen_label(self, selector: str) -> str:
+        return _label_of(self._chosen(selector))
+
     def _error(self, selector: str, message: str) -> None:
         """Show `message` under its field (or hide the line when it is empty)."""
         error = self.query_one(selector, Static)
@@ -194,7 +207,8 @@ class ReturnDialog(ModalScreen[ReturnDecision | None]):
                 self.set_focus(until_input)
                 return None
             if reason != ReturnReason.CONTRACT.value:
-                self._error("#return-until-error", _("a date only goes with reason 3 contract"))
+                self._error("#return-until-error", _("a date only goes with reason {key}, {reason}").format(
+                    key=REASON_KEYS[ReturnReason.CONTRACT], reason=ReturnReason.CONTRACT.label))
                 self.set_focus(until_input)
                 return None
         try:

@@ -25,6 +25,7 @@ from triage.services import Services
 from triage.services.review import Review
 from triage.domain import language
 from triage.domain.language import N_, _, counted
+from triage.domain.models import Channel, ReturnReason
 from triage.domain.text import one_line, printable
 
 from .confirm_dialog import when_confirmed
@@ -38,6 +39,31 @@ BAR = 20
 HIGH_RETURN_RATE = 0.5
 #: What the board said of a return, in the board column.
 REVIEWED = {"confirmed": N_("confirmed"), "overturned": N_("overturned")}
+
+
+#: A reason's or channel's name in the "By …" lists: cut at this many cells.
+NAME_CELLS = 28
+
+
+def named(code: str, kind: type[ReturnReason] | type[Channel]) -> str:
+    """A reason's or a channel's name in the language in use, from its code (the code as
+    it is when it is none of them: a value a newer triage wrote)."""
+    try:
+        return kind(code).label
+    except ValueError:
+        return printable(code)
+
+
+#: A reason's name in the table of returns: cut at this many cells.
+TABLE_CELLS = 20
+
+
+def cut(text: str, cells: int) -> str:
+    return text[:cells - 1] + "…" if len(text) > cells else text
+
+
+def cell(text: str) -> str:
+    return f"{cut(text, NAME_CELLS):<{NAME_CELLS}}"
 
 
 def bar(share: float) -> str:
@@ -57,11 +83,12 @@ def review_content(review: Review) -> Content:
     line((counted(len(review.returns), "{count} return from {since} to {until}", "{count} returns from {since} to {until}",
                   since=language.shown_day(review.since, "%d %b", year=False),
                   until=language.shown_day(last_day, "%d %b %Y")), "bold"))
-    for title, counts in ((_("By reason"), review.by_reason), (_("By rep"), review.by_rep)):
+    for title, counts, name in ((_("By reason"), review.by_reason, lambda key: named(key, ReturnReason)),
+                                (_("By rep"), review.by_rep, printable)):
         line()
         line((title, "bold underline"))
         for key, count in counts.most_common():
-            line((f"{printable(key)[:18]:<18} {count:>5}  ", ""), (bar(count / total), "$primary"),
+            line((f"{cell(name(key))} {count:>5}  ", ""), (bar(count / total), "$primary"),
                  (f" {language.percent(count / total):>4}", "$text-muted"))
     line()
     line((_("By channel: returned of handed over in the period"), "bold underline"))
@@ -70,7 +97,7 @@ def review_content(review: Review) -> Content:
         style = "$error" if rate >= HIGH_RETURN_RATE else "$primary"
         note = _("  high: marketing may need to change") if rate >= HIGH_RETURN_RATE else ""
         of = _("{returned} of {handed}").format(returned=f"{returned:>5}", handed=f"{handed:<5}")
-        line((f"{channel.replace('_', ' ')[:18]:<18} {of} ", ""),
+        line((f"{cell(named(channel, Channel))} {of} ", ""),
              (bar(min(rate, 1)), style), (f" {language.percent(rate):>4}{note}", "$text-muted" if not note else "$error"))
     later = review.later_accepted
     line()
@@ -143,8 +170,9 @@ class ReviewBoard(Screen[None]):
         table.clear()
         for item in review.returns:
             table.add_row(
-                str(item.lead.id), Text(one_line(item.lead.name) or _("(no name)")), item.lead.channel.value,
-                item.event.reason.value if item.event.reason else "", item.event.path.value if item.event.path else "",
+                str(item.lead.id), Text(one_line(item.lead.name) or _("(no name)")), item.lead.channel.label,
+                cut(item.event.reason.label, TABLE_CELLS) if item.event.reason else "",
+                item.event.path.label if item.event.path else "",
                 Text(one_line(item.event.actor)), language.shown_day(item.event.at.astimezone(), "%d %b", year=False),
                 item.lead.stage.label, _(REVIEWED.get(item.reviewed, item.reviewed)), Text(one_line(item.event.note)[:40]),
                 key=f"{item.lead.id}:{item.event.id}",

@@ -143,10 +143,17 @@ def _lead_from_row(row: Any) -> Lead:
     return Lead.model_validate(values)
 
 
-def _row_values(lead: Lead) -> dict[str, Any]:
-    values = lead.model_dump(exclude={"id"})
+#: The columns made from a lead's fields rather than stored from one.
+MADE_COLUMNS = frozenset({"queue_key", "search_text"})
+
+
+def _row_values(lead: Lead, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The lead's stored values, all of them or those `names` (an UPDATE of a few columns
+    need not dump the others)."""
+    values = lead.model_dump(exclude={"id"}) if names is None else lead.model_dump(
+        include=set(names) - MADE_COLUMNS)
     for name in ("created_at", "handed_over_at", "updated_at"):
-        if values[name] is not None:
+        if values.get(name) is not None:
             values[name] = _naive_utc(values[name])
     values["queue_key"] = queue_key(lead.interest, lead.handed_over_at or lead.created_at, lead.score)
     values["search_text"] = search_text(lead.first_name, lead.last_name, lead.company, lead.email)
@@ -467,8 +474,8 @@ class LeadRepository:
         updated = lead.model_copy(
             update={**changes, "version": lead.version + 1, "updated_at": event.at, "updated_by": event.actor}
         )
-        values = _row_values(updated)
         statement, picked = self.sql.update_of(changes)
+        values = _row_values(updated, (name for name, _convert in picked))
         row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
         if is_postgres(self.db):
             # Alone, so that a lost connection raises instead of the statement being sent

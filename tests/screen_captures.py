@@ -50,6 +50,7 @@ SCENARIOS: dict[str, list[str]] = {
     "return-detail": ["v", "enter"],
     "note-dialog": ["v", "o"],
     "scoring-report": ["s"],
+    "palette": ["ctrl+p"],
 }
 
 IMPORT_FILE = [

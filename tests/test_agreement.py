@@ -12,7 +12,7 @@ import pytest
 
 from logins import main_as
 from storage import LeadRepository, open_database
-from triage.domain import agreement
+from triage.domain import agreement, language
 from triage.domain.models import LeadData, ReturnDecision, Role, TeamMember
 from triage.domain.rules import Agreement
 from triage.domain.sla import BusinessClock
@@ -57,6 +57,10 @@ def test_the_months_both_sides_and_the_current_month_by_its_share_so_far():
     assert "80%, agreed 90%" in november.line()
     assert december.current and december.due == 24 and december.marketing_kept
     assert "2026-12 so far" in december.line() and "none yet" in december.line()
+    with language.speaking("de"):
+        assert december.short().startswith("Dez. 2026 bisher") and october.line().startswith("Okt. 2026")
+    with language.speaking("nl"):
+        assert november.short().startswith("nov 2026")
 
 
 def _team_with_answers(url: str, *, dated: bool = True) -> LeadRepository:

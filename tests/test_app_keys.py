@@ -82,18 +82,20 @@ async def test_the_return_dialog_shows_every_field_and_its_error_on_screen(many,
         await settle(app, pilot)
         await press(app, pilot, "r")
         assert isinstance(app.screen, ReturnDialog)
-        for text in ("Reason (press 1-8): not_ready", "1 not_ready", "8 other", "Path (press n or d): nurture",
-                     "n nurture", "d disqualify", "Note", "Return lead", "Cancel", "esc Cancel"):
+        for text in ("Reason (press 1-8): not ready to buy / stopped responding",
+                     "1 not ready to buy / stopped responding", "8 other (needs a note)", "Path (press n or d): nurture",
+                     "n nurture: back to marketing", "d disqualify: will never", "Note", "Return lead", "Cancel",
+                     "esc Cancel"):
             assert on_screen(app, text), text
         await press(app, pilot, "8", "n", "enter")  # other, nurture, no note
         assert isinstance(app.screen, ReturnDialog)
-        assert on_screen(app, "Reason (press 1-8): other")
+        assert on_screen(app, "Reason (press 1-8): other (needs a note)")
         assert on_screen(app, "reason 'other' needs a note saying why")
         assert app.focused is app.screen.query_one("#return-note")
         await press(app, pilot, "3")  # types into the note: digits pick reasons only in the lists
         assert app.screen.query_one("#return-note", Input).value == "3"
         await press(app, pilot, "tab", *"31.03.2027", "enter")  # a date, but reason other
-        assert on_screen(app, "a date only goes with reason 3 contract")
+        assert on_screen(app, "a date only goes with reason 3, bound by a contract")
         assert app.focused is app.screen.query_one("#return-until") and many.get(1).stage is Stage.MQL
         app.screen.query_one("#return-until", Input).value = ""
         await press(app, pilot, "shift+tab", "shift+tab", "shift+tab", "3")  # back to the reasons: contract

@@ -19,16 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Where each catalog's texts are marked.
 SOURCES = {"screens": [ROOT / "screens"], "cli": [ROOT / "triage" / "cli"],
            "services": [ROOT / "triage" / "services", ROOT / "triage" / "files"], "domain": [ROOT / "triage" / "domain"]}
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "counted": (2, 3)}
+KEYWORDS = {"_": None, "N_": None, "pgettext": ((1, "c"), 2), "ngettext": (1, 2), "counted": (2, 3)}
 TRANSLATED = [code for code in language.LANGUAGES if code != "en"]
 
 
-def marked(catalog: str) -> set[str]:
+def marked(catalog: str) -> set[tuple[str, str | None]]:
+    """(text, context) of every text marked in the catalog's sources."""
     found = set()
     for folder in SOURCES[catalog]:
-        for _, _, message, _, _ in extract_from_dir(str(folder), method_map=[("**.py", "python")],
-                                                    keywords=KEYWORDS):
-            found.add(message[0] if isinstance(message, tuple) else message)
+        for _, _, message, _, context in extract_from_dir(str(folder), method_map=[("**.py", "python")],
+                                                          keywords=KEYWORDS):
+            found.add((message[0] if isinstance(message, tuple) else message, context))
     return found
 
 
@@ -48,7 +49,7 @@ def test_every_marked_text_is_translated(catalog, code):
     if not texts:
         return
     assert po is not None, f"{catalog}: {len(texts)} texts marked, but there is no {code} catalog"
-    missing = sorted(text for text in texts if text not in po)
+    missing = sorted(text for text, context in texts if po.get(text, context=context) is None)
     assert not missing, f"{code}/{catalog}.po lacks {len(missing)} texts, e.g. {missing[:5]}"
     untranslated = [message.id for message in po if message.id and (
         message.fuzzy or not all(message.string if isinstance(message.string, tuple) else (message.string,)))]
@@ -98,3 +99,19 @@ def test_moments_and_numbers_are_written_as_each_language_writes_them(code, mome
         language.use("en")
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_a_text_in_two_catalogs_is_translated_alike(code):
+    """The catalogs are looked up one after another (screens, CLI, services, domain), so a
+    text in two of them shows the first one's words everywhere: they must agree. Where the
+    same English needs other words, a context tells them apart (`pgettext`)."""
+    seen: dict[tuple[str, str | None], dict[str, str]] = {}
+    for catalog in language.CATALOGS:
+        po = source(code, catalog)
+        for message in po or ():
+            if message.id:
+                key = (message.id if isinstance(message.id, str) else message.id[0], message.context)
+                seen.setdefault(key, {})[catalog] = str(message.string)
+    differ = {key: found for key, found in seen.items() if len(set(found.values())) > 1}
+    assert not differ, f"{code}: {len(differ)} texts translated differently, e.g. {list(differ.items())[:3]}"

@@ -81,3 +81,36 @@ def test_a_cancelled_rescore_in_child_processes_keeps_what_it_stored(tmp_path):
     assert done == 600 and seen == [0, 300, 600]
     assert service.scoring.count_to_rescore() == 1400
     assert service.scoring.rescore(processes=2) == 1400 and service.scoring.count_to_rescore() == 0
+
+
+def test_a_scoring_process_killed_from_outside_ends_the_rescore_with_a_message(tmp_path):
+    """Not a rescore waiting forever for a batch nobody scores: the batches before are stored."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+
+    from triage.domain.errors import TriageError
+
+    repo = LeadRepository(open_database(f"sqlite:///{tmp_path / 'triage.db'}"))
+    repo.add_leads(varied_leads(3000))
+    service = Services.open(repo, "lena", rules=changed_rules())
+
+    def kill_a_scorer(done: int, total: int) -> None:
+        if done == 200:
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    outcome: list[object] = []
+
+    def rescore() -> None:
+        try:
+            outcome.append(service.scoring.rescore(progress=kill_a_scorer, batch=200, processes=2))
+        except TriageError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=rescore, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the rescore waits for a scoring process that was killed"
+    assert isinstance(outcome[0], TriageError) and "start the rescore again" in str(outcome[0])
+    assert 200 <= 3000 - service.scoring.count_to_rescore() < 3000

@@ -83,7 +83,7 @@ async def test_the_review_board_screen_confirms_and_overturns(repo):
         screen = app.screen
         assert isinstance(screen, ReviewBoard)
         summary = str(screen.query_one("#review-summary", Static).render())
-        assert "3 returns" in summary and "no_fit" in summary and "3 of 3" in summary
+        assert "3 returns" in summary and "not a fit yet (budget, size)     2" in summary and "3 of 3" in summary
         assert "high: marketing may need to change" in summary and "later accepted: 1" in summary
         table = screen.query_one(DataTable)
         assert table.row_count == 3

@@ -6,7 +6,7 @@ word of an English text: of a text marked for the catalogs (every part's msgid) 
 the English captures stored in `tests/captures/` (so a text nobody marked yet counts
 too). It is no fault when the language writes the same word ("Lead", "Filter", "Score":
 a word of that language's translations), nor a name or a code: the seeded leads' and the
-team's own data, the codes triage shows as they are (reason, path, channel, field names),
+team's own data, the codes triage shows as they are (channel and field names; reasons and paths are named),
 the keys and the terms the team keeps in every language (MQL, SAL, SRL, SLA).
 """
 
@@ -23,7 +23,7 @@ from screen_captures import CAPTURES, IMPORT_FILE, SCENARIOS, SIZES, capture_all
 
 from test_language import KEYWORDS, SOURCES
 from triage.domain import language
-from triage.domain.models import Channel, ReturnPath, ReturnReason
+from triage.domain.models import Channel
 from triage.files.importing import CANONICAL
 
 LANGUAGES = [code for code in language.LANGUAGES if code != "en"]
@@ -99,7 +99,7 @@ def names_and_codes(repo) -> tuple[set[str], list[str]]:
     for line in IMPORT_FILE:  # the file the import dialog shows
         values += line.split(";")
     values = sorted({value for value in values if value}, key=len, reverse=True)
-    codes = {code.value for code in (*ReturnReason, *ReturnPath, *Channel)} | set(CANONICAL)
+    codes = {code.value for code in Channel} | set(CANONICAL)  # reasons and paths are shown by their names
     allowed = {word for value in values for word in words(value)} - NEVER_DATA
     allowed |= {word for code in codes for word in words(code) | words(code.replace("_", " "))} | KEPT
     return allowed, values
@@ -153,3 +153,30 @@ def test_the_check_finds_english():
     assert [word for _, word, _ in english_left("Accept Eva Brandt: it becomes a SAL", "de", allowed, values)] == \
         ["Accept", "it", "becomes"]
     assert english_left("Annehmen Eva Brandt: er wird zum SAL", "de", allowed, values) == []
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+async def test_the_palette_offers_textuals_own_commands_in_the_language(tmp_path, speaking, code):
+    from textual.command import CommandList, CommandPalette
+
+    from screens.app import TriageApp
+    from triage.services import Services
+
+    with fixed_world(tmp_path):
+        repo = seed(tmp_path)
+        speaking(code)
+        app = TriageApp(Services.open(repo, "lena"))
+        async with app.run_test(size=(128, 34)) as pilot:
+            await pilot.press("ctrl+p")
+            while not isinstance(app.screen, CommandPalette) or not app.screen.query_one(CommandList).option_count:
+                await pilot.pause(0.01)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            commands = app.screen.query_one(CommandList)
+            titles = [str(commands.get_option_at_index(index).prompt).splitlines()[0]
+                      for index in range(commands.option_count)]
+            placeholder = app.screen.query_one("CommandInput").placeholder
+    expected = {"de": ["Farbschema", "Tasten", "Ende"], "nl": ["Kleurenschema", "Toetsen", "Stop"]}[code]
+    assert all(title in titles for title in expected), titles
+    assert not {"Theme", "Keys", "Quit", "Screenshot"} & set(titles)
+    assert placeholder == language.in_every_language("Search for commands…")[code]

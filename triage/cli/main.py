@@ -423,8 +423,9 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     contact = " ".join(part for part in (lead.salutation, lead.name) if part) or _("(no name)")
     role = _(" at ").join(part for part in (lead.job_title, lead.company) if part)
     unassigned = _("unassigned pool")
-    email_label, phone_label, stage_label, owner_label, score_label = (
-        f"{label:<9}" for label in (_("email"), _("phone"), _("stage"), _("owner"), _("score")))
+    labels = (_("email"), _("phone"), _("stage"), _("owner"), _("score"))
+    width = max(9, *(len(label) for label in labels))  # "Behandelaar" in Dutch
+    email_label, phone_label, stage_label, owner_label, score_label = (f"{label:<{width}}" for label in labels)
     lines = [
         f"#{lead.id} {one_line(contact)}" + (f", {one_line(role)}" if role else "")
         + (f" ({one_line(lead.country)})" if lead.country else ""),
@@ -434,7 +435,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         f"  {owner_label} {one_line(lead.owner) if lead.owner else unassigned}",
         f"  {score_label} {lead.score}" + ("   " + _("grade {grade}").format(grade=lead.grade) if lead.grade else "")
         + "   " + _("recycled {count}×   version {version}").format(count=lead.recycle_count, version=lead.version),
-        "            " + (format_parts(lead.score_breakdown) or _("not scored yet"))
+        " " * (width + 3) + (format_parts(lead.score_breakdown) or _("not scored yet"))
         + ("   " + _("(rules {version})").format(version=lead.rules_version) if lead.rules_version else ""),
         "  " + _("handed over {moment}").format(moment=_at(lead.handed_over_at)) if lead.handed_over_at
         else "  " + _("not handed over"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from triage.domain.language import _
+from triage.domain.language import _, month
 from triage.domain.rules import Agreement
 from triage.domain.sla import BusinessClock
 
@@ -65,7 +65,7 @@ class MonthVolume:
             else _("{percent}%, agreed {share}").format(percent=f"{percent:.0f}", share=f"{self.in_time_share:.0%}"))
         return _("{month}{so_far}  marketing {handed_over} of {promised} MQLs ({mine})  sales {in_time} of "
                  "{answered} answers within the SLA ({theirs})").format(
-            month=self.month, so_far=_(" so far") if self.current else "", handed_over=self.handed_over,
+            month=month(self.month), so_far=_(" so far") if self.current else "", handed_over=self.handed_over,
             promised=self.promised, mine=mine, in_time=self.answered_in_time, answered=self.answered, theirs=theirs)
 
     def short(self) -> str:
@@ -78,7 +78,7 @@ class MonthVolume:
         theirs = "" if percent is None else (
             f" ({percent:.0f}%)" if self.sales_kept else _(" ({percent}%, short)").format(percent=f"{percent:.0f}"))
         return _("{month}{so_far} marketing {handed_over}/{promised}, {mine}; sales {in_time}/{answered} in SLA{theirs}"
-                 ).format(month=self.month, so_far=_(" so far") if self.current else "", handed_over=self.handed_over,
+                 ).format(month=month(self.month), so_far=_(" so far") if self.current else "", handed_over=self.handed_over,
                           promised=self.promised, mine=mine, in_time=self.answered_in_time, answered=self.answered,
                           theirs=theirs)
 

@@ -120,6 +120,12 @@ def _(message: str) -> str:
     return _catalog.gettext(message) if message else message
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in the language in use, as it is said in `context` (a place where the same
+    English words need other ones: the queue's narrow SLA cell)."""
+    return _catalog.pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of a text for `count` ("{count} lead" / "{count} leads") in the language in use."""
     return _catalog.ngettext(singular, plural, count)
@@ -163,6 +169,15 @@ def moment(value: datetime) -> str:
 def day(value: date) -> str:
     """A calendar day: "27 Nov 2026", "27. Nov. 2026", "27 nov 2026"."""
     return format_date(value, DAY_PATTERNS[_language], locale=_language)
+
+
+def month(key: str) -> str:
+    """A calendar month by its key ("2026-11"): the key itself in English, as the CLI has
+    always written it; "Nov. 2026", "nov 2026"."""
+    if _language == "en":
+        return key
+    year, number = (int(part) for part in key.split("-"))
+    return format_date(date(year, number, 1), "MMM y", locale=_language)
 
 
 def clock_time(value: datetime) -> str:

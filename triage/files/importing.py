@@ -1039,7 +1039,7 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
     channels: list[Any] = []
     readers: list[Any] = []
     try:
-        with _stderr_for_children():
+        with stderr_for_children():
             for number in range(count):
                 channels.append(context.Queue(maxsize=4))
                 readers.append(context.Process(
@@ -1080,7 +1080,7 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
 
 
 @contextmanager
-def _stderr_for_children() -> Iterator[None]:
+def stderr_for_children() -> Iterator[None]:
     """A real file as `sys.stderr` while readers start. A fresh interpreter is handed this
     process's standard error, and the app's stand-in for it (no file behind it) cannot be
     handed on; the readers report their errors through the queue, not there."""

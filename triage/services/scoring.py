@@ -9,6 +9,8 @@ import os
 import signal
 import threading
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -17,7 +19,7 @@ from triage.domain.errors import TriageError
 from triage.domain.models import Role, utcnow
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
 from triage.domain.scoring import Scorer
-from triage.files.importing import _stderr_for_children
+from triage.files.importing import stderr_for_children
 from triage.services.context import Context
 
 if TYPE_CHECKING:
@@ -153,15 +155,15 @@ def _scored(batches: Iterator[list[tuple]], rules: Rules, processes: int) -> Ite
     order. By `processes` child processes, each sent the rules once, kept a few batches
     ahead of the caller and ended when the context is left, even early; by this thread
     when `processes` is 0 or no process can be started."""
-    pool = None
+    pool: ProcessPoolExecutor | None = None
     if processes > 0:
         # Forking starts a process in a moment, but only a process with one thread may fork
         # safely; the app, with its workers, starts fresh interpreters instead.
         alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
         start: Any = multiprocessing.get_context("fork" if alone else "spawn")
         try:
-            with _stderr_for_children():
-                pool = start.Pool(processes, initializer=_start_scoring, initargs=(rules,))
+            with stderr_for_children():
+                pool = ProcessPoolExecutor(processes, mp_context=start, initializer=_start_scoring, initargs=(rules,))
         except (OSError, ValueError):
             pool = None
     if pool is None:
@@ -170,21 +172,25 @@ def _scored(batches: Iterator[list[tuple]], rules: Rules, processes: int) -> Ite
         return
 
     def in_processes() -> Scored:
+        assert pool is not None
         waiting: deque = deque()
-        for rows in batches:
-            waiting.append((rows, pool.apply_async(_score_rows, ([(row[5], row[6:]) for row in rows],))))
-            if len(waiting) > 2 * processes:
+        try:
+            for rows in batches:
+                waiting.append((rows, pool.submit(_score_rows, [(row[5], row[6:]) for row in rows])))
+                if len(waiting) > 2 * processes:
+                    rows, result = waiting.popleft()
+                    yield rows, result.result()
+            while waiting:
                 rows, result = waiting.popleft()
-                yield rows, result.get()
-        while waiting:
-            rows, result = waiting.popleft()
-            yield rows, result.get()
+                yield rows, result.result()
+        except BrokenProcessPool:  # a scoring process killed from outside: never wait for it
+            raise TriageError(_("a scoring process ended before it scored its leads; the leads scored until then "
+                                "are stored: start the rescore again")) from None
 
     try:
         yield in_processes()
     finally:
-        pool.terminate()
-        pool.join()
+        pool.shutdown(wait=False, cancel_futures=True)  # a batch under way ends its process soon after
 
 
 _scorer: Scorer | None = None
