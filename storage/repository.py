@@ -439,7 +439,7 @@ class LeadRepository:
         each statement) and, unlike `execute_sql`, never sent again on a new connection
         after a lost one: one round trip where BEGIN, the statement and COMMIT were three.
         Inside a transaction it is part of that one."""
-        with peewee.__exception_wrapper__:
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # (not in its stubs)
             cursor = self.db.cursor()
             cursor.execute(sql, params)
         return cursor
