@@ -66,7 +66,8 @@ class TriageApp(App[None]):
     #: The main screen is the mode's base screen (so Textual loads its .tcss, which it
     #: does not for `get_default_screen`).
     DEFAULT_MODE = "queue"
-    COMMANDS = App.COMMANDS | {ScreenCommands}
+    #: The screen's actions and Textual's own, in that order (see `ScreenCommands`).
+    COMMANDS = {ScreenCommands}
     #: The Footer shows `?` and `q`; F1 and ^q do the same while typing in a field.
     BINDINGS = [
         Binding("question_mark", "help", N_("Help"), tooltip=N_("The keys of this screen"), id="help"),

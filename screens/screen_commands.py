@@ -114,11 +114,17 @@ def screen_commands(screen: "Screen") -> Iterator[tuple[str, str, Callable[[], o
 
 
 class ScreenCommands(KeyCommands):
-    """The actions of the screen the palette was opened on: the App lists this provider,
-    so whatever screen is on top offers its own actions."""
+    """The actions of the screen the palette was opened on, then the app's own (Textual's
+    system commands, by name): the App lists this provider alone, so whatever screen is on
+    top offers its own actions first. (Two providers would be listed in the order of a set
+    of classes, i.e. of their addresses in memory, which any other import can change.)"""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         yield from screen_commands(self.screen)
+        for title, help_text, callback, discover in sorted(self.app.get_system_commands(self.screen),
+                                                           key=lambda command: command[0]):
+            if discover:
+                yield title, help_text, callback
 
 
 def show_keys(screen: "Screen") -> None:

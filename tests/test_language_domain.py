@@ -216,9 +216,9 @@ def test_the_volume_agreement_in_german_and_dutch(speaking):
                         in_time_share=1.0, current=True)
     english = (month.line(), month.short())
     speaking("de")
-    assert month.short() == "2026-11 bisher Marketing 22/50, 8 zu wenig; Vertrieb 40/41 im SLA (98 %, zu wenig)"
+    assert month.short() == "Nov. 2026 bisher Marketing 22/50, 8 zu wenig; Vertrieb 40/41 im SLA (98 %, zu wenig)"
     speaking("nl")
-    assert month.line() == ("2026-11 tot nu toe  marketing 22 van 50 MQL’s (30 tot nu toe verwacht: 8 te weinig)  "
+    assert month.line() == ("nov 2026 tot nu toe  marketing 22 van 50 MQL’s (30 tot nu toe verwacht: 8 te weinig)  "
                             "sales 40 van 41 antwoorden binnen de SLA (98%, afgesproken 100%)")
     speaking("en")
     assert (month.line(), month.short()) == english == (
