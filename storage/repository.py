@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from operator import itemgetter
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from itertools import repeat
+from operator import contains, itemgetter
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import peewee
 from peewee import Tuple, chunked, fn
@@ -44,6 +47,20 @@ def database_errors(method: F) -> F:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _csv_quoted(cells: list[str], delimiter: str) -> list[str]:
+    """A page of cells as `csv.writer` quotes them (QUOTE_MINIMAL: in quotes, quotes doubled,
+    when a cell holds the delimiter, a quote or a line break), for the JSON cells that SQLite
+    left to Python: at once where all of them or none need quoting (a page of breakdowns, or
+    of `{}`), else cell by cell."""
+    page = "\x00".join(cells)
+    if not any(mark in page for mark in ('"', delimiter, "\n", "\r")):
+        return cells
+    if sum(map(contains, cells, repeat('"'))) == len(cells) and "\x00" not in page.replace("\x00", "", len(cells) - 1):
+        return ('"' + page.replace('"', '""').replace("\x00", '"\x00"') + '"').split("\x00")
+    return ['"' + cell.replace('"', '""') + '"' if any(mark in cell for mark in ('"', delimiter, "\n", "\r")) else cell
+            for cell in cells]
 
 
 class HandoverListener:
@@ -915,6 +932,15 @@ class LeadRepository:
                 for owner, *values in self.db.execute_sql(sql, params).fetchall()}
 
     @database_errors
+    def open_leads_handed_count(self, up_to: datetime) -> int:
+        """How many open MQLs were handed over at or before `up_to`: a count along the
+        hand-over index's range, not a pass over every open MQL."""
+        p = self.db.param
+        hint = "" if is_postgres(self.db) else ' INDEXED BY "lead_handed"'
+        sql = f'SELECT COUNT(*) FROM "lead"{hint} WHERE "stage" = {p} AND "handed_over_at" <= {p}'
+        return int(self.db.execute_sql(sql, [Stage.MQL.value, _naive_utc(up_to)]).fetchone()[0])
+
+    @database_errors
     def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,
                           since: datetime | None = None, by_id: bool = False, limit: int = 1000) -> list[Lead]:
         """Open MQLs handed over at or before `up_to` (and at or after `since`), oldest
@@ -1088,8 +1114,9 @@ class LeadRepository:
         except peewee.DatabaseError as exc:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 
-    def _export_sql(self, form: str, formula_starts: tuple[str, ...]) -> tuple[str, list[int]]:
-        """The SELECT of `export_lead_cells` and the positions of its JSON columns."""
+    def _export_sql(self, form: str, formula_starts: tuple[str, ...], delimiter: str) -> tuple[str, list[int]]:
+        """The SELECT of `export_lead_text` and the positions of the JSON columns in its rows,
+        left as stored; the id last, for the next page."""
         postgres = is_postgres(self.db)
         fields = [LeadRow._meta.fields[name] for name in ["id", *(n for n in LEAD_FIELDS if n != "id")]]
 
@@ -1099,6 +1126,7 @@ class LeadRepository:
             return f"chr({ord(char)})" if postgres else f"char({ord(char)})"
 
         starts = ", ".join(literal(char) for char in formula_starts)
+        formula_codes = ", ".join(str(ord(char)) for char in formula_starts)
         first = "left({}, 1)" if postgres else "substr({}, 1, 1)"
 
         def moment(column: str) -> str:
@@ -1114,7 +1142,14 @@ class LeadRepository:
                 return moment(column)
             if isinstance(field, (peewee.IntegerField, JsonField)):
                 return column
-            return f"CASE WHEN {first.format(column)} IN ({starts}) THEN '''' || {column} ELSE {column} END"
+            neutral = f"CASE WHEN {first.format(column)} IN ({starts}) THEN '''' ELSE '' END"
+            if postgres:  # csv.writer quotes the cells
+                return f"{neutral} || {column}"
+            # quoted as csv.writer quotes (QUOTE_MINIMAL): when it holds the delimiter, a quote or a line break
+            special = "'*[" + delimiter.replace("'", "''") + "\"' || char(10) || char(13) || ']*'"
+            formula = f"unicode({column}) IN ({formula_codes})"
+            return (f"CASE WHEN {column} GLOB {special} THEN '\"' || {neutral} || replace({column}, '\"', '\"\"') "
+                    f"|| '\"' WHEN {formula} THEN '''' || {column} ELSE {column} END")
 
         def json_value(field: peewee.Field, column: str) -> str:
             if isinstance(field, peewee.BooleanField):
@@ -1122,59 +1157,84 @@ class LeadRepository:
             if isinstance(field, peewee.DateTimeField):
                 return f"COALESCE('\"' || {moment(column)} || '\"', 'null')"
             if isinstance(field, peewee.IntegerField):
-                return f"CAST({column} AS TEXT)"
+                return f"COALESCE(CAST({column} AS TEXT), 'null')"
             return f"COALESCE(to_json({column})::text, 'null')" if postgres else f"json_quote({column})"
 
-        cells: list[str] = []
-        json_at: list[int] = []
-        if form == "csv":
-            for field in fields:
-                if isinstance(field, JsonField):
-                    json_at.append(len(cells))
-                cells.append(csv_cell(field, f'"{field.column_name}"'))
-        else:  # the text of each object, cut where a JSON column goes in as it is stored
-            pending: list[str] = []
-            for number, field in enumerate(fields):
-                key = json.dumps(field.name) + ": "
-                opening = ("{" if number == 0 else ", ") + key
-                pending.append("'" + opening.replace("'", "''") + "'")
-                if isinstance(field, JsonField):
-                    cells.append(" || ".join(pending))
-                    pending = []
-                    json_at.append(len(cells))
-                    cells.append(f'"{field.column_name}"')
-                else:
-                    pending.append(json_value(field, f'"{field.column_name}"'))
-            pending.append("'}'")
-            cells.append(" || ".join(pending))
-            cells.append('"id"')  # the last, for the next page: the first CSV cell is the id already
-        p = self.db.param
-        sql = f'SELECT {", ".join(cells)} FROM "lead" WHERE "id" > {p}' + "{where} ORDER BY \"id\" LIMIT {chunk}"
-        return sql, json_at
+        def joined(texts: list[tuple[str, str | None]]) -> str:
+            """Literal texts and cells as one text: printf on SQLite (faster than ||)."""
+            if postgres:
+                return " || ".join(["''", *("'" + text.replace("'", "''") + "'" + (f" || COALESCE({cell}, '')"
+                                                                                    if cell else "")
+                                             for text, cell in texts)])
+            pattern = "".join(text.replace("%", "%%").replace("'", "''") + ("%s" if cell else "") for text, cell in texts)
+            return ", ".join([f"printf('{pattern}'", *(cell for _, cell in texts if cell)]) + ")"
 
-    def export_lead_cells(self, form: str, formula_starts: tuple[str, ...], since: datetime | None = None,
-                          until: datetime | None = None, chunk: int = 5000) -> Iterator[tuple[list[int], list[tuple]]]:
-        """The leads of `export_leads`, formatted by the database a page at a time: for
-        `form` "csv" one cell per column (text starting with one of `formula_starts`
-        behind an apostrophe, moments as ISO 8601 in UTC, booleans as true/false), for
-        "json" each object's text in pieces and then the id; in both, the JSON columns as
-        stored (compact) at the positions given with each page, for the writer to lay out."""
-        sql, json_at = self._export_sql(form, formula_starts)
-        key = 0 if form == "csv" else -1
+        p = self.db.param
+        page = f' FROM "lead" WHERE "id" > {p}' + "{where} ORDER BY \"id\" LIMIT {chunk}"
+        if form == "csv" and postgres:  # cells, for csv.writer
+            cells = [csv_cell(field, f'"{field.column_name}"') for field in fields]
+            return (f'SELECT {", ".join(cells)}, "id"{page}',
+                    [number for number, field in enumerate(fields) if isinstance(field, JsonField)])
+        cells = []
+        json_at: list[int] = []
+        pending: list[tuple[str, str | None]] = []
+        for number, field in enumerate(fields):
+            column = f'"{field.column_name}"'
+            if form == "csv":
+                opening = delimiter if number else ""
+            else:
+                opening = ("{" if number == 0 else ", ") + json.dumps(field.name) + ": "
+            if isinstance(field, JsonField):
+                pending.append((opening, None))
+                cells.append(joined(pending))
+                pending = []
+                json_at.append(len(cells))
+                cells.append(column)
+            elif form == "csv":
+                pending.append((opening, csv_cell(field, column)))
+            else:
+                pending.append((opening, json_value(field, column)))
+        pending.append(("" if form == "csv" else "}", None))
+        cells.append(joined(pending))
+        cells.append('"id"')
+        return f'SELECT {", ".join(cells)}{page}', json_at
+
+    def export_lead_text(self, form: str, formula_starts: tuple[str, ...],
+                         layout: Callable[[Sequence[str]], list[str]], delimiter: str = ",",
+                         since: datetime | None = None, until: datetime | None = None,
+                         chunk: int = 5000) -> Iterator[tuple[int, str]]:
+        """The leads of `export_leads` as the text of the file, formatted by the database a
+        page at a time: (leads, text) per page. For `form` "csv" lines of cells split by
+        `delimiter` and quoted as `csv.writer` quotes them, each ending in CR LF, text
+        starting with one of `formula_starts` behind an apostrophe; for "json" the objects,
+        joined by a comma and a line break. Moments in ISO 8601 in UTC, booleans as
+        true/false, and the JSON columns as `layout` writes a page of stored JSON texts."""
+        sql, json_at = self._export_sql(form, formula_starts, delimiter)
         p = self.db.param
         where = "".join([' AND "created_at" >= ' + p if since is not None else "",
                          ' AND "created_at" < ' + p if until is not None else ""])
         sql = sql.replace("{where}", where).replace("{chunk}", str(int(chunk)))
         period = [_naive_utc(moment) for moment in (since, until) if moment is not None]
+        postgres = is_postgres(self.db)
         after = 0
         try:
             while True:
                 rows = self.db.execute_sql(sql, [after, *period]).fetchall()
                 if rows:
-                    yield json_at, rows
+                    columns: list[Sequence[Any]] = list(zip(*rows))
+                    after = columns.pop()[-1]
+                    for number in json_at:  # the lead's JSON columns are NOT NULL
+                        laid = layout(columns[number])
+                        columns[number] = _csv_quoted(laid, delimiter) if form == "csv" and not postgres else laid
+                    if form == "csv" and postgres:
+                        text = io.StringIO()
+                        csv.writer(text, delimiter=delimiter).writerows(zip(*columns))
+                        yield len(rows), text.getvalue()
+                    else:
+                        lines = map("".join, zip(*columns))
+                        yield len(rows), ("\r\n".join(lines) + "\r\n" if form == "csv" else ",\n".join(lines))
                 if len(rows) < chunk:
                     return
-                after = rows[-1][key]
         except peewee.DatabaseError as exc:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 

@@ -943,8 +943,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from datetime import datetime, time, timezone
 
-    from triage.files.exporting import (EXCEL_STYLES, CsvStyle, write_csv, write_csv_cells, write_json,
-                                        write_json_pieces, write_xlsx)
+    from triage.files.exporting import (EXCEL_STYLES, CsvStyle, write_csv, write_csv_text, write_json,
+                                        write_json_text, write_xlsx)
 
     fmt = args.format or (Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else "csv")
     if fmt not in ("csv", "xlsx", "json"):
@@ -961,12 +961,12 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(_("--excel and --delimiter are for CSV files"))
     transfer = _service(args).transfer
     if args.kind == "leads" and fmt != "xlsx":  # the database formats the cells
-        columns, pages = transfer.export_lead_pages(fmt, since, until)
+        columns, pages = transfer.export_lead_pages(fmt, since, until, style.delimiter)
 
         def write(stream: TextIO) -> int:
             if fmt == "csv":
-                return write_csv_cells(stream, columns, pages, style)
-            return write_json_pieces(stream, pages)
+                return write_csv_text(stream, columns, pages, style)
+            return write_json_text(stream, pages)
     else:
         columns, rows = transfer.export_rows(args.kind, since, until)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from triage.domain.models import AuditEvent, Lead, Stage, TeamMember
 from triage.domain.queue import QueuePage, QueueView
@@ -143,6 +143,8 @@ class LeadStore(Protocol):
 
     def open_lead_tallies(self, moments: list[datetime | None]) -> dict[str | None, list[int]]: ...
 
+    def open_leads_handed_count(self, up_to: datetime) -> int: ...
+
     def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,
                           since: datetime | None = None, by_id: bool = False, limit: int = 1000) -> list[Lead]: ...
 
@@ -163,9 +165,9 @@ class LeadStore(Protocol):
     def export_leads(self, since: datetime | None = None, until: datetime | None = None,
                      chunk: int = 5000) -> Iterator[dict[str, Any]]: ...
 
-    def export_lead_cells(self, form: str, formula_starts: tuple[str, ...], since: datetime | None = None,
-                          until: datetime | None = None,
-                          chunk: int = 5000) -> Iterator[tuple[list[int], list[tuple]]]: ...
+    def export_lead_text(self, form: str, formula_starts: tuple[str, ...],
+                         layout: Callable[[Sequence[str]], list[str]], delimiter: str = ",", since: datetime | None = None, until: datetime | None = None,
+                         chunk: int = 5000) -> Iterator[tuple[int, str]]: ...
 
     def worked_leads(self, stages: tuple[Stage, ...], since: datetime | None = None,
                      until: datetime | None = None) -> Iterator[tuple[int, str, str, str | None, datetime]]: ...

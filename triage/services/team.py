@@ -406,9 +406,9 @@ class Team:
         by the hand-over moments the clock says those states begin at."""
         now = now or utcnow()
         breached_by, soon_by = self.sla_clock().handed_over_by(Stage.MQL, now)
-        tallies = self.context.store.open_lead_tallies([breached_by, soon_by]).values()
-        breached = sum(tally[2] for tally in tallies)
-        return breached, sum(tally[3] for tally in tallies) - breached
+        count = self.context.store.open_leads_handed_count
+        breached = 0 if breached_by is None else count(breached_by)
+        return breached, (0 if soon_by is None else count(soon_by)) - breached
 
     def sla_report(self, now: datetime | None = None, limit: int | None = None) -> list[tuple[Lead, SlaStatus]]:
         """Open MQLs breached or soon due, most urgent first (fewest business hours left,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from triage.domain.language import N_, _
-from triage.files.exporting import FORMULA_STARTS, Pages
+from triage.files.exporting import FORMULA_STARTS, Pages, json_texts
 from triage.files.importing import RECORD_FIELDS, KnownLeads, RejectedRow, identity, read, row_identity
 from triage.domain.models import AuditEvent, Channel, Credit, Interest, Lead, LeadData, utcnow
 from triage.domain.scoring import Scorer, score_lead
@@ -235,13 +235,13 @@ class Transfer:
         scored = score_lead(lead, self.context.rules)
         return {"score": scored.score, "score_breakdown": scored.parts, "rules_version": scored.rules_version}
 
-    def export_lead_pages(self, form: str, since: datetime | None = None,
-                          until: datetime | None = None) -> tuple[list[str], Pages]:
-        """The leads export formatted by the database, page by page, for `write_csv_cells`
-        ("csv") or `write_json_pieces` ("json"): the same files as `export_rows("leads")`
-        written by `write_csv` and `write_json`, at a million leads in seconds."""
+    def export_lead_pages(self, form: str, since: datetime | None = None, until: datetime | None = None,
+                          delimiter: str = ",") -> tuple[list[str], Pages]:
+        """The leads export written by the database, page by page, for `write_csv_text`
+        ("csv", cells split by `delimiter`) or `write_json_text` ("json"): the same files as
+        `export_rows("leads")` written by `write_csv` and `write_json`, at a million leads in seconds."""
         columns, _ = self.export_rows("leads", since, until)  # who may: as for every export
-        return columns, self.context.store.export_lead_cells(form, FORMULA_STARTS, since, until)
+        return columns, self.context.store.export_lead_text(form, FORMULA_STARTS, json_texts, delimiter, since, until)
 
     def export_rows(self, kind: str, since: datetime | None = None,
                     until: datetime | None = None) -> tuple[list[str], Iterator[dict[str, Any]]]:
