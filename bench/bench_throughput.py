@@ -1,5 +1,6 @@
 """The throughput of the commands outside the screens at a million leads: `triage seed`,
-`triage export leads` (CSV, JSON, XLSX), `triage assign --dry-run` and `triage sla`.
+`triage export leads` (CSV, JSON, XLSX), `triage assign` (its dry run, and the real one on a
+copy of the database) and `triage sla`.
 
 Usage: python bench/bench_throughput.py [--leads 1000000] [--db PATH] [--fresh] [--only NAME ...]
        [--formats csv json xlsx]
@@ -130,6 +131,11 @@ def main() -> None:
         with sqlite3.connect(args.db) as db:
             pool = db.execute('SELECT count(*) FROM "lead" WHERE "stage" = \'mql\' AND "owner" IS NULL').fetchone()[0]
         print(line("triage assign --dry-run", pool, "leads", *run(args.db, "assign", "--dry-run")))
+        with tempfile.TemporaryDirectory(dir=args.db.parent) as folder:  # the real one on a copy: the pool stays
+            copy = Path(folder) / "assigned.db"
+            with sqlite3.connect(args.db) as source, sqlite3.connect(copy) as target:
+                source.backup(target)
+            print(line("triage assign (on a copy)", pool, "leads", *run(copy, "assign")))
     if "sla" in only:
         wall, cpu, peak = run(args.db, "sla")
         print(f"{'triage sla':44} {wall:>8.2f} s {cpu:>8.2f} CPU-s {'':>33} {peak:>6.0f} MB")

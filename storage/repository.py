@@ -211,6 +211,9 @@ def _as_stored(field: peewee.Field) -> bool:
         field, (peewee._StringField, peewee.IntegerField))
 
 
+AUDIT_COLUMNS = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
+
+
 class _Statements:
     """The statements a rep's every decision runs, built once: peewee takes longer to
     build an UPDATE of every column than the database takes to run it."""
@@ -218,6 +221,7 @@ class _Statements:
     def __init__(self, param: str) -> None:
         self.param = param
         self._updates: dict[frozenset[str], tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
+        self._logged: dict[str, str] = {}
         fields = LeadRow._meta.sorted_fields
         self.read = [(field.name, None if _as_stored(field) else field.python_value) for field in fields]
         self.write = [(field.name, field.db_value) for field in fields if field.name != "id"]
@@ -228,14 +232,10 @@ class _Statements:
         self.returning = f" RETURNING {columns}"
         assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
         self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
-        audit_columns = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
+        audit_columns = AUDIT_COLUMNS
         self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
-        # PostgreSQL: the change and its audit event, or the take and its event, as one
+        # PostgreSQL: the take and its event (as a change and its event, `logged`) as one
         # statement: one round trip instead of four, and atomic without a transaction.
-        self.update_logged = (
-            f'WITH changed AS ({self.update} RETURNING "id") INSERT INTO "audit_event" ({audit_columns}, "prior") '
-            f'SELECT "id", {", ".join([param] * 9)} FROM changed RETURNING "lead_id"'
-        )
         self.take_logged = (
             f'WITH picked AS (SELECT "id" FROM "lead" WHERE "stage" = {param} AND "owner" IS NULL '
             f'ORDER BY "queue_key", "id" LIMIT 1 FOR UPDATE SKIP LOCKED), '
@@ -248,7 +248,7 @@ class _Statements:
         )
 
     def update_of(self, changes: dict[str, Any]) -> tuple[str, tuple[tuple[str, Callable[[Any], Any]], ...]]:
-        """SQLite: an UPDATE of the changed columns only (and those a change always sets),
+        """An UPDATE of the changed columns only (and those a change always sets),
         so that indexes of columns left alone are not written: (statement, the columns it sets
         with their converters; then id and version). Built once per set of columns."""
         names = frozenset(changes) | ALWAYS_WRITTEN
@@ -259,6 +259,15 @@ class _Statements:
             found = (f'UPDATE "lead" SET {assignments} WHERE "id" = {self.param} AND "version" = {self.param}',
                      picked)
             self._updates[names] = found
+        return found
+
+    def logged(self, update: str) -> str:
+        """PostgreSQL: `update` (of `update_of`) and its audit event as one statement."""
+        found = self._logged.get(update)
+        if found is None:
+            found = self._logged[update] = (
+                f'WITH changed AS ({update} RETURNING "id") INSERT INTO "audit_event" ({AUDIT_COLUMNS}, "prior") '
+                f'SELECT "id", {", ".join([self.param] * 9)} FROM changed RETURNING "lead_id"')
         return found
 
     def lead(self, row: tuple) -> Lead:
@@ -458,11 +467,37 @@ class LeadRepository:
         self.sql = _Statements(db.param)
         self._owner: str | None = None
         self._breakdowns = Breakdowns()
+        #: The leads as this connection last took or changed them, by id (see `get_at`).
+        self._written: dict[int, Lead] = {}
+
+    def _alone(self, sql: str, params: tuple) -> Any:
+        """PostgreSQL: one statement on its own, atomic by itself (the connection commits
+        each statement) and, unlike `execute_sql`, never sent again on a new connection
+        after a lost one: one round trip where BEGIN, the statement and COMMIT were three.
+        Inside a transaction it is part of that one."""
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # (not in its stubs)
+            cursor = self.db.cursor()
+            cursor.execute(sql, params)
+        return cursor
 
     @database_errors
     def get(self, lead_id: int) -> Lead | None:
         row = self.db.execute_sql(self.sql.select, (lead_id,)).fetchone()
         return None if row is None else self.sql.lead(row)
+
+    def get_at(self, lead_id: int, version: int) -> Lead | None:
+        """The lead, when the caller is about to change it at `version`: as this connection
+        took or changed it last if that is `version`, without reading it again, else as
+        stored. Every change is refused unless the lead is still at the version it was read
+        at, so a lead someone changed since fails its change as stale just as if read here."""
+        lead = self._written.get(lead_id)
+        return lead if lead is not None and lead.version == version else self.get(lead_id)
+
+    def _wrote(self, lead: Lead) -> Lead:
+        if len(self._written) >= 256:
+            self._written.clear()
+        self._written[lead.id] = lead
+        return lead
 
     @database_errors
     def history(self, lead_id: int) -> list[AuditEvent]:
@@ -475,24 +510,19 @@ class LeadRepository:
         updated = lead.model_copy(
             update={**changes, "version": lead.version + 1, "updated_at": event.at, "updated_by": event.actor}
         )
+        statement, picked = self.sql.update_of(changes)
+        values = _row_values(updated, (name for name, _convert in picked))
+        row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
         if is_postgres(self.db):
-            values = _row_values(updated)
-            row = tuple(convert(values[name]) for name, convert in self.sql.write) + (lead.id, lead.version)
-            # In a transaction, so that a lost connection raises instead of the statement
-            # being sent again on a new one (the caller then finds out what was stored).
-            with self.db.atomic():
-                logged = self.db.execute_sql(
-                    self.sql.update_logged, row + self.sql.audit_values(lead.id, event)[1:]
-                ).fetchone()
+            # Alone, so that a lost connection raises instead of the statement being sent
+            # again on a new one (the caller then finds out what was stored).
+            logged = self._alone(self.sql.logged(statement), row + self.sql.audit_values(lead.id, event)[1:]).fetchone()
             if logged is None:
                 current = self.get(lead.id)
                 if current is None:
                     raise LeadNotFound(lead.id)
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
-            return updated
-        statement, picked = self.sql.update_of(changes)
-        values = _row_values(updated, (name for name, _convert in picked))
-        row = (*(convert(values[name]) for name, convert in picked), lead.id, lead.version)
+            return self._wrote(updated)
         with write_transaction(self.db):
             if self.db.execute_sql(statement, row).rowcount != 1:
                 current = self.get(lead.id)
@@ -500,7 +530,7 @@ class LeadRepository:
                     raise LeadNotFound(lead.id)
                 raise StaleLead(lead.id, current.updated_by, current.updated_at)
             self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead.id, event))
-        return updated
+        return self._wrote(updated)
 
     @database_errors
     def take_next(self, event: AuditEvent) -> Lead | None:
@@ -517,11 +547,10 @@ class LeadRepository:
             f'ORDER BY "queue_key", "id" LIMIT 1'
         )
         if is_postgres(self.db):
-            with self.db.atomic():  # never retried on a new connection: it might take a second lead
-                taken = self.db.execute_sql(
-                    self.sql.take_logged, (Stage.MQL.value, actor, now, actor, actor, now, event.action, event.note)
-                ).fetchone()
-            return None if taken is None else self.sql.lead(taken)
+            taken = self._alone(  # never retried on a new connection: it might take a second lead
+                self.sql.take_logged, (Stage.MQL.value, actor, now, actor, actor, now, event.action, event.note)
+            ).fetchone()
+            return None if taken is None else self._wrote(self.sql.lead(taken))
         with write_transaction(self.db):
             row = self.db.execute_sql(pick, (Stage.MQL.value,)).fetchone()
             if row is None:
@@ -535,7 +564,7 @@ class LeadRepository:
             if taken is None:  # cannot happen under the lock; never hand out a taken lead
                 return None
             self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead_id, event))
-        return self.sql.lead(taken)
+        return self._wrote(self.sql.lead(taken))
 
     def _queue_query(self, view: QueueView, login: str, text: str) -> Any:
         owner = LeadRow.owner.is_null() if view is QueueView.POOL else LeadRow.owner == login
@@ -1320,21 +1349,41 @@ class LeadRepository:
     @database_errors
     def give_leads(self, given: list[tuple[int, str]], events: list[AuditEvent], *, from_pool: bool) -> list[int]:
         """Give each lead to its rep, with its audit event, in one transaction: from the
-        pool only if still unassigned (`from_pool`), else whoever holds it. The ids given."""
+        pool only if still unassigned (`from_pool`), else whoever holds it. The ids given.
+
+        The leads that may still be given are read first (locked, on PostgreSQL), then all
+        of them changed and logged by two executemany: a batch of thousands costs a few
+        round trips, not two per lead."""
         p = self.db.param
-        guard = ' AND "owner" IS NULL' if from_pool else ""
-        done = []
+        mql = Stage.MQL.value
+        # By id alone on SQLite: given the stage, its planner would scan the pool's index.
+        lock = f' AND "stage" = {p}' + (' AND "owner" IS NULL' if from_pool else "") + " FOR UPDATE"
         with write_transaction(self.db):
+            ids = sorted({lead_id for lead_id, _ in given})
+            open_ids: set[int] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                sql = f'SELECT "id", "stage", "owner" FROM "lead" WHERE "id" IN ({", ".join([p] * len(chunk))})'
+                rows = (self.db.execute_sql(sql + lock, (*chunk, mql)) if is_postgres(self.db)
+                        else self.db.execute_sql(sql, chunk))
+                open_ids.update(lead_id for lead_id, stage, owner in rows.fetchall()
+                                if stage == mql and (owner is None or not from_pool))
+            picked = []
             for (lead_id, login), event in zip(given, events, strict=True):
-                cursor = self.db.execute_sql(
+                if lead_id in open_ids:
+                    picked.append((lead_id, login, event))
+                    if from_pool:
+                        open_ids.discard(lead_id)  # given once: from the pool no more
+            if picked:
+                cursor = self.db.cursor()
+                cursor.executemany(  # in id order: the table's pages one after the other
                     f'UPDATE "lead" SET "owner" = {p}, "version" = "version" + 1, "updated_at" = {p}, '
-                    f'"updated_by" = {p} WHERE "id" = {p} AND "stage" = {p}{guard}',
-                    (login, _naive_utc(event.at), event.actor, lead_id, Stage.MQL.value),
-                )
-                if cursor.rowcount == 1:
-                    self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead_id, event))
-                    done.append(lead_id)
-        return done
+                    f'"updated_by" = {p} WHERE "id" = {p}',
+                    sorted(((login, _naive_utc(event.at), event.actor, lead_id) for lead_id, login, event in picked),
+                           key=itemgetter(3)))
+                cursor.executemany(self.sql.audit, [self.sql.audit_values(lead_id, event)
+                                                    for lead_id, _, event in picked])
+        return [lead_id for lead_id, _, _ in picked]
 
     @database_errors
     def open_leads(self, *, owner: str | None = None, assigned: bool = False) -> list[Lead]:

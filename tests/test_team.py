@@ -8,7 +8,7 @@ import pytest
 
 from storage import LeadRepository, open_database
 from triage.domain.errors import TriageError
-from triage.domain.models import AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
+from triage.domain.models import AuditEvent, AwayPeriod, LeadData, ReturnDecision, Role, Stage, TeamMember
 from triage.services import Services, new_lead
 from triage.domain.errors import RoleRefused
 from logins import main_as
@@ -376,3 +376,60 @@ def test_the_pool_assigned_batch_by_batch_as_all_at_once(repo):
     assert [assignment for batch in batches for assignment in batch.assignments] == whole.assignments
     given = [assignment for batch in lena.assign_pool_batches(now=NOW, batch=4) for assignment in batch.assignments]
     assert given == whole.assignments and all(repo.get(a.lead_id).owner == a.login for a in given)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_batch_given_skips_leads_taken_meanwhile_and_logs_each_given_one(database, url, request):
+    if database == "postgres":
+        url = request.getfixturevalue("pg_url")
+    repo = LeadRepository(open_database(url))
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", country="DE")) for i in range(1, 9)])
+    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
+                   TeamMember(login="bob", name="Bob")):
+        repo.add_team_member(member)
+    lena = as_(repo, "lena").team
+    planned = lena.assign_pool(dry_run=True, now=NOW)
+    taken = as_(repo, "bob").decisions.take()
+    assert taken is not None and taken.id in {a.lead_id for a in planned.assignments}
+    given = [a for batch in lena.assign_pool_batches(now=NOW, batch=3) for a in batch.assignments]
+    assert [a.lead_id for a in given] == [lead.id for lead in repo.open_leads(assigned=True) if lead.id != taken.id]
+    assert repo.get(taken.id).owner == "bob" and [e.action for e in repo.history(taken.id)][-1] == "take"
+    for assignment in given:
+        lead = repo.get(assignment.lead_id)
+        assert lead.owner == assignment.login and lead.version == 2 and lead.updated_by == "lena"
+        assert [(e.action, e.note) for e in repo.history(lead.id)][-1] == ("assign", assignment.reason)
+    assert repo.give_leads([(given[0].lead_id, "bob"), (given[0].lead_id, "anna")],
+                           [AuditEvent(lead_id=0, actor="lena", at=NOW, action="assign", note="x")] * 2,
+                           from_pool=True) == []  # not in the pool any more
+    moved = repo.give_leads([(given[0].lead_id, "bob"), (given[0].lead_id, "anna")],
+                            [AuditEvent(lead_id=0, actor="lena", at=NOW, action="reassign", note=n) for n in "ab"],
+                            from_pool=False)
+    assert moved == [given[0].lead_id] * 2 and repo.get(given[0].lead_id).owner == "anna"
+    assert [e.note for e in repo.history(given[0].lead_id)][-2:] == ["a", "b"]
+    repo.db.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_decision_on_a_lead_changed_elsewhere_since_it_was_taken_is_refused_as_stale(database, url, request):
+    from triage.domain.errors import StaleLead
+
+    if database == "postgres":
+        url = request.getfixturevalue("pg_url")
+    setup = LeadRepository(open_database(url))
+    setup.add_leads([new_lead(LeadData(first_name=f"Lead{i}", country="DE")) for i in range(1, 4)])
+    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna")):
+        setup.add_team_member(member)
+    anna = as_(LeadRepository(open_database(url)), "anna").decisions
+    lena = as_(LeadRepository(open_database(url)), "lena")
+    taken = anna.take()
+    assert anna.context.store.get_at(taken.id, taken.version) == taken
+    lena.decisions.set_grade(taken.id, "B")  # on another connection: anna's copy is old now
+    with pytest.raises(StaleLead):
+        anna.accept(taken.id, expected_version=taken.version)
+    assert setup.get(taken.id).stage is Stage.MQL and setup.get(taken.id).grade == "B"
+    current = setup.get(taken.id)
+    assert anna.context.store.get_at(taken.id, current.version) == current  # read, not remembered
+    accepted = anna.accept(taken.id, expected_version=current.version)
+    assert accepted.stage is Stage.SAL and setup.get(taken.id).stage is Stage.SAL and accepted.grade == "B"
+    for repo in (setup, anna.context.store, lena.context.store):
+        repo.db.close()

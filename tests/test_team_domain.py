@@ -177,3 +177,39 @@ def test_status_ok_soon_and_breached(clock):
 def test_a_bad_sla_policy_says_what_is_wrong(values, message):
     with pytest.raises(ValueError, match=message):
         SlaPolicy(**values)
+
+
+def test_the_engine_gives_the_stored_sample_the_same_assignments_and_explanations():
+    """The sample's outcomes as the engine gave them before it was compiled once per run."""
+    import json
+
+    from fairness_sample import STORED, outcomes
+
+    stored = json.loads(STORED.read_text(encoding="utf-8"))
+    found = outcomes()
+    assert [len(scenario["batches"]) for scenario in found] == [len(scenario["batches"]) for scenario in stored]
+    for now, then in zip(found, stored, strict=True):
+        for batch, stored_batch in zip(now["batches"], then["batches"], strict=True):
+            assert batch["assignments"] == stored_batch["assignments"]
+            assert batch["unassigned"] == stored_batch["unassigned"]
+            assert batch["reps"] == stored_batch["reps"]
+
+
+def test_a_run_assigned_batch_by_batch_ends_as_one_assigned_at_once():
+    from fairness_sample import WHEN, sample_leads, sample_reps
+
+    from triage.domain.fairness import FairAssignment
+
+    leads = sorted(sample_leads(7, 300), key=lambda lead: (not lead.handraiser, lead.queue_key, lead.id))
+    whole = assign(leads, sample_reps(4), WHEN)
+    engine = FairAssignment(sample_reps(4), WHEN)
+    batches = [engine.assign(leads[start:start + 41]) for start in range(0, len(leads), 41)]
+    assert [a for batch in batches for a in batch.assignments] == whole.assignments
+    assert [u for batch in batches for u in batch.unassigned] == whole.unassigned
+    assert batches[-1].reps == whole.reps
+    assert len({a.lead_id for a in whole.assignments}) > 200
+
+
+def test_nobody_on_the_team_is_said_for_every_lead():
+    outcome = assign([LeadToAssign(1, 50), LeadToAssign(2, 10)], [], NOW)
+    assert outcome.unassigned == [(1, "nobody on the team"), (2, "nobody on the team")]

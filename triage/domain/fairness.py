@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Iterable, NamedTuple
 
 from triage.domain.text import counted
 
@@ -68,8 +69,7 @@ class RepLoad:
         return country.upper() in self.countries or COUNTRY_LANGUAGES.get(country.upper(), "") in self.languages
 
 
-@dataclass(frozen=True)
-class LeadToAssign:
+class LeadToAssign(NamedTuple):
     id: int
     score: int
     country: str = ""
@@ -78,8 +78,7 @@ class LeadToAssign:
     queue_key: str = ""
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(NamedTuple):
     lead_id: int
     login: str
     #: Why this rep: the loads, weights and caps at that moment, in words.
@@ -122,36 +121,33 @@ def _away(rep: RepLoad, day: date) -> str | None:
     return None
 
 
-def _why_not(rep: "RepLoad | _Tally", lead: LeadToAssign, away: str | None, covers: dict[tuple[str, str], bool]) -> str | None:
-    """Why `rep` cannot take `lead`, or None: away (`_away` of the day, the same for every
-    lead of one call), at their cap, or not covering the lead's country (remembered in
-    `covers` per rep and country)."""
-    if away is not None:
-        return away
+def _why_not(rep: _Tally, country: str) -> str | None:
+    """Why `rep` cannot take a lead from `country`, or None: away (`rep.away`, worked out
+    for the day), at their cap, or not covering the country."""
+    if rep.away is not None:
+        return rep.away
     if rep.cap is not None and rep.open_leads >= rep.cap:
         return f"{rep.login} at cap ({rep.open_leads} open of {rep.cap})"
-    if lead.country:
-        key = (rep.login, lead.country)
-        covered = covers.get(key)
-        if covered is None:
-            covered = covers[key] = rep.covers(lead.country)
-        if not covered:
-            return f"{rep.login} does not cover {lead.country}"
+    if country and not rep.rep.covers(country):
+        return f"{rep.login} does not cover {country}"
     return None
 
 
 class _Tally:
-    """A rep's running load within one `assign` call: the numbers of their `RepLoad`,
-    counted up in place rather than copied per lead."""
+    """A rep's running load within one run: the numbers of their `RepLoad`, counted up in
+    place rather than copied per lead, and the fixed words of their explanations."""
 
-    __slots__ = ("rep", "login", "weight", "cap", "open_leads", "count", "score", "away")
+    __slots__ = ("rep", "login", "weight", "cap", "open_leads", "count", "score", "away", "head", "middle", "capped",
+                 "groups")
 
     def __init__(self, rep: RepLoad, away: str | None) -> None:
         self.rep, self.login, self.weight, self.cap = rep, rep.login, rep.weight, rep.cap
         self.open_leads, self.count, self.score, self.away = rep.open_leads, rep.count, rep.score, away
-
-    def covers(self, country: str) -> bool:
-        return self.rep.covers(country)
+        self.head = f"{rep.login}: "
+        self.middle = f" in the window at weight {rep.weight:g} (team per weight: "
+        self.capped = f" of cap {rep.cap}" if rep.cap is not None else ""
+        #: The groups of reps who may take some country's leads that this rep is one of.
+        self.groups: list[_Group] = []
 
     def load(self) -> RepLoad:
         rep = self.rep
@@ -160,68 +156,115 @@ class _Tally:
         return replace(rep, count=self.count, score=self.score, open_leads=self.open_leads)
 
 
-def assign(leads: list[LeadToAssign], reps: list[RepLoad], when: datetime) -> Outcome:
-    """Assign `leads` among `reps` as of `when`; the same inputs give the same outcome."""
-    day = when.date()
-    tallies = [_Tally(rep, _away(rep, day)) for rep in sorted(reps, key=lambda rep: rep.login)]
-    covers: dict[tuple[str, str], bool] = {}
-    #: The weights of each set of reps who could take a lead, added up once.
-    weights: dict[tuple[str, ...], float] = {}
-    outcome = Outcome()
-    given = outcome.assignments.append
-    ordered = sorted(leads, key=lambda lead: (not lead.handraiser, lead.queue_key, lead.id))
-    for lead in ordered:
+class _Group:
+    """Reps who may take a lead, in login order, with their weights, counts and score sums
+    added up: kept up to date as each of them is given a lead, not added up per lead."""
+
+    __slots__ = ("reps", "weight", "count", "score")
+
+    def __init__(self, reps: list[_Tally]) -> None:
+        self.reps = reps
+        self.weight = sum(rep.weight for rep in reps)
+        self.count = sum(rep.count for rep in reps)
+        self.score = sum(rep.score for rep in reps)
+        for rep in reps:
+            rep.groups.append(self)
+
+
+def _queue_order(lead: LeadToAssign) -> tuple[bool, str, int]:
+    return not lead.handraiser, lead.queue_key, lead.id
+
+
+class FairAssignment:
+    """The rule compiled for one run as of `when`: the reps in login order, who is away that
+    day, and for each country who may take its leads, their weights added up and the words
+    the explanation ends with, all worked out once (again only when a rep reaches their
+    cap). Each lead then costs one pass over the reps who may take it. The loads carry over
+    from call to call: a pool assigned batch by batch ends as if assigned at once."""
+
+    def __init__(self, reps: list[RepLoad], when: datetime) -> None:
+        day = when.date()
+        self._tallies = [_Tally(rep, _away(rep, day)) for rep in sorted(reps, key=lambda rep: rep.login)]
+        #: Per country: who may take its leads, and the end of the explanation (or, when
+        #: nobody may, why not).
+        self._countries: dict[str, tuple[_Group, str]] = {}
+        self._groups: dict[tuple[str, ...], _Group] = {}
+
+    def _country(self, country: str) -> tuple[_Group, str]:
         skipped: list[str] = []
         eligible: list[_Tally] = []
-        for rep in tallies:
-            reason = _why_not(rep, lead, rep.away, covers)
+        for rep in self._tallies:
+            reason = _why_not(rep, country)
             if reason:
                 skipped.append(reason)
             else:
                 eligible.append(rep)
-        if not eligible:
-            outcome.unassigned.append((lead.id, "; ".join(skipped) or "nobody on the team"))
-            continue
         logins = tuple(rep.login for rep in eligible)
-        total_weight = weights.get(logins)
-        if total_weight is None:
-            total_weight = weights[logins] = sum(rep.weight for rep in eligible)
-        count_total = score_total = 0
-        for rep in eligible:
-            count_total += rep.count
-            score_total += rep.score
-        count_total += 1
-        score_total += lead.score
+        group = self._groups.get(logins) or self._groups.setdefault(logins, _Group(eligible))
+        if eligible:
+            words = f"; {counted(len(eligible), 'rep')} could take it" + (
+                f"; skipped {', '.join(skipped)}" if skipped else "")
+        else:
+            words = "; ".join(skipped) or "nobody on the team"
+        found = self._countries[country] = (group, words)
+        return found
 
-        # how far behind on count: a rep's share of the leads so far, this one counted, less their count
-        behind = [rep.weight * count_total / total_weight - rep.count for rep in eligible]
-        least_behind = max(behind) - COUNT_SLACK
-        mean_score = score_total / count_total
-        change = lead.score - mean_score
-        chosen = eligible[0]
-        best: tuple[float, str] | None = None
-        for rep, ahead in zip(eligible, behind):
-            if ahead < least_behind:
+    def _forget_countries(self) -> None:
+        """Who may take what changed (a rep reached their cap): work it out again."""
+        self._countries.clear()
+        self._groups.clear()
+        for rep in self._tallies:
+            rep.groups.clear()
+
+    def assign(self, leads: Iterable[LeadToAssign]) -> Outcome:
+        """Assign `leads`, handraisers first, then in queue order; the same inputs give the
+        same outcome."""
+        outcome = Outcome()
+        given = outcome.assignments.append
+        nobody = outcome.unassigned.append
+        countries = self._countries
+        for lead in sorted(leads, key=_queue_order):
+            score = lead.score
+            group, words = countries.get(lead.country) or self._country(lead.country)
+            eligible = group.reps
+            if not eligible:
+                nobody((lead.id, words))
                 continue
-            # A rep's surplus is the points above what their count of leads would carry at
-            # the team's mean score. The lead goes where it shrinks the weighted squared
-            # surpluses most: a hot lead to whoever holds the coldest leads, a cold one to
-            # whoever holds the hottest, which keeps every score sum near its share.
-            surplus = rep.score - mean_score * rep.count
-            added = ((change + 2 * surplus) * change / rep.weight, rep.login)
-            if best is None or added < best:
-                best, chosen = added, rep
-        count_unit, score_unit = count_total / total_weight, score_total / total_weight
-        reason = (
-            f"{chosen.login}: {counted(chosen.count, 'lead')} / {counted(chosen.score, 'point')} in the window at weight "
-            f"{chosen.weight:g} (team per weight: {count_unit:.1f} leads / {score_unit:.0f} points), "
-            f"{chosen.open_leads} open" + (f" of cap {chosen.cap}" if chosen.cap is not None else "")
-            + f"; {counted(len(eligible), 'rep')} could take it"
-            + (f"; skipped {', '.join(skipped)}" if skipped else "")
-        )
-        given(Assignment(lead.id, chosen.login, reason))
-        chosen.count += 1
-        chosen.score += lead.score
-        chosen.open_leads += 1
-    outcome.reps = {rep.login: rep.load() for rep in tallies}
-    return outcome
+            count_total, score_total, total_weight = group.count + 1, group.score + score, group.weight
+            # how far behind on count: a rep's share of the leads so far, this one counted, less their count
+            behind = [rep.weight * count_total / total_weight - rep.count for rep in eligible]
+            least_behind = max(behind) - COUNT_SLACK
+            mean_score = score_total / count_total
+            change = score - mean_score
+            chosen = eligible[0]
+            best: float | None = None
+            for rep, ahead in zip(eligible, behind):
+                if ahead < least_behind:
+                    continue
+                # A rep's surplus is the points above what their count of leads would carry at
+                # the team's mean score. The lead goes where it shrinks the weighted squared
+                # surpluses most: a hot lead to whoever holds the coldest leads, a cold one to
+                # whoever holds the hottest, which keeps every score sum near its share. Ties
+                # go to the login first (the reps are in login order).
+                added = (change + 2 * (rep.score - mean_score * rep.count)) * change / rep.weight
+                if best is None or added < best:
+                    best, chosen = added, rep
+            given(Assignment(lead.id, chosen.login, (
+                f"{chosen.head}{counted(chosen.count, 'lead')} / {counted(chosen.score, 'point')}{chosen.middle}"
+                f"{count_total / total_weight:.1f} leads / {score_total / total_weight:.0f} points), "
+                f"{chosen.open_leads} open{chosen.capped}{words}")))
+            chosen.count += 1
+            chosen.score += score
+            chosen.open_leads += 1
+            for held in chosen.groups:
+                held.count += 1
+                held.score += score
+            if chosen.cap is not None and chosen.open_leads >= chosen.cap:
+                self._forget_countries()
+        outcome.reps = {rep.login: rep.load() for rep in self._tallies}
+        return outcome
+
+
+def assign(leads: Iterable[LeadToAssign], reps: list[RepLoad], when: datetime) -> Outcome:
+    """Assign `leads` among `reps` as of `when`; the same inputs give the same outcome."""
+    return FairAssignment(reps, when).assign(leads)

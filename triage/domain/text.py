@@ -23,12 +23,14 @@ def printable(value: object) -> str:
     does not handle markup: show the result as plain text (`rich.text.Text`, `markup=False`).
     """
     text = "" if value is None else str(value)
-    return _CONTROL.sub(_picture, text)
+    return text if text.isprintable() else _CONTROL.sub(_picture, text)
 
 
 def one_line(value: object) -> str:
     """`printable`, for a single table cell: line breaks and tabs become spaces first."""
     text = "" if value is None else str(value)
+    if text.isprintable():  # no control character, line break or tab: nothing to replace
+        return text
     return printable(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
 
 

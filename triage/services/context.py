@@ -44,7 +44,13 @@ class Context:
 
     def current(self, lead_id: int, expected_version: int | None) -> Lead:
         """The lead, refused as stale when someone changed it since the caller read it."""
-        lead = self.lead(lead_id)
+        if expected_version is None:
+            lead = self.lead(lead_id)
+        else:  # the change that follows is refused if the lead is no longer at that version
+            found = self.store.get_at(lead_id, expected_version)
+            if found is None:
+                raise LeadNotFound(lead_id)
+            lead = found
         if expected_version is not None and lead.version != expected_version:
             raise StaleLead(lead_id, lead.updated_by, lead.updated_at)
         return lead

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from triage.domain.language import N_, _
 from triage.domain.dates import parse_day, parse_decimal
-from triage.domain.fairness import Away, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
+from triage.domain.fairness import Away, FairAssignment, LeadToAssign, Outcome, RepLoad, assign, level_after_absence
 from triage.domain import agreement
 from triage.domain.agreement import MonthVolume
 from triage.domain.errors import RoleRefused, TriageError
@@ -316,18 +316,16 @@ class Team:
         before the next is read (its assignments are those given)."""
         self.context.require_team_lead(N_("assign leads"))
         now = now or utcnow()
-        reps = self._rep_loads(now)
+        engine = FairAssignment(self._rep_loads(now), now)
         after: tuple[str, int] | None = None
         index = 0
         demo = Interest.DEMO_REQUEST.value
         while page := self.context.store.pool_to_assign(after, limit=batch):
             after = (page[-1][4], page[-1][0])
-            leads = [LeadToAssign(id=lead_id, score=score, country=country, handraiser=interest == demo,
-                                  queue_key=f"{index + offset:09d}")
+            leads = [LeadToAssign(lead_id, score, country, interest == demo, f"{index + offset:09d}")
                      for offset, (lead_id, score, country, interest, _) in enumerate(page)]
             index += len(page)
-            outcome = assign(leads, reps, now)
-            reps = list(outcome.reps.values())
+            outcome = engine.assign(leads)
             if not dry_run and outcome.assignments:
                 events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign",
                                      note=a.reason) for a in outcome.assignments]
