@@ -378,15 +378,21 @@ def test_the_pool_assigned_batch_by_batch_as_all_at_once(repo):
     assert given == whole.assignments and all(repo.get(a.lead_id).owner == a.login for a in given)
 
 
+def small_team(url: str, leads: int, *reps: str) -> LeadRepository:
+    """`leads` German leads in the pool, team lead lena and the reps named."""
+    repo = LeadRepository(open_database(url))
+    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", country="DE")) for i in range(1, leads + 1)])
+    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD),
+                   *(TeamMember(login=login, name=login.title()) for login in reps)):
+        repo.add_team_member(member)
+    return repo
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_a_batch_given_skips_leads_taken_meanwhile_and_logs_each_given_one(database, url, request):
     if database == "postgres":
         url = request.getfixturevalue("pg_url")
-    repo = LeadRepository(open_database(url))
-    repo.add_leads([new_lead(LeadData(first_name=f"Lead{i}", country="DE")) for i in range(1, 9)])
-    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna"),
-                   TeamMember(login="bob", name="Bob")):
-        repo.add_team_member(member)
+    repo = small_team(url, 8, "anna", "bob")
     lena = as_(repo, "lena").team
     planned = lena.assign_pool(dry_run=True, now=NOW)
     taken = as_(repo, "bob").decisions.take()
@@ -415,10 +421,7 @@ def test_a_decision_on_a_lead_changed_elsewhere_since_it_was_taken_is_refused_as
 
     if database == "postgres":
         url = request.getfixturevalue("pg_url")
-    setup = LeadRepository(open_database(url))
-    setup.add_leads([new_lead(LeadData(first_name=f"Lead{i}", country="DE")) for i in range(1, 4)])
-    for member in (TeamMember(login="lena", name="Lena", role=Role.LEAD), TeamMember(login="anna", name="Anna")):
-        setup.add_team_member(member)
+    setup = small_team(url, 3, "anna")
     anna = as_(LeadRepository(open_database(url)), "anna").decisions
     lena = as_(LeadRepository(open_database(url)), "lena")
     taken = anna.take()
