@@ -25,6 +25,7 @@ from triage.domain.language import N_, _
 from triage.domain.text import one_line
 from triage.services import Services
 
+from .command_palette import Palette
 from .help_screen import HelpScreen
 from .queue_screen import POLL_SECONDS, QueueScreen
 from .screen_commands import ScreenCommands, show_keys, speak_bindings
@@ -148,12 +149,12 @@ class TriageApp(App[None]):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
-            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+            self.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def search_themes(self) -> None:
         from textual.theme import ThemeProvider
 
-        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
 
     def _handle_exception(self, error: Exception) -> None:
         """A worker's unexpected error (a bug, a driver's exception that is not a

@@ -176,7 +176,12 @@ async def test_the_palette_offers_textuals_own_commands_in_the_language(tmp_path
             titles = [str(commands.get_option_at_index(index).prompt).splitlines()[0]
                       for index in range(commands.option_count)]
             placeholder = app.screen.query_one("CommandInput").placeholder
+            await pilot.press(*"zzqx")  # no command has these letters
+            while not commands.option_count or commands.get_option_at_index(0).id != "--no-matches":
+                await pilot.pause(0.05)
+            nothing = str(commands.get_option_at_index(0).prompt.renderable)
     expected = {"de": ["Farbschema", "Tasten", "Ende"], "nl": ["Kleurenschema", "Toetsen", "Stop"]}[code]
     assert all(title in titles for title in expected), titles
     assert not {"Theme", "Keys", "Quit", "Screenshot"} & set(titles)
     assert placeholder == language.in_every_language("Search for commands…")[code]
+    assert nothing == language.in_every_language("No matches found")[code] != "No matches found"
