@@ -50,12 +50,20 @@ def seeded(repo):
 
 
 async def until(pilot, condition, what: str) -> None:
-    """Let the app run (handle its messages, its timers fire) until `condition()` holds."""
-    for _ in range(1000):
-        if condition():
-            return
+    """Let the app run (handle its messages, its timers fire) until `condition()` holds.
+    The bound only keeps a test that went wrong from running for ever: it is no time the
+    app must keep (a loaded machine may need many seconds)."""
+    import time
+
+    deadline = time.monotonic() + UNTIL_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
         await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
+
+
+#: How long `until` lets the app run at the most.
+UNTIL_SECONDS = 90
 
 
 async def press(app, pilot, *keys):

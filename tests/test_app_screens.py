@@ -112,16 +112,22 @@ async def test_the_queues_palette_offers_no_action_of_another_screen(repo):
 
 # --- background work ---------------------------------------------------------------------
 
+#: How long a paced method waits for its test at the most.
+GATE_SECONDS = 120
+
+
 def paced(method, gate: threading.Event, *, hold_before: bool = False, **options):
     """`method` as the screen calls it, its progress reports held until `gate` is set
     (after the report, or before it): the test presses its keys while the work is surely
-    between two batches."""
+    between two batches. The wait's bound only keeps a broken test from hanging: on a loaded
+    machine an import beside the rescore can take longer than 10 s, which let the rescore
+    run on before the test pressed x."""
     def call(*args, progress, **kwargs):
         def report(*figures):
             if hold_before:
-                gate.wait(10)
+                gate.wait(GATE_SECONDS)
             progress(*figures)
-            gate.wait(10)
+            gate.wait(GATE_SECONDS)
         return method(*args, progress=report, **kwargs, **options)
     return call
 
