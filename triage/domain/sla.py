@@ -102,26 +102,24 @@ class SlaStatus:
     state: SlaState
 
     def text(self) -> str:
-        """"5h left", "45m left", "3h over"; "noch 5 Std.", "45 Min. drüber" in German."""
-        hours = abs(self.hours_left)
-        if hours >= 1:
-            amount = _("{hours}h").format(hours=f"{hours:.0f}" if current() == "en" else number(round(hours)))
-        else:
-            amount = _("{minutes}m").format(minutes=f"{hours * 60:.0f}")
-        return (_("{amount} over") if self.state is SlaState.BREACHED else _("{amount} left")).format(amount=amount)
+        """"5h left", "45m left", "3h over"; "noch 5 Std.", "45 Min. überfällig" in German."""
+        return self._said(_("{hours}h"), _("{minutes}m"), _("{amount} over"), _("{amount} left"))
 
     def short(self) -> str:
         """`text` for the queue's narrow SLA cell: "4h over", "45m left"; "4 h zu spät",
         "noch <1 h" in German."""
+        return self._said(pgettext("SLA cell", "{hours}h"), pgettext("SLA cell", "{minutes}m"),
+                          pgettext("SLA cell", "{amount} over"), pgettext("SLA cell", "{amount} left"))
+
+    def _said(self, in_hours: str, in_minutes: str, over: str, left: str) -> str:
+        """The status in the words given (their translations, looked up where they are
+        written so that the catalogs find them)."""
         hours = abs(self.hours_left)
         if hours >= 1:
-            amount = pgettext("SLA cell", "{hours}h").format(
-                hours=f"{hours:.0f}" if current() == "en" else number(round(hours)))
+            amount = in_hours.format(hours=f"{hours:.0f}" if current() == "en" else number(round(hours)))
         else:
-            amount = pgettext("SLA cell", "{minutes}m").format(minutes=f"{hours * 60:.0f}")
-        over = self.state is SlaState.BREACHED
-        return (pgettext("SLA cell", "{amount} over") if over else pgettext("SLA cell", "{amount} left")).format(
-            amount=amount)
+            amount = in_minutes.format(minutes=f"{hours * 60:.0f}")
+        return (over if self.state is SlaState.BREACHED else left).format(amount=amount)
 
 
 class BusinessClock:
