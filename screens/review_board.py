@@ -29,6 +29,7 @@ from triage.domain.models import Channel, ReturnReason
 from triage.domain.text import one_line, printable
 
 from .confirm_dialog import when_confirmed
+from .lead_queue import fit
 from .measured_table import MeasuredTable
 from .return_detail import ReturnDetail, overturn_dialog
 from .screen_commands import speak_bindings
@@ -58,14 +59,6 @@ def named(code: str, kind: type[ReturnReason] | type[Channel]) -> str:
 TABLE_CELLS = 20
 
 
-def cut(text: str, cells: int) -> str:
-    return text[:cells - 1] + "…" if len(text) > cells else text
-
-
-def cell(text: str) -> str:
-    return f"{cut(text, NAME_CELLS):<{NAME_CELLS}}"
-
-
 def bar(share: float) -> str:
     filled = round(share * BAR)
     return "█" * filled + "░" * (BAR - filled)
@@ -88,7 +81,7 @@ def review_content(review: Review) -> Content:
         line()
         line((title, "bold underline"))
         for key, count in counts.most_common():
-            line((f"{cell(name(key))} {count:>5}  ", ""), (bar(count / total), "$primary"),
+            line((f"{fit(name(key), NAME_CELLS)} {count:>5}  ", ""), (bar(count / total), "$primary"),
                  (f" {language.percent(count / total):>4}", "$text-muted"))
     line()
     line((_("By channel: returned of handed over in the period"), "bold underline"))
@@ -97,7 +90,7 @@ def review_content(review: Review) -> Content:
         style = "$error" if rate >= HIGH_RETURN_RATE else "$primary"
         note = _("  high: marketing may need to change") if rate >= HIGH_RETURN_RATE else ""
         of = _("{returned} of {handed}").format(returned=f"{returned:>5}", handed=f"{handed:<5}")
-        line((f"{cell(named(channel, Channel))} {of} ", ""),
+        line((f"{fit(named(channel, Channel), NAME_CELLS)} {of} ", ""),
              (bar(min(rate, 1)), style), (f" {language.percent(rate):>4}{note}", "$text-muted" if not note else "$error"))
     later = review.later_accepted
     line()
@@ -171,7 +164,7 @@ class ReviewBoard(Screen[None]):
         for item in review.returns:
             table.add_row(
                 str(item.lead.id), Text(one_line(item.lead.name) or _("(no name)")), item.lead.channel.label,
-                cut(item.event.reason.label, TABLE_CELLS) if item.event.reason else "",
+                fit(item.event.reason.label, TABLE_CELLS).rstrip() if item.event.reason else "",
                 item.event.path.label if item.event.path else "",
                 Text(one_line(item.event.actor)), language.shown_day(item.event.at.astimezone(), "%d %b", year=False),
                 item.lead.stage.label, _(REVIEWED.get(item.reviewed, item.reviewed)), Text(one_line(item.event.note)[:40]),
