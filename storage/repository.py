@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import repeat
 from operator import contains, itemgetter
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn, Sequence, TypeVar
 
 import peewee
 from peewee import Tuple, chunked, fn
@@ -178,11 +178,10 @@ def _lead_from_row(row: Any) -> Lead:
 MADE_COLUMNS = frozenset({"queue_key", "search_text"})
 
 
-def _row_values(lead: Lead, names: Iterable[str] | None = None) -> dict[str, Any]:
-    """The lead's stored values, all of them or those `names` (an UPDATE of a few columns
-    need not dump the others)."""
-    values = lead.model_dump(exclude={"id"}) if names is None else lead.model_dump(
-        include=set(names) - MADE_COLUMNS)
+def _row_values(lead: Lead, names: Iterable[str]) -> dict[str, Any]:
+    """The lead's stored values of the columns `names` (an UPDATE of a few columns need not
+    dump the others)."""
+    values = lead.model_dump(include=set(names) - MADE_COLUMNS)
     for name in ("created_at", "handed_over_at", "updated_at"):
         if values.get(name) is not None:
             values[name] = _naive_utc(values[name])
@@ -230,8 +229,6 @@ class _Statements:
         self.by_external_id = f'SELECT {columns} FROM "lead" WHERE "external_id" = {param} ORDER BY "id" LIMIT 1'
         self.by_email = f'SELECT {columns} FROM "lead" WHERE lower("email") = {param} ORDER BY "id" LIMIT 1'
         self.returning = f" RETURNING {columns}"
-        assignments = ", ".join(f'"{name}" = {param}' for name, _ in self.write)
-        self.update = f'UPDATE "lead" SET {assignments} WHERE "id" = {param} AND "version" = {param}'
         audit_columns = AUDIT_COLUMNS
         self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
         # PostgreSQL: the take and its event (as a change and its event, `logged`) as one
@@ -518,19 +515,20 @@ class LeadRepository:
             # again on a new one (the caller then finds out what was stored).
             logged = self._alone(self.sql.logged(statement), row + self.sql.audit_values(lead.id, event)[1:]).fetchone()
             if logged is None:
-                current = self.get(lead.id)
-                if current is None:
-                    raise LeadNotFound(lead.id)
-                raise StaleLead(lead.id, current.updated_by, current.updated_at)
+                self._refuse_change(lead.id)
             return self._wrote(updated)
         with write_transaction(self.db):
             if self.db.execute_sql(statement, row).rowcount != 1:
-                current = self.get(lead.id)
-                if current is None:
-                    raise LeadNotFound(lead.id)
-                raise StaleLead(lead.id, current.updated_by, current.updated_at)
+                self._refuse_change(lead.id)
             self.db.execute_sql(self.sql.audit, self.sql.audit_values(lead.id, event))
         return self._wrote(updated)
+
+    def _refuse_change(self, lead_id: int) -> NoReturn:
+        """A change that found its lead gone, or at another version than it was read at."""
+        current = self.get(lead_id)
+        if current is None:
+            raise LeadNotFound(lead_id)
+        raise StaleLead(lead_id, current.updated_by, current.updated_at)
 
     @database_errors
     def take_next(self, event: AuditEvent) -> Lead | None:
