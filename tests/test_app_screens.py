@@ -143,8 +143,8 @@ async def test_x_stops_a_rescore_between_batches_and_says_what_was_kept(tmp_path
     service.scoring.rescore = paced(service.scoring.rescore, gate, batch=10)
     app = TriageApp(service)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await until(pilot, lambda: line(app, "rescore").running, "the rescore line shown")
-        assert in_view(app, "Rescoring, rules 1 (x stops)")
+        await until(pilot, lambda: line(app, "rescore").running
+                    and in_view(app, "Rescoring, rules 1 (x stops)"), "the rescore line drawn")
         await pilot.press("x")
         gate.set()
         await until(pilot, lambda: not line(app, "rescore").running, "the rescore line hidden")
@@ -164,11 +164,12 @@ async def test_an_import_and_a_rescore_each_keep_their_own_progress_line(tmp_pat
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: line(app, "rescore").running, "the rescore line shown")
         app.queue_screen.import_file(str(path))
-        await until(pilot, lambda: line(app, "import").running, "the import line shown")
-        assert in_view(app, "Importing leads.csv (x stops)", "Rescoring, rules 1 (x stops)")
+        await until(pilot, lambda: line(app, "import").running and in_view(
+            app, "Importing leads.csv (x stops)", "Rescoring, rules 1 (x stops)"), "both lines drawn")
         importing.set()
         await until(pilot, lambda: not line(app, "import").running, "the import line hidden")
-        assert line(app, "rescore").running and in_view(app, "Rescoring, rules 1 (x stops)")
+        await until(pilot, lambda: in_view(app, "Rescoring, rules 1 (x stops)"), "the rescore line kept")
+        assert line(app, "rescore").running
         await pilot.press("x")
         rescoring.set()
         await until(pilot, lambda: not line(app, "rescore").running, "the rescore line hidden")
