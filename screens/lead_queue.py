@@ -142,11 +142,13 @@ class LeadQueue(Widget, can_focus=True):
     }
 
     class Highlighted(Message):
-        """The cursor is on another lead (or on none: `row` is None)."""
+        """The cursor is on another lead (or on none: `row` is None). `moved`: the rep moved
+        it (a key, the mouse), so more moves may follow; else a page came or a lead left."""
 
-        def __init__(self, row: QueueRow | None) -> None:
+        def __init__(self, row: QueueRow | None, moved: bool = False) -> None:
             super().__init__()
             self.row = row
+            self.moved = moved
 
     class Loaded(Message):
         """A fresh first (or last) page is shown, e.g. after the view or filter changed."""
@@ -316,7 +318,7 @@ class LeadQueue(Widget, can_focus=True):
         current_id = current.id if current else None
         if current_id != self._highlighted:
             self._highlighted = current_id
-            self.post_message(self.Highlighted(current))
+            self.post_message(self.Highlighted(current, moved=previous is not None))
 
     def _move(self, delta: int) -> None:
         before = (self.top, self.cursor)

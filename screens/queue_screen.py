@@ -518,9 +518,11 @@ class QueueScreen(Screen[None]):
         self._stop_timer("detail")
         if event.row is None:
             self.detail.clear(_("No lead selected."))
-        else:
+        elif event.moved:  # the panel follows once the keys pause, not every lead passed
             self._detail_timer = self.set_timer(
                 DETAIL_DELAY, self._when_due("detail", partial(self.load_detail, event.row.id)))
+        else:
+            self.load_detail(event.row.id)
 
     @work(thread=True, exclusive=True, group="detail")
     def load_detail(self, lead_id: int) -> None:

@@ -499,3 +499,17 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(seeded):
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert len(keys) > 4 and list(app.screen.query(FooterKey)) == keys
+
+
+async def test_the_lead_panel_shows_a_fresh_page_s_lead_at_once_and_follows_keys_once_they_pause(seeded):
+    """A page that came (the start, another view) has its lead shown without the pause the
+    panel waits for between keys, so the first screen is whole sooner."""
+    app = TriageApp(Services.open(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.queue_screen
+        assert "Anna Müller" in detail_text(app) and screen._detail_timer is None
+        await pilot.press("down")
+        assert screen._detail_timer is not None
+        await settle(app, pilot)
+        assert "Bram de Vries" in detail_text(app)

@@ -5,6 +5,8 @@ things only a server can do to a rep.
 """
 
 import io
+import subprocess
+import sys
 import threading
 import time
 
@@ -130,3 +132,28 @@ def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, 
     repo.add_leads([new_lead(LeadData(first_name="Later"))])  # the sequence knows the imported id
     assert max(lead.id for lead in repo.list_leads()) == 7
     assert service.transfer.import_file(path, separate_process=separate_process).line() == "imported 0, merged 3, rejected 0"
+
+
+# --- psycopg only when a team database opens ---------------------------------------------
+
+def fresh_python(code: str, *args: str) -> str:
+    """`code` run by a new interpreter (nothing imported before it), its output."""
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_rep_on_sqlite_never_loads_psycopg(tmp_path):
+    code = ("import sys; from storage import LeadRepository, open_database; "
+            "repo = LeadRepository(open_database(sys.argv[1])); repo.count_leads(); "
+            "print('psycopg' in sys.modules)")
+    assert fresh_python(code, f"sqlite:///{tmp_path / 'rep.db'}") == "False"
+
+
+def test_a_team_database_brings_psycopg_along_when_it_opens(pg_url):
+    code = ("import sys; from storage import LeadRepository, open_database; "
+            "from triage.domain.models import LeadData; from triage.services import Services, new_lead; "
+            "assert 'psycopg' not in sys.modules; repo = LeadRepository(open_database(sys.argv[1])); "
+            "repo.add_leads([new_lead(LeadData(first_name='Eva', email='eva@firma.de'))]); "
+            "anna = Services.open(repo, 'anna'); anna.decisions.accept(1); "
+            "print(repo.get(1).stage.value, repo.db.in_transaction())")
+    assert fresh_python(code, pg_url) == "sal False"
