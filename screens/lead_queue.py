@@ -187,11 +187,16 @@ class LeadQueue(Widget, can_focus=True):
         """Rows held in the buffer (never the whole queue)."""
         return len(self.rows)
 
-    def load(self, fetcher: Fetcher, *, keep_position: bool = False) -> None:
-        """Show the queue `fetcher` pages through, from the top (or from the current lead)."""
+    def load(self, fetcher: Fetcher, *, keep_position: bool = False, first_page: QueuePage | None = None) -> None:
+        """Show the queue `fetcher` pages through, from the top (or from the current lead).
+        `first_page`: its first `PAGE_ROWS` leads, read already (the start reads them in the
+        worker that chose the view), shown without reading them again."""
         self._fetcher = fetcher
         self._generation += 1
         self._pending.clear()
+        if first_page is not None and not keep_position:
+            self._fetched(_Fetch(self._generation, "reset"), first_page)
+            return
         self.fetching = True
         self.replacing = not keep_position or not self.rows
         start = None

@@ -27,14 +27,14 @@ from triage.domain.models import QueueRow, ReturnDecision, utcnow
 from triage.domain import language
 from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line
-from triage.domain.queue import QueueView
+from triage.domain.queue import QueuePage, QueueView
 from triage.services import Services
 from triage.services.decisions import ACTION_LABELS
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .filter_input import FilterInput
 from .lead_detail import LeadDetail
-from .lead_queue import LeadQueue
+from .lead_queue import PAGE_ROWS, LeadQueue
 from .return_dialog import ReturnDialog
 from .screen_commands import app_keys, described, speak_bindings
 from .steady_footer import SteadyFooter
@@ -453,14 +453,19 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, group="start")
     def choose_first_view(self) -> None:
-        """Start on the rep's own MQLs, or on the pool when they have none."""
+        """Start on the rep's own MQLs, or on the pool when they have none: the first page
+        of the one chosen is read here and shown as it is."""
         try:
-            mine = self.service.decisions.queue_page(QueueView.MINE, limit=1).rows
-        except TriageError:
-            mine = []  # the queue's own read will say what is wrong
-        self.app.call_from_thread(self.show_view, QueueView.MINE if mine else QueueView.POOL)
+            page = self.service.decisions.queue_page(QueueView.MINE, limit=PAGE_ROWS)
+            view = QueueView.MINE if page.rows else QueueView.POOL
+            if not page.rows:
+                page = self.service.decisions.queue_page(QueueView.POOL, limit=PAGE_ROWS)
+        except TriageError:  # the queue's own read will say what is wrong
+            self.app.call_from_thread(self.show_view, QueueView.POOL)
+        else:
+            self.app.call_from_thread(self.show_view, view, first_page=page)
 
-    def show_view(self, view: QueueView, *, keep_position: bool = False) -> None:
+    def show_view(self, view: QueueView, *, keep_position: bool = False, first_page: QueuePage | None = None) -> None:
         self.view = view
         queue = self.queue
         queue.empty_text = (
@@ -472,7 +477,8 @@ class QueueScreen(Screen[None]):
         queue.border_title = _(VIEW_TITLES[view])
         queue.border_subtitle = _("counting…")
         self._counted = None
-        queue.load(partial(self.service.decisions.queue_page, view, text=self.filter_text), keep_position=keep_position)
+        queue.load(partial(self.service.decisions.queue_page, view, text=self.filter_text), keep_position=keep_position,
+                   first_page=first_page if not self.filter_text else None)
         self.refresh_bindings()
 
     @on(LeadQueue.Loaded)

@@ -513,3 +513,27 @@ async def test_the_lead_panel_shows_a_fresh_page_s_lead_at_once_and_follows_keys
         assert screen._detail_timer is not None
         await settle(app, pilot)
         assert "Bram de Vries" in detail_text(app)
+
+
+@pytest.mark.parametrize("own_lead", [True, False], ids=["mine", "pool"])
+async def test_the_start_reads_the_first_page_of_the_view_it_chose_once(seeded, own_lead):
+    if own_lead:
+        seeded.change(seeded.get(2), {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
+    service = Services.open(seeded, "anna")
+    reads = []
+    read_page = service.decisions.queue_page
+
+    def counted_read(view, *args, **kwargs):
+        reads.append(view)
+        return read_page(view, *args, **kwargs)
+
+    service.decisions.queue_page = counted_read
+    app = TriageApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        if own_lead:
+            assert reads == [QueueView.MINE] and [row.id for row in queue.rows] == [2]
+        else:
+            assert reads == [QueueView.MINE, QueueView.POOL] and [row.id for row in queue.rows] == [1, 2, 3, 4]
+        assert queue.border_subtitle == ("1 MQL" if own_lead else "4 MQLs")

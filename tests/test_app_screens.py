@@ -217,3 +217,12 @@ async def test_an_unexpected_error_in_a_worker_is_told_and_logged_and_the_app_go
             await press(app, pilot, "a")  # and the rep keeps working
             assert repo.get(2).stage is Stage.SAL
     assert any("a worker failed" in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+async def test_a_start_with_no_work_to_run_sets_up_no_progress_bar(repo):
+    from textual.widgets import ProgressBar
+
+    app = TriageApp(Services.open(repo, "anna"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not app.query(ProgressBar) and not line(app, "rescore").running
