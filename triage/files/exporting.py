@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Any, BinaryIO, Iterable, Sequence, TextIO
+from typing import Any, BinaryIO, Callable, Iterable, Sequence, TextIO
 
 from triage.domain import words
 
@@ -157,17 +157,33 @@ def json_texts(texts: Sequence[str]) -> list[str]:
     return [json_text(text) for text in texts]
 
 
-#: What `export_lead_text` hands over: pages of leads as (how many, their text in the file).
-Pages = Iterable[tuple[int, str]]
+#: What `export_lead_text` hands over: pages of leads as (how many, their text in the file in UTF-8).
+Pages = Iterable[tuple[int, bytes]]
+
+
+def _page_writer(stream: TextIO) -> Callable[[bytes], Any]:
+    """Writes a page of UTF-8 text to `stream`: to the file under it as it is when `stream`
+    writes UTF-8 (no decoding and encoding again), else as text."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or encoding not in ("utf-8", "utf8", "utf-8-sig"):
+        return lambda page: stream.write(page.decode())
+
+    def write(page: bytes) -> None:
+        stream.flush()  # what `stream` holds (the header, the BOM) first
+        buffer.write(page)
+
+    return write
 
 
 def write_csv_text(stream: TextIO, columns: list[str], pages: Pages, style: CsvStyle = CsvStyle()) -> int:
     """`write_csv` of leads whose lines the database wrote, split by `style.delimiter` (no
     float columns among them): the same file, without Python per row."""
     csv.writer(stream, delimiter=style.delimiter).writerow(columns)
+    write = _page_writer(stream)
     count = 0
     for leads, text in pages:
-        stream.write(text)
+        write(text)
         count += leads
     return count
 
@@ -175,9 +191,11 @@ def write_csv_text(stream: TextIO, columns: list[str], pages: Pages, style: CsvS
 def write_json_text(stream: TextIO, pages: Pages) -> int:
     """`write_json` of objects whose text the database wrote: the same file."""
     stream.write("[")
+    write = _page_writer(stream)
     count = 0
     for leads, text in pages:
-        stream.write(("," if count else "") + "\n" + text)
+        stream.write(("," if count else "") + "\n")
+        write(text)
         count += leads
     stream.write("\n]\n")
     return count
