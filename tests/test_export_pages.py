@@ -85,7 +85,8 @@ def test_pages_of_any_size_give_every_lead_once(tmp_path, chunk):
 
 TRICKY_JSON = ['{}', '[]', '[{"reason":"base","points":20},{"reason":"no phone","points":-3}]', '{"a":"x,y"}',
                '{"a:b":1}', '{"a":1.5}', '{"a":1e5}', '{"a":-0}', '{"a": 1, "b": [1, 2]}', '{"a":"say \\"hi\\""}',
-               '{"a":"\\u00fc"}', '[true,false,null]', '{"k":"Müller ß €"}', '[1E2]', '{"a":NaN}']
+               '{"a":"\\u00fc"}', '[true,false,null]', '{"k":"Müller ß €"}', '[1E2]', '{"a":NaN}',
+               '[{"a":"x},{y"}]', '[{"a":1},{"b":"},{"},{"c":-0}]', '[{"a":1},{"b":"x y"},{"c":[1,2]}]']
 
 
 @pytest.mark.parametrize("text", TRICKY_JSON)
@@ -95,6 +96,8 @@ def test_a_page_of_json_is_laid_out_as_each_text_alone(text):
     page = ['{"reason":"base"}'] * 70 + [text] + ['[]'] * 70
     assert json_texts(page) == [json_text(one) for one in page]
     assert json_texts([text]) == [json_text(text)]
+    pieces = ['[{"reason":"base","points":20},{"reason":"x","points":5}]'] * 70
+    assert json_texts(pieces + [text] + pieces) == [json_text(one) for one in pieces + [text] + pieces]
 
 
 TEXT_COLUMNS = [field.column_name for field in LeadRow._meta.sorted_fields
