@@ -4,6 +4,8 @@ and on PostgreSQL, for values that try every branch of the formatting."""
 
 import csv
 import io
+import multiprocessing
+import threading
 from datetime import datetime, timezone
 
 import peewee
@@ -182,3 +184,28 @@ def test_a_file_in_utf8_gets_the_pages_as_they_are(tmp_path):
     with open(tmp_path / "leads.json", "w", encoding="utf-8", newline="") as stream:
         write_json_text(stream, repo.export_lead_text("json", FORMULA_STARTS, json_texts, chunk=5))
     assert (tmp_path / "leads.json").read_bytes() == b"[\n" + _pages(repo, "json", 1, 5) + b"\n]\n"
+
+
+def test_readers_started_fresh_beside_other_threads_write_the_same(tmp_path):
+    """With another thread running (the app's workers) the readers are fresh interpreters,
+    not forks: the same bytes."""
+    repo = _many(tmp_path / "spawn.db")
+    one = _pages(repo, "csv", 1, 6, ";")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _pages(repo, "csv", 2, 6, ";") == one
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_an_export_left_early_stops_its_readers(tmp_path):
+    repo = _many(tmp_path / "early.db")
+    pages = repo.export_lead_text("json", FORMULA_STARTS, json_texts, chunk=2, readers=2)
+    leads, text = next(pages)
+    assert leads == 2 and text.startswith(b'{"id": 1, ')
+    assert multiprocessing.active_children()
+    pages.close()
+    assert not multiprocessing.active_children()
