@@ -26,6 +26,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 from triage.domain.errors import DatabaseError
 
+from .db import BUSY_TIMEOUT_SECONDS
+
 #: Fetches the rows of a query with its parameters.
 Fetch = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 Layout = Callable[[Sequence[str]], list[str]]
@@ -98,11 +100,12 @@ def windows(first: int, last: int, leads: int, chunk: int) -> list[tuple[int, in
 
 
 def pages_from_readers(path: str, sql: str, period: Sequence[Any], parts: list[tuple[int, int]], chunk: int,
-                       shape: PageShape, readers: int) -> Iterator[tuple[int, bytes]]:
+                       shape: PageShape, readers: int, fetch: Fetch) -> Iterator[tuple[int, bytes]]:
     """The pages of every window in `parts`, in order, as UTF-8: reader k of `readers`
     child processes formats windows k, k + readers, ...; each page is taken from its reader
     in turn. The readers are stopped if this generator is left early, and stop themselves
-    if this process dies."""
+    if this process dies. Where no process can be started, the pages are read here by
+    `fetch`: slower, the same."""
     # Only a process with one thread may fork safely; the app, with its workers, starts
     # fresh interpreters instead.
     alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -110,15 +113,20 @@ def pages_from_readers(path: str, sql: str, period: Sequence[Any], parts: list[t
     channels: list[Any] = []
     children: list[Any] = []
     try:
-        for number in range(readers):
-            taking, giving = context.Pipe(duplex=False)
-            _widened(taking)
-            children.append(context.Process(
-                target=_read_in_child, name=f"triage export reader {number + 1}", daemon=True,
-                args=(giving, path, sql, list(period), parts[number::readers], chunk, shape, os.getpid())))
-            children[-1].start()
-            giving.close()
-            channels.append(taking)
+        try:
+            for number in range(readers):
+                taking, giving = context.Pipe(duplex=False)
+                channels.append(taking)
+                _widened(taking)
+                children.append(context.Process(
+                    target=_read_in_child, name=f"triage export reader {number + 1}", daemon=True,
+                    args=(giving, path, sql, list(period), parts[number::readers], chunk, shape, os.getpid())))
+                children[-1].start()
+                giving.close()
+        except (OSError, ValueError):
+            for leads, text in range_pages(fetch, sql, period, parts[0][0], parts[-1][1], chunk, shape):
+                yield leads, text.encode()
+            return
         for turn in range(len(parts)):
             channel = channels[turn % readers]
             while True:
@@ -156,7 +164,7 @@ def _read_in_child(channel: Any, path: str, sql: str, period: list[Any], parts: 
                    shape: PageShape, parent: int) -> None:
     threading.Thread(target=_stop_with, args=(parent,), daemon=True).start()
     try:
-        connection = sqlite3.connect(path, timeout=10)
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
         connection.execute("PRAGMA query_only = 1")
 
         def fetch(query: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:

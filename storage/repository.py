@@ -1261,18 +1261,20 @@ class LeadRepository:
         path = None if postgres else self.db.database
         if readers is None:
             readers = min(2, os.cpu_count() or 1)
+
+        def fetch(query: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+            return self.db.execute_sql(query, parameters).fetchall()
+
         try:
-            first, last, leads = self.db.execute_sql('SELECT min("id"), max("id"), count(*) FROM "lead"').fetchone()
+            first, last = self.db.execute_sql('SELECT min("id"), max("id") FROM "lead"').fetchone()
             if first is None:
                 return
-            parts = windows(first, last, leads, chunk)
-            if readers > 1 and path and path != ":memory:" and len(parts) >= FEWEST_PAGES_FOR_READERS:
-                yield from pages_from_readers(path, sql, period, parts, chunk, shape, readers)
-                return
-
-            def fetch(query: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
-                return self.db.execute_sql(query, parameters).fetchall()
-
+            if readers > 1 and path and path != ":memory:":
+                leads = self.db.execute_sql('SELECT count(*) FROM "lead"').fetchone()[0]
+                parts = windows(first, last, leads, chunk)
+                if len(parts) >= FEWEST_PAGES_FOR_READERS:
+                    yield from pages_from_readers(path, sql, period, parts, chunk, shape, readers, fetch)
+                    return
             for count, text in range_pages(fetch, sql, period, first, last, chunk, shape):
                 yield count, text.encode()
         except peewee.DatabaseError as exc:
