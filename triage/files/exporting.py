@@ -153,7 +153,7 @@ def _compact(page: str) -> bool:
 #: Pieces of pages of JSON (between `},{`) as `json_texts` lays them out: a million score
 #: breakdowns are made of a few thousand pieces.
 _LAID_PIECES: dict[str, str] = {}
-PIECES_KEPT, LONGEST_PIECE_KEPT = 50_000, 400
+PIECES_KEPT, LONGEST_PIECE_KEPT = 50_000, 200
 
 
 def _laid_pieces(page: str) -> list[str] | None:
