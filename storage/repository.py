@@ -1240,7 +1240,7 @@ class LeadRepository:
     def export_lead_text(self, form: str, formula_starts: tuple[str, ...],
                          layout: Callable[[Sequence[str]], list[str]], delimiter: str = ",",
                          since: datetime | None = None, until: datetime | None = None,
-                         chunk: int = 5000, readers: int | None = None) -> Iterator[tuple[int, bytes]]:
+                         chunk: int = 5000, readers: int | None = None) -> Iterator[tuple[int, bytes | bytearray]]:
         """The leads of `export_leads` as the text of the file in UTF-8, formatted by the
         database a page at a time: (leads, text) per page. For `form` "csv" lines of cells
         split by `delimiter` and quoted as `csv.writer` quotes them, each ending in CR LF,

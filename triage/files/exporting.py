@@ -195,10 +195,10 @@ def json_texts(texts: Sequence[str]) -> list[str]:
 
 
 #: What `export_lead_text` hands over: pages of leads as (how many, their text in the file in UTF-8).
-Pages = Iterable[tuple[int, bytes]]
+Pages = Iterable[tuple[int, bytes | bytearray]]
 
 
-def _page_writer(stream: TextIO) -> Callable[[bytes], Any]:
+def _page_writer(stream: TextIO) -> Callable[[bytes | bytearray], Any]:
     """Writes a page of UTF-8 text to `stream`: to the file under it as it is when `stream`
     writes UTF-8 (no decoding and encoding again), else as text."""
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
@@ -206,7 +206,7 @@ def _page_writer(stream: TextIO) -> Callable[[bytes], Any]:
     if buffer is None or encoding not in ("utf-8", "utf8", "utf-8-sig"):
         return lambda page: stream.write(page.decode())
 
-    def write(page: bytes) -> None:
+    def write(page: bytes | bytearray) -> None:
         stream.flush()  # what `stream` holds (the header, the BOM) first
         buffer.write(page)
 
