@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
+import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from itertools import repeat
-from operator import contains, itemgetter
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn, Sequence, TypeVar
 
 import peewee
@@ -23,6 +21,7 @@ from triage.domain.rules import RulesVersion
 from triage.domain.queue import QueuePage, QueueView
 
 from . import roles
+from .export_pages import FEWEST_PAGES_FOR_READERS, PageShape, pages_from_readers, range_pages, windows
 from .db import HANDOVER_ACTIONS, HANDOVER_CHANNEL, is_postgres, write_transaction
 from .tables import (AuditRow, DeliveryRow, IdempotentCallRow, JsonField, LeadRow, OutboxRow, RulesRow, TeamRow,
                      TokenRow)
@@ -50,20 +49,6 @@ def database_errors(method: F) -> F:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
 
     return wrapper  # type: ignore[return-value]
-
-
-def _csv_quoted(cells: list[str], delimiter: str) -> list[str]:
-    """A page of cells as `csv.writer` quotes them (QUOTE_MINIMAL: in quotes, quotes doubled,
-    when a cell holds the delimiter, a quote or a line break), for the JSON cells that SQLite
-    left to Python: at once where all of them or none need quoting (a page of breakdowns, or
-    of `{}`), else cell by cell."""
-    page = "\x00".join(cells)
-    if not any(mark in page for mark in ('"', delimiter, "\n", "\r")):
-        return cells
-    if sum(map(contains, cells, repeat('"'))) == len(cells) and "\x00" not in page.replace("\x00", "", len(cells) - 1):
-        return ('"' + page.replace('"', '""').replace("\x00", '"\x00"') + '"').split("\x00")
-    return ['"' + cell.replace('"', '""') + '"' if any(mark in cell for mark in ('"', delimiter, "\n", "\r")) else cell
-            for cell in cells]
 
 
 class HandoverListener:
@@ -1181,7 +1166,6 @@ class LeadRepository:
 
         starts = ", ".join(literal(char) for char in formula_starts)
         formula_codes = ", ".join(str(ord(char)) for char in formula_starts)
-        first = "left({}, 1)" if postgres else "substr({}, 1, 1)"
 
         def moment(column: str) -> str:
             if postgres:
@@ -1196,14 +1180,14 @@ class LeadRepository:
                 return moment(column)
             if isinstance(field, (peewee.IntegerField, JsonField)):
                 return column
-            neutral = f"CASE WHEN {first.format(column)} IN ({starts}) THEN '''' ELSE '' END"
             if postgres:  # csv.writer quotes the cells
-                return f"{neutral} || {column}"
-            # quoted as csv.writer quotes (QUOTE_MINIMAL): when it holds the delimiter, a quote or a line break
-            special = "'*[" + delimiter.replace("'", "''") + "\"' || char(10) || char(13) || ']*'"
+                return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' ELSE '' END || {column}"
+            # quoted as csv.writer quotes (QUOTE_MINIMAL): when it holds the delimiter, a quote or a line
+            # break; instr() for each of them costs less than one GLOB for any of them
+            special = " OR ".join(f"instr({column}, {literal(mark)})" for mark in dict.fromkeys([delimiter, '"', "\n", "\r"]))
             formula = f"unicode({column}) IN ({formula_codes})"
-            return (f"CASE WHEN {column} GLOB {special} THEN '\"' || {neutral} || replace({column}, '\"', '\"\"') "
-                    f"|| '\"' WHEN {formula} THEN '''' || {column} ELSE {column} END")
+            return (f"CASE WHEN {special} THEN '\"' || CASE WHEN {formula} THEN '''' ELSE '' END || "
+                    f"replace({column}, '\"', '\"\"') || '\"' WHEN {formula} THEN '''' || {column} ELSE {column} END")
 
         def json_value(field: peewee.Field, column: str) -> str:
             if isinstance(field, peewee.BooleanField):
@@ -1224,7 +1208,7 @@ class LeadRepository:
             return ", ".join([f"printf('{pattern}'", *(cell for _, cell in texts if cell)]) + ")"
 
         p = self.db.param
-        page = f' FROM "lead" WHERE "id" > {p}' + "{where} ORDER BY \"id\" LIMIT {chunk}"
+        page = f' FROM "lead" WHERE "id" > {p} AND "id" <= {p}' + "{where} ORDER BY \"id\" LIMIT {chunk}"
         if form == "csv" and postgres:  # cells, for csv.writer
             cells = [csv_cell(field, f'"{field.column_name}"') for field in fields]
             return (f'SELECT {", ".join(cells)}, "id"{page}',
@@ -1256,13 +1240,16 @@ class LeadRepository:
     def export_lead_text(self, form: str, formula_starts: tuple[str, ...],
                          layout: Callable[[Sequence[str]], list[str]], delimiter: str = ",",
                          since: datetime | None = None, until: datetime | None = None,
-                         chunk: int = 5000) -> Iterator[tuple[int, str]]:
-        """The leads of `export_leads` as the text of the file, formatted by the database a
-        page at a time: (leads, text) per page. For `form` "csv" lines of cells split by
-        `delimiter` and quoted as `csv.writer` quotes them, each ending in CR LF, text
-        starting with one of `formula_starts` behind an apostrophe; for "json" the objects,
-        joined by a comma and a line break. Moments in ISO 8601 in UTC, booleans as
-        true/false, and the JSON columns as `layout` writes a page of stored JSON texts."""
+                         chunk: int = 5000, readers: int | None = None) -> Iterator[tuple[int, bytes | bytearray]]:
+        """The leads of `export_leads` as the text of the file in UTF-8, formatted by the
+        database a page at a time: (leads, text) per page. For `form` "csv" lines of cells
+        split by `delimiter` and quoted as `csv.writer` quotes them, each ending in CR LF,
+        text starting with one of `formula_starts` behind an apostrophe; for "json" the
+        objects, joined by a comma and a line break. Moments in ISO 8601 in UTC, booleans as
+        true/false, and the JSON columns as `layout` writes a page of stored JSON texts.
+
+        A SQLite file is read by `readers` child processes (None: one per core, up to two)
+        when it holds a few pages, each formatting every other window of ids."""
         sql, json_at = self._export_sql(form, formula_starts, delimiter)
         p = self.db.param
         where = "".join([' AND "created_at" >= ' + p if since is not None else "",
@@ -1270,28 +1257,28 @@ class LeadRepository:
         sql = sql.replace("{where}", where).replace("{chunk}", str(int(chunk)))
         period = [_naive_utc(moment) for moment in (since, until) if moment is not None]
         postgres = is_postgres(self.db)
-        after = 0
+        shape = PageShape(form, json_at, layout, delimiter, postgres)
+        path = None if postgres else self.db.database
+        if readers is None:
+            readers = min(2, os.cpu_count() or 1)
+
+        def fetch(query: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+            return self.db.execute_sql(query, parameters).fetchall()
+
         try:
-            while True:
-                rows = self.db.execute_sql(sql, [after, *period]).fetchall()
-                if rows:
-                    columns: list[Sequence[Any]] = list(zip(*rows))
-                    after = columns.pop()[-1]
-                    for number in json_at:  # the lead's JSON columns are NOT NULL
-                        laid = layout(columns[number])
-                        columns[number] = _csv_quoted(laid, delimiter) if form == "csv" and not postgres else laid
-                    if form == "csv" and postgres:
-                        text = io.StringIO()
-                        csv.writer(text, delimiter=delimiter).writerows(zip(*columns))
-                        yield len(rows), text.getvalue()
-                    else:
-                        lines = map("".join, zip(*columns))
-                        yield len(rows), ("\r\n".join(lines) + "\r\n" if form == "csv" else ",\n".join(lines))
-                if len(rows) < chunk:
+            first, last = self.db.execute_sql('SELECT min("id"), max("id") FROM "lead"').fetchone()
+            if first is None:
+                return
+            if readers > 1 and path and path != ":memory:":
+                leads = self.db.execute_sql('SELECT count(*) FROM "lead"').fetchone()[0]
+                parts = windows(first, last, leads, chunk)
+                if len(parts) >= FEWEST_PAGES_FOR_READERS:
+                    yield from pages_from_readers(path, sql, period, parts, chunk, shape, readers, fetch)
                     return
+            for count, text in range_pages(fetch, sql, period, first, last, chunk, shape):
+                yield count, text.encode()
         except peewee.DatabaseError as exc:
             raise DatabaseError(f"the database failed: {failure_text(exc)}") from exc
-
 
     @database_errors
     def open_leads_by_owner(self) -> dict[str, int]:

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Any, BinaryIO, Iterable, Sequence, TextIO
+from typing import Any, BinaryIO, Callable, Iterable, Sequence, TextIO
 
 from triage.domain import words
 
@@ -137,37 +137,90 @@ def json_text(text: str) -> str:
 _STRUCTURE = b"[]{},:0123456789-\x00"
 
 
+def _compact(page: str) -> bool:
+    """Whether the compact JSON in `page` (no backslash in it) is laid out as `json_text`
+    lays it out by a space after each comma and colon outside its strings: none in its
+    strings, and nothing but structure, whole numbers, true, false and null outside them."""
+    parts = page.split('"')
+    inside = '"'.join(parts[1::2])
+    if "," in inside or ":" in inside or "\x00" in inside:
+        return False
+    outside = "".join(parts[0::2])
+    rest = outside.encode().translate(None, _STRUCTURE).replace(b"true", b"").replace(b"false", b"").replace(b"null", b"")
+    return not rest and "-0" not in outside
+
+
+#: Pieces of pages of JSON (between `},{`) as `json_texts` lays them out: a million score
+#: breakdowns are made of a few thousand pieces.
+_LAID_PIECES: dict[str, str] = {}
+PIECES_KEPT, LONGEST_PIECE_KEPT = 50_000, 200
+
+
+def _laid_pieces(page: str) -> list[str] | None:
+    """The pieces of `page` between `},{` laid out, each checked once however often it
+    comes; None when a piece is not `_compact`. A piece with its quotes paired holds its
+    strings whole, so the pieces are all `_compact` exactly when the page is."""
+    pieces = page.split("},{")
+    laid = list(map(_LAID_PIECES.get, pieces))
+    if None not in laid:
+        return laid  # type: ignore[return-value]
+    for number, piece in enumerate(pieces):
+        if laid[number] is None:
+            if piece.count('"') % 2 or not _compact(piece):
+                return None
+            laid[number] = found = piece.replace(",", ", ").replace(":", ": ")
+            if len(piece) <= LONGEST_PIECE_KEPT:
+                if len(_LAID_PIECES) >= PIECES_KEPT:
+                    _LAID_PIECES.clear()
+                _LAID_PIECES[piece] = found
+    return laid  # type: ignore[return-value]
+
+
 def json_texts(texts: Sequence[str]) -> list[str]:
     """`json_text` of each of a page of stored texts, without Python per text where it can:
     JSON that `json.dumps` wrote compact (no escapes, no real numbers) is laid out by a
-    space after each comma and colon outside its strings, checked for the page at once."""
+    space after each comma and colon outside its strings, checked for the page at once
+    (and each piece between objects once, `_laid_pieces`)."""
     page = "\x00".join(texts)
     if "\\" not in page and page.count("\x00") == len(texts) - 1:
-        parts = page.split('"')
-        inside = '"'.join(parts[1::2])
-        if "," not in inside and ":" not in inside and "\x00" not in inside:
-            outside = "".join(parts[0::2])
-            rest = outside.encode().translate(None, _STRUCTURE).replace(b"true", b"").replace(b"false", b"").replace(
-                b"null", b"")
-            if not rest and "-0" not in outside:
-                return page.replace(",", ", ").replace(":", ": ").split("\x00")
+        laid = _laid_pieces(page)
+        if laid is not None:
+            return "}, {".join(laid).split("\x00")
+        if _compact(page):
+            return page.replace(",", ", ").replace(":", ": ").split("\x00")
     if len(texts) > 64:  # one text that needs parsing costs its half, not the page
         half = len(texts) // 2
         return json_texts(texts[:half]) + json_texts(texts[half:])
     return [json_text(text) for text in texts]
 
 
-#: What `export_lead_text` hands over: pages of leads as (how many, their text in the file).
-Pages = Iterable[tuple[int, str]]
+#: What `export_lead_text` hands over: pages of leads as (how many, their text in the file in UTF-8).
+Pages = Iterable[tuple[int, bytes | bytearray]]
+
+
+def _page_writer(stream: TextIO) -> Callable[[bytes | bytearray], Any]:
+    """Writes a page of UTF-8 text to `stream`: to the file under it as it is when `stream`
+    writes UTF-8 (no decoding and encoding again), else as text."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or encoding not in ("utf-8", "utf8", "utf-8-sig"):
+        return lambda page: stream.write(page.decode())
+
+    def write(page: bytes | bytearray) -> None:
+        stream.flush()  # what `stream` holds (the header, the BOM) first
+        buffer.write(page)
+
+    return write
 
 
 def write_csv_text(stream: TextIO, columns: list[str], pages: Pages, style: CsvStyle = CsvStyle()) -> int:
     """`write_csv` of leads whose lines the database wrote, split by `style.delimiter` (no
     float columns among them): the same file, without Python per row."""
     csv.writer(stream, delimiter=style.delimiter).writerow(columns)
+    write = _page_writer(stream)
     count = 0
     for leads, text in pages:
-        stream.write(text)
+        write(text)
         count += leads
     return count
 
@@ -175,9 +228,11 @@ def write_csv_text(stream: TextIO, columns: list[str], pages: Pages, style: CsvS
 def write_json_text(stream: TextIO, pages: Pages) -> int:
     """`write_json` of objects whose text the database wrote: the same file."""
     stream.write("[")
+    write = _page_writer(stream)
     count = 0
     for leads, text in pages:
-        stream.write(("," if count else "") + "\n" + text)
+        stream.write(("," if count else "") + "\n")
+        write(text)
         count += leads
     stream.write("\n]\n")
     return count
