@@ -196,6 +196,12 @@ def _as_stored(field: peewee.Field) -> bool:
 
 
 AUDIT_COLUMNS = '"lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", "note"'
+#: Where the actor, the moment and the note are in a row of `_Statements.audit_values`.
+AUDIT_ACTOR, AUDIT_AT, AUDIT_NOTE = 1, 2, 8
+#: `LeadRepository.bulk_loading` checkpoints SQLite's write-ahead log every this many pages
+#: (400 MB at 4 KB a page) instead of SQLite's 1,000: with batches of thousands of leads in
+#: random places of the table, nearly every commit went past 1,000 and copied its pages at once.
+BULK_CHECKPOINT_PAGES = 100_000
 
 
 class _Statements:
@@ -697,17 +703,25 @@ class LeadRepository:
 
     @contextmanager
     def bulk_loading(self, cache_mb: int = 256) -> Iterator[None]:
-        """Around a big `add_leads` (the demo seeder's million leads), on SQLite: a page
-        cache of `cache_mb` while it runs."""
+        """Around a big write of many transactions or one (the demo seeder's million leads,
+        the assignment of the pool), on SQLite: a page cache of `cache_mb`, so that the
+        pages a batch changes stay in memory until its commit, and a checkpoint of the
+        write-ahead log once every `BULK_CHECKPOINT_PAGES` instead of after nearly every
+        commit: a page that several batches change is copied into the database once per
+        checkpoint, not once per batch. The log is checkpointed at the end, so that the
+        command, not whoever writes next, pays for it."""
         if not isinstance(self.db, peewee.SqliteDatabase):
             yield
             return
-        before = self.db.cache_size
+        before = self.db.cache_size, self.db.wal_autocheckpoint
         self.db.cache_size = -cache_mb * 1024
+        self.db.wal_autocheckpoint = BULK_CHECKPOINT_PAGES
         try:
             yield
         finally:
-            self.db.cache_size = before
+            self.db.cache_size, self.db.wal_autocheckpoint = before
+            if not self.db.in_transaction():
+                self.db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     @database_errors
     def count_to_rescore(self, rules_version: str) -> int:
@@ -1332,9 +1346,24 @@ class LeadRepository:
         return [_lead_from_row(row) for row in query.namedtuples()]
 
     @database_errors
-    def give_leads(self, given: list[tuple[int, str]], events: list[AuditEvent], *, from_pool: bool) -> list[int]:
+    def give_leads(self, given: list[tuple[int, str | None]], events: list[AuditEvent], *, from_pool: bool) -> list[int]:
         """Give each lead to its rep, with its audit event, in one transaction: from the
-        pool only if still unassigned (`from_pool`), else whoever holds it. The ids given.
+        pool only if still unassigned (`from_pool`), else whoever holds it. The ids given."""
+        return self._give([(lead_id, login, self.sql.audit_values(lead_id, event))
+                           for (lead_id, login), event in zip(given, events, strict=True)], from_pool=from_pool)
+
+    @database_errors
+    def give_from_pool(self, given: list[tuple[int, str, str]], event: AuditEvent) -> list[int]:
+        """`give_leads` from the pool of many leads logged alike: each (lead id, rep, note)
+        gets `event` with its own lead and note. The rows of the audit are made from one
+        event instead of one per lead (a million of them cost seconds). The ids given."""
+        row = self.sql.audit_values(0, event)
+        before, after = row[1:AUDIT_NOTE], row[AUDIT_NOTE + 1:]
+        return self._give([(lead_id, login, (lead_id, *before, note, *after)) for lead_id, login, note in given],
+                          from_pool=True)
+
+    def _give(self, given: list[tuple[int, str | None, tuple]], *, from_pool: bool) -> list[int]:
+        """Each (lead id, owner, audit row) given in one transaction (see `give_leads`).
 
         The leads that may still be given are read first (locked, on PostgreSQL), then all
         of them changed and logged by two executemany: a batch of thousands costs a few
@@ -1344,7 +1373,7 @@ class LeadRepository:
         # By id alone on SQLite: given the stage, its planner would scan the pool's index.
         lock = f' AND "stage" = {p}' + (' AND "owner" IS NULL' if from_pool else "") + " FOR UPDATE"
         with write_transaction(self.db):
-            ids = sorted({lead_id for lead_id, _ in given})
+            ids = sorted({lead_id for lead_id, _, _ in given})
             open_ids: set[int] = set()
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
@@ -1354,9 +1383,9 @@ class LeadRepository:
                 open_ids.update(lead_id for lead_id, stage, owner in rows.fetchall()
                                 if stage == mql and (owner is None or not from_pool))
             picked = []
-            for (lead_id, login), event in zip(given, events, strict=True):
+            for lead_id, login, audit in given:
                 if lead_id in open_ids:
-                    picked.append((lead_id, login, event))
+                    picked.append((lead_id, login, audit))
                     if from_pool:
                         open_ids.discard(lead_id)  # given once: from the pool no more
             if picked:
@@ -1364,10 +1393,9 @@ class LeadRepository:
                 cursor.executemany(  # in id order: the table's pages one after the other
                     f'UPDATE "lead" SET "owner" = {p}, "version" = "version" + 1, "updated_at" = {p}, '
                     f'"updated_by" = {p} WHERE "id" = {p}',
-                    sorted(((login, _naive_utc(event.at), event.actor, lead_id) for lead_id, login, event in picked),
+                    sorted(((login, audit[AUDIT_AT], audit[AUDIT_ACTOR], lead_id) for lead_id, login, audit in picked),
                            key=itemgetter(3)))
-                cursor.executemany(self.sql.audit, [self.sql.audit_values(lead_id, event)
-                                                    for lead_id, _, event in picked])
+                cursor.executemany(self.sql.audit, [audit for _, _, audit in picked])
         return [lead_id for lead_id, _, _ in picked]
 
     @database_errors

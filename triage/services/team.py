@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
@@ -317,24 +318,24 @@ class Team:
         self.context.require_team_lead(N_("assign leads"))
         now = now or utcnow()
         engine = FairAssignment(self._rep_loads(now), now)
+        logged = AuditEvent(lead_id=0, actor=self.context.signature, at=now, action="assign")
         after: tuple[str, int] | None = None
         index = 0
         demo = Interest.DEMO_REQUEST.value
-        while page := self.context.store.pool_to_assign(after, limit=batch):
-            after = (page[-1][4], page[-1][0])
-            leads = [LeadToAssign(lead_id, score, country, interest == demo, f"{index + offset:09d}")
-                     for offset, (lead_id, score, country, interest, _) in enumerate(page)]
-            index += len(page)
-            outcome = engine.assign(leads)
-            if not dry_run and outcome.assignments:
-                events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign",
-                                     note=a.reason) for a in outcome.assignments]
-                given = set(self.context.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events,
-                                                  from_pool=True))
-                outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
-            yield outcome
-            if len(page) < batch:
-                return
+        with nullcontext() if dry_run else self.context.store.bulk_loading():  # thousands of pages a batch
+            while page := self.context.store.pool_to_assign(after, limit=batch):
+                after = (page[-1][4], page[-1][0])
+                leads = [LeadToAssign(lead_id, score, country, interest == demo, f"{index + offset:09d}")
+                         for offset, (lead_id, score, country, interest, _) in enumerate(page)]
+                index += len(page)
+                outcome = engine.assign(leads)
+                if not dry_run and outcome.assignments:
+                    given = set(self.context.store.give_from_pool(
+                        [(a.lead_id, a.login, a.reason) for a in outcome.assignments], logged))
+                    outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
+                yield outcome
+                if len(page) < batch:
+                    return
 
     def assign_imported(self, summary: ImportSummary) -> int:
         """After an import: the engine assigns the leads that import created, those still in
@@ -348,9 +349,9 @@ class Team:
         leads = [LeadToAssign(lead.id, lead.score, lead.country, lead.is_handraiser, f"{index:09d}")
                  for index, lead in enumerate(pool)]
         outcome = assign(leads, self._rep_loads(now), now)
-        events = [AuditEvent(lead_id=a.lead_id, actor=self.context.signature, at=now, action="assign", note=a.reason)
-                  for a in outcome.assignments]
-        return len(self.context.store.give_leads([(a.lead_id, a.login) for a in outcome.assignments], events, from_pool=True))
+        logged = AuditEvent(lead_id=0, actor=self.context.signature, at=now, action="assign")
+        return len(self.context.store.give_from_pool([(a.lead_id, a.login, a.reason) for a in outcome.assignments],
+                                                     logged))
 
     def replay(self, since: datetime, until: datetime) -> list[ReplayRow]:
         """The leads handed over in [since, until) assigned again under today's team and
