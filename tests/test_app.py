@@ -537,3 +537,16 @@ async def test_the_start_reads_the_first_page_of_the_view_it_chose_once(seeded, 
         else:
             assert reads == [QueueView.MINE, QueueView.POOL] and [row.id for row in queue.rows] == [1, 2, 3, 4]
         assert queue.border_subtitle == ("1 MQL" if own_lead else "4 MQLs")
+
+
+async def test_the_app_hands_the_gil_to_its_workers_often_while_it_runs_and_not_after(seeded):
+    """A worker's read gives the GIL back at every row; the screen's thread lets it take
+    the GIL again within half a millisecond, not Python's 5 ms, while the app runs."""
+    import sys
+
+    before = sys.getswitchinterval()
+    app = TriageApp(Services.open(seeded, "anna"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert sys.getswitchinterval() == pytest.approx(TriageApp.SWITCH_INTERVAL) and TriageApp.SWITCH_INTERVAL < before
+    assert sys.getswitchinterval() == pytest.approx(before)
