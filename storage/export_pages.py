@@ -14,17 +14,15 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import multiprocessing
 import os
 import sqlite3
 import struct
-import threading
-import time
 from itertools import repeat
 from operator import contains
 from typing import Any, Callable, Iterator, Sequence
 
 from triage.domain.errors import DatabaseError
+from triage.files.processes import end_with, start_context, stderr_for_children
 
 from .db import BUSY_TIMEOUT_SECONDS
 
@@ -106,23 +104,21 @@ def pages_from_readers(path: str, sql: str, period: Sequence[Any], parts: list[t
     in turn. The readers are stopped if this generator is left early, and stop themselves
     if this process dies. Where no process can be started, the pages are read here by
     `fetch`: slower, the same."""
-    # Only a process with one thread may fork safely; the app, with its workers, starts
-    # fresh interpreters instead.
-    alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context: Any = multiprocessing.get_context("fork" if alone else "spawn")
+    context = start_context()
     channels: list[Any] = []
     children: list[Any] = []
     try:
         try:
-            for number in range(readers):
-                taking, giving = context.Pipe(duplex=False)
-                channels.append(taking)
-                _widened(taking)
-                children.append(context.Process(
-                    target=_read_in_child, name=f"triage export reader {number + 1}", daemon=True,
-                    args=(giving, path, sql, list(period), parts[number::readers], chunk, shape, os.getpid())))
-                children[-1].start()
-                giving.close()
+            with stderr_for_children():
+                for number in range(readers):
+                    taking, giving = context.Pipe(duplex=False)
+                    channels.append(taking)
+                    _widened(taking)
+                    children.append(context.Process(
+                        target=_read_in_child, name=f"triage export reader {number + 1}", daemon=True,
+                        args=(giving, path, sql, list(period), parts[number::readers], chunk, shape, os.getpid())))
+                    children[-1].start()
+                    giving.close()
         except (OSError, ValueError):
             for leads, text in range_pages(fetch, sql, period, parts[0][0], parts[-1][1], chunk, shape):
                 yield leads, text.encode()
@@ -183,7 +179,7 @@ def _widened(channel: Any) -> None:
 
 def _read_in_child(channel: Any, path: str, sql: str, period: list[Any], parts: list[tuple[int, int]], chunk: int,
                    shape: PageShape, parent: int) -> None:
-    threading.Thread(target=_stop_with, args=(parent,), daemon=True).start()
+    end_with(parent)
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
         connection.execute("PRAGMA query_only = 1")
@@ -203,10 +199,3 @@ def _read_in_child(channel: Any, path: str, sql: str, period: list[Any], parts: 
 
 def _failed(channel: Any, problem: str) -> None:
     _write(channel.fileno(), _FAILED, problem.encode())
-
-
-def _stop_with(parent: int) -> None:
-    """A reader ends when the exporting process is gone, wherever it waits."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)

@@ -19,15 +19,10 @@ import gc
 import io
 import itertools
 import json
-import multiprocessing
 import os
 import queue
 import re
-import sys
-import threading
-import time
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +39,7 @@ from triage.domain.dates import DAY_FORMATS, parse_day, parse_decimal
 from triage.domain.language import _
 from triage.domain.errors import TriageError
 from triage.files.exporting import FORMULA_STARTS
+from triage.files.processes import end_with, start_context, stderr_for_children
 from triage.domain.models import Channel, Credit, Interest, LeadData
 from triage.domain.models import shown as _shown
 from triage.domain.scoring import Scorer
@@ -1031,10 +1027,7 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
     this generator is left early (an error while storing, Ctrl-C), and stop themselves if
     this process dies.
     """
-    # Forking starts a reader in a moment, but only a process with one thread may fork
-    # safely; the app, with its workers, starts fresh interpreters instead.
-    alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context: Any = multiprocessing.get_context("fork" if alone else "spawn")
+    context = start_context()
     count = min(2, os.cpu_count() or 1)
     channels: list[Any] = []
     readers: list[Any] = []
@@ -1079,30 +1072,9 @@ def _batches_from_reader(path: Path, encoding: str | None, mapping: dict[str, st
             channel.close()
 
 
-@contextmanager
-def stderr_for_children() -> Iterator[None]:
-    """A real file as `sys.stderr` while readers start. A fresh interpreter is handed this
-    process's standard error, and the app's stand-in for it (no file behind it) cannot be
-    handed on; the readers report their errors through the queue, not there."""
-    try:
-        usable = sys.stderr.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        usable = False
-    if usable:
-        yield
-        return
-    saved = sys.stderr
-    with open(os.devnull, "w") as quiet:
-        sys.stderr = quiet
-        try:
-            yield
-        finally:
-            sys.stderr = saved
-
-
 def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict[str, str], rules: Rules,
                    now: datetime, size: int, share: tuple[int, int], parent: int, speaking: str = "en") -> None:
-    threading.Thread(target=_stop_with, args=(parent,), daemon=True).start()
+    end_with(parent)
     language.use(speaking)  # a fresh interpreter speaks English until told: its reject reasons are the user's
     gc.disable()  # nothing here makes reference cycles; the collector would only slow it down
     try:
@@ -1115,11 +1087,3 @@ def _read_in_child(channel: Any, path: Path, encoding: str | None, mapping: dict
     except Exception as exc:  # anything else still reaches the user as one line
         channel.put(("error", TriageError(_("reading {name} failed: {problem}").format(
             name=path.name, problem=f"{type(exc).__name__}: {exc}"))))
-
-
-def _stop_with(parent: int) -> None:
-    """A reader ends when the importing process is gone, wherever it waits: for room in the
-    queue, or at its exit for the queue's last batches to be taken, which nobody will now."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)

@@ -4,21 +4,20 @@ the decisions say about them, and scoring the stored leads again after a change.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
-import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from triage.domain.language import N_, _
 from triage.domain.errors import TriageError
 from triage.domain.models import Role, utcnow
 from triage.domain.rules import Rules, RulesVersion, default_rules, rules_to_toml
 from triage.domain.scoring import Scorer
+from triage.files.processes import start_context, stderr_for_children
 from triage.services.context import Context
 
 if TYPE_CHECKING:
@@ -156,15 +155,10 @@ def _scored(batches: Iterator[list[tuple]], rules: Rules, processes: int) -> Ite
     when `processes` is 0 or no process can be started."""
     pool: ProcessPoolExecutor | None = None
     if processes > 0:
-        # Forking starts a process in a moment, but only a process with one thread may fork
-        # safely; the app, with its workers, starts fresh interpreters instead.
-        alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-        from triage.files.importing import stderr_for_children  # the import pipeline loads here, not at the start
-
-        start: Any = multiprocessing.get_context("fork" if alone else "spawn")
         try:
             with stderr_for_children():
-                pool = ProcessPoolExecutor(processes, mp_context=start, initializer=_start_scoring, initargs=(rules,))
+                pool = ProcessPoolExecutor(processes, mp_context=start_context(), initializer=_start_scoring,
+                                           initargs=(rules,))
         except (OSError, ValueError):
             pool = None
     if pool is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-import threading
 from collections import deque
 from functools import lru_cache, partial
 from bisect import bisect
@@ -28,6 +27,7 @@ from faker import Faker
 from triage.domain.models import Channel, Credit, Interest, Lead, Role, ScorePart, Stage, TeamMember, to_millisecond
 from triage.domain.rules import Rules
 from triage.domain.scoring import Scorer
+from triage.files.processes import can_fork
 
 
 @dataclass(frozen=True)
@@ -285,8 +285,7 @@ def demo_row_chunks(count: int, seed: int = 0, *, prepare: Callable[[list[dict[s
     now = _naive(now)
     chunks = (count + CHUNK - 1) // CHUNK
     make = partial(_prepared, count=count, seed=seed, owners=owners, now=now, rules=rules, prepare=prepare)
-    alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    if chunks < 2 or processes < 1 or not alone:
+    if chunks < 2 or processes < 1 or not can_fork():
         for number in range(chunks):
             yield make(number)
         return
