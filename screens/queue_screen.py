@@ -456,10 +456,11 @@ class QueueScreen(Screen[None]):
         """Start on the rep's own MQLs, or on the pool when they have none: the first page
         of the one chosen is read here and shown as it is."""
         try:
-            page = self.service.decisions.queue_page(QueueView.MINE, limit=PAGE_ROWS)
-            view = QueueView.MINE if page.rows else QueueView.POOL
+            view = QueueView.MINE
+            page = self.service.decisions.queue_page(view, limit=PAGE_ROWS)
             if not page.rows:
-                page = self.service.decisions.queue_page(QueueView.POOL, limit=PAGE_ROWS)
+                view = QueueView.POOL
+                page = self.service.decisions.queue_page(view, limit=PAGE_ROWS)
         except TriageError:  # the queue's own read will say what is wrong
             self.app.call_from_thread(self.show_view, QueueView.POOL)
         else:
