@@ -7,8 +7,6 @@ import gc
 import os
 import signal
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -153,6 +151,9 @@ def _scored(batches: Iterator[list[tuple]], rules: Rules, processes: int) -> Ite
     order. By `processes` child processes, each sent the rules once, kept a few batches
     ahead of the caller and ended when the context is left, even early; by this thread
     when `processes` is 0 or no process can be started."""
+    from concurrent.futures import ProcessPoolExecutor  # only a rescore starts processes: not at every start
+    from concurrent.futures.process import BrokenProcessPool
+
     pool: ProcessPoolExecutor | None = None
     if processes > 0:
         try:

@@ -5,8 +5,8 @@ Who may do what is checked by the shared `Context` (see `triage.services.context
 
 from __future__ import annotations
 
+import math
 import re
-import statistics
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -95,7 +95,7 @@ class Balance:
 
 
 def _spread(values: list[float]) -> float:
-    mean = statistics.fmean(values) if values else 0
+    mean = math.fsum(values) / len(values) if values else 0
     return (max(values) - min(values)) / mean if mean else 0.0
 
 
