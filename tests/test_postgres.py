@@ -5,14 +5,13 @@ things only a server can do to a rep.
 """
 
 import io
-import subprocess
-import sys
 import threading
 import time
 
 import psycopg
 import pytest
 
+from interpreters import fresh_python
 from storage import SCHEMA_VERSION, LeadRepository, open_database
 from triage.cli.main import main
 from triage.domain.errors import DatabaseError
@@ -135,12 +134,6 @@ def test_an_import_into_postgresql_merges_and_takes_ids_from_the_sequence(repo, 
 
 
 # --- psycopg only when a team database opens ---------------------------------------------
-
-def fresh_python(code: str, *args: str) -> str:
-    """`code` run by a new interpreter (nothing imported before it), its output."""
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
 
 def test_a_rep_on_sqlite_never_loads_psycopg(tmp_path):
     code = ("import sys; from storage import LeadRepository, open_database; "

@@ -1,16 +1,9 @@
 """What every start of triage imports: only what the first screen needs (fresh interpreters)."""
 
-import os
-import subprocess
-import sys
+from interpreters import fresh_python
 
-
-def fresh_python(code: str, **env: str) -> str:
-    """`code` run by a new interpreter (nothing imported before it), its output."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={**{k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}, **env})
-    return done.stdout.strip()
-
+#: A start as a rep's own shell has it: no pydantic plugins configured.
+NO_PLUGINS_SET: dict[str, str | None] = {"PYDANTIC_DISABLE_PLUGINS": None}
 
 START = ("import sys, triage.cli.main, screens.app, storage.db; "
          "from triage.domain.models import LeadData; "
@@ -18,22 +11,25 @@ START = ("import sys, triage.cli.main, screens.app, storage.db; "
 
 
 def test_a_start_looks_for_no_pydantic_plugins_and_its_models_still_validate():
-    out = fresh_python(START + "print(lead.first_name, 'importlib.metadata' in sys.modules)")
+    out = fresh_python(START + "print(lead.first_name, 'importlib.metadata' in sys.modules)",
+                       env=NO_PLUGINS_SET)
     assert out == "Eva False"
 
 
 def test_a_start_leaves_out_what_only_a_rescore_or_a_report_needs():
-    out = fresh_python(START + "print(sorted({'statistics', 'concurrent.futures.process'} & set(sys.modules)))")
+    out = fresh_python(START + "print(sorted({'statistics', 'concurrent.futures.process'} & set(sys.modules)))",
+                       env=NO_PLUGINS_SET)
     assert out == "[]"
 
 
 def test_pydantic_finds_its_plugins_when_they_are_configured():
     out = fresh_python(START + "import pydantic.plugin._loader as loader; print(type(loader).__name__, "
-                       "'importlib.metadata' in sys.modules)", PYDANTIC_DISABLE_PLUGINS="some_plugin")
+                       "'importlib.metadata' in sys.modules)", env={"PYDANTIC_DISABLE_PLUGINS": "some_plugin"})
     assert out == "module True"
 
 
 def test_anything_else_asked_of_pydantic_s_plugin_loader_is_its_own():
     out = fresh_python(START + "from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP, get_plugins; "
-                       "print(PYDANTIC_ENTRY_POINT_GROUP, type(sys.modules['pydantic.plugin._loader']).__name__)")
+                       "print(PYDANTIC_ENTRY_POINT_GROUP, type(sys.modules['pydantic.plugin._loader']).__name__)",
+                       env=NO_PLUGINS_SET)
     assert out == "pydantic module"
