@@ -25,6 +25,7 @@ from textual.worker import WorkerFailed
 from triage.domain.language import N_, _
 from triage.domain.text import one_line
 from triage.services import Services
+from triage.services.decisions import Opening
 
 from .command_palette import Palette
 from .help_screen import HelpScreen
@@ -95,15 +96,16 @@ class TriageApp(App[None]):
 
     def __init__(self, service: Services | None, poll_seconds: float = POLL_SECONDS,
                  keymap: dict[str, str] | None = None, log_path: Path | None = None,
-                 sign_in: SignIn | None = None, where: str = "") -> None:
+                 sign_in: SignIn | None = None, where: str = "", opening: Opening | None = None) -> None:
         """Without `service`, the app first asks who signs in (`sign_in`, for a shared
-        `triage web` on PostgreSQL) and opens the queue for that member."""
+        `triage web` on PostgreSQL) and opens the queue for that member. `opening`: what the
+        queue opens on, read already (`Decisions.opening`)."""
         super().__init__()
         speak_bindings(self)
         self.log_path = log_path
         self.poll_seconds = poll_seconds
         if service is not None:
-            self._open_queue(self.DEFAULT_MODE, service)
+            self._open_queue(self.DEFAULT_MODE, service, opening)
         elif sign_in is not None:
             self.add_mode(self.DEFAULT_MODE, partial(SignInScreen, sign_in, where))
         else:
@@ -111,10 +113,10 @@ class TriageApp(App[None]):
         if keymap:
             self.set_keymap(keymap)
 
-    def _open_queue(self, mode: str, service: Services) -> None:
+    def _open_queue(self, mode: str, service: Services, opening: Opening | None = None) -> None:
         self.service = service
         self.sub_title = _("signed in as {login}").format(login=one_line(service.actor))
-        self.add_mode(mode, partial(QueueScreen, service, self.poll_seconds))
+        self.add_mode(mode, partial(QueueScreen, service, self.poll_seconds, opening=opening))
 
     def signed_in(self, service: Services) -> None:
         """The member signed in: their queue replaces the sign-in."""

@@ -24,7 +24,7 @@ from textual.widget import Widget
 
 from triage.domain.language import N_, _, current
 from triage.domain.models import Interest, QueueRow, Stage
-from triage.domain.queue import LAST_KEY, QueuePage
+from triage.domain.queue import LAST_KEY, PAGE_ROWS, QueuePage
 from triage.domain.sla import BusinessClock, SlaState, SlaStatus
 from triage.domain.text import one_line
 
@@ -33,7 +33,6 @@ from .screen_commands import speak_bindings
 #: fetch(after=..., before=..., limit=...) -> QueuePage, for the current view and filter.
 Fetcher = Callable[..., QueuePage]
 
-PAGE_ROWS = 100
 BUFFER_ROWS = 400
 PREFETCH_MARGIN = 60
 #: The mouse wheel moves the cursor this many leads.

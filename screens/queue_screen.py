@@ -23,18 +23,18 @@ from textual.worker import get_current_worker
 
 from triage.domain.checklist import Question
 from triage.domain.errors import StaleLead, TriageError
-from triage.domain.models import QueueRow, ReturnDecision, utcnow
+from triage.domain.models import QueueRow, ReturnDecision
 from triage.domain import language
 from triage.domain.language import N_, _, counted
 from triage.domain.text import one_line
-from triage.domain.queue import QueuePage, QueueView
+from triage.domain.queue import COUNT_AT_MOST, PAGE_ROWS, QueuePage, QueueView
 from triage.services import Services
-from triage.services.decisions import ACTION_LABELS
+from triage.services.decisions import ACTION_LABELS, Opening
 
 from .checklist_dialog import GRADE, ChecklistDialog, Choice
 from .filter_input import FilterInput
 from .lead_detail import LeadDetail
-from .lead_queue import PAGE_ROWS, LeadQueue
+from .lead_queue import LeadQueue
 from .return_dialog import ReturnDialog
 from .screen_commands import app_keys, described, speak_bindings
 from .steady_footer import SteadyFooter
@@ -48,9 +48,6 @@ DETAIL_DELAY = 0.12
 POLL_SECONDS = 5.0
 #: How often the screen looks for leads handed over to its rep (one cheap query).
 HANDOVER_SECONDS = 1.0
-#: The queue's border counts its leads up to this many, then says "1,000+": an exact
-#: count of a million leads takes seconds and grows with the database.
-COUNT_AT_MOST = 1000
 #: The worker groups of the background work `x` stops.
 IMPORT, RESCORE = "import", "rescore"
 
@@ -77,6 +74,9 @@ class QueueScreen(Screen[None]):
     """Work the queue: accept a lead (SAL) or return it to marketing (SRL)."""
 
     CSS_PATH = ["queue_screen.tcss", "lead_queue.tcss", "lead_detail.tcss"]
+    #: Focused from the start: focusing it at mount, after the filter had the focus, built
+    #: the Footer twice before the first frame settled (its keys are the queue's).
+    AUTO_FOCUS = "#queue"
     #: The palette offers the queue's moves too.
     PALETTE_WIDGETS = ("LeadQueue",)
     #: The Footer shows what a rep uses most, and the App adds help and quit (all must fit
@@ -108,11 +108,17 @@ class QueueScreen(Screen[None]):
         Binding("ctrl+r,f5", "refresh", N_("Refresh"), show=False, tooltip=N_("Read the queue again"), id="refresh"),
     ]
 
-    def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, service: Services, poll_seconds: float = POLL_SECONDS,
+                 opening: Opening | None = None) -> None:
+        """`opening`: what the first screen shows, read before the app started (see
+        `triage.cli.main`); without it the screen reads it itself."""
         super().__init__()
         speak_bindings(self)
         self.poll_seconds = poll_seconds
         self.service = service
+        self._opening = opening
+        #: The lead whose panel came with the opening: its highlight reads nothing again.
+        self._opened_lead: int | None = None
         self.view = QueueView.MINE
         self.filter_text = ""
         self._filter_timer: Timer | None = None
@@ -167,8 +173,11 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.queue.clock = self.service.team.sla_clock()
-        self.queue.focus()
-        self.choose_first_view()
+        if self._opening is not None:
+            self.open_on(self._opening)  # in the first frame drawn
+            self._opening = None
+        else:
+            self.choose_first_view()
         self.rescore_leads()
         self.set_interval(self.poll_seconds, self.look_for_changes)
         self.listen_for_handovers()
@@ -453,18 +462,24 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, group="start")
     def choose_first_view(self) -> None:
-        """Start on the rep's own MQLs, or on the pool when they have none: the first page
-        of the one chosen is read here and shown as it is."""
+        """Read what the first screen shows: the rep's own MQLs, or the pool."""
         try:
-            view = QueueView.MINE
-            page = self.service.decisions.queue_page(view, limit=PAGE_ROWS)
-            if not page.rows:
-                view = QueueView.POOL
-                page = self.service.decisions.queue_page(view, limit=PAGE_ROWS)
+            opening = self.service.decisions.opening(
+                self.service.team.sla_clock(), limit=PAGE_ROWS, count_at_most=COUNT_AT_MOST)
         except TriageError:  # the queue's own read will say what is wrong
             self.app.call_from_thread(self.show_view, QueueView.POOL)
         else:
-            self.app.call_from_thread(self.show_view, view, first_page=page)
+            self.app.call_from_thread(self.open_on, opening)
+
+    def open_on(self, opening: Opening) -> None:
+        """Show the opening as it was read: the view's first page, its count and its first
+        lead, without reading any of them again."""
+        self.show_view(opening.view, first_page=opening.page)
+        self._show_count(opening.view, "", opening.count)
+        panel = opening.panel
+        if panel is not None and self.queue.current is not None and self.queue.current.id == panel.lead.id:
+            self._opened_lead = panel.lead.id
+            self.detail.show(panel.lead, panel.history, panel.checklist, panel.sla)
 
     def show_view(self, view: QueueView, *, keep_position: bool = False, first_page: QueuePage | None = None) -> None:
         self.view = view
@@ -523,8 +538,11 @@ class QueueScreen(Screen[None]):
             self._had_lead = has_lead
             self.refresh_bindings()
         self._stop_timer("detail")
+        opened, self._opened_lead = self._opened_lead, None
         if event.row is None:
             self.detail.clear(_("No lead selected."))
+        elif event.row.id == opened and not event.moved:
+            pass  # the panel shows what was read with the opening
         elif event.moved:  # the panel follows once the keys pause, not every lead passed
             self._detail_timer = self.set_timer(
                 DETAIL_DELAY, self._when_due("detail", partial(self.load_detail, event.row.id)))
@@ -535,15 +553,12 @@ class QueueScreen(Screen[None]):
     def load_detail(self, lead_id: int) -> None:
         worker = get_current_worker()
         try:
-            lead = self.service.decisions.lead(lead_id)
-            history = self.service.decisions.history(lead_id)
-            items = self.service.decisions.checklist(lead)
-            sla = self.service.team.sla_clock().status(lead.stage, lead.handed_over_at, utcnow())
+            panel = self.service.decisions.lead_panel(lead_id, self.service.team.sla_clock())
         except TriageError as exc:
             self.app.call_from_thread(self.detail.clear, one_line(exc))
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.detail.show, lead, history, items, sla)
+            self.app.call_from_thread(self.detail.show, panel.lead, panel.history, panel.checklist, panel.sla)
 
     #: The queue's moves the lead panel offers with its own keys (j k g G).
     QUEUE_MOVES = frozenset({"cursor_down", "cursor_up", "first", "last"})

@@ -501,6 +501,32 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(seeded):
         assert len(keys) > 4 and list(app.screen.query(FooterKey)) == keys
 
 
+async def test_the_footer_is_built_once_with_the_queue_s_keys_at_the_start(seeded, monkeypatch):
+    """Started as the CLI starts it (the opening read before), the queue has the focus from
+    the start (not the filter, then the queue), and the two bindings signals of the start
+    ask for one rebuild between them: the Footer is composed at mount (no keys yet) and
+    once more with the queue's keys, accept enabled, not three or four times."""
+    from textual.widgets._footer import FooterKey
+
+    from screens.steady_footer import SteadyFooter
+
+    composed = []
+    compose = SteadyFooter.compose
+
+    def counted(footer):
+        composed.append(footer._bindings_ready and dict((key, enabled) for key, _, _, _, enabled, _ in footer._shown()))
+        return compose(footer)
+
+    monkeypatch.setattr(SteadyFooter, "compose", counted)
+    service = Services.open(seeded, "anna")
+    app = TriageApp(service, opening=service.decisions.opening(service.team.sla_clock()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert len(composed) == 2 and composed[0] is False and composed[1]["a"] is True
+        assert isinstance(app.focused, LeadQueue)
+        assert {key.key for key in app.screen.query(FooterKey)} >= {"a", "r", "u"}
+
+
 async def test_the_lead_panel_shows_a_fresh_page_s_lead_at_once_and_follows_keys_once_they_pause(seeded):
     """A page that came (the start, another view) has its lead shown without the pause the
     panel waits for between keys, so the first screen is whole sooner."""
@@ -537,6 +563,78 @@ async def test_the_start_reads_the_first_page_of_the_view_it_chose_once(seeded, 
         else:
             assert reads == [QueueView.MINE, QueueView.POOL] and [row.id for row in queue.rows] == [1, 2, 3, 4]
         assert queue.border_subtitle == ("1 MQL" if own_lead else "4 MQLs")
+
+
+@pytest.mark.parametrize("own_lead", [True, False], ids=["mine", "pool"])
+def test_the_opening_is_the_rep_s_own_queue_else_the_pool_with_its_count_and_first_lead(seeded, own_lead):
+    if own_lead:
+        seeded.change(seeded.get(2), {"owner": "anna"}, AuditEvent(lead_id=2, actor="lead", at=utcnow(), action="assign"))
+    service = Services.open(seeded, "anna")
+    opening = service.decisions.opening(service.team.sla_clock())
+    first = 2 if own_lead else 1
+    assert opening.view is (QueueView.MINE if own_lead else QueueView.POOL)
+    assert [row.id for row in opening.page.rows] == ([2] if own_lead else [1, 2, 3, 4])
+    assert opening.count == (1 if own_lead else 4)
+    panel = opening.panel
+    assert panel.lead.id == first and panel.lead.owner == ("anna" if own_lead else None)
+    assert [event.action for event in panel.history] == (["assign"] if own_lead else [])
+    assert {item.question for item in panel.checklist} >= {"complete", "serious", "creditworthy"}
+    assert panel.sla.due == service.team.sla_clock().add(panel.lead.handed_over_at, 48)  # the MQL clock
+
+
+def test_the_opening_counts_up_to_its_cap_past_its_first_page(seeded):
+    service = Services.open(seeded, "anna")
+    opening = service.decisions.opening(service.team.sla_clock(), limit=2, count_at_most=2)
+    assert [row.id for row in opening.page.rows] == [1, 2] and opening.page.more
+    assert opening.count == 3  # "2+": one past the cap
+
+
+def test_an_empty_database_opens_on_the_empty_pool(repo):
+    service = Services.open(repo, "anna")
+    opening = service.decisions.opening(service.team.sla_clock())
+    assert (opening.view, opening.page.rows, opening.count, opening.panel) == (QueueView.POOL, [], 0, None)
+
+
+async def test_an_opening_read_before_the_start_is_drawn_as_it_was_read(seeded):
+    """The CLI reads the opening before Textual starts; the screen shows its page, count
+    and lead panel at mount and reads none of them again. The next lead is read as usual."""
+    from dataclasses import replace
+
+    service = Services.open(seeded, "anna")
+    opening = service.decisions.opening(service.team.sla_clock())
+    read_ahead = opening.panel.lead.model_copy(update={"company": "Read Ahead GmbH"})
+    opening = replace(opening, count=7, panel=replace(opening.panel, lead=read_ahead))
+    reads = []
+    for name in ("queue_page", "queue_count", "lead_panel"):
+        def counted(*args, _read=getattr(service.decisions, name), _name=name, **kwargs):
+            reads.append(_name)
+            return _read(*args, **kwargs)
+
+        setattr(service.decisions, name, counted)
+    app = TriageApp(service, opening=opening)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        queue = app.query_one(LeadQueue)
+        assert "Read Ahead GmbH" in detail_text(app) and "Lead #1" in screen_text(app)
+        assert queue.border_subtitle == "7 MQLs" and [row.id for row in queue.rows] == [1, 2, 3, 4]
+        assert reads == []
+        await press(app, pilot, "down")
+        assert "Bram de Vries" in detail_text(app) and reads == ["lead_panel"]
+
+
+def test_the_cli_reads_the_opening_and_leaves_a_failed_read_to_the_screen(seeded, monkeypatch):
+    from triage.cli.main import read_opening
+    from triage.domain.errors import DatabaseError
+
+    service = Services.open(seeded, "anna")
+    opening = read_opening(service)
+    assert opening.view is QueueView.POOL and opening.panel.lead.id == 1 and opening.count == 4
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("the database is locked")
+
+    monkeypatch.setattr(service.decisions, "opening", broken)
+    assert read_opening(service) is None
 
 
 async def test_the_app_hands_the_gil_to_its_workers_often_while_it_runs_and_not_after(seeded):

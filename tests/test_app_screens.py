@@ -197,14 +197,14 @@ async def test_x_stops_an_import_and_nothing_of_it_is_stored(repo, tmp_path):
 
 async def test_an_unexpected_error_in_a_worker_is_told_and_logged_and_the_app_goes_on(repo, caplog):
     service = Services.open(repo, "anna")
-    real_history = service.decisions.history
+    real_panel = service.decisions.lead_panel
 
-    def broken(lead_id):
+    def broken(lead_id, clock):
         if lead_id == 2:
             raise RuntimeError("the driver fell over [bold]x[/]")
-        return real_history(lead_id)
+        return real_panel(lead_id, clock)
 
-    service.decisions.history = broken  # read by the lead panel only
+    service.decisions.lead_panel = broken  # read by the lead panel only
     app = TriageApp(service)
     with caplog.at_level(logging.ERROR, logger="triage.screens"):
         async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -33,3 +33,15 @@ def test_anything_else_asked_of_pydantic_s_plugin_loader_is_its_own():
                        "print(PYDANTIC_ENTRY_POINT_GROUP, type(sys.modules['pydantic.plugin._loader']).__name__)",
                        env=NO_PLUGINS_SET)
     assert out == "pydantic module"
+
+
+def test_the_holiday_cache_is_named_after_the_package_s_version_without_importlib_metadata(tmp_path):
+    """The SLA column of the first screen needs the holidays; the name of their cache file
+    comes from the package's dist-info folder, not from importlib.metadata (10-20 ms)."""
+    from importlib.metadata import version
+
+    out = fresh_python("import sys; from pathlib import Path; "
+                       "from triage.domain.public_holidays import PublicHolidays; "
+                       "print(PublicHolidays('DE', 'BY', Path(sys.argv[1])).path.name, "
+                       "'importlib.metadata' in sys.modules)", str(tmp_path))
+    assert out == f"holidays-DE-BY-{version('holidays')}.json False"

@@ -28,7 +28,18 @@ def cache_folder() -> Path | None:
 
 
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    """The installed `holidays` version, read from the name of its one dist-info folder
+    beside it: importlib.metadata would cost the app's first screen 10-20 ms to import."""
+    from importlib.util import find_spec
+
+    spec = find_spec("holidays")
+    if spec is None:
+        return "unknown"
+    infos = [info for folder in spec.submodule_search_locations or ()
+             for info in Path(folder).parent.glob("holidays-*.dist-info")]
+    if len(infos) == 1:
+        return infos[0].name.removeprefix("holidays-").removesuffix(".dist-info")
+    from importlib.metadata import PackageNotFoundError, version  # another kind of install
 
     try:
         return version("holidays")

@@ -8,6 +8,7 @@ overwrite each other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -16,11 +17,34 @@ from triage.domain import lifecycle
 from triage.domain.checklist import GRADES, ChecklistItem, check_override, checklist
 from triage.domain.errors import DatabaseError, RoleRefused, TriageError
 from triage.domain.models import AuditEvent, Lead, LeadData, ReturnDecision, Role, ScorePart, Stage, utcnow
-from triage.domain.queue import QueuePage, QueueView
+from triage.domain.queue import COUNT_AT_MOST, PAGE_ROWS, QueuePage, QueueView
 from triage.domain.rules import Rules
 from triage.domain.scoring import score_lead
+from triage.domain.sla import BusinessClock, SlaStatus
 from triage.services.context import Context
 from triage.services.store import HandoverListener
+
+
+@dataclass(frozen=True)
+class LeadPanel:
+    """What the app shows beside the queue of one lead."""
+
+    lead: Lead
+    history: list[AuditEvent]
+    checklist: list[ChecklistItem]
+    sla: SlaStatus | None
+
+
+@dataclass(frozen=True)
+class Opening:
+    """The queue a member's app opens on: the view, its first page, how many leads it holds
+    (counted up to `count_at_most`, more as one past it) and its first lead's panel (None
+    when the queue is empty)."""
+
+    view: QueueView
+    page: QueuePage
+    count: int
+    panel: LeadPanel | None
 
 
 class Decisions:
@@ -54,6 +78,24 @@ class Decisions:
 
     def queue_page(self, view: QueueView, **kwargs: Any) -> QueuePage:
         return self.context.store.queue_page(view, self.context.actor, **kwargs)
+
+    def lead_panel(self, lead_id: int, clock: BusinessClock) -> LeadPanel:
+        """The lead, its history, its checklist and where it stands on `clock` now."""
+        lead = self.lead(lead_id)
+        return LeadPanel(lead, self.context.store.history(lead_id), self.checklist(lead),
+                         clock.status(lead.stage, lead.handed_over_at, utcnow()))
+
+    def opening(self, clock: BusinessClock, *, limit: int = PAGE_ROWS, count_at_most: int = COUNT_AT_MOST) -> Opening:
+        """The member's own MQLs, or the unassigned pool when they have none: its first
+        `limit` leads, its count and its first lead's panel, all the first screen shows."""
+        view = QueueView.MINE
+        page = self.queue_page(view, limit=limit)
+        if not page.rows:
+            view = QueueView.POOL
+            page = self.queue_page(view, limit=limit)
+        count = self.queue_count(view, at_most=count_at_most) if page.more else len(page.rows)
+        panel = self.lead_panel(page.rows[0].id, clock) if page.rows else None
+        return Opening(view, page, count, panel)
 
     def handovers_since(self, after: int | None) -> tuple[int, list[str]]:
         """Leads handed over to this member, or to the pool, since the audit event `after`:
