@@ -171,6 +171,16 @@ class QueueScreen(Screen[None]):
         self._due.add(name)
         return fire
 
+    def _compositor_refresh(self) -> None:
+        """Textual draws the first frame while the app still mounts (in a batch of updates)
+        and drops it unseen, dirty regions and all: the whole screen showed only frames
+        later. Here the frame waits for the batch to end (the app's next turn) and is then
+        drawn whole, once."""
+        if self.app._batch_count:
+            self.app.call_later(self.refresh)
+            return
+        super()._compositor_refresh()
+
     def on_mount(self) -> None:
         self.queue.clock = self.service.team.sla_clock()
         if self._opening is not None:

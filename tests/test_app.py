@@ -527,6 +527,29 @@ async def test_the_footer_is_built_once_with_the_queue_s_keys_at_the_start(seede
         assert {key.key for key in app.screen.query(FooterKey)} >= {"a", "r", "u"}
 
 
+async def test_the_first_frame_is_drawn_once_the_app_has_mounted_and_whole(seeded, monkeypatch):
+    """Textual renders a frame while the app is still mounting and drops it unseen; the
+    queue screen draws none until then, and its first frame is the whole screen."""
+    from textual._compositor import Compositor, LayoutUpdate
+
+    service = Services.open(seeded, "anna")
+    app = TriageApp(service, opening=service.decisions.opening(service.team.sla_clock()))
+    frames = []
+    render_update = Compositor.render_update
+
+    def recorded(compositor, *args, **kwargs):
+        update = render_update(compositor, *args, **kwargs)
+        frames.append((app._batch_count, type(update)))
+        return update
+
+    monkeypatch.setattr(Compositor, "render_update", recorded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert frames and all(batch == 0 for batch, _ in frames)
+        assert frames[0][1] is LayoutUpdate
+        assert "Anna Müller" in screen_text(app) and "4 MQLs" in screen_text(app)
+
+
 async def test_the_lead_panel_shows_a_fresh_page_s_lead_at_once_and_follows_keys_once_they_pause(seeded):
     """A page that came (the start, another view) has its lead shown without the pause the
     panel waits for between keys, so the first screen is whole sooner."""
