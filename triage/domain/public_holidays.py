@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 
@@ -27,6 +28,7 @@ def cache_folder() -> Path | None:
         return None
 
 
+@cache
 def _package_version() -> str:
     """The installed `holidays` version, read from the name of its one dist-info folder
     beside it: importlib.metadata would cost the app's first screen 10-20 ms to import."""
