@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-UPDATE = 'UPDATE "lead" SET "owner" = ?, "version" = "version" + 1, "updated_at" = ?, "updated_by" = ? WHERE "id" = ?'
-AUDIT = ('INSERT INTO "audit_event" ("lead_id", "actor", "at", "action", "from_stage", "to_stage", "reason", "path", '
-         '"note", "prior") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+from storage.repository import _Statements
+
+#: The two statements as `LeadRepository._give` runs them on SQLite.
+UPDATE, AUDIT = _Statements("?").give, _Statements("?").audit
 NOW = "2026-12-02 14:00:00"
 REPS = [f"rep{number}" for number in range(8)]
 

@@ -222,6 +222,9 @@ class _Statements:
         self.returning = f" RETURNING {columns}"
         audit_columns = AUDIT_COLUMNS
         self.audit = f'INSERT INTO "audit_event" ({audit_columns}, "prior") VALUES ({", ".join([param] * 10)})'
+        #: A lead given to a rep (`LeadRepository._give`): (owner, updated_at, updated_by, id).
+        self.give = (f'UPDATE "lead" SET "owner" = {param}, "version" = "version" + 1, "updated_at" = {param}, '
+                     f'"updated_by" = {param} WHERE "id" = {param}')
         # PostgreSQL: the take and its event (as a change and its event, `logged`) as one
         # statement: one round trip instead of four, and atomic without a transaction.
         self.take_logged = (
@@ -1391,8 +1394,7 @@ class LeadRepository:
             if picked:
                 cursor = self.db.cursor()
                 cursor.executemany(  # in id order: the table's pages one after the other
-                    f'UPDATE "lead" SET "owner" = {p}, "version" = "version" + 1, "updated_at" = {p}, '
-                    f'"updated_by" = {p} WHERE "id" = {p}',
+                    self.sql.give,
                     sorted(((login, audit[AUDIT_AT], audit[AUDIT_ACTOR], lead_id) for lead_id, login, audit in picked),
                            key=itemgetter(3)))
                 cursor.executemany(self.sql.audit, [audit for _, _, audit in picked])
