@@ -313,6 +313,18 @@ class Breakdowns:
         return found
 
 
+def build_again(db: peewee.Database, statements: list[str]) -> None:
+    """Create the indexes (and triggers) of `statements` that a bulk write dropped, SQLite
+    sorting for an index on a second core."""
+    if not statements:
+        return
+    [(threads,)] = db.execute_sql("PRAGMA threads").fetchall()
+    db.execute_sql("PRAGMA threads = 2")
+    for sql in statements:
+        db.execute_sql(sql)
+    db.execute_sql(f"PRAGMA threads = {int(threads)}")
+
+
 class BulkInsert:
     """New leads, many at once, inside one write transaction (see `LeadRepository.bulk_insert`):
     the one way leads are inserted. The INSERT is built once and run by the driver's
@@ -347,13 +359,7 @@ class BulkInsert:
         self._indexes = [sql for _, sql in indexes]
 
     def finish(self) -> None:
-        if self._indexes:
-            db = self.repo.db
-            [(threads,)] = db.execute_sql("PRAGMA threads").fetchall()
-            db.execute_sql("PRAGMA threads = 2")  # SQLite may sort for an index on a second core
-            for sql in self._indexes:
-                db.execute_sql(sql)
-            db.execute_sql(f"PRAGMA threads = {int(threads)}")
+        build_again(self.repo.db, self._indexes)
         self._indexes = []
 
     def _new_ids(self, count: int) -> list[int]:
@@ -448,6 +454,129 @@ class ImportSession(BulkInsert):
 
     def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead:
         return self.repo.change(lead, changes, event)
+
+
+#: A pool of at least this many leads that is also at least `BULK_POOL_SHARE` of all leads is
+#: given with the two indexes that carry the owner dropped and built again (`PoolCopy`).
+BULK_POOL_LEADS = 20_000
+#: Keeping an index up to date costs some 7 µs a lead given; building it again, some 2 µs for
+#: every lead in the table: from a third of the table on, building is the cheaper.
+BULK_POOL_SHARE = 1 / 3
+#: Names of what `PoolCopy` drops while it gives a big pool, and builds again before its commit.
+OWNER_INDEXES = ("lead_queue", "lead_handed")
+OUTBOX_TRIGGER = "audit_outbox"
+
+
+class PoolPages:
+    """The unassigned pool a page at a time in queue order, read by the queue's index (keyset
+    pages: PostgreSQL, where other members go on working while it is given); each page's
+    leads given in a transaction of its own, only those still in the pool."""
+
+    def __init__(self, repo: "LeadRepository", event: AuditEvent | None) -> None:
+        self.repo, self.event = repo, event
+
+    def pages(self, limit: int) -> Iterator[list[tuple[int, int, str, str]]]:
+        after: tuple[str, int] | None = None
+        while page := self.repo.pool_to_assign(after, limit=limit):
+            after = (page[-1][4], page[-1][0])
+            yield [row[:4] for row in page]
+            if len(page) < limit:
+                return
+
+    def give(self, given: list[tuple[int, str, str]]) -> list[int]:
+        assert self.event is not None, "a dry run gives nothing"
+        return self.repo.give_from_pool(given, self.event)
+
+
+class PoolCopy:
+    """The unassigned pool given in one write transaction (SQLite), all or nothing.
+
+    The pool is copied in queue order into a temporary table, which the pages are read from,
+    and each page's assignments are kept in a second one. `finish` then gives them all with
+    one UPDATE and logs them with one INSERT, both in the order of the lead ids, so that each
+    page of the lead table is read and written once: given a page of the pool at a time,
+    whose leads lie all over the table, every page of the table was written again for each
+    page of the pool with a lead on it.
+
+    A big pool (`BULK_POOL_LEADS`, `BULK_POOL_SHARE`) is copied by one scan of the table,
+    sorted, instead of a lead at a time through the queue's index, and the two indexes that
+    carry the owner, with the outbox trigger (which no assignment fires but every audit row
+    runs), are dropped after the copy and built again before the commit. Nobody else writes
+    while the transaction holds the write lock, so every lead copied is still in the pool when
+    it is given. With no event (a dry run) the copy is read and nothing is written."""
+
+    def __init__(self, repo: "LeadRepository", event: AuditEvent | None) -> None:
+        self.repo, self.event = repo, event
+        self.db = db = repo.db
+        self._rebuilt: list[str] = []
+        self._read = 0
+        mql = Stage.MQL.value
+        [(pool,)] = db.execute_sql('SELECT count(*) FROM "lead" WHERE "stage" = ? AND "owner" IS NULL',
+                                   (mql,)).fetchall()
+        [(leads,)] = db.execute_sql('SELECT count(*) FROM "lead"').fetchall()
+        big = pool >= BULK_POOL_LEADS and pool >= leads * BULK_POOL_SHARE
+        db.execute_sql('DROP TABLE IF EXISTS temp."pool_copy"')
+        db.execute_sql(
+            'CREATE TEMP TABLE "pool_copy" AS SELECT "id", "score", "country", "interest" FROM "lead"'
+            + (" NOT INDEXED" if big else "")
+            + ' WHERE "stage" = ? AND "owner" IS NULL ORDER BY "queue_key", "id"', (mql,))
+        if event is None:
+            return
+        db.execute_sql('DROP TABLE IF EXISTS temp."pool_given"')
+        db.execute_sql('CREATE TEMP TABLE "pool_given" ("lead_id" INTEGER NOT NULL, "owner" TEXT NOT NULL, '
+                       '"note" TEXT NOT NULL)')
+        if big:
+            for name in (*OWNER_INDEXES, OUTBOX_TRIGGER):
+                found = db.execute_sql("SELECT type, sql FROM sqlite_master WHERE name = ?", (name,)).fetchall()
+                if found:
+                    [(kind, sql)] = found
+                    db.execute_sql(f'DROP {kind.upper()} "{name}"')
+                    self._rebuilt.append(sql)
+
+    def pages(self, limit: int) -> Iterator[list[tuple[int, int, str, str]]]:
+        """The copy's rows are numbered 1, 2, ... in queue order."""
+        while True:
+            page = self.db.execute_sql(
+                'SELECT "id", "score", "country", "interest" FROM temp."pool_copy" WHERE "rowid" > ? '
+                'ORDER BY "rowid" LIMIT ?', (self._read, limit)).fetchall()
+            if not page:
+                return
+            self._read += len(page)
+            yield page
+            if len(page) < limit:
+                return
+
+    def give(self, given: list[tuple[int, str, str]]) -> list[int]:
+        """Keep (lead id, rep, note) to be given at `finish`: one statement a page, the
+        rows handed over as one JSON array instead of bound one by one."""
+        assert self.event is not None, "a dry run gives nothing"
+        self.db.execute_sql('INSERT INTO temp."pool_given" SELECT "value" ->> 0, "value" ->> 1, "value" ->> 2 '
+                            'FROM json_each(?)', (json.dumps(given),))
+        return [lead_id for lead_id, _, _ in given]
+
+    def finish(self) -> None:
+        db = self.db
+        if self.event is not None:
+            audit = self.repo.sql.audit_values(0, self.event)
+            # Sorted by id once, into a table keyed by it: the UPDATE walks it and the lead
+            # table in the same order, and the audit rows follow it without sorting again.
+            db.execute_sql('CREATE TEMP TABLE "pool_given_by_id" ("lead_id" INTEGER PRIMARY KEY, '
+                           '"owner" TEXT NOT NULL, "note" TEXT NOT NULL)')
+            db.execute_sql('INSERT INTO temp."pool_given_by_id" SELECT * FROM temp."pool_given" ORDER BY "lead_id"')
+            db.execute_sql('DROP TABLE temp."pool_given"')
+            # "+": the given leads drive the join (a scan of the whole lead table otherwise)
+            db.execute_sql(
+                'UPDATE "lead" SET "owner" = "given"."owner", "version" = "version" + 1, "updated_at" = ?, '
+                '"updated_by" = ? FROM temp."pool_given_by_id" AS "given" WHERE "lead"."id" = +"given"."lead_id"',
+                (audit[AUDIT_AT], audit[AUDIT_ACTOR]))
+            db.execute_sql(
+                f'INSERT INTO "audit_event" ({AUDIT_COLUMNS}, "prior") SELECT "lead_id", '
+                f'{", ".join(["?"] * (AUDIT_NOTE - 1))}, "note", ? FROM temp."pool_given_by_id" ORDER BY "lead_id"',
+                (*audit[1:AUDIT_NOTE], *audit[AUDIT_NOTE + 1:]))
+            build_again(db, self._rebuilt)
+            self._rebuilt = []
+            db.execute_sql('DROP TABLE temp."pool_given_by_id"')
+        db.execute_sql('DROP TABLE temp."pool_copy"')
 
 
 class LeadRepository:
@@ -725,6 +854,32 @@ class LeadRepository:
             self.db.cache_size, self.db.wal_autocheckpoint = before
             if not self.db.in_transaction():
                 self.db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    @contextmanager
+    def assigning_pool(self, event: AuditEvent | None) -> Iterator[PoolPages | PoolCopy]:
+        """The unassigned pool to give to the reps, each lead logged as `event` with its own
+        note; with no event, only read, for a dry run. SQLite: a `PoolCopy` in one write
+        transaction (the write happens as the block ends; an error there or in the block
+        leaves the pool as it was). PostgreSQL: `PoolPages`, a transaction a page."""
+        if is_postgres(self.db):
+            with self.bulk_loading():
+                yield PoolPages(self, event)
+            return
+        try:
+            if event is None:
+                try:
+                    pool = PoolCopy(self, None)
+                    yield pool
+                finally:
+                    self.db.execute_sql('DROP TABLE IF EXISTS temp."pool_copy"')
+                return
+            with self.bulk_loading(), write_transaction(self.db):
+                pool = PoolCopy(self, event)
+                yield pool
+                pool.finish()
+        except peewee.DatabaseError as exc:
+            raise DatabaseError(f"the database failed: {failure_text(exc)}"
+                                + ("; nothing was assigned" if event is not None else "")) from exc
 
     @database_errors
     def count_to_rescore(self, rules_version: str) -> int:

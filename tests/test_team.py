@@ -460,3 +460,78 @@ def test_a_decision_on_a_lead_changed_elsewhere_since_it_was_taken_is_refused_as
     assert accepted.stage is Stage.SAL and setup.get(taken.id).stage is Stage.SAL and accepted.grade == "B"
     for repo in (setup, anna.context.store, lena.context.store):
         repo.db.close()
+
+
+def schema_of(repo, *names):
+    return {name: sql for name, sql in repo.db.execute_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})", names).fetchall()}
+
+
+OWNED = ("lead_queue", "lead_handed", "audit_outbox")
+
+
+def test_a_big_pool_is_given_in_one_transaction_with_the_owner_indexes_built_again(url, tmp_path, monkeypatch):
+    from storage import repository
+
+    monkeypatch.setattr(repository, "BULK_POOL_LEADS", 10)  # 20 pool leads of 20: a big pool
+    repo = small_team(url, 20, "anna", "bob")
+    repo.add_leads([new_lead(LeadData(first_name=f"Late{i}", country="NL"), handed_over_at=NOW) for i in range(3)])
+    before = schema_of(repo, *OWNED)
+    assert set(before) == set(OWNED)
+    lena = as_(repo, "lena").team
+    planned = lena.assign_pool(dry_run=True, now=NOW)
+    onlooker = LeadRepository(open_database(url))  # another connection, as another terminal
+    given = []
+    for batch in lena.assign_pool_batches(now=NOW, batch=6):
+        given.extend(batch.assignments)
+        assert schema_of(repo, *OWNED) == {}  # dropped inside the transaction
+        assert onlooker.count_leads() == 23 and not onlooker.open_leads(assigned=True)  # nothing given yet
+        assert set(schema_of(onlooker, *OWNED)) == set(OWNED)
+    assert given == planned.assignments and len(given) == 23
+    assert schema_of(repo, *OWNED) == before
+    for assignment in given:
+        lead = repo.get(assignment.lead_id)
+        assert (lead.owner, lead.version, lead.updated_by) == (assignment.login, 2, "lena")
+        assert [(e.action, e.actor, e.note) for e in repo.history(lead.id)][-1] == ("assign", "lena", assignment.reason)
+    plan = repo.db.execute_sql('EXPLAIN QUERY PLAN SELECT "id" FROM "lead" WHERE "stage" = ? AND "owner" = ? '
+                               'ORDER BY "queue_key", "id" LIMIT 5', ("mql", "anna")).fetchall()
+    assert "lead_queue" in str(plan)
+    accepted = as_(repo, "anna").decisions.accept(next(a.lead_id for a in given if a.login == "anna"))
+    assert repo.db.execute_sql('SELECT "lead_id", "kind" FROM "outbox"').fetchall() == [(accepted.id, "accepted")]
+    assert repo.db.execute_sql("SELECT name FROM sqlite_temp_master").fetchall() == []
+    onlooker.db.close()
+    repo.db.close()
+
+
+def test_a_small_pool_is_given_with_the_indexes_kept(url):
+    repo = small_team(url, 12, "anna", "bob")
+    repo.add_leads([new_lead(LeadData(first_name="Taken", country="DE"))])
+    as_(repo, "anna").decisions.take()
+    before = schema_of(repo, *OWNED)
+    for _ in as_(repo, "lena").team.assign_pool_batches(now=NOW, batch=5):
+        assert schema_of(repo, *OWNED) == before
+    assert len(repo.open_leads(assigned=True)) == 13
+    repo.db.close()
+
+
+def test_an_assignment_broken_off_or_failing_leaves_the_pool_as_it_was(url, monkeypatch):
+    from storage import repository
+
+    monkeypatch.setattr(repository, "BULK_POOL_LEADS", 10)
+    repo = small_team(url, 20, "anna", "bob")
+    before = schema_of(repo, *OWNED)
+    lena = as_(repo, "lena").team
+    batches = lena.assign_pool_batches(now=NOW, batch=6)
+    assert len(next(batches).assignments) == 6
+    batches.close()  # the team lead's screen closed, the command interrupted
+    assert not repo.open_leads(assigned=True) and schema_of(repo, *OWNED) == before
+    assert all(e.action != "assign" for lead in repo.pool_leads() for e in repo.history(lead.id))
+    repo.db.execute_sql('CREATE TRIGGER "refuse_owner" BEFORE UPDATE OF "owner" ON "lead" '
+                        "BEGIN SELECT RAISE(ABORT, 'owner refused'); END")
+    with pytest.raises(TriageError, match="owner refused; nothing was assigned"):
+        for _ in lena.assign_pool_batches(now=NOW, batch=6):
+            pass
+    assert not repo.open_leads(assigned=True) and schema_of(repo, *OWNED) == before
+    repo.db.execute_sql('DROP TRIGGER "refuse_owner"')
+    assert len(lena.assign_pool(now=NOW).assignments) == 20 and len(repo.open_leads(assigned=True)) == 20
+    repo.db.close()

@@ -29,6 +29,18 @@ class ImportWrites(Protocol):
     def change(self, lead: Lead, changes: dict[str, Any], event: AuditEvent) -> Lead: ...
 
 
+class PoolToAssign(Protocol):
+    """The unassigned pool as the assignment reads and gives it (`LeadStore.assigning_pool`)."""
+
+    def pages(self, limit: int) -> Iterator[list[tuple[int, int, str, str]]]:
+        """The pool in queue order, `limit` leads a page: (id, score, country, interest)."""
+        ...
+
+    def give(self, given: list[tuple[int, str, str]]) -> list[int]:
+        """Give each (lead id, rep, note) of a page; the ids given."""
+        ...
+
+
 class HandoverListener(Protocol):
     """The database's notices of hand-overs (`LeadStore.listen_for_handovers`)."""
 
@@ -139,6 +151,8 @@ class LeadStore(Protocol):
 
     def bulk_loading(self, cache_mb: int = 256) -> AbstractContextManager[None]: ...
 
+    def assigning_pool(self, event: AuditEvent | None) -> AbstractContextManager[PoolToAssign]: ...
+
     def open_leads(self, *, owner: str | None = None, assigned: bool = False) -> list[Lead]: ...
 
     def actions_since(self, since: datetime, actions: tuple[str, ...]) -> list[tuple[int, str, str]]: ...
@@ -153,9 +167,6 @@ class LeadStore(Protocol):
 
     def open_leads_handed(self, *, up_to: datetime, after: tuple[datetime, int] | None = None,
                           since: datetime | None = None, by_id: bool = False, limit: int = 1000) -> list[Lead]: ...
-
-    def pool_to_assign(self, after: tuple[str, int] | None = None,
-                       limit: int = 5000) -> list[tuple[int, int, str, str, str]]: ...
 
     # --- the review board --------------------------------------------------------------
     def return_events(self, since: datetime | None = None,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterator
@@ -313,29 +312,26 @@ class Team:
                             batch: int = ASSIGN_BATCH) -> Iterator[Outcome]:
         """`assign_pool` a batch of the pool at a time, in queue order: the engine goes on
         from the loads the batch before left, so the outcome is the one of the whole pool at
-        once, while memory holds one batch. Each batch is given in its own transaction
-        before the next is read (its assignments are those given)."""
+        once, while memory holds one batch. A batch's assignments are those given: on SQLite
+        the whole pool is given in one transaction, as the last batch has been yielded (an
+        error then gives none); on PostgreSQL each batch in its own, before the next is read
+        (see `LeadStore.assigning_pool`)."""
         self.context.require_team_lead(N_("assign leads"))
         now = now or utcnow()
         engine = FairAssignment(self._rep_loads(now), now)
-        logged = AuditEvent(lead_id=0, actor=self.context.signature, at=now, action="assign")
-        after: tuple[str, int] | None = None
+        logged = None if dry_run else AuditEvent(lead_id=0, actor=self.context.signature, at=now, action="assign")
         index = 0
         demo = Interest.DEMO_REQUEST.value
-        with nullcontext() if dry_run else self.context.store.bulk_loading():  # thousands of pages a batch
-            while page := self.context.store.pool_to_assign(after, limit=batch):
-                after = (page[-1][4], page[-1][0])
+        with self.context.store.assigning_pool(logged) as pool:
+            for page in pool.pages(batch):
                 leads = [LeadToAssign(lead_id, score, country, interest == demo, f"{index + offset:09d}")
-                         for offset, (lead_id, score, country, interest, _) in enumerate(page)]
+                         for offset, (lead_id, score, country, interest) in enumerate(page)]
                 index += len(page)
                 outcome = engine.assign(leads)
                 if not dry_run and outcome.assignments:
-                    given = set(self.context.store.give_from_pool(
-                        [(a.lead_id, a.login, a.reason) for a in outcome.assignments], logged))
+                    given = set(pool.give([(a.lead_id, a.login, a.reason) for a in outcome.assignments]))
                     outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
                 yield outcome
-                if len(page) < batch:
-                    return
 
     def assign_imported(self, summary: ImportSummary) -> int:
         """After an import: the engine assigns the leads that import created, those still in
