@@ -7,7 +7,11 @@ up over the pages), of the commit, of the fairness engine with its explanations,
 rest (the pages turned into the engine's leads, the JSON of each page's assignments), then
 the total and the rate. The copy is removed at the end.
 
-    python bench/bench_assign_floor.py --db /tmp/triage-bench.db
+    python bench/bench_assign_floor.py --db /tmp/triage-bench.db [--keep-indexes]
+
+With `--keep-indexes` the indexes that carry the owner and the outbox trigger are kept up to
+date lead by lead instead of built again (as for a pool under a tenth of the table): what
+`storage.repository.BULK_POOL_SHARE` is weighed on.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from storage import LeadRepository, open_database
+from storage import LeadRepository, open_database, repository
 from triage.domain import fairness
 from triage.services import Services
 
@@ -32,7 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "triage-bench.db")
     parser.add_argument("--login", default=getpass.getuser(), help="the team lead who assigns (the seeder's user)")
+    parser.add_argument("--keep-indexes", action="store_true",
+                        help="keep lead_queue, lead_handed and the outbox trigger up to date instead")
     args = parser.parse_args()
+    if args.keep_indexes:
+        repository.OWNER_INDEXES, repository.OUTBOX_TRIGGER = (), ""
     copy = args.db.with_name(args.db.stem + "-assign-floor.db")
     shutil.copy(args.db, copy)
     try:

@@ -459,9 +459,10 @@ class ImportSession(BulkInsert):
 #: A pool of at least this many leads that is also at least `BULK_POOL_SHARE` of all leads is
 #: given with the two indexes that carry the owner dropped and built again (`PoolCopy`).
 BULK_POOL_LEADS = 20_000
-#: Keeping an index up to date costs some 7 µs a lead given; building it again, some 2 µs for
-#: every lead in the table: from a third of the table on, building is the cheaper.
-BULK_POOL_SHARE = 1 / 3
+#: Keeping those two indexes up to date cost some 30 µs a lead given, building them again some
+#: 3 µs a lead in the table (`bench/bench_assign_floor.py`, a million leads): from a tenth of the
+#: table on, building is the cheaper.
+BULK_POOL_SHARE = 1 / 10
 #: Names of what `PoolCopy` drops while it gives a big pool, and builds again before its commit.
 OWNER_INDEXES = ("lead_queue", "lead_handed")
 OUTBOX_TRIGGER = "audit_outbox"
@@ -835,9 +836,9 @@ class LeadRepository:
 
     @contextmanager
     def bulk_loading(self, cache_mb: int = 256) -> Iterator[None]:
-        """Around a big write of many transactions or one (the demo seeder's million leads,
-        the assignment of the pool), on SQLite: a page cache of `cache_mb`, so that the
-        pages a batch changes stay in memory until its commit, and a checkpoint of the
+        """Around a big write of many transactions (the demo seeder's million leads), on
+        SQLite: a page cache of `cache_mb`, so that the pages a batch changes stay in
+        memory until its commit, and a checkpoint of the
         write-ahead log once every `BULK_CHECKPOINT_PAGES` instead of after nearly every
         commit: a page that several batches change is copied into the database once per
         checkpoint, not once per batch. The log is checkpointed at the end, so that the
@@ -862,9 +863,10 @@ class LeadRepository:
         transaction (the write happens as the block ends; an error there or in the block
         leaves the pool as it was). PostgreSQL: `PoolPages`, a transaction a page."""
         if is_postgres(self.db):
-            with self.bulk_loading():
-                yield PoolPages(self, event)
+            yield PoolPages(self, event)
             return
+        [(threads,)] = self.db.execute_sql("PRAGMA threads").fetchall()
+        self.db.execute_sql("PRAGMA threads = 2")  # SQLite's sorts on a second core
         try:
             if event is None:
                 try:
@@ -873,13 +875,15 @@ class LeadRepository:
                 finally:
                     self.db.execute_sql('DROP TABLE IF EXISTS temp."pool_copy"')
                 return
-            with self.bulk_loading(), write_transaction(self.db):
+            with write_transaction(self.db):
                 pool = PoolCopy(self, event)
                 yield pool
                 pool.finish()
         except peewee.DatabaseError as exc:
             raise DatabaseError(f"the database failed: {failure_text(exc)}"
                                 + ("; nothing was assigned" if event is not None else "")) from exc
+        finally:
+            self.db.execute_sql(f"PRAGMA threads = {int(threads)}")
 
     @database_errors
     def count_to_rescore(self, rules_version: str) -> int:
