@@ -313,6 +313,17 @@ class Breakdowns:
         return found
 
 
+def drop_to_build_again(db: peewee.Database, names: Iterable[str]) -> list[str]:
+    """Drop the indexes and triggers named that exist, for a bulk write; the statements that
+    create them again (`build_again`), in the same transaction."""
+    statements = []
+    for name in names:
+        for kind, sql in db.execute_sql("SELECT type, sql FROM sqlite_master WHERE name = ?", (name,)).fetchall():
+            db.execute_sql(f'DROP {kind.upper()} "{name}"')
+            statements.append(sql)
+    return statements
+
+
 def build_again(db: peewee.Database, statements: list[str]) -> None:
     """Create the indexes (and triggers) of `statements` that a bulk write dropped, SQLite
     sorting for an index on a second core."""
@@ -351,12 +362,10 @@ class BulkInsert:
 
     def _drop_indexes(self) -> None:
         db = self.repo.db
-        indexes = db.execute_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
+        names = db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead' AND sql IS NOT NULL"
         ).fetchall()
-        for name, _ in indexes:
-            db.execute_sql(f'DROP INDEX "{name}"')
-        self._indexes = [sql for _, sql in indexes]
+        self._indexes = drop_to_build_again(db, [name for (name,) in names])
 
     def finish(self) -> None:
         build_again(self.repo.db, self._indexes)
@@ -527,12 +536,7 @@ class PoolCopy:
         db.execute_sql('CREATE TEMP TABLE "pool_given" ("lead_id" INTEGER NOT NULL, "owner" TEXT NOT NULL, '
                        '"note" TEXT NOT NULL)')
         if big:
-            for name in (*OWNER_INDEXES, OUTBOX_TRIGGER):
-                found = db.execute_sql("SELECT type, sql FROM sqlite_master WHERE name = ?", (name,)).fetchall()
-                if found:
-                    [(kind, sql)] = found
-                    db.execute_sql(f'DROP {kind.upper()} "{name}"')
-                    self._rebuilt.append(sql)
+            self._rebuilt = drop_to_build_again(db, (*OWNER_INDEXES, OUTBOX_TRIGGER))
 
     def pages(self, limit: int) -> Iterator[list[tuple[int, int, str, str]]]:
         """The copy's rows are numbered 1, 2, ... in queue order."""
