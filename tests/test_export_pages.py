@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import peewee
 import pytest
 
-from storage import LeadRepository, open_database
+from storage import LeadRepository, export_pages, open_database
 from storage.tables import JsonField, LeadRow
 from triage.domain.models import LeadData, Role, TeamMember
 from triage.files.exporting import (EXCEL_STYLES, FORMULA_STARTS, CsvStyle, json_text, json_texts, write_csv, write_csv_text, write_json,
@@ -201,12 +201,16 @@ def test_readers_started_fresh_beside_other_threads_write_the_same(tmp_path):
         other.join()
 
 
-def test_an_export_left_early_stops_its_readers(tmp_path):
+def test_an_export_left_early_stops_its_readers(tmp_path, monkeypatch):
+    """Pipes of one memory page (some 33 KB for each reader to send) hold both readers at a
+    page not yet taken, so both are still running when the export is left."""
+    monkeypatch.setattr(export_pages, "PIPE_BYTES", 4096)
     repo = _many(tmp_path / "early.db")
     others = set(multiprocessing.active_children())  # a scoring pool of an earlier test, say
     pages = repo.export_lead_text("json", FORMULA_STARTS, json_texts, chunk=2, readers=2)
     leads, text = next(pages)
     assert leads == 2 and text.startswith(b'{"id": 1, ')
-    assert set(multiprocessing.active_children()) - others  # the first, at least, waits for its page to be taken
+    readers = set(multiprocessing.active_children()) - others
+    assert len(readers) == 2 and all(reader.is_alive() for reader in readers)
     pages.close()
     assert not set(multiprocessing.active_children()) - others
