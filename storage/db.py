@@ -32,6 +32,10 @@ from .tables import ALL_TABLES, INTEGRATION_TABLES, QUEUE_INDEX_SQL, LeadRow, Me
 
 ENV_VAR = "TRIAGE_DB"
 SQLITE_PRAGMAS = {
+    # Before the journal mode, which writes a new file's first page: 16 KB pages hold some
+    # 24 leads each instead of 6, so a write across the whole table (the assignment of a
+    # big pool) has a quarter of the pages, frames and splits. An existing file keeps its own.
+    "page_size": 16384,
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",

@@ -493,7 +493,7 @@ class PoolPages:
             if len(page) < limit:
                 return
 
-    def give(self, given: list[tuple[int, str, str]]) -> list[int]:
+    def give(self, given: Sequence[tuple[int, str, str]]) -> list[int]:
         assert self.event is not None, "a dry run gives nothing"
         return self.repo.give_from_pool(given, self.event)
 
@@ -551,7 +551,7 @@ class PoolCopy:
             if len(page) < limit:
                 return
 
-    def give(self, given: list[tuple[int, str, str]]) -> list[int]:
+    def give(self, given: Sequence[tuple[int, str, str]]) -> list[int]:
         """Keep (lead id, rep, note) to be given at `finish`: one statement a page, the
         rows handed over as one JSON array instead of bound one by one."""
         assert self.event is not None, "a dry run gives nothing"
@@ -1519,7 +1519,7 @@ class LeadRepository:
                            for (lead_id, login), event in zip(given, events, strict=True)], from_pool=from_pool)
 
     @database_errors
-    def give_from_pool(self, given: list[tuple[int, str, str]], event: AuditEvent) -> list[int]:
+    def give_from_pool(self, given: Sequence[tuple[int, str, str]], event: AuditEvent) -> list[int]:
         """`give_leads` from the pool of many leads logged alike: each (lead id, rep, note)
         gets `event` with its own lead and note. The rows of the audit are made from one
         event instead of one per lead (a million of them cost seconds). The ids given."""

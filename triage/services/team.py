@@ -329,8 +329,10 @@ class Team:
                 index += len(page)
                 outcome = engine.assign(leads)
                 if not dry_run and outcome.assignments:
-                    given = set(pool.give([(a.lead_id, a.login, a.reason) for a in outcome.assignments]))
-                    outcome.assignments = [a for a in outcome.assignments if a.lead_id in given]
+                    given = pool.give(outcome.assignments)  # each is (lead id, rep, note)
+                    if len(given) < len(outcome.assignments):  # someone took some meanwhile
+                        kept = set(given)
+                        outcome.assignments = [a for a in outcome.assignments if a.lead_id in kept]
                 yield outcome
 
     def assign_imported(self, summary: ImportSummary) -> int:
