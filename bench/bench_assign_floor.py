@@ -43,6 +43,7 @@ def main() -> None:
         repository.OWNER_INDEXES, repository.OUTBOX_TRIGGER = (), ""
     copy = args.db.with_name(args.db.stem + "-assign-floor.db")
     shutil.copy(args.db, copy)
+    os.sync()  # the copy written out first, not while the assignment writes
     try:
         measure(LeadRepository(open_database(f"sqlite:///{copy}")), args.login)
     finally:

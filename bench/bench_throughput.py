@@ -138,6 +138,7 @@ def main() -> None:
             copy = Path(folder) / "assigned.db"
             with sqlite3.connect(args.db) as source, sqlite3.connect(copy) as target:
                 source.backup(target)
+            os.sync()  # the copy written out first, not while the assignment writes
             print(line("triage assign (on a copy)", pool, "leads", *run(copy, "assign")))
     if "sla" in only:
         wall, cpu, peak, _ = run(args.db, "sla")

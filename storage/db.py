@@ -123,7 +123,10 @@ def connect(url: str | None = None, *, create: bool = True) -> peewee.Database:
             except OSError as exc:
                 raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
             path = str(Path(path).expanduser())
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS)
+        # Each thread still opens its own connection; a bulk assignment lends its own to a
+        # second thread (see `PoolCopy`), which sqlite3 refuses unless told otherwise.
+        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS,
+                                     check_same_thread=False)
     if scheme in ("postgres", "postgresql"):
         params = db_url.parse(url)
         for name in ("user", "password"):  # a password with @ or : is written %40, %3A in a URL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from operator import itemgetter
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the import pipeline loads when an import runs, not on the w
     from triage.files.importing import KnownLeads
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def failure_text(exc: Exception) -> str:
@@ -519,7 +521,13 @@ class PoolCopy:
         self.repo, self.event = repo, event
         self.db = db = repo.db
         self._rebuilt: list[str] = []
-        self._read = 0
+        self._given = 0
+        # A second thread on this connection reads the next page and keeps each page's
+        # assignments while the engine works on a page: sqlite3 lets go of the GIL while
+        # SQLite works, so both cores are busy. Only one thread uses the connection at a time.
+        self._connection = db.connection()
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pool-copy")
+        self._kept: list[Future[None]] = []
         mql = Stage.MQL.value
         [(pool,)] = db.execute_sql('SELECT count(*) FROM "lead" WHERE "stage" = ? AND "owner" IS NULL',
                                    (mql,)).fetchall()
@@ -539,28 +547,54 @@ class PoolCopy:
             self._rebuilt = drop_to_build_again(db, (*OWNER_INDEXES, OUTBOX_TRIGGER))
 
     def pages(self, limit: int) -> Iterator[list[tuple[int, int, str, str]]]:
-        """The copy's rows are numbered 1, 2, ... in queue order."""
+        """The copy's rows are numbered 1, 2, ... in queue order. The page after the one
+        yielded is read meanwhile."""
+        read = 0
+        ahead = self._helper.submit(self._page, read, limit)
         while True:
-            page = self.db.execute_sql(
-                'SELECT "id", "score", "country", "interest" FROM temp."pool_copy" WHERE "rowid" > ? '
-                'ORDER BY "rowid" LIMIT ?', (self._read, limit)).fetchall()
+            page = self._wait(ahead)
             if not page:
                 return
-            self._read += len(page)
+            read += len(page)
+            if len(page) == limit:
+                ahead = self._helper.submit(self._page, read, limit)
             yield page
             if len(page) < limit:
                 return
 
+    def _page(self, after: int, limit: int) -> list[tuple[int, int, str, str]]:
+        return self._connection.execute(
+            'SELECT "id", "score", "country", "interest" FROM temp."pool_copy" WHERE "rowid" > ? '
+            'ORDER BY "rowid" LIMIT ?', (after, limit)).fetchall()
+
     def give(self, given: Sequence[tuple[int, str, str]]) -> list[int]:
-        """Keep (lead id, rep, note) to be given at `finish`: one statement a page, the
-        rows handed over as one JSON array instead of bound one by one."""
+        """Keep (lead id, rep, note) to be given at `finish`, by the second thread: one
+        statement a page, the rows handed over as one JSON array (through json_each), so
+        that the thread waits for the GIL once a page, not once a row."""
         assert self.event is not None, "a dry run gives nothing"
-        self.db.execute_sql('INSERT INTO temp."pool_given" SELECT "value" ->> 0, "value" ->> 1, "value" ->> 2 '
-                            'FROM json_each(?)', (json.dumps(given),))
+        self._kept.append(self._helper.submit(self._keep, json.dumps(given)))
+        self._given += len(given)
         return [lead_id for lead_id, _, _ in given]
+
+    def _keep(self, given: str) -> None:
+        self._connection.execute('INSERT INTO temp."pool_given" SELECT "value" ->> 0, "value" ->> 1, "value" ->> 2 '
+                                 'FROM json_each(?)', (given,))
+
+    @staticmethod
+    def _wait(work: Future[T]) -> T:
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # sqlite3's errors as peewee's
+            return work.result()
+
+    def close(self) -> None:
+        """The second thread done: what it has begun finished, the rest not begun. Before
+        the transaction ends, which must not happen while it still uses the connection."""
+        self._helper.shutdown(wait=True, cancel_futures=True)
 
     def finish(self) -> None:
         db = self.db
+        for kept in self._kept:  # a page that failed to be kept fails the whole
+            self._wait(kept)
+        self.close()
         if self.event is not None:
             audit = self.repo.sql.audit_values(0, self.event)
             # Sorted by id once, into a table keyed by it: the UPDATE walks it and the lead
@@ -570,10 +604,14 @@ class PoolCopy:
             db.execute_sql('INSERT INTO temp."pool_given_by_id" SELECT * FROM temp."pool_given" ORDER BY "lead_id"')
             db.execute_sql('DROP TABLE temp."pool_given"')
             # "+": the given leads drive the join (a scan of the whole lead table otherwise)
-            db.execute_sql(
+            updated = db.execute_sql(
                 'UPDATE "lead" SET "owner" = "given"."owner", "version" = "version" + 1, "updated_at" = ?, '
                 '"updated_by" = ? FROM temp."pool_given_by_id" AS "given" WHERE "lead"."id" = +"given"."lead_id"',
-                (audit[AUDIT_AT], audit[AUDIT_ACTOR]))
+                (audit[AUDIT_AT], audit[AUDIT_ACTOR])).rowcount
+            # Every lead the audit rows name was just updated, so they all exist: what the
+            # foreign key, off for this transaction (see `assigning_pool`), would check row by row.
+            if updated != self._given:
+                raise peewee.IntegrityError(f"{self._given - updated} of the leads to give are not in the database")
             db.execute_sql(
                 f'INSERT INTO "audit_event" ({AUDIT_COLUMNS}, "prior") SELECT "lead_id", '
                 f'{", ".join(["?"] * (AUDIT_NOTE - 1))}, "note", ? FROM temp."pool_given_by_id" ORDER BY "lead_id"',
@@ -875,14 +913,27 @@ class LeadRepository:
             if event is None:
                 try:
                     pool = PoolCopy(self, None)
-                    yield pool
+                    try:
+                        yield pool
+                    finally:
+                        pool.close()
                 finally:
                     self.db.execute_sql('DROP TABLE IF EXISTS temp."pool_copy"')
                 return
-            with write_transaction(self.db):
-                pool = PoolCopy(self, event)
-                yield pool
-                pool.finish()
+            # The audit rows' foreign key is checked once for all by `PoolCopy.finish` instead
+            # of a lookup per row, a twentieth of the assignment. (No-op within a transaction.)
+            [(checked,)] = self.db.execute_sql("PRAGMA foreign_keys").fetchall()
+            self.db.execute_sql("PRAGMA foreign_keys = 0")
+            try:
+                with write_transaction(self.db):
+                    pool = PoolCopy(self, event)
+                    try:
+                        yield pool
+                        pool.finish()
+                    finally:
+                        pool.close()
+            finally:
+                self.db.execute_sql(f"PRAGMA foreign_keys = {int(checked)}")
         except peewee.DatabaseError as exc:
             raise DatabaseError(f"the database failed: {failure_text(exc)}"
                                 + ("; nothing was assigned" if event is not None else "")) from exc

@@ -422,16 +422,17 @@ def test_the_pool_given_leaves_the_connection_as_it_was_and_logs_each_lead_alike
     lena = as_(repo, "lena").team
 
     def settings():
-        return (repo.db.cache_size, repo.db.wal_autocheckpoint, repo.db.execute_sql("PRAGMA threads").fetchone()[0])
+        return (repo.db.cache_size, repo.db.wal_autocheckpoint, repo.db.execute_sql("PRAGMA threads").fetchone()[0],
+                repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0])
 
     app_settings = settings()
-    assert app_settings[2] == 0
+    assert app_settings[2] == 0 and app_settings[3] == 1
     assert [settings()[2] for _ in lena.assign_pool_batches(dry_run=True, now=NOW, batch=6)] == [2] * 4
     given = []
     for batch in lena.assign_pool_batches(now=NOW, batch=6):
-        assert settings()[2] == 2  # SQLite's sorts on a second core
+        assert settings()[2:] == (2, 0)  # SQLite's sorts on a second core; the foreign key checked at once
         given.extend(batch.assignments)
-    assert settings() == app_settings and len(given) == 20
+    assert settings() == app_settings and len(given) == 20 and not helpers()
     for assignment in given:
         *_, event = repo.history(assignment.lead_id)
         assert (event.action, event.actor, event.at, event.note) == ("assign", "lena", to_millisecond(NOW),
@@ -534,5 +535,23 @@ def test_an_assignment_broken_off_or_failing_leaves_the_pool_as_it_was(url, monk
             pass
     assert not repo.open_leads(assigned=True) and schema_of(repo, *OWNED) == before
     repo.db.execute_sql('DROP TRIGGER "refuse_owner"')
+    with pytest.raises(TriageError, match="NOT NULL.*; nothing was assigned"):  # a page kept by the second thread
+        with repo.assigning_pool(AuditEvent(lead_id=0, actor="lena", at=NOW, action="assign")) as pool:
+            for page in pool.pages(6):
+                pool.give([(page[0][0], None, "no rep")])
+    with pytest.raises(TriageError, match="1 of the leads to give are not in the database; nothing was assigned"):
+        for number, batch in enumerate(lena.assign_pool_batches(now=NOW, batch=6)):
+            if number == 1:  # in the transaction, as nobody else can
+                repo.db.execute_sql('DELETE FROM "lead" WHERE "id" = ?', (batch.assignments[0].lead_id,))
+    assert not helpers() and repo.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert repo.count_leads() == 20
+    assert not repo.open_leads(assigned=True) and schema_of(repo, *OWNED) == before
     assert len(lena.assign_pool(now=NOW).assignments) == 20 and len(repo.open_leads(assigned=True)) == 20
     repo.db.close()
+
+
+def helpers():
+    """The threads a bulk assignment lent its connection to, still running."""
+    import threading
+
+    return [thread for thread in threading.enumerate() if thread.name.startswith("pool-copy")]

@@ -223,12 +223,12 @@ class FairAssignment:
         given = outcome.assignments.append
         nobody = outcome.unassigned.append
         countries = self._countries
-        for lead in sorted(leads, key=_queue_order):
-            score = lead.score
-            group, words = countries.get(lead.country) or self._country(lead.country)
+        new = tuple.__new__  # an Assignment without the Python call of its generated __new__
+        for lead_id, score, country, _, _ in sorted(leads, key=_queue_order):
+            group, words = countries.get(country) or self._country(country)
             eligible = group.reps
             if not eligible:
-                nobody((lead.id, words))
+                nobody((lead_id, words))
                 continue
             count_total, score_total, total_weight = group.count + 1, group.score + score, group.weight
             # how far behind on count: a rep's share of the leads so far, this one counted, less their count
@@ -249,10 +249,10 @@ class FairAssignment:
                 added = (change + 2 * (rep.score - mean_score * rep.count)) * change / rep.weight
                 if best is None or added < best:
                     best, chosen = added, rep
-            given(Assignment(lead.id, chosen.login, (
-                f"{chosen.head}{counted(chosen.count, 'lead')} / {counted(chosen.score, 'point')}{chosen.middle}"
-                f"{count_total / total_weight:.1f} leads / {score_total / total_weight:.0f} points), "
-                f"{chosen.open_leads} open{chosen.capped}{words}")))
+            given(new(Assignment, (lead_id, chosen.login, (
+                f"{chosen.head}{counted(chosen.count, 'lead', 'leads')} / {counted(chosen.score, 'point', 'points')}"
+                f"{chosen.middle}{count_total / total_weight:.1f} leads / {score_total / total_weight:.0f} points), "
+                f"{chosen.open_leads} open{chosen.capped}{words}"))))
             chosen.count += 1
             chosen.score += score
             chosen.open_leads += 1

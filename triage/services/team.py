@@ -322,10 +322,12 @@ class Team:
         logged = None if dry_run else AuditEvent(lead_id=0, actor=self.context.signature, at=now, action="assign")
         index = 0
         demo = Interest.DEMO_REQUEST.value
+        new = tuple.__new__
         with self.context.store.assigning_pool(logged) as pool:
             for page in pool.pages(batch):
-                leads = [LeadToAssign(lead_id, score, country, interest == demo, f"{index + offset:09d}")
-                         for offset, (lead_id, score, country, interest) in enumerate(page)]
+                # tuple.__new__: the LeadToAssign without the Python call of its generated __new__
+                leads = [new(LeadToAssign, (lead_id, score, country, interest == demo, f"{position:09d}"))
+                         for position, (lead_id, score, country, interest) in enumerate(page, index)]
                 index += len(page)
                 outcome = engine.assign(leads)
                 if not dry_run and outcome.assignments:
