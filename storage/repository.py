@@ -603,10 +603,13 @@ class PoolCopy:
                            '"owner" TEXT NOT NULL, "note" TEXT NOT NULL)')
             db.execute_sql('INSERT INTO temp."pool_given_by_id" SELECT * FROM temp."pool_given" ORDER BY "lead_id"')
             db.execute_sql('DROP TABLE temp."pool_given"')
-            # "+": the given leads drive the join (a scan of the whole lead table otherwise)
+            # IN, not UPDATE ... FROM, which SQLite runs as a join into a table of the new rows
+            # first, reading every lead twice (a third of the assignment's time, measured): here
+            # the given ids are walked in order, each lead read and written once.
             updated = db.execute_sql(
-                'UPDATE "lead" SET "owner" = "given"."owner", "version" = "version" + 1, "updated_at" = ?, '
-                '"updated_by" = ? FROM temp."pool_given_by_id" AS "given" WHERE "lead"."id" = +"given"."lead_id"',
+                'UPDATE "lead" SET "owner" = (SELECT "owner" FROM temp."pool_given_by_id" WHERE "lead_id" = "lead"."id"), '
+                '"version" = "version" + 1, "updated_at" = ?, "updated_by" = ? '
+                'WHERE "id" IN (SELECT "lead_id" FROM temp."pool_given_by_id")',
                 (audit[AUDIT_AT], audit[AUDIT_ACTOR])).rowcount
             # Every lead the audit rows name was just updated, so they all exist: what the
             # foreign key, off for this transaction (see `assigning_pool`), would check row by row.

@@ -57,8 +57,20 @@ def test_new_database_is_at_the_current_schema_version(repo):
         ).fetchall()
         assert collation == "C"
         return
-    pragmas = {name: repo.db.execute_sql(f"PRAGMA {name}").fetchone()[0] for name in ("journal_mode", "foreign_keys", "busy_timeout")}
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000}
+    pragmas = {name: repo.db.execute_sql(f"PRAGMA {name}").fetchone()[0]
+               for name in ("journal_mode", "foreign_keys", "busy_timeout", "page_size")}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "page_size": 32768}
+
+
+def test_an_existing_sqlite_file_keeps_its_page_size(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as made:  # as an earlier triage made it: 4 KB pages, no journal mode set
+        made.execute("CREATE TABLE kept (x)")
+    repo = LeadRepository(open_database(f"sqlite:///{path}"))
+    make_leads(repo, 3)
+    assert repo.db.execute_sql("PRAGMA page_size").fetchone()[0] == 4096 and repo.count_leads() == 3
+    assert repo.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    repo.db.close()
 
 
 def test_decisions_persist_with_their_audit_events(url, repo):
