@@ -524,7 +524,9 @@ class PoolCopy:
         self._given = 0
         # A second thread on this connection reads the next page and keeps each page's
         # assignments while the engine works on a page: sqlite3 lets go of the GIL while
-        # SQLite works, so both cores are busy. Only one thread uses the connection at a time.
+        # SQLite works, so both cores are busy. SQLite serializes the calls on one connection
+        # (sqlite3.threadsafety 3), all in this one transaction: a statement the caller runs
+        # between pages waits for the thread's.
         self._connection = db.connection()
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pool-copy")
         self._kept: list[Future[None]] = []
